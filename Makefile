@@ -1,0 +1,47 @@
+# Packdesk: `make run` sets up and serves the dashboard, `make test` sets up and runs every test.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DEMO_ORDERS ?= 2000
+BENCH_ORDERS ?= 1000000
+CHROMIUM ?= /usr/bin/chromium
+
+# The first Python 3.12+ on PATH (pyenv shims honour .python-version).
+BOOTSTRAP_PYTHON := $(shell for c in python$$(cat .python-version 2>/dev/null) python3.13 python3.12 python3 python; do \
+	if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then command -v $$c; break; fi; done)
+
+.PHONY: setup run test lint format bench chromium clean-db
+
+$(VENV)/.installed: pyproject.toml
+	@test -n "$(BOOTSTRAP_PYTHON)" || { echo "Python 3.12+ not found (install it or use pyenv)"; exit 1; }
+	test -x $(PY) || $(BOOTSTRAP_PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(VENV)/.installed
+	DJANGO_DEBUG=1 $(PY) manage.py migrate --no-input -v 0
+
+run: setup
+	DJANGO_DEBUG=1 $(PY) manage.py seed_orders --orders $(DEMO_ORDERS) --if-empty
+	DJANGO_DEBUG=1 $(PY) manage.py create_demo_users
+	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+chromium:
+	@test -x $(CHROMIUM) || { \
+		echo "Installing Debian's chromium for the browser tests"; \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+test: $(VENV)/.installed chromium
+	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .

@@ -1,0 +1,118 @@
+"""The JSON API: one NinjaAPI under /api/, authenticated by API keys (DESIGN.md section 5).
+
+Errors always have the shape {"message": str, "details": {...}} with a 4xx status.
+"""
+
+from __future__ import annotations
+
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import APIKeyHeader
+
+from orders.models import ApiKey
+
+
+class ApiKeyAuth(APIKeyHeader):
+    """`Authorization: <key>`; the request then acts with the key's user's permissions."""
+
+    param_name = "Authorization"
+
+    def authenticate(self, request: HttpRequest, key: str | None):
+        api_key = ApiKey.objects.authenticate((key or "").strip())
+        if api_key is None:
+            return None
+        # At most one write a minute per key, so reads stay reads.
+        now = timezone.now()
+        if api_key.last_used is None or (now - api_key.last_used).total_seconds() > 60:
+            ApiKey.objects.filter(pk=api_key.pk).update(last_used=now)
+        request.user = api_key.user
+        return api_key.user
+
+
+class ApiError(Exception):
+    """A domain error for the API: a status, a stable message and optional details."""
+
+    def __init__(self, status: int, message: str, details: dict | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.details = details or {}
+
+
+api = NinjaAPI(
+    title="Packdesk API",
+    version="1.0",
+    description="Stores Orders v2 and eCommerce Order Fulfillments, as Packdesk implements them.",
+    auth=ApiKeyAuth(),
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+    # The schema and the interactive docs are for logged-in staff; endpoints use API keys.
+    docs_decorator=staff_member_required,
+)
+
+
+def error_response(request: HttpRequest, status: int, message: str, details=None) -> HttpResponse:
+    return api.create_response(
+        request, {"message": message, "details": details or {}}, status=status
+    )
+
+
+def require_perm(request: HttpRequest, *perms: str) -> None:
+    """Refuse with 403 unless the key's user has every permission."""
+    missing = [perm for perm in perms if not request.user.has_perm(perm)]
+    if missing:
+        raise PermissionDenied(f"This API key lacks the permission: {', '.join(missing)}")
+
+
+@api.exception_handler(ApiError)
+def on_api_error(request, exc: ApiError):
+    return error_response(request, exc.status, exc.message, exc.details)
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request, exc):
+    return error_response(
+        request, 401, "Missing or invalid API key: send it as 'Authorization: <key>'."
+    )
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request, exc):
+    return error_response(request, 403, str(exc) or "Permission denied.")
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    return error_response(request, 404, str(exc) or "Not found.")
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, exc: ValidationError):
+    details = {}
+    for error in exc.errors:
+        loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "payload")]
+        details[".".join(loc) or "body"] = error.get("msg", "invalid")
+    fields = ", ".join(details) or "body"
+    return error_response(request, 400, f"Invalid request: {fields}", details)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    return error_response(request, exc.status_code, str(exc))
+
+
+def _register_routers() -> None:
+    from fulfillments.api import ecom_router, stores_router
+    from orders.api import router as orders_router
+
+    api.add_router("/stores/v2/", orders_router)
+    api.add_router("/stores/v2/", stores_router)
+    api.add_router("/ecom/v1/fulfillments/", ecom_router)
+
+
+_register_routers()

@@ -1,0 +1,373 @@
+"""Orders as the Stores Orders v2 API describes them (DESIGN.md section 2).
+
+Fields that the query language filters or sorts on are real, indexed columns; rarely-read
+blobs (media item, options, addresses beyond the name, payment details) are JSON.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Concat
+from django.utils import timezone
+
+ORDER_NUMBER_SEQUENCE = "orders_order_number_seq"
+ORDER_NUMBER_START = 10001
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "PENDING"
+    NOT_PAID = "NOT_PAID"
+    PAID = "PAID"
+    PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED"
+    FULLY_REFUNDED = "FULLY_REFUNDED"
+    PARTIALLY_PAID = "PARTIALLY_PAID"
+
+
+# Accepted on input (it means "not set"), never stored or produced.
+UNSPECIFIED_PAYMENT_STATUS = "UNSPECIFIED_PAYMENT_STATUS"
+
+
+class FulfillmentStatus(models.TextChoices):
+    NOT_FULFILLED = "NOT_FULFILLED"
+    FULFILLED = "FULFILLED"
+    CANCELED = "CANCELED"
+    PARTIALLY_FULFILLED = "PARTIALLY_FULFILLED"
+
+
+class ChannelType(models.TextChoices):
+    UNSPECIFIED = "UNSPECIFIED"
+    WEB = "WEB"
+    POS = "POS"
+    EBAY = "EBAY"
+    AMAZON = "AMAZON"
+    OTHER_PLATFORM = "OTHER_PLATFORM"
+    WIX_APP_STORE = "WIX_APP_STORE"
+    WIX_INVOICES = "WIX_INVOICES"
+    BACKOFFICE_MERCHANT = "BACKOFFICE_MERCHANT"
+    WISH = "WISH"
+
+
+class LineItemType(models.TextChoices):
+    PHYSICAL = "PHYSICAL"
+    DIGITAL = "DIGITAL"
+    CUSTOM_AMOUNT_ITEM = "CUSTOM_AMOUNT_ITEM"
+
+
+class BuyerIdentityType(models.TextChoices):
+    MEMBER = "MEMBER"
+    CONTACT = "CONTACT"
+
+
+class EnteredByIdentityType(models.TextChoices):
+    USER = "USER"
+    MEMBER = "MEMBER"
+    CONTACT = "CONTACT"
+    APP = "APP"
+
+
+class WeightUnit(models.TextChoices):
+    KG = "KG"
+    LB = "LB"
+
+
+class ActivityType(models.TextChoices):
+    MERCHANT_COMMENT = "MERCHANT_COMMENT"
+    ORDER_PLACED = "ORDER_PLACED"
+    ORDER_PAID = "ORDER_PAID"
+    ORDER_FULFILLED = "ORDER_FULFILLED"
+    ORDER_NOT_FULFILLED = "ORDER_NOT_FULFILLED"
+    DOWNLOAD_LINK_SENT = "DOWNLOAD_LINK_SENT"
+    PICKUP_READY_EMAIL_SENT = "PICKUP_READY_EMAIL_SENT"
+    TRACKING_NUMBER_ADDED = "TRACKING_NUMBER_ADDED"
+    TRACKING_NUMBER_EDITED = "TRACKING_NUMBER_EDITED"
+    TRACKING_LINK_WAS_SET = "TRACKING_LINK_WAS_SET"
+    SHIPPING_CONFIRMATION_EMAIL_SENT = "SHIPPING_CONFIRMATION_EMAIL_SENT"
+    INVOICE_WAS_SET = "INVOICE_WAS_SET"
+    INVOICE_WAS_REMOVED = "INVOICE_WAS_REMOVED"
+    INVOICE_WAS_SENT = "INVOICE_WAS_SENT"
+    FULFILLER_EMAIL_SENT = "FULFILLER_EMAIL_SENT"
+    SHIPPING_ADDRESS_EDITED = "SHIPPING_ADDRESS_EDITED"
+    EMAIL_EDITED = "EMAIL_EDITED"
+    ORDER_PARTIALLY_PAID = "ORDER_PARTIALLY_PAID"
+    # Packdesk additions for owner actions and fulfillment removal (not in the spec's list).
+    ORDER_CANCELED = "ORDER_CANCELED"
+    ORDER_REFUNDED = "ORDER_REFUNDED"
+    FULFILLMENT_DELETED = "FULFILLMENT_DELETED"
+    ORDER_ARCHIVED = "ORDER_ARCHIVED"
+    ORDER_UNARCHIVED = "ORDER_UNARCHIVED"
+
+
+class NextOrderNumber(models.Func):
+    """`nextval()` of the order number sequence, used as the column's database default."""
+
+    template = f"nextval('{ORDER_NUMBER_SEQUENCE}')"
+    output_field = models.BigIntegerField()
+
+    def __init__(self) -> None:
+        super().__init__()
+
+
+def money_field(**kwargs) -> models.DecimalField:
+    kwargs.setdefault("default", Decimal("0"))
+    return models.DecimalField(max_digits=14, decimal_places=2, **kwargs)
+
+
+class Order(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    number = models.BigIntegerField(unique=True, db_default=NextOrderNumber(), editable=False)
+    date_created = models.DateTimeField(default=timezone.now, db_index=True)
+    last_updated = models.DateTimeField(default=timezone.now, db_index=True)
+
+    buyer_id = models.UUIDField(null=True, blank=True, db_index=True)
+    buyer_identity_type = models.CharField(
+        max_length=16, choices=BuyerIdentityType.choices, default=BuyerIdentityType.CONTACT
+    )
+    buyer_first_name = models.CharField(max_length=200, blank=True)
+    buyer_last_name = models.CharField(max_length=200, blank=True)
+    buyer_phone = models.CharField(max_length=50, blank=True)
+    buyer_email = models.EmailField(max_length=254, blank=True, db_index=True)
+
+    currency = models.CharField(max_length=3, default="USD")
+    weight_unit = models.CharField(max_length=2, choices=WeightUnit.choices, default=WeightUnit.KG)
+
+    subtotal = money_field()
+    shipping_total = money_field()
+    tax_total = money_field()
+    discount_total = money_field()
+    total = money_field()
+    total_weight = models.DecimalField(max_digits=12, decimal_places=3, default=Decimal("0"))
+    total_quantity = models.PositiveIntegerField(default=0)
+
+    # billingInfo.address.fullName is filtered on, so the name is two columns plus a stored
+    # "firstName lastName" for the $eq / $contains / $startsWith operators.
+    billing_first_name = models.CharField(max_length=200, blank=True)
+    billing_last_name = models.CharField(max_length=200, blank=True)
+    billing_full_name = models.GeneratedField(
+        expression=Concat("billing_first_name", models.Value(" "), "billing_last_name"),
+        output_field=models.CharField(max_length=401),
+        db_persist=True,
+    )
+    # The rest of billingInfo.address (country, subdivision, city, zipCode, phone, email,
+    # addressLine1, addressLine2, company) in the spec's camelCase.
+    billing_address = models.JSONField(default=dict, blank=True)
+    # paymentMethod, externalTransactionId, paymentProviderTransactionId,
+    # paymentGatewayTransactionId, refundableByPaymentProvider.
+    billing_payment = models.JSONField(default=dict, blank=True)
+    paid_date = models.DateTimeField(null=True, blank=True)
+
+    # shippingInfo as the spec shows it (deliveryOption, shipmentDetails {address,
+    # trackingInfo, ...} or pickupDetails).
+    shipping_info = models.JSONField(default=dict, blank=True)
+
+    buyer_note = models.TextField(blank=True)
+    read = models.BooleanField(default=False)
+    archived = models.BooleanField(default=False, db_index=True)
+    hidden = models.BooleanField(default=False)
+    payment_status = models.CharField(
+        max_length=32, choices=PaymentStatus.choices, default=PaymentStatus.NOT_PAID, db_index=True
+    )
+    fulfillment_status = models.CharField(
+        max_length=32,
+        choices=FulfillmentStatus.choices,
+        default=FulfillmentStatus.NOT_FULFILLED,
+        db_index=True,
+    )
+
+    discount_value = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    applied_coupon = models.JSONField(null=True, blank=True)
+
+    channel_type = models.CharField(
+        max_length=32, choices=ChannelType.choices, default=ChannelType.WEB, db_index=True
+    )
+    channel_external_order_id = models.CharField(max_length=200, blank=True, db_index=True)
+    entered_by_id = models.UUIDField(null=True, blank=True, db_index=True)
+    entered_by_identity_type = models.CharField(
+        max_length=16, choices=EnteredByIdentityType.choices, blank=True
+    )
+
+    cart_id = models.UUIDField(null=True, blank=True)
+    checkout_id = models.UUIDField(null=True, blank=True)
+    buyer_language = models.CharField(max_length=16, blank=True)
+    invoice_info = models.JSONField(null=True, blank=True)
+    custom_field = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-number"]
+        permissions = [
+            ("archive_order", "Can archive and unarchive orders"),
+            ("manage_payments", "Can mark orders paid, cancel and refund them"),
+        ]
+        indexes = [
+            models.Index(fields=["billing_last_name", "billing_first_name"]),
+            models.Index(fields=["billing_full_name"], name="orders_order_fullname_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Order #{self.number}"
+
+    @property
+    def buyer_name(self) -> str:
+        return f"{self.billing_first_name} {self.billing_last_name}".strip() or (
+            f"{self.buyer_first_name} {self.buyer_last_name}".strip()
+        )
+
+    @property
+    def is_canceled(self) -> bool:
+        return self.fulfillment_status == FulfillmentStatus.CANCELED
+
+
+class LineItem(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="line_items")
+    index = models.PositiveIntegerField()
+    quantity = models.PositiveIntegerField()
+    name = models.CharField(max_length=400)
+    translated_name = models.CharField(max_length=400, blank=True)
+    product_id = models.UUIDField(null=True, blank=True)
+    variant_id = models.UUIDField(null=True, blank=True)
+    sku = models.CharField(max_length=100, blank=True)
+    line_item_type = models.CharField(
+        max_length=32, choices=LineItemType.choices, default=LineItemType.PHYSICAL
+    )
+    price = money_field()
+    total_price = money_field()
+    tax = money_field()
+    discount = money_field()
+    tax_included_in_price = models.BooleanField(default=False)
+    weight = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    options = models.JSONField(default=list, blank=True)
+    custom_text_fields = models.JSONField(default=list, blank=True)
+    media_item = models.JSONField(null=True, blank=True)
+    fulfiller_id = models.UUIDField(null=True, blank=True)
+    tax_group_id = models.UUIDField(null=True, blank=True)
+    refunded_quantity = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "index"], name="lineitem_unique_order_index"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="lineitem_quantity_gte_1"),
+            models.CheckConstraint(condition=Q(index__gte=1), name="lineitem_index_gte_1"),
+            models.CheckConstraint(
+                condition=Q(refunded_quantity__lte=models.F("quantity")),
+                name="lineitem_refunded_lte_quantity",
+            ),
+        ]
+        indexes = [
+            # Line-item filters are EXISTS subqueries keyed on (value, order).
+            models.Index(fields=["product_id", "order"], name="lineitem_product_order_idx"),
+            models.Index(fields=["name", "order"], name="lineitem_name_order_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.index}. {self.name} x{self.quantity}"
+
+    @property
+    def is_shippable(self) -> bool:
+        return self.line_item_type == LineItemType.PHYSICAL
+
+    @property
+    def fulfillable_quantity(self) -> int:
+        return self.quantity - self.refunded_quantity
+
+
+class Activity(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="activities")
+    type = models.CharField(max_length=48, choices=ActivityType.choices)
+    timestamp = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["order", "timestamp", "id"]
+        verbose_name_plural = "activities"
+        indexes = [models.Index(fields=["order", "timestamp"], name="activity_order_ts_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.type} at {self.timestamp:%Y-%m-%d %H:%M}"
+
+
+class Refund(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="refunds")
+    date_created = models.DateTimeField(default=timezone.now)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    reason = models.CharField(max_length=400, blank=True)
+    external_refund = models.BooleanField(default=False)
+    # [{"index": 1, "quantity": 1}, ...] when the refund returns line items.
+    line_items = models.JSONField(default=list, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["order", "date_created"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_gt_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Refund {self.amount} on {self.order_id}"
+
+
+API_KEY_PREFIX = "pdk_"
+
+
+def hash_api_key(raw_key: str) -> str:
+    # Keys are 256-bit random tokens, so a fast hash is enough (no dictionary to guard against).
+    return hashlib.sha256(raw_key.encode()).hexdigest()
+
+
+class ApiKeyQuerySet(models.QuerySet):
+    def authenticate(self, raw_key: str) -> ApiKey | None:
+        if not raw_key or not raw_key.startswith(API_KEY_PREFIX):
+            return None
+        return (
+            self.select_related("user")
+            .filter(key_hash=hash_api_key(raw_key), revoked=False, user__is_active=True)
+            .first()
+        )
+
+
+class ApiKey(models.Model):
+    """An API key acting with the permissions of its user. Only a hash of the key is stored."""
+
+    name = models.CharField(max_length=100)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys"
+    )
+    prefix = models.CharField(max_length=12, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created = models.DateTimeField(default=timezone.now, editable=False)
+    last_used = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked = models.BooleanField(default=False)
+
+    objects = ApiKeyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "API key"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @classmethod
+    def generate(cls, *, user, name: str) -> tuple[ApiKey, str]:
+        """Create a key for `user`; returns the row and the raw key, which is never stored."""
+        raw_key = API_KEY_PREFIX + secrets.token_urlsafe(32)
+        key = cls.objects.create(
+            user=user, name=name, prefix=raw_key[:12], key_hash=hash_api_key(raw_key)
+        )
+        return key, raw_key

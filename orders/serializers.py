@@ -1,0 +1,216 @@
+"""Orders as JSON in the Stores Orders v2 shape (camelCase, money as strings).
+
+`order_to_dict` expects the order fetched with `selectors.order_detail_queryset()` so that
+line items, activities, fulfillments and refunds come prefetched.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from orders.models import Order
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO-8601 in UTC with milliseconds and a Z, as the spec writes dates."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def money(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def uuid_str(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def drop_none(data: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def full_name(first: str, last: str) -> dict[str, str]:
+    return {"firstName": first, "lastName": last}
+
+
+def buyer_info(order: Order) -> dict[str, Any]:
+    return drop_none(
+        {
+            "id": uuid_str(order.buyer_id),
+            "type": order.buyer_identity_type,
+            "identityType": order.buyer_identity_type,
+            "firstName": order.buyer_first_name,
+            "lastName": order.buyer_last_name,
+            "phone": order.buyer_phone,
+            "email": order.buyer_email,
+            "contactId": uuid_str(order.buyer_id)
+            if order.buyer_identity_type == "CONTACT"
+            else None,
+        }
+    )
+
+
+def billing_info(order: Order) -> dict[str, Any]:
+    info = dict(order.billing_payment or {})
+    address = {"fullName": full_name(order.billing_first_name, order.billing_last_name)}
+    address.update(order.billing_address or {})
+    info["address"] = address
+    if order.paid_date:
+        info["paidDate"] = iso(order.paid_date)
+    return info
+
+
+def totals(order: Order) -> dict[str, Any]:
+    return {
+        "subtotal": money(order.subtotal),
+        "shipping": money(order.shipping_total),
+        "tax": money(order.tax_total),
+        "discount": money(order.discount_total),
+        "total": money(order.total),
+        "weight": money(order.total_weight.normalize() if order.total_weight else Decimal("0")),
+        "quantity": order.total_quantity,
+    }
+
+
+def line_item_to_dict(item) -> dict[str, Any]:
+    return drop_none(
+        {
+            "index": item.index,
+            "quantity": item.quantity,
+            "price": money(item.price),
+            "name": item.name,
+            "translatedName": item.translated_name or item.name,
+            "productId": uuid_str(item.product_id),
+            "totalPrice": money(item.total_price),
+            "lineItemType": item.line_item_type,
+            "options": item.options or [],
+            "customTextFields": item.custom_text_fields or [],
+            "weight": money(item.weight),
+            "mediaItem": item.media_item,
+            "sku": item.sku or None,
+            "variantId": uuid_str(item.variant_id),
+            "fulfillerId": uuid_str(item.fulfiller_id),
+            "discount": money(item.discount),
+            "tax": money(item.tax),
+            "taxIncludedInPrice": item.tax_included_in_price,
+            "taxGroupId": uuid_str(item.tax_group_id),
+            "priceData": {
+                "taxIncludedInPrice": item.tax_included_in_price,
+                "price": money(item.price),
+                "totalPrice": money(item.total_price),
+            },
+            "refundedQuantity": item.refunded_quantity,
+            # Not part of the Stores shape, but the eCommerce API names line items by it.
+            "id": str(item.id),
+        }
+    )
+
+
+def tracking_info(fulfillment) -> dict[str, str]:
+    return {
+        key: value
+        for key, value in (
+            ("trackingNumber", fulfillment.tracking_number),
+            ("shippingProvider", fulfillment.shipping_provider),
+            ("trackingLink", fulfillment.tracking_link),
+        )
+        if value
+    }
+
+
+def fulfillment_to_dict(fulfillment, index_by_line_id: dict) -> dict[str, Any]:
+    """A fulfillment in the Stores shape: line items named by their index."""
+    return {
+        "id": str(fulfillment.id),
+        "dateCreated": iso(fulfillment.date_created),
+        "lineItems": [
+            {"index": index_by_line_id[line.line_item_id], "quantity": line.quantity}
+            for line in fulfillment.lines.all()
+        ],
+        "trackingInfo": tracking_info(fulfillment),
+    }
+
+
+def shipping_info(order: Order, fulfillments: list) -> dict[str, Any]:
+    info = dict(order.shipping_info or {})
+    details = info.get("shipmentDetails")
+    # The Stores shape mirrors the latest tracked fulfillment in shipmentDetails.trackingInfo.
+    tracked = [f for f in fulfillments if f.tracking_number]
+    if isinstance(details, dict):
+        details = dict(details)
+        details.pop("trackingInfo", None)
+        if tracked:
+            latest = tracked[-1]
+            details["trackingInfo"] = tracking_info(latest)
+        info["shipmentDetails"] = details
+    return info
+
+
+def order_to_dict(order: Order) -> dict[str, Any]:
+    line_items = list(order.line_items.all())
+    index_by_line_id = {item.id: item.index for item in line_items}
+    fulfillments = list(order.fulfillments.all())
+    discount = None
+    if order.discount_value is not None or order.applied_coupon:
+        discount = drop_none(
+            {"value": money(order.discount_value), "appliedCoupon": order.applied_coupon}
+        )
+    channel = {"type": order.channel_type}
+    if order.channel_external_order_id:
+        channel["externalOrderId"] = order.channel_external_order_id
+    entered_by = None
+    if order.entered_by_id:
+        entered_by = {
+            "id": str(order.entered_by_id),
+            "identityType": order.entered_by_identity_type,
+        }
+    return drop_none(
+        {
+            "id": str(order.id),
+            "number": order.number,
+            "dateCreated": iso(order.date_created),
+            "buyerInfo": buyer_info(order),
+            "currency": order.currency,
+            "weightUnit": order.weight_unit,
+            "totals": totals(order),
+            "billingInfo": billing_info(order),
+            "shippingInfo": shipping_info(order, fulfillments),
+            "buyerNote": order.buyer_note or None,
+            "read": order.read,
+            "archived": order.archived,
+            "paymentStatus": order.payment_status,
+            "fulfillmentStatus": order.fulfillment_status,
+            "lineItems": [line_item_to_dict(item) for item in line_items],
+            "activities": [
+                {"type": activity.type, "timestamp": iso(activity.timestamp)}
+                for activity in order.activities.all()
+            ],
+            "invoiceInfo": order.invoice_info,
+            "fulfillments": [fulfillment_to_dict(f, index_by_line_id) for f in fulfillments],
+            "discount": discount,
+            "customField": order.custom_field,
+            "cartId": uuid_str(order.cart_id),
+            "buyerLanguage": order.buyer_language or None,
+            "channelInfo": channel,
+            "enteredBy": entered_by,
+            "lastUpdated": iso(order.last_updated),
+            "numericId": str(order.number),
+            "refunds": [
+                drop_none(
+                    {
+                        "id": str(refund.id),
+                        "dateCreated": iso(refund.date_created),
+                        "amount": money(refund.amount),
+                        "reason": refund.reason or None,
+                        "externalRefund": refund.external_refund,
+                    }
+                )
+                for refund in order.refunds.all()
+            ],
+            "checkoutId": uuid_str(order.checkout_id),
+            "isInternalOrderCreate": False,
+        }
+    )
