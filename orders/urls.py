@@ -9,3 +9,14 @@ urlpatterns = [
     # The order page and its forms (fulfillments issue) go below this line.
     path("<int:number>/", views.order_detail, name="detail"),
 ]
+
+# ---- Owner actions: mark paid, cancel, refund (webhooks issue; orders/owner_views.py). ----
+# Imported here so this block appends without touching the lines above.
+from orders import owner_views  # noqa: E402
+
+urlpatterns += [
+    path("<int:number>/payments/", owner_views.payments, name="payments"),
+    path("<int:number>/mark-paid/", owner_views.mark_paid, name="mark_paid"),
+    path("<int:number>/cancel/", owner_views.cancel, name="cancel"),
+    path("<int:number>/refund/", owner_views.refund, name="refund"),
+]
