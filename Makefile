@@ -24,9 +24,14 @@ $(VENV)/.installed: pyproject.toml
 setup: $(VENV)/.installed
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --no-input -v 0
 
+# The task worker (webhook delivery) and the webhook sweeper run beside the web server and
+# stop when it exits.
 run: setup
 	DJANGO_DEBUG=1 $(PY) manage.py seed_orders --orders $(DEMO_ORDERS) --if-empty
 	DJANGO_DEBUG=1 $(PY) manage.py create_demo_users
+	DJANGO_DEBUG=1 $(PY) manage.py db_worker --no-reload & worker=$$!; \
+	DJANGO_DEBUG=1 $(PY) manage.py deliver_webhooks --every 60 & sweeper=$$!; \
+	trap 'kill $$worker $$sweeper 2>/dev/null' EXIT; \
 	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 chromium:

@@ -134,13 +134,12 @@ def delivery_attempt(*, delivery_id: int) -> str | None:
     delivery.save(update_fields=["status", "next_attempt_at", "last_response_code", "last_error"])
     if delivery.status == Status.PENDING:
         delivery_enqueue(delivery_id=delivery.pk, run_after=delivery.next_attempt_at)
-    else:
-        log = logger.info if delivery.status == Status.SUCCEEDED else logger.warning
-        log(
-            "Webhook delivery %s %s after %s attempts",
+    elif delivery.status == Status.FAILED:
+        logger.warning(
+            "Webhook delivery %s failed after %s attempts: %s",
             delivery.pk,
-            delivery.status,
             delivery.attempts,
+            delivery.last_error,
         )
     return delivery.status
 
