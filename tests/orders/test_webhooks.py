@@ -452,10 +452,13 @@ def test_no_subscriber_writes_nothing(owner):
 
 def test_rolled_back_change_emits_nothing(endpoint, owner, django_capture_on_commit_callbacks):
     order = make_order()
-    with django_capture_on_commit_callbacks() as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            order_mark_paid(order=order, actor=owner)
-            raise RuntimeError("the surrounding change failed")
+    with (
+        django_capture_on_commit_callbacks() as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        order_mark_paid(order=order, actor=owner)
+        raise RuntimeError("the surrounding change failed")
     assert callbacks == []
     assert not WebhookEvent.objects.exists()
     assert not WebhookDelivery.objects.exists()
