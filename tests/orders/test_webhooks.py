@@ -811,3 +811,12 @@ def test_resend_forbidden_to_packer(packer_client, endpoint, owner):
     assert packer_client.post(f"/webhooks/deliveries/{delivery.pk}/resend/").status_code == 403
     delivery.refresh_from_db()
     assert delivery.status == "failed"
+
+
+@pytest.mark.parametrize(
+    ("event_type", "key"),
+    [("OrderRefunded", "refundId"), ("FulfillmentCreated", "fulfillmentId")],
+)
+def test_event_emit_refuses_missing_data_even_without_subscribers(db, event_type, key):
+    with pytest.raises(ValueError, match=key), transaction.atomic():
+        event_emit(order=make_order(), event_type=event_type, data={})
