@@ -224,9 +224,11 @@ class Order(models.Model):
 
 
 class LineItem(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="line_items")
     index = models.PositiveIntegerField()
+    # The line item's public UUID (the eCommerce API's `id`/`_id`). Unique within its order
+    # only: the spec's examples give line items of different orders the same ids.
+    line_id = models.UUIDField(default=uuid.uuid4, editable=False)
     quantity = models.PositiveIntegerField()
     name = models.CharField(max_length=400)
     translated_name = models.CharField(max_length=400, blank=True)
@@ -253,6 +255,9 @@ class LineItem(models.Model):
         ordering = ["order", "index"]
         constraints = [
             models.UniqueConstraint(fields=["order", "index"], name="lineitem_unique_order_index"),
+            models.UniqueConstraint(
+                fields=["order", "line_id"], name="lineitem_unique_order_lineid"
+            ),
             models.CheckConstraint(condition=Q(quantity__gte=1), name="lineitem_quantity_gte_1"),
             models.CheckConstraint(condition=Q(index__gte=1), name="lineitem_index_gte_1"),
             models.CheckConstraint(

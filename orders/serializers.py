@@ -104,7 +104,7 @@ def line_item_to_dict(item) -> dict[str, Any]:
             },
             "refundedQuantity": item.refunded_quantity,
             # Not part of the Stores shape, but the eCommerce API names line items by it.
-            "id": str(item.id),
+            "id": str(item.line_id),
         }
     )
 

@@ -96,8 +96,9 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='LineItem',
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('index', models.PositiveIntegerField()),
+                ('line_id', models.UUIDField(default=uuid.uuid4, editable=False)),
                 ('quantity', models.PositiveIntegerField()),
                 ('name', models.CharField(max_length=400)),
                 ('translated_name', models.CharField(blank=True, max_length=400)),
@@ -122,7 +123,7 @@ class Migration(migrations.Migration):
             options={
                 'ordering': ['order', 'index'],
                 'indexes': [models.Index(fields=['product_id', 'order'], name='lineitem_product_order_idx'), models.Index(fields=['name', 'order'], name='lineitem_name_order_idx')],
-                'constraints': [models.UniqueConstraint(fields=('order', 'index'), name='lineitem_unique_order_index'), models.CheckConstraint(condition=models.Q(('quantity__gte', 1)), name='lineitem_quantity_gte_1'), models.CheckConstraint(condition=models.Q(('index__gte', 1)), name='lineitem_index_gte_1'), models.CheckConstraint(condition=models.Q(('refunded_quantity__lte', models.F('quantity'))), name='lineitem_refunded_lte_quantity')],
+                'constraints': [models.UniqueConstraint(fields=('order', 'index'), name='lineitem_unique_order_index'), models.UniqueConstraint(fields=('order', 'line_id'), name='lineitem_unique_order_lineid'), models.CheckConstraint(condition=models.Q(('quantity__gte', 1)), name='lineitem_quantity_gte_1'), models.CheckConstraint(condition=models.Q(('index__gte', 1)), name='lineitem_index_gte_1'), models.CheckConstraint(condition=models.Q(('refunded_quantity__lte', models.F('quantity'))), name='lineitem_refunded_lte_quantity')],
             },
         ),
         migrations.CreateModel(
