@@ -145,3 +145,404 @@ def order_refund(*, order: Order, amount: Decimal, reason: str = "", actor) -> R
             actor=actor,
         )
     return refund
+
+
+# ---- Order edits and creation (fulfillments issue): email, shipping address, create. ----
+
+
+def order_update_email(*, order: Order, email: str, actor) -> Order:
+    """Set the buyer's email on billingInfo.address, the shipment address (when shipping was
+    chosen) and buyerInfo."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    email = (email or "").strip() if isinstance(email, str) else email
+    if not isinstance(email, str) or not email:
+        raise OrderError("email is required.", field="email")
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise OrderError(f"email is not a valid email address: {email!r}.", field="email") from None
+    if len(email) > 254:
+        raise OrderError("email must be at most 254 characters.", field="email")
+    with transaction.atomic():
+        order = order_lock(order_id=order.pk)
+        previous = order.buyer_email
+        order.buyer_email = email
+        order.billing_address = {**(order.billing_address or {}), "email": email}
+        shipping = dict(order.shipping_info or {})
+        details = shipping.get("shipmentDetails")
+        if isinstance(details, dict) and isinstance(details.get("address"), dict):
+            shipping["shipmentDetails"] = {
+                **details,
+                "address": {**details["address"], "email": email},
+            }
+            order.shipping_info = shipping
+        order_touch(order=order, fields=["buyer_email", "billing_address", "shipping_info"])
+        activity_record(
+            order=order,
+            type=ActivityType.EMAIL_EDITED,
+            actor=actor,
+            details={"before": previous, "after": email},
+        )
+    return order
+
+
+ADDRESS_TEXT_FIELDS = (
+    "country",
+    "subdivision",
+    "city",
+    "zipCode",
+    "phone",
+    "email",
+    "addressLine1",
+    "addressLine2",
+    "company",
+)
+
+
+def address_clean(address: Any, *, field: str) -> dict[str, Any]:
+    """An address object in the spec's shape, checked field by field."""
+    if not isinstance(address, dict):
+        raise OrderError(f"{field} must be an object.", field=field)
+    allowed = {*ADDRESS_TEXT_FIELDS, "fullName", "street", "vatId"}
+    unknown = sorted(set(address) - allowed)
+    if unknown:
+        raise OrderError(
+            f"{field}.{unknown[0]} is not an address field; allowed: {', '.join(sorted(allowed))}.",
+            field=f"{field}.{unknown[0]}",
+        )
+    clean: dict[str, Any] = {}
+    for key, value in address.items():
+        if value is None:
+            continue
+        if key in ADDRESS_TEXT_FIELDS:
+            if not isinstance(value, str) or len(value) > 500:
+                raise OrderError(
+                    f"{field}.{key} must be a string of at most 500 characters.",
+                    field=f"{field}.{key}",
+                )
+            clean[key] = value
+        elif key == "fullName":
+            if not isinstance(value, dict) or set(value) - {"firstName", "lastName"}:
+                raise OrderError(
+                    f"{field}.fullName must be {{firstName, lastName}}.", field=f"{field}.fullName"
+                )
+            for part, text in value.items():
+                if not isinstance(text, str) or len(text) > 200:
+                    raise OrderError(
+                        f"{field}.fullName.{part} must be a string of at most 200 characters.",
+                        field=f"{field}.fullName.{part}",
+                    )
+            clean[key] = dict(value)
+        else:
+            if not isinstance(value, dict | str):
+                raise OrderError(f"{field}.{key} must be an object.", field=f"{field}.{key}")
+            clean[key] = value
+    return clean
+
+
+def order_update_shipping_address(*, order: Order, address: dict[str, Any], actor) -> Order:
+    """Replace the shipment address (shippingInfo.shipmentDetails.address)."""
+    address = address_clean(address, field="shippingAddress")
+    with transaction.atomic():
+        order = order_lock(order_id=order.pk)
+        shipping = dict(order.shipping_info or {})
+        details = shipping.get("shipmentDetails")
+        details = dict(details) if isinstance(details, dict) else {}
+        previous = details.get("address")
+        details["address"] = address
+        shipping["shipmentDetails"] = details
+        shipping.pop("pickupDetails", None)
+        order.shipping_info = shipping
+        order_touch(order=order, fields=["shipping_info"])
+        activity_record(
+            order=order,
+            type=ActivityType.SHIPPING_ADDRESS_EDITED,
+            actor=actor,
+            details={"before": previous, "after": address},
+        )
+    return order
+
+
+def _enum(value: Any, choices, *, field: str, default: str) -> str:
+    if value is None:
+        return default
+    allowed = [str(choice) for choice in choices.values]
+    if value not in allowed:
+        raise OrderError(
+            f"{field} must be one of: {', '.join(allowed)}; got {value!r}.", field=field
+        )
+    return value
+
+
+def _money_text(value: Any, *, field: str) -> str | None:
+    from decimal import InvalidOperation
+
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise OrderError(f'{field} must be a decimal string such as "10.00".', field=field)
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise OrderError(
+            f'{field} must be a decimal string such as "10.00".', field=field
+        ) from None
+    if not amount.is_finite() or amount < 0 or amount >= Decimal("1e12"):
+        raise OrderError(f"{field} must be a non-negative amount.", field=field)
+    return str(amount)
+
+
+def _object(value: Any, *, field: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise OrderError(f"{field} must be an object.", field=field)
+    return value
+
+
+def _uuid_text(value: Any, *, field: str) -> str | None:
+    import uuid
+
+    if value is None:
+        return None
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        raise OrderError(f"{field} must be a UUID.", field=field) from None
+
+
+def _line_items_clean(raw: Any) -> list[dict[str, Any]]:
+    from orders.models import LineItemType
+
+    if not isinstance(raw, list) or not raw:
+        raise OrderError("lineItems must be a non-empty list.", field="order.lineItems")
+    if len(raw) > 300:
+        raise OrderError("An order takes at most 300 line items.", field="order.lineItems")
+    lines = []
+    for position, item in enumerate(raw):
+        path = f"order.lineItems[{position}]"
+        item = _object(item, field=path)
+        name = item.get("name")
+        if not isinstance(name, str) or not name.strip() or len(name) > 400:
+            raise OrderError(
+                f"{path}.name is required (at most 400 characters).", field=f"{path}.name"
+            )
+        quantity = item.get("quantity")
+        if (
+            not isinstance(quantity, int)
+            or isinstance(quantity, bool)
+            or not 1 <= quantity <= 100000
+        ):
+            raise OrderError(
+                f"{path}.quantity must be a whole number from 1 to 100000.",
+                field=f"{path}.quantity",
+            )
+        price_data = _object(item.get("priceData"), field=f"{path}.priceData")
+        price = (
+            _money_text(item.get("price", price_data.get("price")), field=f"{path}.price") or "0"
+        )
+        total_price = _money_text(
+            item.get("totalPrice", price_data.get("totalPrice")), field=f"{path}.totalPrice"
+        ) or str(Decimal(price) * quantity)
+        product_id = _uuid_text(item.get("productId"), field=f"{path}.productId")
+        default_type = LineItemType.PHYSICAL if product_id else LineItemType.CUSTOM_AMOUNT_ITEM
+        line_type = _enum(
+            item.get("lineItemType"),
+            LineItemType,
+            field=f"{path}.lineItemType",
+            default=default_type,
+        )
+        if product_id is None and line_type != LineItemType.CUSTOM_AMOUNT_ITEM:
+            raise OrderError(
+                f"{path}.lineItemType must be CUSTOM_AMOUNT_ITEM without a productId.",
+                field=f"{path}.lineItemType",
+            )
+        if product_id is not None and line_type == LineItemType.CUSTOM_AMOUNT_ITEM:
+            raise OrderError(
+                f"{path}.lineItemType cannot be CUSTOM_AMOUNT_ITEM for a catalog product.",
+                field=f"{path}.lineItemType",
+            )
+        options = item.get("options") or []
+        if not isinstance(options, list):
+            raise OrderError(f"{path}.options must be a list.", field=f"{path}.options")
+        media = item.get("mediaItem")
+        if media is not None and not isinstance(media, dict):
+            raise OrderError(f"{path}.mediaItem must be an object.", field=f"{path}.mediaItem")
+        sku = item.get("sku") or ""
+        if not isinstance(sku, str) or len(sku) > 100:
+            raise OrderError(
+                f"{path}.sku must be a string of at most 100 characters.", field=f"{path}.sku"
+            )
+        lines.append(
+            {
+                "index": position + 1,
+                "quantity": quantity,
+                "name": name.strip(),
+                "price": price,
+                "totalPrice": total_price,
+                "productId": product_id,
+                "variantId": _uuid_text(item.get("variantId"), field=f"{path}.variantId"),
+                "lineItemType": line_type,
+                "options": options,
+                "mediaItem": media,
+                "sku": sku,
+                "weight": _money_text(item.get("weight"), field=f"{path}.weight"),
+            }
+        )
+    return lines
+
+
+def order_create(*, data: dict[str, Any], actor) -> Order:
+    """Create an order from the Stores v2 create-order body's `order` object, following the
+    spec's notes: billingInfo.address is required unless channelInfo.type is POS; a shipment
+    address is required unless pickupDetails are given, the channel is POS or every line item
+    is DIGITAL; paymentMethod / paymentProviderTransactionId only with paymentStatus PAID.
+    Number, id, dates, activities and fulfillment status are Packdesk's, never the caller's."""
+    import uuid
+
+    from django.db import connection
+
+    from orders.demo import order_from_spec
+    from orders.models import (
+        ORDER_NUMBER_SEQUENCE,
+        ChannelType,
+        LineItemType,
+        WeightUnit,
+    )
+    from orders.serializers import iso
+
+    data = _object(data, field="order")
+    if not data:
+        raise OrderError("order is required.", field="order")
+    channel = _object(data.get("channelInfo"), field="order.channelInfo")
+    channel_type = _enum(
+        channel.get("type"), ChannelType, field="order.channelInfo.type", default=ChannelType.WEB
+    )
+    payment_status = data.get("paymentStatus")
+    if payment_status == "UNSPECIFIED_PAYMENT_STATUS":
+        payment_status = None
+    payment_status = _enum(
+        payment_status, PaymentStatus, field="order.paymentStatus", default=PaymentStatus.NOT_PAID
+    )
+    lines = _line_items_clean(data.get("lineItems"))
+    billing = dict(_object(data.get("billingInfo"), field="order.billingInfo"))
+    if "address" in billing:
+        billing_address = address_clean(billing.pop("address"), field="order.billingInfo.address")
+    elif channel_type == ChannelType.POS:
+        billing_address = {}
+    else:
+        raise OrderError(
+            "billingInfo.address is required unless channelInfo.type is POS.",
+            field="order.billingInfo.address",
+        )
+    for key in ("paymentMethod", "paymentProviderTransactionId"):
+        if billing.get(key) is not None and payment_status != PaymentStatus.PAID:
+            raise OrderError(
+                f"billingInfo.{key} can only be given when paymentStatus is PAID.",
+                field=f"order.billingInfo.{key}",
+            )
+    payment = {}
+    for key in (
+        "paymentMethod",
+        "externalTransactionId",
+        "paymentProviderTransactionId",
+        "paymentGatewayTransactionId",
+    ):
+        if billing.get(key) is not None:
+            if not isinstance(billing[key], str) or len(billing[key]) > 200:
+                raise OrderError(
+                    f"billingInfo.{key} must be a string.", field=f"order.billingInfo.{key}"
+                )
+            payment[key] = billing[key]
+    shipping = dict(_object(data.get("shippingInfo"), field="order.shippingInfo"))
+    details = _object(shipping.get("shipmentDetails"), field="order.shippingInfo.shipmentDetails")
+    pickup = shipping.get("pickupDetails")
+    all_digital = all(line["lineItemType"] == LineItemType.DIGITAL for line in lines)
+    if details.get("address") is not None:
+        details = {
+            **details,
+            "address": address_clean(
+                details["address"], field="order.shippingInfo.shipmentDetails.address"
+            ),
+        }
+        shipping["shipmentDetails"] = details
+    elif not (pickup or channel_type == ChannelType.POS or all_digital):
+        raise OrderError(
+            "shippingInfo.shipmentDetails.address is required unless pickupDetails are given, "
+            "channelInfo.type is POS or every line item is DIGITAL.",
+            field="order.shippingInfo.shipmentDetails.address",
+        )
+    if pickup is not None:
+        _object(pickup, field="order.shippingInfo.pickupDetails")
+    buyer = _object(data.get("buyerInfo"), field="order.buyerInfo")
+    for key in ("firstName", "lastName", "phone", "email"):
+        if buyer.get(key) is not None and not isinstance(buyer[key], str):
+            raise OrderError(f"buyerInfo.{key} must be a string.", field=f"order.buyerInfo.{key}")
+    totals_in = _object(data.get("totals"), field="order.totals")
+    subtotal = sum((Decimal(line["totalPrice"]) for line in lines), Decimal("0"))
+    totals_out = {"quantity": sum(line["quantity"] for line in lines)}
+    for key in ("subtotal", "shipping", "tax", "discount", "total", "weight"):
+        totals_out[key] = _money_text(totals_in.get(key), field=f"order.totals.{key}")
+    totals_out["subtotal"] = totals_out["subtotal"] or str(subtotal)
+    totals_out["total"] = totals_out["total"] or totals_out["subtotal"]
+    currency = data.get("currency") or "USD"
+    if not isinstance(currency, str) or len(currency) != 3 or not currency.isalpha():
+        raise OrderError("currency must be an ISO-4217 code such as USD.", field="order.currency")
+    weight_unit = _enum(
+        data.get("weightUnit"), WeightUnit, field="order.weightUnit", default=WeightUnit.KG
+    )
+    buyer_note = data.get("buyerNote") or ""
+    if not isinstance(buyer_note, str) or len(buyer_note) > 5000:
+        raise OrderError("buyerNote must be a string.", field="order.buyerNote")
+    external_id = channel.get("externalOrderId") or ""
+    if not isinstance(external_id, str) or len(external_id) > 200:
+        raise OrderError(
+            "channelInfo.externalOrderId must be a string.",
+            field="order.channelInfo.externalOrderId",
+        )
+    email = buyer.get("email") or billing_address.get("email") or ""
+    full = billing_address.pop("fullName", {}) if billing_address else {}
+    billing_out = {**payment, "address": {"fullName": full, **billing_address}}
+    now = timezone.now()
+    paid = payment_status == PaymentStatus.PAID
+    if paid:
+        billing_out["paidDate"] = iso(now)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(%s)", [ORDER_NUMBER_SEQUENCE])
+            number = cursor.fetchone()[0]
+        document = {
+            "id": str(uuid.uuid4()),
+            "number": number,
+            "dateCreated": iso(now),
+            "lastUpdated": iso(now),
+            "buyerInfo": {
+                "identityType": "CONTACT",
+                "firstName": buyer.get("firstName") or full.get("firstName", ""),
+                "lastName": buyer.get("lastName") or full.get("lastName", ""),
+                "phone": buyer.get("phone") or "",
+                "email": email,
+            },
+            "currency": currency.upper(),
+            "weightUnit": weight_unit,
+            "totals": {key: value for key, value in totals_out.items() if value is not None},
+            "billingInfo": billing_out,
+            "shippingInfo": shipping,
+            "buyerNote": buyer_note,
+            "paymentStatus": payment_status,
+            "lineItems": [{k: v for k, v in line.items() if v is not None} for line in lines],
+            "channelInfo": {"type": channel_type, "externalOrderId": external_id},
+        }
+        order = order_from_spec(document)
+        has_shippable = any(line["lineItemType"] == LineItemType.PHYSICAL for line in lines)
+        order.fulfillment_status = (
+            FulfillmentStatus.NOT_FULFILLED if has_shippable else FulfillmentStatus.FULFILLED
+        )
+        order_touch(order=order, fields=["fulfillment_status"])
+        activity_record(order=order, type=ActivityType.ORDER_PLACED, actor=actor)
+        if paid:
+            activity_record(order=order, type=ActivityType.ORDER_PAID, actor=actor)
+        event_emit(order=order, event_type=EventType.ORDER_CREATED, actor=actor)
+    return order

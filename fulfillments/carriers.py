@@ -1,0 +1,42 @@
+"""Shipping carriers and their tracking links (DESIGN.md section 4)."""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlsplit
+
+# Keyed by the lower-cased provider name: provider names are case-insensitive.
+CARRIER_LINKS = {
+    "fedex": "https://www.fedex.com/apps/fedextrack/?action=track&trackingnumber={}",
+    "ups": "https://wwwapps.ups.com/WebTracking/track?track=yes&trackNums={}",
+    "usps": "https://tools.usps.com/go/TrackConfirmAction.action?tLabels={}",
+    "dhl": "https://www.logistics.dhl/global-en/home/tracking.html?tracking-id={}",
+    "canadapost": (
+        "https://www.canadapost.ca/cpotools/apps/track/personal/findByTrackNumber?trackingNumber={}"
+    ),
+}
+
+# For the carrier picker: the spec's spelling of each known carrier, then "other".
+CARRIER_CHOICES = [
+    ("fedex", "FedEx"),
+    ("ups", "UPS"),
+    ("usps", "USPS"),
+    ("dhl", "DHL"),
+    ("canadaPost", "Canada Post"),
+    ("other", "Other"),
+]
+
+
+def carrier_is_known(provider: str | None) -> bool:
+    return bool(provider) and provider.lower() in CARRIER_LINKS
+
+
+def carrier_link(provider: str | None, number: str | None) -> str | None:
+    """The tracking page of `number` at a known carrier, or None for other carriers."""
+    if not number or not carrier_is_known(provider):
+        return None
+    return CARRIER_LINKS[provider.lower()].format(quote(number, safe=""))
+
+
+def link_is_http(link: str) -> bool:
+    parts = urlsplit(link)
+    return parts.scheme in {"http", "https"} and bool(parts.netloc)

@@ -1,0 +1,429 @@
+"""Writes to fulfillments (DESIGN.md section 4).
+
+Every function runs in one transaction that locks the order row first, so two requests
+fulfilling the same order are serialised and cannot over-fulfil a line item; a refused change
+raises `OrderError` and writes nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Sum
+
+from fulfillments.carriers import carrier_is_known, carrier_link, link_is_http
+from fulfillments.models import (
+    MAX_FULFILLMENT_LINE_ITEMS,
+    MAX_FULFILLMENT_LINE_QUANTITY,
+    Fulfillment,
+    FulfillmentLineItem,
+)
+from orders.events import EventType, event_emit
+from orders.models import ActivityType, FulfillmentStatus, LineItem, Order
+from orders.services import OrderError, activity_record, order_lock, order_touch
+
+TRACKING_KEYS = ("trackingNumber", "shippingProvider", "trackingLink")
+MAX_TRACKING_NUMBER = 100
+MAX_PROVIDER = 100
+MAX_LINK = 2000
+LINES_CHANGE_REFUSED = (
+    "Line items and quantities cannot be changed: delete the fulfillment and create it again"
+)
+
+# A requested line: the line item (a LineItem, its index, or its public UUID `line_id`) and
+# the quantity, None meaning "whatever remains to be fulfilled".
+LineRequest = tuple[LineItem | int | uuid.UUID | str, int | None]
+
+
+@dataclass
+class BulkItemResult:
+    """The outcome of one order of a bulk create."""
+
+    order_id: Any
+    original_index: int
+    success: bool
+    error: OrderError | None = None
+    fulfillments: list[Fulfillment] = field(default_factory=list)
+
+
+# ---- Reads used by the rules (and by the order page) ----
+
+
+def fulfilled_quantities(*, order: Order) -> dict[int, int]:
+    """LineItem pk -> quantity fulfilled across all of the order's fulfillments."""
+    rows = (
+        FulfillmentLineItem.objects.filter(fulfillment__order=order)
+        .values("line_item_id")
+        .annotate(total=Sum("quantity"))
+    )
+    return {row["line_item_id"]: row["total"] for row in rows}
+
+
+def fulfillment_status_compute(
+    *, order: Order, line_items: Iterable[LineItem], fulfilled: Mapping[int, int]
+) -> str:
+    """NOT_FULFILLED / PARTIALLY_FULFILLED / FULFILLED from what is fulfilled. Only physical
+    items need shipping: an order with nothing to ship is FULFILLED. CANCELED stays."""
+    if order.is_canceled:
+        return FulfillmentStatus.CANCELED
+    shippable = [item for item in line_items if item.is_shippable and item.fulfillable_quantity > 0]
+    if all(fulfilled.get(item.pk, 0) >= item.fulfillable_quantity for item in shippable):
+        return FulfillmentStatus.FULFILLED
+    if any(quantity > 0 for quantity in fulfilled.values()):
+        return FulfillmentStatus.PARTIALLY_FULFILLED
+    return FulfillmentStatus.NOT_FULFILLED
+
+
+# ---- Tracking info ----
+
+
+def _text(value: Any, *, field: str, limit: int) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise OrderError(f"{field} must be a string.", field=field)
+    value = value.strip()
+    if len(value) > limit:
+        raise OrderError(f"{field} must be at most {limit} characters.", field=field)
+    return value
+
+
+def tracking_resolve(*, number: str, provider: str, link: str) -> dict[str, str]:
+    """The stored tracking fields: a known carrier's link is generated from the number;
+    another carrier keeps a given link only if it is an http(s) URL."""
+    if carrier_is_known(provider):
+        link = carrier_link(provider, number) or ""
+    elif link and not link_is_http(link):
+        raise OrderError(
+            "trackingLink must be an http:// or https:// URL.", field="trackingInfo.trackingLink"
+        )
+    return {"tracking_number": number, "shipping_provider": provider, "tracking_link": link}
+
+
+def _tracking_clean(tracking: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Validate the given keys of a trackingInfo; None values stay None (meaning "remove")."""
+    if tracking is None:
+        return {}
+    if not isinstance(tracking, Mapping):
+        raise OrderError("trackingInfo must be an object.", field="trackingInfo")
+    unknown = set(tracking) - set(TRACKING_KEYS)
+    if unknown:
+        raise OrderError(
+            f"Unknown trackingInfo field: {', '.join(sorted(unknown))}; "
+            f"allowed: {', '.join(TRACKING_KEYS)}.",
+            field=f"trackingInfo.{sorted(unknown)[0]}",
+        )
+    limits = {
+        "trackingNumber": MAX_TRACKING_NUMBER,
+        "shippingProvider": MAX_PROVIDER,
+        "trackingLink": MAX_LINK,
+    }
+    return {
+        key: None if value is None else _text(value, field=f"trackingInfo.{key}", limit=limits[key])
+        for key, value in tracking.items()
+    }
+
+
+# ---- Line items ----
+
+
+def _line_lookup(items: list[LineItem], key, position: int) -> LineItem:
+    if isinstance(key, LineItem):
+        found = next((item for item in items if item.pk == key.pk), None)
+        name, shown = f"lineItems[{position}].id", str(key.line_id)
+    elif isinstance(key, int) and not isinstance(key, bool):
+        found = next((item for item in items if item.index == key), None)
+        name, shown = f"lineItems[{position}].index", str(key)
+    else:
+        name, shown = f"lineItems[{position}].id", str(key)
+        try:
+            line_id = key if isinstance(key, uuid.UUID) else uuid.UUID(str(key))
+        except (TypeError, ValueError, AttributeError):
+            raise OrderError(f"{name} is not a valid line item id: {key!r}.", field=name) from None
+        found = next((item for item in items if item.line_id == line_id), None)
+    if found is None:
+        raise OrderError(f"{name}: the order has no line item {shown}.", field=name)
+    return found
+
+
+def _lines_resolve(
+    *, order: Order, lines: Sequence[LineRequest], items: list[LineItem]
+) -> list[tuple[LineItem, int]]:
+    """Check the requested lines against what is left to fulfil; return (line item,
+    quantity) pairs. Raises OrderError (409 when the cause is what is already fulfilled)."""
+    if not lines:
+        raise OrderError("A fulfillment needs at least one line item.", field="lineItems")
+    if len(lines) > MAX_FULFILLMENT_LINE_ITEMS:
+        raise OrderError(
+            f"A fulfillment takes at most {MAX_FULFILLMENT_LINE_ITEMS} line items.",
+            field="lineItems",
+        )
+    fulfilled = fulfilled_quantities(order=order)
+    resolved: list[tuple[LineItem, int]] = []
+    seen: set[int] = set()
+    for position, (key, quantity) in enumerate(lines):
+        item = _line_lookup(items, key, position)
+        qty_field = f"lineItems[{position}].quantity"
+        if item.pk in seen:
+            raise OrderError(
+                f"Line item {item.index} appears more than once.", field=f"lineItems[{position}]"
+            )
+        seen.add(item.pk)
+        already = fulfilled.get(item.pk, 0)
+        remaining = item.fulfillable_quantity - already
+        label = f"Line item {item.index} ({item.name})"
+        if quantity is None:
+            if remaining <= 0:
+                raise OrderError(
+                    f"{label} is already fully fulfilled.", field=qty_field, status=409
+                )
+            quantity = remaining
+        if not isinstance(quantity, int) or isinstance(quantity, bool):
+            raise OrderError(f"{qty_field} must be a whole number.", field=qty_field)
+        if not 1 <= quantity <= MAX_FULFILLMENT_LINE_QUANTITY:
+            raise OrderError(
+                f"{qty_field} must be between 1 and {MAX_FULFILLMENT_LINE_QUANTITY}.",
+                field=qty_field,
+            )
+        if quantity > item.fulfillable_quantity:
+            raise OrderError(
+                f"{label}: {quantity} is more than the {item.fulfillable_quantity} ordered"
+                + (" (after refunds)." if item.refunded_quantity else "."),
+                field=qty_field,
+            )
+        if quantity > remaining:
+            raise OrderError(
+                f"{label}: only {remaining} left to fulfil ({already} already fulfilled).",
+                field=qty_field,
+                status=409,
+            )
+        resolved.append((item, quantity))
+    return resolved
+
+
+def _refuse_canceled(order: Order) -> None:
+    if order.is_canceled:
+        raise OrderError("The order is canceled: its fulfillments cannot change.", status=409)
+
+
+def _status_update(*, order: Order, items: list[LineItem], actor) -> None:
+    """Recompute fulfillmentStatus, save it with last_updated, and note a completed order."""
+    previous = order.fulfillment_status
+    order.fulfillment_status = fulfillment_status_compute(
+        order=order, line_items=items, fulfilled=fulfilled_quantities(order=order)
+    )
+    order_touch(order=order, fields=["fulfillment_status"])
+    if order.fulfillment_status == FulfillmentStatus.FULFILLED != previous:
+        activity_record(order=order, type=ActivityType.ORDER_FULFILLED, actor=actor)
+
+
+def _create_locked(
+    *, order: Order, lines: Sequence[LineRequest], tracking: Mapping[str, Any] | None, actor
+) -> Fulfillment:
+    _refuse_canceled(order)
+    info = _tracking_clean(tracking)
+    items = list(order.line_items.all())
+    resolved = _lines_resolve(order=order, lines=lines, items=items)
+    fields = tracking_resolve(
+        number=info.get("trackingNumber") or "",
+        provider=info.get("shippingProvider") or "",
+        link=info.get("trackingLink") or "",
+    )
+    fulfillment = Fulfillment.objects.create(order=order, created_by=actor, **fields)
+    FulfillmentLineItem.objects.bulk_create(
+        FulfillmentLineItem(fulfillment=fulfillment, line_item=item, quantity=quantity)
+        for item, quantity in resolved
+    )
+    details = {
+        "fulfillmentId": str(fulfillment.id),
+        "lineItems": [{"index": item.index, "quantity": q} for item, q in resolved],
+    }
+    if fulfillment.tracking_number:
+        activity_record(
+            order=order,
+            type=ActivityType.TRACKING_NUMBER_ADDED,
+            actor=actor,
+            details={
+                **details,
+                "trackingNumber": fulfillment.tracking_number,
+                "shippingProvider": fulfillment.shipping_provider,
+            },
+        )
+    if fulfillment.tracking_link:
+        activity_record(
+            order=order,
+            type=ActivityType.TRACKING_LINK_WAS_SET,
+            actor=actor,
+            details={
+                "fulfillmentId": str(fulfillment.id),
+                "trackingLink": fulfillment.tracking_link,
+            },
+        )
+    _status_update(order=order, items=items, actor=actor)
+    event_emit(
+        order=order,
+        event_type=EventType.FULFILLMENT_CREATED,
+        data={"fulfillmentId": str(fulfillment.id)},
+        actor=actor,
+    )
+    return fulfillment
+
+
+# ---- The operations ----
+
+
+def fulfillment_create(
+    *,
+    order: Order,
+    lines: Sequence[LineRequest],
+    tracking: Mapping[str, Any] | None = None,
+    actor,
+) -> Fulfillment:
+    """Fulfil `lines` of `order` with one tracking number.
+
+    `tracking` is a trackingInfo object (trackingNumber, shippingProvider, trackingLink).
+    Raises Order.DoesNotExist for an unknown order and OrderError for a refused change.
+    """
+    with transaction.atomic():
+        locked = order_lock(order_id=order.pk)
+        return _create_locked(order=locked, lines=lines, tracking=tracking, actor=actor)
+
+
+def fulfillment_bulk_create(
+    *, items: Sequence[tuple[Any, Sequence[Mapping[str, Any]]]], actor
+) -> list[BulkItemResult]:
+    """Create fulfillments for several orders: `items` is a list of (order id, [{"lines":
+    [...], "tracking": {...}}, ...]). Each order runs in its own transaction: a refused
+    order changes nothing and does not stop the others."""
+    results = []
+    for position, (order_id, specs) in enumerate(items):
+        result = BulkItemResult(order_id=order_id, original_index=position, success=False)
+        try:
+            with transaction.atomic():
+                locked = order_lock(order_id=order_id)
+                if not specs:
+                    raise OrderError("No fulfillments given for the order.", field="fulfillments")
+                result.fulfillments = [
+                    _create_locked(
+                        order=locked,
+                        lines=spec.get("lines") or [],
+                        tracking=spec.get("tracking"),
+                        actor=actor,
+                    )
+                    for spec in specs
+                ]
+            result.success = True
+        except Order.DoesNotExist:
+            result.fulfillments = []
+            result.error = OrderError(f"Order {order_id} not found.", field="orderId", status=404)
+        except OrderError as error:
+            result.fulfillments = []
+            result.error = error
+        results.append(result)
+    return results
+
+
+def fulfillment_update(
+    *,
+    order: Order,
+    fulfillment_id,
+    tracking: Mapping[str, Any] | None,
+    lines: Sequence[LineRequest] | None = None,
+    actor,
+) -> Fulfillment:
+    """Change a fulfillment's tracking info: keys present in `tracking` are set, a key set to
+    None is removed, absent keys are kept. A new number on a known carrier regenerates the
+    link. `lines`, when given, must equal the fulfillment's lines (they cannot change).
+
+    Raises Fulfillment.DoesNotExist when the order has no such fulfillment."""
+    with transaction.atomic():
+        locked = order_lock(order_id=order.pk)
+        fulfillment = Fulfillment.objects.get(pk=fulfillment_id, order=locked)
+        _refuse_canceled(locked)
+        if lines is not None:
+            current = {line.line_item_id: line.quantity for line in fulfillment.lines.all()}
+            items = list(locked.line_items.all())
+            asked = {}
+            for position, (key, quantity) in enumerate(lines):
+                asked[_line_lookup(items, key, position).pk] = quantity
+            if asked != current:
+                raise OrderError(LINES_CHANGE_REFUSED, field="lineItems")
+        info = _tracking_clean(tracking)
+        before = {
+            "trackingNumber": fulfillment.tracking_number,
+            "shippingProvider": fulfillment.shipping_provider,
+            "trackingLink": fulfillment.tracking_link,
+        }
+        after = {**before, **{key: value or "" for key, value in info.items()}}
+        fields = tracking_resolve(
+            number=after["trackingNumber"],
+            provider=after["shippingProvider"],
+            link=after["trackingLink"],
+        )
+        for name, value in fields.items():
+            setattr(fulfillment, name, value)
+        fulfillment.save(update_fields=list(fields))
+        activity_record(
+            order=locked,
+            type=ActivityType.TRACKING_NUMBER_EDITED,
+            actor=actor,
+            details={
+                "fulfillmentId": str(fulfillment.id),
+                "before": before,
+                "trackingNumber": fulfillment.tracking_number,
+                "shippingProvider": fulfillment.shipping_provider,
+                "trackingLink": fulfillment.tracking_link,
+            },
+        )
+        if fulfillment.tracking_link and fulfillment.tracking_link != before["trackingLink"]:
+            activity_record(
+                order=locked,
+                type=ActivityType.TRACKING_LINK_WAS_SET,
+                actor=actor,
+                details={
+                    "fulfillmentId": str(fulfillment.id),
+                    "trackingLink": fulfillment.tracking_link,
+                },
+            )
+        order_touch(order=locked)
+        event_emit(
+            order=locked,
+            event_type=EventType.FULFILLMENT_UPDATED,
+            data={"fulfillmentId": str(fulfillment.id)},
+            actor=actor,
+        )
+    return fulfillment
+
+
+def fulfillment_delete(*, order: Order, fulfillment_id, actor) -> Order:
+    """Delete a fulfillment; its quantities become unfulfilled again. Returns the order.
+
+    Raises Fulfillment.DoesNotExist when the order has no such fulfillment."""
+    with transaction.atomic():
+        locked = order_lock(order_id=order.pk)
+        fulfillment = Fulfillment.objects.get(pk=fulfillment_id, order=locked)
+        _refuse_canceled(locked)
+        details = {
+            "fulfillmentId": str(fulfillment.id),
+            "trackingNumber": fulfillment.tracking_number,
+            "lineItems": [
+                {"index": line.line_item.index, "quantity": line.quantity}
+                for line in fulfillment.lines.select_related("line_item")
+            ],
+        }
+        fulfillment.delete()
+        activity_record(
+            order=locked, type=ActivityType.FULFILLMENT_DELETED, actor=actor, details=details
+        )
+        _status_update(order=locked, items=list(locked.line_items.all()), actor=actor)
+        event_emit(
+            order=locked,
+            event_type=EventType.FULFILLMENT_DELETED,
+            data={"fulfillmentId": details["fulfillmentId"]},
+            actor=actor,
+        )
+    return locked
