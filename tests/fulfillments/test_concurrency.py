@@ -1,0 +1,88 @@
+"""Several threads fulfil the same line item at once against real PostgreSQL: the order row
+lock serialises them, so the total never exceeds the quantity and every loser gets a clean
+OrderError with nothing written. (Transactional tests flush the role groups, so the actor is a
+plain user: the services do not check permissions.)"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+
+from fulfillments.models import Fulfillment, FulfillmentLineItem
+from fulfillments.services import fulfillment_create
+from orders.models import FulfillmentStatus, Order
+from orders.services import OrderError
+from tests.factories import make_order
+
+THREADS = 6
+
+
+def run_concurrently(target, count: int) -> list:
+    """Start `count` threads that wait on one barrier, then call target(i); collect the
+    results or exceptions. Each thread closes its own database connection."""
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+
+    def worker(i: int) -> None:
+        try:
+            barrier.wait()
+            results[i] = target(i)
+        except Exception as error:  # the test inspects what each thread raised
+            results[i] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_fulfilments_never_exceed_quantity():
+    packer = User.objects.create_user(username="racer1")
+    order = make_order(lines=[{"quantity": 4}, {"quantity": 1}])
+
+    # Each thread asks for 2 of line 1 and all of line 2: at most one can take line 2.
+    results = run_concurrently(
+        lambda i: fulfillment_create(
+            order=order, lines=[(1, 2), (2, 1)], tracking={"trackingNumber": f"T{i}"}, actor=packer
+        ),
+        THREADS,
+    )
+    winners = [r for r in results if isinstance(r, Fulfillment)]
+    losers = [r for r in results if isinstance(r, OrderError)]
+    assert len(winners) == 1
+    assert len(losers) == THREADS - 1
+    assert all(loser.status == 409 for loser in losers)
+    assert Fulfillment.objects.filter(order=order).count() == 1
+    assert FulfillmentLineItem.objects.filter(fulfillment__order=order).count() == 2
+    assert Order.objects.get(pk=order.pk).fulfillment_status == (
+        FulfillmentStatus.PARTIALLY_FULFILLED
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_single_units_fill_exactly_the_quantity():
+    packer = User.objects.create_user(username="racer2")
+    order = make_order(lines=[{"quantity": 3}])
+    results = run_concurrently(
+        lambda i: fulfillment_create(order=order, lines=[(1, 1)], actor=packer), THREADS
+    )
+    winners = [r for r in results if isinstance(r, Fulfillment)]
+    losers = [r for r in results if isinstance(r, OrderError)]
+    assert (len(winners), len(losers)) == (3, THREADS - 3)
+    total = sum(
+        FulfillmentLineItem.objects.filter(fulfillment__order=order).values_list(
+            "quantity", flat=True
+        )
+    )
+    assert total == 3
+    assert Fulfillment.objects.filter(order=order).count() == 3
+    assert all("already fully fulfilled" in e.message or "left" in e.message for e in losers)
+    assert Order.objects.get(pk=order.pk).fulfillment_status == FulfillmentStatus.FULFILLED
