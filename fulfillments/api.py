@@ -1,9 +1,374 @@
-"""Fulfillment endpoints: the Stores v2 ones under /api/stores/v2/ and the eCommerce ones
-under /api/ecom/v1/fulfillments/."""
+"""Fulfillment endpoints: the Stores v2 ones under /api/stores/v2/ (line items by index) and
+the eCommerce ones under /api/ecom/v1/fulfillments/ (line items by id, `_id`/`_createdDate`)."""
 
 from __future__ import annotations
 
-from ninja import Router
+import uuid
+from typing import Any
+
+from django.http import Http404, HttpRequest
+from ninja import Field, Router, Schema
+
+from config.api import ApiError, require_perm
+from fulfillments.models import Fulfillment
+from fulfillments.services import (
+    fulfillment_bulk_create,
+    fulfillment_create,
+    fulfillment_delete,
+    fulfillment_update,
+)
+from orders.models import Order
+from orders.selectors import order_detail_queryset, visible_orders
+from orders.serializers import iso, order_to_dict, tracking_info
+from orders.services import OrderError
 
 stores_router = Router(tags=["Stores Orders v2: fulfillments"])
 ecom_router = Router(tags=["eCommerce Order Fulfillments"])
+
+PERM_VIEW = "fulfillments.view_fulfillment"
+PERM_ADD = "fulfillments.add_fulfillment"
+PERM_CHANGE = "fulfillments.change_fulfillment"
+PERM_DELETE = "fulfillments.delete_fulfillment"
+MAX_BULK_ORDERS = 100
+
+
+def api_error(error: OrderError, *, prefix: str = "") -> ApiError:
+    """An OrderError as the API's 400/409 JSON, naming the field at fault."""
+    details = {"field": f"{prefix}{error.field}"} if error.field else {}
+    return ApiError(error.status, error.message, details)
+
+
+def order_get(order_id) -> Order:
+    order = visible_orders().filter(pk=order_id).first()
+    if order is None:
+        raise Http404(f"Order {order_id} not found.")
+    return order
+
+
+def order_json(order_id) -> dict[str, Any]:
+    return order_to_dict(order_detail_queryset().get(pk=order_id))
+
+
+# ---- Schemas (wrong types are a 400 naming the field, from config.api) ----
+
+
+class TrackingIn(Schema):
+    trackingNumber: str | None = None
+    shippingProvider: str | None = None
+    trackingLink: str | None = None
+
+
+def tracking_given(tracking: TrackingIn | None) -> dict[str, Any] | None:
+    """Only the keys the caller sent: an absent key is kept on update, a null one removed."""
+    return None if tracking is None else tracking.model_dump(exclude_unset=True)
+
+
+class IndexLineIn(Schema):
+    index: int
+    quantity: int | None = None
+
+
+class StoresFulfillmentIn(Schema):
+    lineItems: list[IndexLineIn]
+    trackingInfo: TrackingIn | None = None
+
+
+class StoresCreateIn(Schema):
+    fulfillment: StoresFulfillmentIn
+
+
+class StoresUpdateIn(Schema):
+    fulfillmentTrackingInfo: TrackingIn
+    lineItems: list[IndexLineIn] | None = None
+
+
+class IdLineIn(Schema):
+    id: uuid.UUID | None = None
+    underscore_id: uuid.UUID | None = Field(None, alias="_id")
+    quantity: int | None = None
+
+    def line_id(self, position: int) -> uuid.UUID:
+        line_id = self.id or self.underscore_id
+        if line_id is None:
+            raise ApiError(
+                400,
+                f"lineItems[{position}] needs an id (or _id).",
+                {"field": f"fulfillment.lineItems[{position}].id"},
+            )
+        return line_id
+
+
+class EcomFulfillmentIn(Schema):
+    lineItems: list[IdLineIn]
+    trackingInfo: TrackingIn | None = None
+
+
+class EcomCreateIn(Schema):
+    fulfillment: EcomFulfillmentIn
+
+
+class EcomUpdateFulfillmentIn(Schema):
+    trackingInfo: TrackingIn | None = None
+    lineItems: list[IdLineIn] | None = None
+
+
+class EcomUpdateIn(Schema):
+    fulfillment: EcomUpdateFulfillmentIn
+
+
+class BulkOrderIn(Schema):
+    # A string so that one malformed id fails its own item, not the whole request.
+    orderId: str
+    fulfillments: list[EcomFulfillmentIn]
+
+
+class BulkCreateIn(Schema):
+    ordersWithFulfillments: list[BulkOrderIn] = Field(..., min_length=1, max_length=MAX_BULK_ORDERS)
+
+
+class ListByIdsIn(Schema):
+    orderIds: list[uuid.UUID] = Field(..., max_length=MAX_BULK_ORDERS)
+
+
+def id_lines(lines: list[IdLineIn]) -> list[tuple[uuid.UUID, int | None]]:
+    return [(line.line_id(position), line.quantity) for position, line in enumerate(lines)]
+
+
+# ---- eCommerce shapes ----
+
+
+def ecom_fulfillment(fulfillment: Fulfillment, line_ids: dict[int, uuid.UUID]) -> dict[str, Any]:
+    return {
+        "_id": str(fulfillment.id),
+        "_createdDate": iso(fulfillment.date_created),
+        "lineItems": [
+            {"_id": str(line_ids[line.line_item_id]), "quantity": line.quantity}
+            for line in fulfillment.lines.all()
+        ],
+        "trackingInfo": tracking_info(fulfillment),
+    }
+
+
+def order_with_fulfillments(order: Order) -> dict[str, Any]:
+    """{orderId, fulfillments} from an order with line_items and fulfillments__lines
+    prefetched; newest fulfillment first."""
+    line_ids = {item.pk: item.line_id for item in order.line_items.all()}
+    fulfillments = sorted(
+        order.fulfillments.all(), key=lambda f: (f.date_created, str(f.id)), reverse=True
+    )
+    return {
+        "orderId": str(order.id),
+        "fulfillments": [ecom_fulfillment(f, line_ids) for f in fulfillments],
+    }
+
+
+def fulfillments_queryset():
+    return visible_orders().prefetch_related("line_items", "fulfillments__lines")
+
+
+def order_with_fulfillments_json(order_id) -> dict[str, Any]:
+    return order_with_fulfillments(fulfillments_queryset().get(pk=order_id))
+
+
+# ---- Stores Orders v2 ----
+
+
+@stores_router.post("orders/{id}/fulfillments", summary="Create fulfillment")
+def stores_fulfillment_create(request: HttpRequest, id: uuid.UUID, payload: StoresCreateIn):
+    require_perm(request, PERM_ADD)
+    order = order_get(id)
+    body = payload.fulfillment
+    try:
+        fulfillment = fulfillment_create(
+            order=order,
+            lines=[(line.index, line.quantity) for line in body.lineItems],
+            tracking=tracking_given(body.trackingInfo),
+            actor=request.user,
+        )
+    except Order.DoesNotExist:
+        raise Http404(f"Order {id} not found.") from None
+    except OrderError as error:
+        raise api_error(error, prefix="fulfillment.") from None
+    return {"id": str(fulfillment.id), "order": order_json(order.pk)}
+
+
+@stores_router.put("orders/{id}/fulfillments/{fulfillmentId}", summary="Update fulfillment")
+def stores_fulfillment_update(
+    request: HttpRequest, id: uuid.UUID, fulfillmentId: uuid.UUID, payload: StoresUpdateIn
+):
+    require_perm(request, PERM_CHANGE)
+    order = order_get(id)
+    lines = None
+    if payload.lineItems is not None:
+        lines = [(line.index, line.quantity) for line in payload.lineItems]
+    try:
+        fulfillment_update(
+            order=order,
+            fulfillment_id=fulfillmentId,
+            tracking=tracking_given(payload.fulfillmentTrackingInfo),
+            lines=lines,
+            actor=request.user,
+        )
+    except (Order.DoesNotExist, Fulfillment.DoesNotExist):
+        raise Http404(f"Fulfillment {fulfillmentId} not found on order {id}.") from None
+    except OrderError as error:
+        prefix = "" if error.field == "lineItems" else "fulfillmentTrackingInfo."
+        error.field = (error.field or "").removeprefix("trackingInfo.") or None
+        raise api_error(error, prefix=prefix) from None
+    return {"order": order_json(order.pk)}
+
+
+@stores_router.delete("orders/{id}/fulfillments/{fulfillmentId}", summary="Delete fulfillment")
+def stores_fulfillment_delete(request: HttpRequest, id: uuid.UUID, fulfillmentId: uuid.UUID):
+    require_perm(request, PERM_DELETE)
+    order = order_get(id)
+    try:
+        fulfillment_delete(order=order, fulfillment_id=fulfillmentId, actor=request.user)
+    except (Order.DoesNotExist, Fulfillment.DoesNotExist):
+        raise Http404(f"Fulfillment {fulfillmentId} not found on order {id}.") from None
+    except OrderError as error:
+        raise api_error(error) from None
+    return {"order": order_json(order.pk)}
+
+
+# ---- eCommerce Order Fulfillments ----
+
+
+@ecom_router.post("orders/{orderId}/create-fulfillment", summary="Create fulfillment")
+def ecom_fulfillment_create(request: HttpRequest, orderId: uuid.UUID, payload: EcomCreateIn):
+    require_perm(request, PERM_ADD)
+    order = order_get(orderId)
+    body = payload.fulfillment
+    try:
+        fulfillment = fulfillment_create(
+            order=order,
+            lines=id_lines(body.lineItems),
+            tracking=tracking_given(body.trackingInfo),
+            actor=request.user,
+        )
+    except Order.DoesNotExist:
+        raise Http404(f"Order {orderId} not found.") from None
+    except OrderError as error:
+        raise api_error(error, prefix="fulfillment.") from None
+    return {
+        "fulfillmentId": str(fulfillment.id),
+        "orderWithFulfillments": order_with_fulfillments_json(order.pk),
+    }
+
+
+ERROR_CODES = {400: "INVALID_ARGUMENT", 404: "ORDER_NOT_FOUND", 409: "FULFILLMENT_CONFLICT"}
+
+
+@ecom_router.post("orders/bulk/create-fulfillments", summary="Bulk create fulfillments")
+def ecom_fulfillment_bulk_create(request: HttpRequest, payload: BulkCreateIn):
+    require_perm(request, PERM_ADD)
+    items: list[tuple[Any, list[dict[str, Any]]]] = []
+    refused: dict[int, OrderError] = {}
+    for position, entry in enumerate(payload.ordersWithFulfillments):
+        try:
+            order_id = uuid.UUID(entry.orderId)
+            specs = [
+                {"lines": id_lines(f.lineItems), "tracking": tracking_given(f.trackingInfo)}
+                for f in entry.fulfillments
+            ]
+        except ValueError:
+            refused[position] = OrderError(
+                f"orderId is not a valid id: {entry.orderId!r}.", field="orderId"
+            )
+            order_id, specs = None, []
+        except ApiError as error:
+            refused[position] = OrderError(error.message, field=error.details.get("field"))
+            order_id, specs = None, []
+        items.append((order_id, specs))
+    runnable = [(i, item) for i, item in enumerate(items) if i not in refused]
+    outcomes = fulfillment_bulk_create(items=[item for _, item in runnable], actor=request.user)
+    by_position = {i: outcome for (i, _), outcome in zip(runnable, outcomes, strict=True)}
+    succeeded = [outcome.order_id for outcome in outcomes if outcome.success]
+    orders = {order.pk: order for order in fulfillments_queryset().filter(pk__in=succeeded)}
+    results = []
+    for position, entry in enumerate(payload.ordersWithFulfillments):
+        outcome = by_position.get(position)
+        error = refused.get(position) or (outcome.error if outcome else None)
+        metadata: dict[str, Any] = {
+            "_id": entry.orderId,
+            "originalIndex": position,
+            "success": error is None,
+        }
+        result: dict[str, Any] = {"itemMetadata": metadata}
+        if error is None:
+            result["ordersWithFulfillments"] = order_with_fulfillments(orders[outcome.order_id])
+        else:
+            metadata["error"] = {
+                "code": ERROR_CODES.get(error.status, "INVALID_ARGUMENT"),
+                "description": error.message,
+                "data": {"field": error.field} if error.field else {},
+            }
+        results.append(result)
+    successes = sum(1 for r in results if r["itemMetadata"]["success"])
+    return {
+        "results": results,
+        "bulkActionMetadata": {
+            "totalSuccesses": successes,
+            "totalFailures": len(results) - successes,
+            "undetailedFailures": 0,
+        },
+    }
+
+
+@ecom_router.get("orders/{orderId}", summary="List fulfillments for a single order")
+def ecom_fulfillments_for_order(request: HttpRequest, orderId: uuid.UUID):
+    require_perm(request, PERM_VIEW)
+    order = fulfillments_queryset().filter(pk=orderId).first()
+    if order is None:
+        raise Http404(f"Order {orderId} not found.")
+    return {"orderWithFulfillments": order_with_fulfillments(order)}
+
+
+@ecom_router.post("list-by-ids", summary="List fulfillments for multiple orders")
+def ecom_fulfillments_for_orders(request: HttpRequest, payload: ListByIdsIn):
+    """Orders in the order asked; unknown ids are left out."""
+    require_perm(request, PERM_VIEW)
+    orders = {o.pk: o for o in fulfillments_queryset().filter(pk__in=payload.orderIds)}
+    return {
+        "ordersWithFulfillments": [
+            order_with_fulfillments(orders[order_id])
+            for order_id in dict.fromkeys(payload.orderIds)
+            if order_id in orders
+        ]
+    }
+
+
+@ecom_router.patch("{fulfillmentId}/orders/{orderId}", summary="Update fulfillment")
+def ecom_fulfillment_update(
+    request: HttpRequest, fulfillmentId: uuid.UUID, orderId: uuid.UUID, payload: EcomUpdateIn
+):
+    require_perm(request, PERM_CHANGE)
+    order = order_get(orderId)
+    body = payload.fulfillment
+    try:
+        lines = id_lines(body.lineItems) if body.lineItems is not None else None
+        fulfillment_update(
+            order=order,
+            fulfillment_id=fulfillmentId,
+            tracking=tracking_given(body.trackingInfo) or {},
+            lines=lines,
+            actor=request.user,
+        )
+    except (Order.DoesNotExist, Fulfillment.DoesNotExist):
+        raise Http404(f"Fulfillment {fulfillmentId} not found on order {orderId}.") from None
+    except OrderError as error:
+        raise api_error(error, prefix="fulfillment.") from None
+    return {"orderWithFulfillments": order_with_fulfillments_json(order.pk)}
+
+
+@ecom_router.delete("{fulfillmentId}/orders/{orderId}", summary="Delete fulfillment")
+def ecom_fulfillment_delete(request: HttpRequest, fulfillmentId: uuid.UUID, orderId: uuid.UUID):
+    require_perm(request, PERM_DELETE)
+    order = order_get(orderId)
+    try:
+        fulfillment_delete(order=order, fulfillment_id=fulfillmentId, actor=request.user)
+    except (Order.DoesNotExist, Fulfillment.DoesNotExist):
+        raise Http404(f"Fulfillment {fulfillmentId} not found on order {orderId}.") from None
+    except OrderError as error:
+        raise api_error(error) from None
+    return {"orderWithFulfillments": order_with_fulfillments_json(order.pk)}
