@@ -1,5 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from fulfillments import views
 
 app_name = "fulfillments"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("bulk/", views.bulk_fulfil, name="bulk"),
+    path("<int:number>/lines/<int:index>/", views.line_fulfil, name="line_fulfil"),
+    path("<int:number>/lines/", views.lines_fulfil, name="lines_fulfil"),
+    path("<int:number>/<uuid:fulfillment_id>/edit/", views.tracking_edit, name="edit"),
+    path("<int:number>/<uuid:fulfillment_id>/delete/", views.fulfillment_remove, name="delete"),
+]

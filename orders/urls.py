@@ -8,6 +8,12 @@ urlpatterns = [
     path("", views.order_list, name="list"),
     # The order page and its forms (fulfillments issue) go below this line.
     path("<int:number>/", views.order_detail, name="detail"),
+    path("<int:number>/email/", views.order_email_edit, name="email_edit"),
+    path(
+        "<int:number>/shipping-address/",
+        views.order_shipping_address_edit,
+        name="shipping_address_edit",
+    ),
 ]
 
 # ---- Owner actions: mark paid, cancel, refund (webhooks issue; orders/owner_views.py). ----

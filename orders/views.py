@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from orders.selectors import order_detail_queryset, order_list_rows
+from orders.selectors import order_list_rows
 
 
 @require_GET
@@ -25,12 +25,170 @@ def order_list(request: HttpRequest) -> HttpResponse:
 
 
 # ---- The order page (fulfillments issue) below; the list (orders issue) above. ----
+# Imports for this block live here so the list's edits above and this block stay apart.
+
+from typing import Any  # noqa: E402
+
+from django.contrib import messages  # noqa: E402
+from django.shortcuts import redirect  # noqa: E402
+from django.views.decorators.http import require_http_methods  # noqa: E402
+
+from fulfillments.forms import (  # noqa: E402
+    EmailForm,
+    LineFulfilForm,
+    MultiFulfilForm,
+    ShippingAddressForm,
+    TrackingForm,
+)
+from fulfillments.selectors import order_page_queryset, order_rows  # noqa: E402
+from orders.selectors import visible_orders  # noqa: E402
+from orders.services import (  # noqa: E402
+    OrderError,
+    order_update_email,
+    order_update_shipping_address,
+)
+
+PAGE = "orders/detail.html"
+
+
+def order_page_context(request: HttpRequest, order, **overrides: Any) -> dict[str, Any]:
+    """Everything the order page shows, from an order fetched with order_page_queryset().
+
+    `overrides` carries bound forms with errors (`line_form=(index, form)`, `multi_form`,
+    `edit_form`, `email_form`, `address_form`) and which fulfillment is being edited
+    (`editing`) or confirmed for deletion (`confirming`)."""
+    line_rows, fulfillment_rows = order_rows(order)
+    can_add = request.user.has_perm("fulfillments.add_fulfillment")
+    open_order = not order.is_canceled
+    bound_index, bound_form = overrides.pop("line_form", (None, None))
+    for row in line_rows:
+        row.form = None
+        if can_add and open_order and (row.remaining > 0 or row.item.index == bound_index):
+            row.form = (
+                bound_form
+                if row.item.index == bound_index
+                else LineFulfilForm(
+                    prefix=f"line-{row.item.index}", initial={"quantity": row.remaining}
+                )
+            )
+    fulfillable = [row for row in line_rows if row.remaining > 0]
+    multi_form = overrides.pop("multi_form", None)
+    if multi_form is None and can_add and open_order and fulfillable:
+        multi_form = MultiFulfilForm(prefix="multi", line_rows=fulfillable)
+    if multi_form is not None:
+        multi_form.rows = [
+            (row, multi_form.pick_field(row.item.index), multi_form.qty_field(row.item.index))
+            for row in multi_form.line_rows
+        ]
+    editing = overrides.get("editing")
+    confirming = overrides.get("confirming")
+    for frow in fulfillment_rows:
+        frow.edit_form = None
+        if editing and frow.fulfillment.id == editing:
+            frow.edit_form = overrides.get("edit_form") or TrackingForm(
+                prefix="edit", initial=TrackingForm.initial_for(frow.fulfillment)
+            )
+        frow.confirming = bool(confirming and frow.fulfillment.id == confirming)
+    shipping = order.shipping_info or {}
+    details = shipping.get("shipmentDetails") if isinstance(shipping, dict) else None
+    shipping_address = details.get("address") if isinstance(details, dict) else None
+    context = {
+        "order": order,
+        "line_rows": line_rows,
+        "fulfillment_rows": fulfillment_rows,
+        "multi_form": multi_form,
+        "shipping_address": shipping_address or {},
+        "pickup": shipping.get("pickupDetails") if isinstance(shipping, dict) else None,
+        "billing_address": order.billing_address or {},
+        "activities": list(order.activities.all()),
+        "line_by_index": {row.item.index: row.item for row in line_rows},
+        **overrides,
+    }
+    if context.get("show_email_form") and context.get("email_form") is None:
+        context["email_form"] = EmailForm(prefix="email", initial={"email": order.buyer_email})
+    if context.get("show_address_form") and context.get("address_form") is None:
+        context["address_form"] = ShippingAddressForm(
+            prefix="address", initial=ShippingAddressForm.initial_for(shipping_address or {})
+        )
+    if editing:
+        context["frow"] = next((f for f in fulfillment_rows if f.fulfillment.id == editing), None)
+    if confirming:
+        context["frow"] = next(
+            (f for f in fulfillment_rows if f.fulfillment.id == confirming), None
+        )
+    return context
+
+
+def order_page_response(
+    request: HttpRequest, number: int, *, partial: str = "order-body", **overrides: Any
+) -> HttpResponse:
+    """The order page, or only `partial` of it for an htmx request."""
+    order = order_page_queryset().filter(number=number).first()
+    if order is None:
+        raise Http404("No such order")
+    context = order_page_context(request, order, **overrides)
+    if (overrides.get("editing") or overrides.get("confirming")) and context["frow"] is None:
+        raise Http404("No such fulfillment")
+    template = f"{PAGE}#{partial}" if request.htmx else PAGE
+    return render(request, template, context)
+
+
+def order_page_done(request: HttpRequest, number: int, message: str) -> HttpResponse:
+    """After a successful change: the fresh page body for htmx (with the message), else a
+    redirect to the order page (POST/redirect/GET)."""
+    messages.success(request, message)
+    if request.htmx:
+        return order_page_response(request, number)
+    return redirect("orders:detail", number=number)
 
 
 @require_GET
 @permission_required("orders.view_order", raise_exception=True)
 def order_detail(request: HttpRequest, number: int) -> HttpResponse:
-    order = order_detail_queryset().filter(number=number).first()
+    return order_page_response(request, number)
+
+
+def _order_or_404(number: int):
+    order = visible_orders().filter(number=number).only("pk", "number", "shipping_info").first()
     if order is None:
         raise Http404("No such order")
-    return render(request, "orders/detail.html", {"order": order})
+    return order
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("orders.change_order", raise_exception=True)
+def order_email_edit(request: HttpRequest, number: int) -> HttpResponse:
+    """GET shows the email form (htmx: the addresses partial); POST saves it."""
+    if request.method == "GET":
+        return order_page_response(request, number, partial="addresses", show_email_form=True)
+    order = _order_or_404(number)
+    form = EmailForm(request.POST, prefix="email")
+    if form.is_valid():
+        try:
+            order_update_email(order=order, email=form.cleaned_data["email"], actor=request.user)
+        except OrderError as error:
+            form.add_error("email", error.message)
+        else:
+            return order_page_done(request, number, "Email updated.")
+    return order_page_response(request, number, show_email_form=True, email_form=form)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("orders.change_order", raise_exception=True)
+def order_shipping_address_edit(request: HttpRequest, number: int) -> HttpResponse:
+    """GET shows the shipping address form (htmx: the addresses partial); POST saves it."""
+    if request.method == "GET":
+        return order_page_response(request, number, partial="addresses", show_address_form=True)
+    order = _order_or_404(number)
+    form = ShippingAddressForm(request.POST, prefix="address")
+    if form.is_valid():
+        keep = ((order.shipping_info or {}).get("shipmentDetails") or {}).get("address") or {}
+        try:
+            order_update_shipping_address(
+                order=order, address=form.address(keep=keep), actor=request.user
+            )
+        except OrderError as error:
+            form.add_error(None, error.message)
+        else:
+            return order_page_done(request, number, "Shipping address updated.")
+    return order_page_response(request, number, show_address_form=True, address_form=form)

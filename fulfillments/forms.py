@@ -1,0 +1,198 @@
+"""Forms of the order page: add tracking to a line, fulfil several lines, edit tracking, bulk
+fulfil from the list, and the email / shipping address edits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from fulfillments.carriers import CARRIER_CHOICES
+from fulfillments.models import MAX_FULFILLMENT_LINE_QUANTITY, Fulfillment
+
+OTHER = "other"
+KNOWN = {value.lower(): value for value, _ in CARRIER_CHOICES if value != OTHER}
+
+
+class TrackingForm(forms.Form):
+    """Carrier picker (known carriers plus "other" with a name and a link) and the number.
+    The number field submits its form on Enter, so a barcode scanner can fill it."""
+
+    carrier = forms.ChoiceField(choices=CARRIER_CHOICES, initial="usps", label="Carrier")
+    carrier_name = forms.CharField(required=False, max_length=100, label="Other carrier's name")
+    tracking_link = forms.URLField(
+        required=False,
+        max_length=2000,
+        assume_scheme="https",
+        label="Tracking link (other carrier)",
+    )
+    tracking_number = forms.CharField(
+        required=False,
+        max_length=100,
+        label="Tracking number",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "enterkeyhint": "send"}),
+    )
+
+    def clean_tracking_link(self) -> str:
+        link = self.cleaned_data["tracking_link"]
+        if link and not link.lower().startswith(("http://", "https://")):
+            raise forms.ValidationError("Enter an http:// or https:// link.")
+        return link
+
+    def tracking(self) -> dict[str, Any]:
+        """The trackingInfo for the services (a known carrier's link is generated there)."""
+        data = self.cleaned_data
+        carrier = data.get("carrier") or ""
+        if carrier == OTHER:
+            return {
+                "shippingProvider": data.get("carrier_name") or "Other",
+                "trackingNumber": data.get("tracking_number") or None,
+                "trackingLink": data.get("tracking_link") or None,
+            }
+        return {
+            "shippingProvider": carrier,
+            "trackingNumber": data.get("tracking_number") or None,
+        }
+
+    @classmethod
+    def initial_for(cls, fulfillment: Fulfillment) -> dict[str, Any]:
+        provider = fulfillment.shipping_provider or ""
+        known = KNOWN.get(provider.lower())
+        return {
+            "carrier": known or OTHER,
+            "carrier_name": "" if known else provider,
+            "tracking_link": "" if known else fulfillment.tracking_link,
+            "tracking_number": fulfillment.tracking_number,
+        }
+
+
+def quantity_field(**kwargs) -> forms.IntegerField:
+    return forms.IntegerField(min_value=1, max_value=MAX_FULFILLMENT_LINE_QUANTITY, **kwargs)
+
+
+class LineFulfilForm(TrackingForm):
+    """Add tracking to one line item for a quantity (defaulting to what remains)."""
+
+    quantity = quantity_field(label="Quantity")
+
+    field_order = ["quantity", "carrier", "carrier_name", "tracking_link", "tracking_number"]
+
+
+class MultiFulfilForm(TrackingForm):
+    """Fulfil several lines with one tracking number: a checkbox and a quantity per line."""
+
+    def __init__(self, *args, line_rows: list[Any], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.line_rows = line_rows
+        for row in line_rows:
+            index = row.item.index
+            self.fields[f"pick_{index}"] = forms.BooleanField(
+                required=False, label=f"Fulfil line {index}"
+            )
+            self.fields[f"qty_{index}"] = quantity_field(
+                required=False, initial=max(row.remaining, 1), label=f"Quantity of line {index}"
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        picked = [row for row in self.line_rows if data.get(f"pick_{row.item.index}")]
+        if not picked:
+            raise forms.ValidationError("Choose at least one line to fulfil.")
+        return data
+
+    def lines(self) -> list[tuple[int, int | None]]:
+        return [
+            (row.item.index, self.cleaned_data.get(f"qty_{row.item.index}"))
+            for row in self.line_rows
+            if self.cleaned_data.get(f"pick_{row.item.index}")
+        ]
+
+    def pick_field(self, index: int):
+        return self[f"pick_{index}"]
+
+    def qty_field(self, index: int):
+        return self[f"qty_{index}"]
+
+
+class EmailForm(forms.Form):
+    email = forms.EmailField(max_length=254, label="Buyer email")
+
+
+class ShippingAddressForm(forms.Form):
+    first_name = forms.CharField(max_length=200, required=False, label="First name")
+    last_name = forms.CharField(max_length=200, required=False, label="Last name")
+    company = forms.CharField(max_length=200, required=False)
+    address_line1 = forms.CharField(max_length=300, label="Address line 1")
+    address_line2 = forms.CharField(max_length=300, required=False, label="Address line 2")
+    city = forms.CharField(max_length=200)
+    subdivision = forms.CharField(max_length=100, required=False, label="State / region")
+    zip_code = forms.CharField(max_length=30, required=False, label="ZIP / postal code")
+    country = forms.CharField(max_length=100)
+    phone = forms.CharField(max_length=50, required=False)
+
+    KEYS = {
+        "company": "company",
+        "address_line1": "addressLine1",
+        "address_line2": "addressLine2",
+        "city": "city",
+        "subdivision": "subdivision",
+        "zip_code": "zipCode",
+        "country": "country",
+        "phone": "phone",
+    }
+
+    def address(self, *, keep: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The spec-shaped address; `keep` carries fields the form does not edit (email)."""
+        data = self.cleaned_data
+        address = {key: value for key, value in (keep or {}).items() if key == "email"}
+        address["fullName"] = {"firstName": data["first_name"], "lastName": data["last_name"]}
+        for name, key in self.KEYS.items():
+            if data.get(name):
+                address[key] = data[name]
+        return address
+
+    @classmethod
+    def initial_for(cls, address: dict[str, Any]) -> dict[str, Any]:
+        name = address.get("fullName") or {}
+        initial = {"first_name": name.get("firstName", ""), "last_name": name.get("lastName", "")}
+        for field, key in cls.KEYS.items():
+            initial[field] = address.get(key, "")
+        return initial
+
+
+class BulkFulfilForm(forms.Form):
+    """Fulfil each chosen order's remaining shippable items: repeated `order` ids, a carrier,
+    and a tracking number per order (`tracking-<order id>`) or one shared number."""
+
+    order = forms.TypedMultipleChoiceField(coerce=str, choices=(), label="Orders")
+    carrier = forms.ChoiceField(
+        choices=[(value, label) for value, label in CARRIER_CHOICES if value != OTHER]
+        + [("", "No carrier")],
+        required=False,
+    )
+    tracking_number = forms.CharField(max_length=100, required=False, label="Shared number")
+
+    def __init__(self, data=None, **kwargs) -> None:
+        super().__init__(data, **kwargs)
+        import uuid
+
+        ids = data.getlist("order") if data is not None else []
+        valid = []
+        for value in ids:
+            try:
+                valid.append(str(uuid.UUID(value)))
+            except ValueError:
+                continue
+        self.fields["order"].choices = [(value, value) for value in valid]
+        self.raw_ids = ids
+
+    def clean_order(self) -> list[str]:
+        if len(self.raw_ids) != len(self.fields["order"].choices):
+            raise forms.ValidationError("Some order ids are not valid.")
+        if len(self.cleaned_data["order"]) > 100:
+            raise forms.ValidationError("Choose at most 100 orders at once.")
+        return list(dict.fromkeys(self.cleaned_data["order"]))
+
+    def number_for(self, order_id: str) -> str:
+        own = (self.data.get(f"tracking-{order_id}") or "").strip()[:100]
+        return own or self.cleaned_data.get("tracking_number", "").strip()

@@ -1,0 +1,209 @@
+"""Fulfillment forms of the order page and the bulk fulfil of the orders list.
+
+Each POST view validates a form and calls one service. Success: a redirect to the order page
+with a message (htmx: the fresh page body). Refusal: the page again with the error next to
+its field, nothing changed.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from django.contrib.auth.decorators import permission_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from fulfillments.forms import BulkFulfilForm, LineFulfilForm, MultiFulfilForm, TrackingForm
+from fulfillments.models import Fulfillment
+from fulfillments.selectors import order_page_queryset, order_rows
+from fulfillments.services import (
+    fulfillment_create,
+    fulfillment_delete,
+    fulfillment_update,
+)
+from orders.models import Order
+from orders.selectors import visible_orders
+from orders.services import OrderError
+from orders.views import order_page_done, order_page_response
+
+TRACKING_FIELDS = {
+    "trackingInfo.trackingNumber": "tracking_number",
+    "trackingInfo.trackingLink": "tracking_link",
+    "trackingInfo.shippingProvider": "carrier_name",
+}
+LINE_FIELD = re.compile(r"lineItems\[(\d+)\]")
+
+
+def _order(number: int) -> Order:
+    order = visible_orders().filter(number=number).only("pk", "number").first()
+    if order is None:
+        raise Http404("No such order")
+    return order
+
+
+def _form_field(error: OrderError, line_fields: list[str | None] | None = None) -> str | None:
+    """The form field an OrderError names, or None for a form-wide error."""
+    if error.field in TRACKING_FIELDS:
+        return TRACKING_FIELDS[error.field]
+    match = LINE_FIELD.match(error.field or "")
+    if match and line_fields is not None and int(match.group(1)) < len(line_fields):
+        return line_fields[int(match.group(1))]
+    return None
+
+
+@require_POST
+@permission_required("fulfillments.add_fulfillment", raise_exception=True)
+def line_fulfil(request: HttpRequest, number: int, index: int) -> HttpResponse:
+    """Add a tracking number to one line item for a quantity."""
+    order = _order(number)
+    form = LineFulfilForm(request.POST, prefix=f"line-{index}")
+    if form.is_valid():
+        try:
+            fulfillment_create(
+                order=order,
+                lines=[(index, form.cleaned_data["quantity"])],
+                tracking=form.tracking(),
+                actor=request.user,
+            )
+        except OrderError as error:
+            form.add_error(_form_field(error, ["quantity"]), error.message)
+        else:
+            return order_page_done(request, number, f"Line {index} fulfilled.")
+    return order_page_response(request, number, line_form=(index, form))
+
+
+@require_POST
+@permission_required("fulfillments.add_fulfillment", raise_exception=True)
+def lines_fulfil(request: HttpRequest, number: int) -> HttpResponse:
+    """Fulfil several line items with one tracking number."""
+    order = order_page_queryset().filter(number=number).first()
+    if order is None:
+        raise Http404("No such order")
+    line_rows, _ = order_rows(order)
+    form = MultiFulfilForm(
+        request.POST, prefix="multi", line_rows=[row for row in line_rows if row.remaining > 0]
+    )
+    if form.is_valid():
+        lines = form.lines()
+        try:
+            fulfillment_create(
+                order=order, lines=lines, tracking=form.tracking(), actor=request.user
+            )
+        except OrderError as error:
+            form.add_error(
+                _form_field(error, [f"qty_{index}" for index, _ in lines]), error.message
+            )
+        else:
+            done = ", ".join(str(index) for index, _ in lines)
+            return order_page_done(request, number, f"Lines {done} fulfilled.")
+    return order_page_response(request, number, multi_form=form)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("fulfillments.change_fulfillment", raise_exception=True)
+def tracking_edit(request: HttpRequest, number: int, fulfillment_id: uuid.UUID) -> HttpResponse:
+    """GET: the fulfillment's tracking form (htmx: its row). POST: save it."""
+    if request.method == "GET":
+        return order_page_response(
+            request, number, partial="fulfillment-row", editing=fulfillment_id
+        )
+    order = _order(number)
+    form = TrackingForm(request.POST, prefix="edit")
+    if form.is_valid():
+        tracking = form.tracking()
+        # The form edits every field: a blank one removes it.
+        tracking.setdefault("trackingLink", None)
+        try:
+            fulfillment_update(
+                order=order, fulfillment_id=fulfillment_id, tracking=tracking, actor=request.user
+            )
+        except Fulfillment.DoesNotExist:
+            raise Http404("No such fulfillment") from None
+        except OrderError as error:
+            form.add_error(_form_field(error), error.message)
+        else:
+            return order_page_done(request, number, "Tracking updated.")
+    return order_page_response(request, number, editing=fulfillment_id, edit_form=form)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("fulfillments.delete_fulfillment", raise_exception=True)
+def fulfillment_remove(
+    request: HttpRequest, number: int, fulfillment_id: uuid.UUID
+) -> HttpResponse:
+    """GET: the confirmation step (htmx: in the fulfillment's row). POST: delete."""
+    if request.method == "GET":
+        return order_page_response(
+            request, number, partial="fulfillment-row", confirming=fulfillment_id
+        )
+    order = _order(number)
+    try:
+        fulfillment_delete(order=order, fulfillment_id=fulfillment_id, actor=request.user)
+    except Fulfillment.DoesNotExist:
+        raise Http404("No such fulfillment") from None
+    except OrderError as error:
+        return order_page_response(
+            request, number, confirming=fulfillment_id, delete_error=error.message
+        )
+    return order_page_done(request, number, "Fulfillment deleted.")
+
+
+@require_POST
+@permission_required("fulfillments.add_fulfillment", raise_exception=True)
+def bulk_fulfil(request: HttpRequest) -> HttpResponse:
+    """Fulfil each chosen order's remaining shippable items, each order in its own
+    transaction, and show what happened to each."""
+    form = BulkFulfilForm(request.POST)
+    results = []
+    if form.is_valid():
+        order_ids = form.cleaned_data["order"]
+        orders = {
+            str(o.pk): o
+            for o in order_page_queryset().filter(pk__in=order_ids).only("pk", "number")
+        }
+        carrier = form.cleaned_data.get("carrier") or ""
+        for order_id in order_ids:
+            order = orders.get(order_id)
+            if order is None:
+                results.append({"order_id": order_id, "order": None, "error": "Order not found."})
+                continue
+            line_rows, _ = order_rows(order)
+            lines = [
+                (row.item.index, row.remaining)
+                for row in line_rows
+                if row.remaining > 0 and row.shippable
+            ]
+            number = form.number_for(order_id)
+            result = {"order_id": order_id, "order": order, "tracking_number": number}
+            if not lines:
+                result["error"] = "Nothing left to ship."
+                results.append(result)
+                continue
+            try:
+                fulfillment_create(
+                    order=order,
+                    lines=lines,
+                    tracking={"shippingProvider": carrier, "trackingNumber": number or None},
+                    actor=request.user,
+                )
+            except Order.DoesNotExist:
+                result["error"] = "Order not found."
+            except OrderError as error:
+                result["error"] = error.message
+            else:
+                result["fulfilled"] = sum(quantity for _, quantity in lines)
+            results.append(result)
+    status = 200 if form.is_valid() else 400
+    succeeded = sum(1 for r in results if not r.get("error"))
+    context = {
+        "form": form,
+        "results": results,
+        "succeeded": succeeded,
+        "failed": len(results) - succeeded,
+    }
+    template = "fulfillments/bulk_result.html"
+    if request.htmx:
+        template += "#results"
+    return render(request, template, context, status=status)
