@@ -3,6 +3,7 @@ fulfil from the list, and the email / shipping address edits."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import forms
@@ -11,6 +12,7 @@ from fulfillments.carriers import CARRIER_CHOICES
 from fulfillments.models import MAX_FULFILLMENT_LINE_QUANTITY, Fulfillment
 
 OTHER = "other"
+MAX_BULK_ORDERS = 100
 KNOWN = {value.lower(): value for value, _ in CARRIER_CHOICES if value != OTHER}
 
 
@@ -164,7 +166,7 @@ class BulkFulfilForm(forms.Form):
     """Fulfil each chosen order's remaining shippable items: repeated `order` ids, a carrier,
     and a tracking number per order (`tracking-<order id>`) or one shared number."""
 
-    order = forms.TypedMultipleChoiceField(coerce=str, choices=(), label="Orders")
+    order = forms.MultipleChoiceField(choices=(), label="Orders")
     carrier = forms.ChoiceField(
         choices=[(value, label) for value, label in CARRIER_CHOICES if value != OTHER]
         + [("", "No carrier")],
@@ -174,24 +176,21 @@ class BulkFulfilForm(forms.Form):
 
     def __init__(self, data=None, **kwargs) -> None:
         super().__init__(data, **kwargs)
-        import uuid
-
-        ids = data.getlist("order") if data is not None else []
-        valid = []
-        for value in ids:
-            try:
-                valid.append(str(uuid.UUID(value)))
-            except ValueError:
-                continue
-        self.fields["order"].choices = [(value, value) for value in valid]
-        self.raw_ids = ids
+        # Any submitted value is a choice; clean_order checks that each is a UUID.
+        values = data.getlist("order") if data is not None else []
+        self.fields["order"].choices = [(value, value) for value in values]
 
     def clean_order(self) -> list[str]:
-        if len(self.raw_ids) != len(self.fields["order"].choices):
-            raise forms.ValidationError("Some order ids are not valid.")
-        if len(self.cleaned_data["order"]) > 100:
-            raise forms.ValidationError("Choose at most 100 orders at once.")
-        return list(dict.fromkeys(self.cleaned_data["order"]))
+        ids = []
+        for value in self.cleaned_data["order"]:
+            try:
+                ids.append(str(uuid.UUID(value)))
+            except ValueError:
+                raise forms.ValidationError(f"Not an order id: {value!r}.") from None
+        ids = list(dict.fromkeys(ids))
+        if len(ids) > MAX_BULK_ORDERS:
+            raise forms.ValidationError(f"Choose at most {MAX_BULK_ORDERS} orders at once.")
+        return ids
 
     def number_for(self, order_id: str) -> str:
         own = (self.data.get(f"tracking-{order_id}") or "").strip()[:100]
