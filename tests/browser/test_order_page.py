@@ -1,0 +1,107 @@
+"""The order page in Chromium: add tracking to one line, fulfil several lines, edit tracking,
+delete a fulfillment (htmx swaps, as a person does it)."""
+
+from __future__ import annotations
+
+import os
+
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from playwright.sync_api import Page, expect
+
+from fulfillments.models import Fulfillment
+from orders.models import FulfillmentStatus, Order
+from tests.factories import make_order
+
+
+@pytest.fixture
+def logged_in(live_server, page: Page) -> Page:
+    """A browser page with a staff session. Transactional tests flush the role groups, so
+    the user is a superuser (every permission)."""
+    user = User.objects.create_superuser(username="boss", password="pass-boss")
+    client = Client()
+    client.force_login(user)
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    return page
+
+
+def open_order(page: Page, live_server, order: Order) -> None:
+    page.goto(f"{live_server.url}/orders/{order.number}/")
+    expect(page.get_by_role("heading", name=f"Order #{order.number}")).to_be_visible()
+
+
+def test_add_tracking_to_one_line_with_enter(live_server, logged_in: Page):
+    order = make_order(lines=[{"quantity": 2, "name": "Mug"}, {"quantity": 1, "name": "Cap"}])
+    page = logged_in
+    open_order(page, live_server, order)
+    row = page.locator("#line-1")
+    expect(row.get_by_label("Quantity")).to_have_value("2")
+    row.get_by_label("Carrier", exact=True).select_option("fedex")
+    # A barcode scanner types the number and presses Enter.
+    row.get_by_label("Tracking number").fill("7946 123")
+    row.get_by_label("Tracking number").press("Enter")
+    expect(page.get_by_text("Line 1 fulfilled.")).to_be_visible()
+    expect(page.locator("#line-1 [data-remaining]")).to_have_text("0")
+    expect(page.locator("#fulfillment-status")).to_have_text("Partially Fulfilled")
+    link = page.locator("a.tracking-link")
+    expect(link).to_have_text("7946 123")
+    expect(link).to_have_attribute(
+        "href", "https://www.fedex.com/apps/fedextrack/?action=track&trackingnumber=7946%20123"
+    )
+    assert Fulfillment.objects.get(order=order).tracking_number == "7946 123"
+
+
+def test_fulfil_several_lines(live_server, logged_in: Page):
+    order = make_order(lines=[{"quantity": 2, "name": "Mug"}, {"quantity": 3, "name": "Cap"}])
+    page = logged_in
+    open_order(page, live_server, order)
+    form = page.locator("#multi-fulfil")
+    form.get_by_role("checkbox", name="1. Mug").check()
+    form.get_by_role("checkbox", name="2. Cap").check()
+    form.get_by_label("Quantity of line 2").fill("3")
+    form.get_by_label("Carrier", exact=True).select_option("ups")
+    form.get_by_label("Tracking number").fill("1Z42")
+    form.get_by_role("button", name="Fulfil selected lines").click()
+    expect(page.get_by_text("Lines 1, 2 fulfilled.")).to_be_visible()
+    expect(page.locator("#fulfillment-status")).to_have_text("Fulfilled")
+    assert Order.objects.get(pk=order.pk).fulfillment_status == FulfillmentStatus.FULFILLED
+
+
+def test_edit_tracking_inline(live_server, logged_in: Page):
+    order = make_order(lines=1)
+    page = logged_in
+    open_order(page, live_server, order)
+    page.locator("#line-1").get_by_label("Tracking number").fill("111")
+    page.locator("#line-1").get_by_role("button", name="Add tracking").click()
+    expect(page.get_by_text("Line 1 fulfilled.")).to_be_visible()
+    page.get_by_role("link", name="Edit tracking").click()
+    edit = page.locator("form.tracking-edit")
+    expect(edit.get_by_label("Tracking number")).to_have_value("111")
+    edit.get_by_label("Carrier", exact=True).select_option("dhl")
+    edit.get_by_label("Tracking number").fill("222")
+    edit.get_by_role("button", name="Save tracking").click()
+    expect(page.get_by_text("Tracking updated.")).to_be_visible()
+    expect(page.locator("a.tracking-link")).to_have_attribute(
+        "href", "https://www.logistics.dhl/global-en/home/tracking.html?tracking-id=222"
+    )
+
+
+def test_delete_fulfillment_after_confirmation(live_server, logged_in: Page):
+    order = make_order(lines=1)
+    page = logged_in
+    open_order(page, live_server, order)
+    page.locator("#line-1").get_by_role("button", name="Add tracking").click()
+    expect(page.get_by_text("Line 1 fulfilled.")).to_be_visible()
+    page.get_by_role("link", name="Delete").click()
+    expect(page.get_by_text("Delete this fulfillment?")).to_be_visible()
+    assert Fulfillment.objects.filter(order=order).count() == 1
+    page.get_by_role("button", name="Yes, delete").click()
+    expect(page.get_by_text("Fulfillment deleted.")).to_be_visible()
+    expect(page.get_by_text("Nothing fulfilled yet.")).to_be_visible()
+    expect(page.locator("#fulfillment-status")).to_have_text("Not Fulfilled")
+    assert not Fulfillment.objects.filter(order=order).exists()
