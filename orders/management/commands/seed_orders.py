@@ -282,11 +282,15 @@ BATCH = 50_000
 SPAN_DAYS = 3 * 365
 
 
+def product_id_for(name: str) -> uuid.UUID:
+    """Catalogue product ids are stable (uuid5 of the name) so benchmarks can name them."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"packdesk-demo/{name}")
+
+
 def product_rows() -> list[tuple]:
-    """The catalogue: stable product ids (uuid5 of the name) so benchmarks can name them."""
     rows = []
     for idx, (name, price, options, kind) in enumerate(PRODUCTS):
-        product_id = uuid.uuid5(uuid.NAMESPACE_URL, f"packdesk-demo/{name}")
+        product_id = product_id_for(name)
         # Images are served by Packdesk itself (static/products/), so the demo works offline.
         media = {
             "mediaType": "IMAGE",
