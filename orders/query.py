@@ -336,7 +336,9 @@ def parse_json(value: Any, *, where: str) -> Any:
     try:
         return json.loads(value)
     except json.JSONDecodeError as exc:
-        raise QueryError(f"{where} is not valid JSON: {exc.msg} at {exc.pos}.", field=where) from None
+        raise QueryError(
+            f"{where} is not valid JSON: {exc.msg} at {exc.pos}.", field=where
+        ) from None
 
 
 # ---- Sort and paging --------------------------------------------------------------------
@@ -422,7 +424,7 @@ class Query:
 
 def build_query(
     *,
-    filter: Any = None,  # noqa: A002 - the spec's name
+    filter: Any = None,
     sort: Any = None,
     limit: Any = DEFAULT_LIMIT,
     offset: Any = 0,
