@@ -43,6 +43,10 @@ chromium:
 test: $(VENV)/.installed chromium
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
 
+# A separate database (.pgdata-bench/) seeded with BENCH_ORDERS orders once, then reused.
+bench: $(VENV)/.installed
+	$(PY) bench/run.py --orders $(BENCH_ORDERS) $(BENCH_ARGS)
+
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

@@ -145,3 +145,41 @@ def order_refund(*, order: Order, amount: Decimal, reason: str = "", actor) -> R
             actor=actor,
         )
     return refund
+
+
+# Support's edits in the Django admin: notes, billing name and address, shipping info.
+ADMIN_EDITABLE_FIELDS = (
+    "buyer_note",
+    "billing_first_name",
+    "billing_last_name",
+    "billing_address",
+    "shipping_info",
+)
+
+
+def order_update_from_admin(*, order: Order, changes: dict[str, Any], actor) -> Order:
+    """Apply support's admin edits under the order lock, with one activity per kind of change."""
+    unknown = set(changes) - set(ADMIN_EDITABLE_FIELDS)
+    if unknown:
+        raise OrderError(f"These fields cannot be edited here: {', '.join(sorted(unknown))}.")
+    with transaction.atomic():
+        locked = order_lock(order_id=order.pk)
+        for name, value in changes.items():
+            setattr(locked, name, value)
+        order_touch(order=locked, fields=list(changes))
+        if "shipping_info" in changes:
+            activity_record(
+                order=locked,
+                type=ActivityType.SHIPPING_ADDRESS_EDITED,
+                actor=actor,
+                details={"source": "admin"},
+            )
+        other = sorted(set(changes) - {"shipping_info"})
+        if other:
+            activity_record(
+                order=locked,
+                type=ActivityType.MERCHANT_COMMENT,
+                actor=actor,
+                details={"source": "admin", "edited": other},
+            )
+    return locked

@@ -17,8 +17,129 @@ from django.db import connection, transaction
 from orders.demo import load_spec_orders
 from orders.models import ORDER_NUMBER_SEQUENCE, Order
 
-FIRST_NAMES = ["James", "Mary", "John", "Patricia", "Robert", "Jennifer", "Michael", "Linda", "William", "Elizabeth", "David", "Barbara", "Richard", "Susan", "Joseph", "Jessica", "Thomas", "Sarah", "Charles", "Karen", "Noa", "Yael", "Daniel", "Maya", "Omar", "Lea", "Lucas", "Emma", "Hugo", "Chloe", "Mateo", "Sofia", "Liam", "Olivia", "Noah", "Ava", "Ethan", "Mia", "Aiden", "Isla", "Leo", "Zoe", "Arjun", "Priya", "Kenji", "Yuki", "Lars", "Ingrid", "Pierre", "Amelie", "Marco", "Giulia", "Diego", "Lucia", "Tomas", "Elena", "Jonas", "Freya"]
-LAST_NAMES = ["Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez", "Martinez", "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore", "Jackson", "Martin", "Lee", "Perez", "Thompson", "White", "Harris", "Sanchez", "Clark", "Ramirez", "Lewis", "Robinson", "Walker", "Young", "Allen", "King", "Wright", "Scott", "Torres", "Nguyen", "Hill", "Flores", "Green", "Adams", "Nelson", "Baker", "Hall", "Rivera", "Campbell", "Mitchell", "Carter", "Roberts", "Cohen", "Levi", "Mueller", "Schmidt", "Rossi", "Dubois", "Tanaka", "Sato", "Kowalski", "Novak", "Jensen"]
+FIRST_NAMES = [
+    "James",
+    "Mary",
+    "John",
+    "Patricia",
+    "Robert",
+    "Jennifer",
+    "Michael",
+    "Linda",
+    "William",
+    "Elizabeth",
+    "David",
+    "Barbara",
+    "Richard",
+    "Susan",
+    "Joseph",
+    "Jessica",
+    "Thomas",
+    "Sarah",
+    "Charles",
+    "Karen",
+    "Noa",
+    "Yael",
+    "Daniel",
+    "Maya",
+    "Omar",
+    "Lea",
+    "Lucas",
+    "Emma",
+    "Hugo",
+    "Chloe",
+    "Mateo",
+    "Sofia",
+    "Liam",
+    "Olivia",
+    "Noah",
+    "Ava",
+    "Ethan",
+    "Mia",
+    "Aiden",
+    "Isla",
+    "Leo",
+    "Zoe",
+    "Arjun",
+    "Priya",
+    "Kenji",
+    "Yuki",
+    "Lars",
+    "Ingrid",
+    "Pierre",
+    "Amelie",
+    "Marco",
+    "Giulia",
+    "Diego",
+    "Lucia",
+    "Tomas",
+    "Elena",
+    "Jonas",
+    "Freya",
+]
+LAST_NAMES = [
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Rodriguez",
+    "Martinez",
+    "Hernandez",
+    "Lopez",
+    "Gonzalez",
+    "Wilson",
+    "Anderson",
+    "Thomas",
+    "Taylor",
+    "Moore",
+    "Jackson",
+    "Martin",
+    "Lee",
+    "Perez",
+    "Thompson",
+    "White",
+    "Harris",
+    "Sanchez",
+    "Clark",
+    "Ramirez",
+    "Lewis",
+    "Robinson",
+    "Walker",
+    "Young",
+    "Allen",
+    "King",
+    "Wright",
+    "Scott",
+    "Torres",
+    "Nguyen",
+    "Hill",
+    "Flores",
+    "Green",
+    "Adams",
+    "Nelson",
+    "Baker",
+    "Hall",
+    "Rivera",
+    "Campbell",
+    "Mitchell",
+    "Carter",
+    "Roberts",
+    "Cohen",
+    "Levi",
+    "Mueller",
+    "Schmidt",
+    "Rossi",
+    "Dubois",
+    "Tanaka",
+    "Sato",
+    "Kowalski",
+    "Novak",
+    "Jensen",
+]
 PLACES = [
     ("US", "US-NY", "New York", "10011"),
     ("US", "US-CA", "San Francisco", "94107"),
@@ -33,7 +154,20 @@ PLACES = [
     ("JP", "JP-13", "Tokyo", "100-0001"),
     ("NL", "NL-NH", "Amsterdam", "1011"),
 ]
-STREETS = ["Main", "Oak", "Pine", "Maple", "Cedar", "Elm", "Washington", "Lake", "Hill", "Park", "Market", "Church"]
+STREETS = [
+    "Main",
+    "Oak",
+    "Pine",
+    "Maple",
+    "Cedar",
+    "Elm",
+    "Washington",
+    "Lake",
+    "Hill",
+    "Park",
+    "Market",
+    "Church",
+]
 PRODUCTS = [
     # name, price, options ((option, selections), ...), type
     (
@@ -148,11 +282,15 @@ BATCH = 50_000
 SPAN_DAYS = 3 * 365
 
 
+def product_id_for(name: str) -> uuid.UUID:
+    """Catalogue product ids are stable (uuid5 of the name) so benchmarks can name them."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"packdesk-demo/{name}")
+
+
 def product_rows() -> list[tuple]:
-    """The catalogue: stable product ids (uuid5 of the name) so benchmarks can name them."""
     rows = []
     for idx, (name, price, options, kind) in enumerate(PRODUCTS):
-        product_id = uuid.uuid5(uuid.NAMESPACE_URL, f"packdesk-demo/{name}")
+        product_id = product_id_for(name)
         # Images are served by Packdesk itself (static/products/), so the demo works offline.
         media = {
             "mediaType": "IMAGE",

@@ -1,0 +1,44 @@
+"""Fulfillments in the admin: looked up by tracking number; changed only through the order page
+and the API, which enforce the fulfillment rules."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from fulfillments.models import Fulfillment, FulfillmentLineItem
+
+
+class FulfillmentLineInline(admin.TabularInline):
+    model = FulfillmentLineItem
+    extra = 0
+    can_delete = False
+    fields = ("line_item", "quantity")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Fulfillment)
+class FulfillmentAdmin(admin.ModelAdmin):
+    list_display = ("tracking_number", "shipping_provider", "order", "date_created", "created_by")
+    list_select_related = ("order", "created_by")
+    search_fields = ("=tracking_number",)
+    search_help_text = "An exact tracking number."
+    list_filter = ("shipping_provider",)
+    show_full_result_count = False
+    readonly_fields = (
+        "order",
+        "date_created",
+        "tracking_number",
+        "shipping_provider",
+        "tracking_link",
+        "created_by",
+    )
+    inlines = (FulfillmentLineInline,)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+
+from orders.admin import EXACT_COUNT_LIMIT, EstimatedCountPaginator
+from orders.models import Activity, ActivityType, ApiKey, Order
+from tests.conftest import client_for
+
+
+def test_support_sees_changelist_and_order(support_client, order_factory):
+    order = order_factory(first_name="Grace", last_name="Hopper")
+    response = support_client.get("/admin/orders/order/")
+    assert response.status_code == 200
+    assert str(order.number) in response.text
+    page = support_client.get(f"/admin/orders/order/{order.pk}/change/")
+    assert page.status_code == 200
+    assert "Product 1" in page.text  # line item inline
+    assert "Remaining" in page.text
+
+
+def test_support_cannot_delete_orders(support_client, order_factory):
+    order = order_factory()
+    response = support_client.post(f"/admin/orders/order/{order.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 403
+    assert Order.objects.filter(pk=order.pk).exists()
+    changelist = support_client.get("/admin/orders/order/")
+    assert "delete_selected" not in changelist.text
+
+
+def test_owner_may_delete_orders(owner_client, order_factory):
+    order = order_factory()
+    response = owner_client.post(f"/admin/orders/order/{order.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not Order.objects.filter(pk=order.pk).exists()
+
+
+@pytest.mark.parametrize("role", ["packer", "viewer"])
+def test_non_staff_roles_cannot_enter_admin(role, request, order_factory):
+    user = request.getfixturevalue(role)
+    response = client_for(user).get("/admin/orders/order/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+def test_support_edit_records_activity_and_bumps_last_updated(
+    support_client, support, order_factory
+):
+    order = order_factory()
+    before = order.last_updated
+    page = support_client.get(f"/admin/orders/order/{order.pk}/change/")
+    form = page.context["adminform"].form
+    data = {name: form.initial.get(name, "") for name in form.fields}
+    data["billing_address"] = '{"country": "US", "city": "Boston"}'
+    data["shipping_info"] = '{"shipmentDetails": {"address": {"city": "Boston"}}}'
+    data["buyer_note"] = "Ring twice"
+    for prefix in ("line_items", "fulfillments", "refunds", "activities"):
+        formset = next(
+            f for f in page.context["inline_admin_formsets"] if f.formset.prefix == prefix
+        ).formset
+        for key, value in formset.management_form.initial.items():
+            data[f"{prefix}-{key}"] = value
+    response = support_client.post(f"/admin/orders/order/{order.pk}/change/", data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    order.refresh_from_db()
+    assert order.buyer_note == "Ring twice"
+    assert order.shipping_info["shipmentDetails"]["address"]["city"] == "Boston"
+    assert order.last_updated > before
+    types = set(Activity.objects.filter(order=order, actor=support).values_list("type", flat=True))
+    assert types == {ActivityType.SHIPPING_ADDRESS_EDITED, ActivityType.MERCHANT_COMMENT}
+
+
+def test_admin_search_by_number_name_and_email(support_client, order_factory):
+    ada = order_factory(first_name="Ada", last_name="Lovelace", buyer_email="ada@example.com")
+    alan = order_factory(first_name="Alan", last_name="Turing", buyer_email="alan@example.com")
+    by_number = support_client.get("/admin/orders/order/", {"q": str(alan.number)})
+    assert list(by_number.context["cl"].result_list) == [alan]
+    by_name = support_client.get("/admin/orders/order/", {"q": "lovel"})
+    assert list(by_name.context["cl"].result_list) == [ada]
+    by_email = support_client.get("/admin/orders/order/", {"q": "alan@"})
+    assert list(by_email.context["cl"].result_list) == [alan]
+
+
+def test_admin_filters_by_status(support_client, order_factory):
+    paid = order_factory(payment_status="PAID")
+    order_factory(payment_status="NOT_PAID")
+    response = support_client.get("/admin/orders/order/", {"payment_status__exact": "PAID"})
+    assert list(response.context["cl"].result_list) == [paid]
+
+
+def test_changelist_query_count_does_not_grow(
+    support_client, order_factory, django_assert_max_num_queries
+):
+    for _ in range(3):
+        order_factory()
+    with django_assert_max_num_queries(12) as small:
+        support_client.get("/admin/orders/order/")
+    for _ in range(30):
+        order_factory()
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        support_client.get("/admin/orders/order/")
+
+
+def test_paginator_counts_exactly_below_the_limit(order_factory):
+    for _ in range(3):
+        order_factory()
+    assert EstimatedCountPaginator(Order.objects.all(), 50).count == 3
+    assert EXACT_COUNT_LIMIT >= 1000
+
+
+def test_owner_creates_api_key_in_admin_and_sees_it_once(owner_client, owner):
+    response = owner_client.post(
+        "/admin/orders/apikey/add/", {"name": "shop sync", "user": owner.pk}, follow=True
+    )
+    assert response.status_code == 200
+    message = next(str(m) for m in response.context["messages"] if "API key created" in str(m))
+    raw_key = message.rsplit(" ", 1)[-1]
+    key = ApiKey.objects.get(name="shop sync")
+    assert raw_key not in (key.key_hash, key.prefix)
+    assert ApiKey.objects.authenticate(raw_key) == key
+    listing = owner_client.get("/admin/orders/apikey/")
+    assert raw_key not in listing.text
+
+
+def test_support_cannot_manage_api_keys(support_client):
+    assert support_client.get("/admin/orders/apikey/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_superuser_free_owner_role_has_every_order_permission():
+    owner = User.objects.create_user("o2", password="x", is_staff=True)
+    from django.contrib.auth.models import Group
+
+    owner.groups.add(Group.objects.get(name="Owner"))
+    owner = User.objects.get(pk=owner.pk)
+    assert owner.has_perm("orders.delete_order")
+    assert owner.has_perm("orders.add_apikey")
+    assert owner.has_perm("fulfillments.delete_fulfillment")
