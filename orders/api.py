@@ -2,9 +2,109 @@
 
 from __future__ import annotations
 
-from ninja import Router
+import uuid
+from typing import Any
+
+from django.http import Http404, HttpRequest
+from ninja import Field, Router, Schema
+
+from config.api import ApiError, require_perm
+from orders.query import QueryError, build_query
+from orders.selectors import order_detail_queryset
+from orders.serializers import order_to_dict
 
 router = Router(tags=["Stores Orders v2"])
+
+
+class ErrorOut(Schema):
+    message: str
+    details: dict[str, Any]
+
+
+class PagingIn(Schema):
+    limit: int | None = Field(None, description="1..100, default 50")
+    offset: int | None = Field(None, description=">= 0, default 0")
+
+
+class QueryIn(Schema):
+    filter: str | dict[str, Any] | None = Field(
+        None, description='A filter object or its JSON string, e.g. {"paymentStatus": "PAID"}'
+    )
+    sort: str | list[Any] | None = Field(
+        None, description='A sort list or its JSON string, e.g. [{"number": "desc"}]'
+    )
+    paging: PagingIn | None = None
+
+
+class OrdersQueryIn(Schema):
+    query: QueryIn = Field(default_factory=QueryIn)
+
+
+class MetadataOut(Schema):
+    items: int
+    offset: int
+
+
+class OrdersQueryOut(Schema):
+    orders: list[dict[str, Any]]
+    metadata: MetadataOut
+    totalResults: int
+
+
+class OrderOut(Schema):
+    order: dict[str, Any]
+
+
+def query_error(exc: QueryError) -> ApiError:
+    return ApiError(400, exc.message, {"field": exc.field})
+
+
+@router.post(
+    "orders/query",
+    response={200: OrdersQueryOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut},
+    summary="Query orders",
+)
+def orders_query(request: HttpRequest, payload: OrdersQueryIn):
+    """Up to 100 orders matching the filter, in the sort order, from the offset (hidden
+    orders are never returned). Filter and sort follow the Stores v2 query language."""
+    require_perm(request, "orders.view_order")
+    paging = payload.query.paging or PagingIn()
+    try:
+        query = build_query(
+            filter=payload.query.filter,
+            sort=payload.query.sort,
+            limit=paging.limit,
+            offset=paging.offset,
+            base=order_detail_queryset(),
+        )
+    except QueryError as exc:
+        raise query_error(exc) from None
+    orders = [order_to_dict(order) for order in query.page()]
+    return {
+        "orders": orders,
+        "metadata": {"items": len(orders), "offset": query.offset},
+        "totalResults": query.queryset.count(),
+    }
+
+
+@router.get(
+    "orders/{order_id}",
+    response={200: OrderOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Get order",
+)
+def order_get(request: HttpRequest, order_id: str):
+    """One order by its id (hidden orders are not found)."""
+    require_perm(request, "orders.view_order")
+    try:
+        pk = uuid.UUID(order_id)
+    except ValueError:
+        raise ApiError(
+            400, f"{order_id!r} is not a valid order id (UUID).", {"field": "id"}
+        ) from None
+    order = order_detail_queryset().filter(pk=pk).first()
+    if order is None:
+        raise Http404(f"Order {order_id} not found.")
+    return {"order": order_to_dict(order)}
 
 
 # ---- Order writes (fulfillments issue): create, updateEmail, updateShippingAddress. ----

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import permission_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
+from django_htmx.middleware import HtmxDetails
 
-from orders.selectors import order_list_rows
+from orders.filters import order_listing
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
 
 
 @require_GET
@@ -18,10 +23,15 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @permission_required("orders.view_order", raise_exception=True)
-def order_list(request: HttpRequest) -> HttpResponse:
-    paginator = Paginator(order_list_rows(), 50)
-    page = paginator.get_page(request.GET.get("page"))
-    return render(request, "orders/list.html", {"page": page})
+def order_list(request: HtmxHttpRequest) -> HttpResponse:
+    """The orders list; the URL holds the whole state (see orders/filters.py). HTMX requests
+    get only the results partial, except history restores, which need the page."""
+    listing = order_listing(request.GET)
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "orders/list.html#results" if partial else "orders/list.html"
+    response = render(request, template, {"listing": listing})
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 # ---- The order page (fulfillments issue) below; the list (orders issue) above. ----

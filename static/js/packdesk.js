@@ -3,3 +3,67 @@ document.addEventListener("htmx:responseError", (event) => {
   const target = event.detail.target;
   if (target) target.setAttribute("aria-busy", "false");
 });
+
+// Orders list filter rows: offer only the operators the chosen field allows (each option's
+// data-fields lists them; the server checks anyway), suggest values, add rows.
+function packdeskSyncRow(row) {
+  const field = row.querySelector("select[name=f]");
+  const op = row.querySelector("select[name=op]");
+  const value = row.querySelector("input[name=v]");
+  if (!field || !op) return;
+  let firstValid = null;
+  for (const option of op.options) {
+    if (!option.value) continue;
+    const ok = !field.value || (option.dataset.fields || "").split(" ").includes(field.value);
+    option.hidden = !ok;
+    option.disabled = !ok;
+    if (ok && firstValid === null) firstValid = option.value;
+  }
+  const selected = op.options[op.selectedIndex];
+  if (field.value && (!selected || !selected.value || selected.disabled)) op.value = firstValid;
+  if (value) {
+    const list = document.getElementById("values-" + field.value);
+    if (list) value.setAttribute("list", list.id);
+    else value.removeAttribute("list");
+  }
+}
+
+function packdeskInitFilterRows(root) {
+  root.querySelectorAll("[data-filter-row]").forEach(packdeskSyncRow);
+  root.querySelectorAll("[data-add-row]").forEach((button) => { button.hidden = false; });
+}
+
+// Capture phase: fix the operator before htmx (listening on the form) reads the values.
+document.addEventListener("change", (event) => {
+  if (event.target.matches("[data-filter-row] select[name=f]")) {
+    packdeskSyncRow(event.target.closest("[data-filter-row]"));
+  }
+}, true);
+
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-add-row]");
+  if (!button) return;
+  const rows = button.parentElement.querySelectorAll("[data-filter-row]");
+  const last = rows[rows.length - 1];
+  const row = last.cloneNode(true);
+  const n = rows.length;
+  row.querySelectorAll("select, input").forEach((control) => {
+    control.value = "";
+    control.id = control.id.replace(/^id_row\d+_/, "id_row" + n + "_");
+  });
+  const error = row.querySelector(".field-error");
+  if (error) { error.id = "error-row-" + n; error.textContent = ""; }
+  last.after(row);
+  packdeskSyncRow(row);
+  row.querySelector("select").focus();
+});
+
+// Select-all checkbox of the bulk form.
+document.addEventListener("change", (event) => {
+  if (!event.target.matches("[data-select-all]")) return;
+  event.target.form.querySelectorAll("input[type=checkbox][name=order]").forEach((box) => {
+    box.checked = event.target.checked;
+  });
+});
+
+document.addEventListener("DOMContentLoaded", () => packdeskInitFilterRows(document));

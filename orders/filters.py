@@ -1,0 +1,284 @@
+"""The orders list's filter bar: quick views, free-text search, filter rows, the advanced JSON
+box, sort and paging, all read from the URL and all compiled by `orders.query`.
+
+URL parameters (every one optional, combined with AND):
+    view=all|unfulfilled|unpaid|archived        quick view
+    q=<text>                                    number (digits) or buyer name / email
+    f=<field>&op=<operator>&v=<value>  repeated one triple per filter row; operators without
+                                       the $ (eq, ne, hasSome, hasAll, lt, lte, gt, gte,
+                                       contains, startsWith); list values comma separated
+    filter=<JSON>                               a raw filter in the query language
+    sort=[-]number|dateCreated|lastUpdated      default -number
+    page=<n>                                    1-based; pages of PAGE_SIZE orders
+    after=<number> / before=<number>            keyset cursors for number sorts (next/prev)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import zip_longest
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Lower
+from django.db.models.lookups import Contains, StartsWith
+from django.http import QueryDict
+
+from orders.forms import FilterRowForm
+from orders.models import FulfillmentStatus, Order, PaymentStatus
+from orders.query import (
+    BOOL,
+    ENUM,
+    FIELDS,
+    QueryError,
+    build_query,
+    count_capped,
+    filter_q,
+    parse_json,
+)
+from orders.selectors import order_list_rows
+
+PAGE_SIZE = 50
+# Above this many matches the page says "10,000+" instead of counting every row.
+COUNT_CAP = 10_000
+
+QUICK_VIEWS: dict[str, tuple[str, dict[str, Any] | None]] = {
+    "all": ("All", None),
+    "unfulfilled": (
+        "Unfulfilled",
+        {
+            "fulfillmentStatus": {
+                "$hasSome": [FulfillmentStatus.NOT_FULFILLED, FulfillmentStatus.PARTIALLY_FULFILLED]
+            },
+            "archived": False,
+        },
+    ),
+    "unpaid": (
+        "Unpaid",
+        {
+            "paymentStatus": {
+                "$hasSome": [
+                    PaymentStatus.NOT_PAID,
+                    PaymentStatus.PENDING,
+                    PaymentStatus.PARTIALLY_PAID,
+                ]
+            },
+            "archived": False,
+        },
+    ),
+    "archived": ("Archived", {"archived": True}),
+}
+
+SORTS = {
+    "-number": [{"number": "desc"}],
+    "number": [{"number": "asc"}],
+    "-dateCreated": [{"dateCreated": "desc"}],
+    "dateCreated": [{"dateCreated": "asc"}],
+    "-lastUpdated": [{"lastUpdated": "desc"}],
+    "lastUpdated": [{"lastUpdated": "asc"}],
+}
+DEFAULT_SORT = "-number"
+
+
+def search_q(text: str) -> Q:
+    """Free text: an order number (digits, optionally after #), else the buyer's billing name
+    (contains) or email (starts with), case-insensitively."""
+    text = text.strip()
+    digits = text.removeprefix("#")
+    if digits.isdigit():
+        return Q(number=int(digits))
+    needle = text.lower()
+    email = Q(StartsWith(Lower(F("buyer_email")), needle))
+    if "@" in needle:
+        return email
+    return Q(Contains(Lower(F("billing_full_name")), needle)) | email
+
+
+class OrderListForm(forms.Form):
+    """The filterset's form: also checks paging and the advanced JSON (errors next to it)."""
+
+    sort = forms.ChoiceField(choices=[(key, key) for key in SORTS], required=False)
+    page = forms.IntegerField(min_value=1, required=False)
+    after = forms.IntegerField(required=False)
+    before = forms.IntegerField(required=False)
+
+    def clean_filter(self) -> dict[str, Any] | None:
+        text = self.cleaned_data.get("filter") or ""
+        try:
+            spec = parse_json(text, where="filter")
+            if spec not in (None, {}):
+                filter_q(spec)
+        except QueryError as exc:
+            raise forms.ValidationError(exc.message) from None
+        return spec or None
+
+
+class OrderFilterSet(django_filters.FilterSet):
+    view = django_filters.ChoiceFilter(
+        choices=[(key, label) for key, (label, _) in QUICK_VIEWS.items()],
+        method="filter_view",
+        empty_label=None,
+    )
+    q = django_filters.CharFilter(
+        method="filter_search",
+        label="Search",
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": "Number, buyer name or email"}
+        ),
+    )
+    filter = django_filters.CharFilter(
+        method="filter_advanced",
+        label="Filter JSON",
+        widget=forms.Textarea(
+            attrs={"rows": 3, "placeholder": '{"paymentStatus": {"$hasSome": ["PAID"]}}'}
+        ),
+    )
+
+    class Meta:
+        model = Order
+        fields: list[str] = []
+        form = OrderListForm
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        # The form also holds sort and paging fields, which are not filters.
+        for name, filter_ in self.filters.items():
+            queryset = filter_.filter(queryset, self.form.cleaned_data.get(name))
+        return queryset
+
+    def filter_view(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        spec = QUICK_VIEWS[value][1]
+        return queryset if spec is None else queryset.filter(filter_q(spec))
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(search_q(value)) if value.strip() else queryset
+
+    def filter_advanced(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
+        # `value` is the dict clean_filter returned.
+        return queryset.filter(filter_q(value)) if value else queryset
+
+
+def filter_rows(params: QueryDict) -> list[FilterRowForm]:
+    """One bound form per (f, op, v) triple in the URL, then a blank row to add one more."""
+    triples = zip_longest(params.getlist("f"), params.getlist("op"), params.getlist("v"))
+    rows = [
+        FilterRowForm(data={"f": f or "", "op": op or "", "v": v or ""}, auto_id=f"id_row{i}_%s")
+        for i, (f, op, v) in enumerate(triples)
+        if f or v
+    ]
+    rows.append(FilterRowForm(auto_id=f"id_row{len(rows)}_%s"))
+    return rows
+
+
+@dataclass
+class OrderListing:
+    filterset: OrderFilterSet
+    rows: list[FilterRowForm]
+    sort: str = DEFAULT_SORT
+    view: str = "all"
+    orders: list[Order] = field(default_factory=list)
+    count: int = 0
+    count_exact: bool = True
+    page: int = 1
+    has_next: bool = False
+    next_after: int | None = None
+    prev_before: int | None = None
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    @property
+    def count_label(self) -> str:
+        return f"{self.count:,}" if self.count_exact else f"{self.count:,}+"
+
+    @property
+    def pages(self) -> int | None:
+        if not self.count_exact:
+            return None
+        return max(1, -(-self.count // PAGE_SIZE))
+
+    @property
+    def sort_links(self) -> dict[str, dict[str, str]]:
+        """Per sortable column: the sort its header link sets and the current direction."""
+        links = {}
+        for name in ("number", "dateCreated", "lastUpdated"):
+            current = self.sort.lstrip("-") == name
+            descending = self.sort.startswith("-")
+            links[name] = {
+                "sort": name if current and descending else f"-{name}",
+                "state": ("descending" if descending else "ascending") if current else "none",
+            }
+        return links
+
+    @property
+    def value_lists(self) -> list[tuple[str, tuple[str, ...]]]:
+        """Suggestions for the value input of enum and boolean fields."""
+        return [
+            (name, f.choices if f.type == ENUM else ("true", "false"))
+            for name, f in FIELDS.items()
+            if f.type in (ENUM, BOOL)
+        ]
+
+    @property
+    def views(self) -> list[tuple[str, str]]:
+        return [(key, label) for key, (label, _) in QUICK_VIEWS.items()]
+
+
+def order_listing(params: QueryDict) -> OrderListing:
+    """Everything the list page shows for these URL parameters, in two queries (a capped
+    count and the page), or the errors that stop it."""
+    filterset = OrderFilterSet(params, queryset=order_list_rows())
+    rows = filter_rows(params)
+    listing = OrderListing(filterset=filterset, rows=rows)
+    form = filterset.form
+    rows_valid = all(row.is_valid() for row in rows if row.is_bound)
+    if not filterset.is_valid() or not rows_valid:
+        for name in ("view", "sort", "page", "after", "before"):
+            listing.errors += [f"{name}: {error}" for error in form.errors.get(name, [])]
+        if not listing.errors:
+            listing.errors.append("Fix the highlighted filter to see orders.")
+        return listing
+    data = form.cleaned_data
+    listing.sort = data.get("sort") or DEFAULT_SORT
+    listing.view = data.get("view") or "all"
+    listing.page = data.get("page") or 1
+    specs = [row.spec for row in rows if row.spec]
+    try:
+        query = build_query(
+            filter={"$and": specs} if specs else None,
+            sort=SORTS[listing.sort],
+            limit=PAGE_SIZE,
+            offset=0,
+            base=filterset.qs,
+        )
+    except QueryError as exc:
+        listing.errors.append(exc.message)
+        return listing
+    listing.count, listing.count_exact = count_capped(query.queryset, cap=COUNT_CAP)
+    listing.orders, listing.has_next = _page(query.queryset, listing, data)
+    if listing.orders and listing.sort.lstrip("-") == "number":
+        listing.next_after = listing.orders[-1].number
+        listing.prev_before = listing.orders[0].number if listing.page > 2 else None
+    return listing
+
+
+def _page(queryset: QuerySet[Order], listing: OrderListing, data: dict) -> tuple[list, bool]:
+    """One page of orders and whether another follows. Number sorts page by keyset (`after`
+    / `before` cursors: an index range whatever the depth); other sorts by offset."""
+    after, before = data.get("after"), data.get("before")
+    descending = listing.sort.startswith("-")
+    if listing.sort.lstrip("-") == "number" and (after is not None or before is not None):
+        if after is not None:
+            lookup = "number__lt" if descending else "number__gt"
+            rows = list(queryset.filter(**{lookup: after})[: PAGE_SIZE + 1])
+            return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+        lookup = "number__gt" if descending else "number__lt"
+        rows = list(queryset.filter(**{lookup: before}).reverse()[:PAGE_SIZE])
+        rows.reverse()
+        return rows, True
+    offset = (listing.page - 1) * PAGE_SIZE
+    rows = list(queryset[offset : offset + PAGE_SIZE + 1])
+    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE

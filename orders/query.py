@@ -1,0 +1,479 @@
+"""The orders query language (DESIGN.md section 3): one engine for the API, the pages and the
+benchmarks.
+
+A filter is a JSON object in the Stores v2 syntax (`{"number": {"$gt": 10010}}`, `$and`,
+`$or`, `$not`), given as a dict or a JSON string; a sort is a list like `[{"number": "desc"}]`.
+`build_query()` turns them into a queryset over `visible_orders()` plus paging. Everything it
+refuses raises `QueryError`, whose message names the field and lists what is allowed.
+
+Every field, its column, operators, value type and sortability live in `FIELDS`; nothing else
+in Packdesk knows which operators a field takes.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import Lower
+from django.db.models.lookups import Contains, StartsWith
+
+from orders.models import (
+    UNSPECIFIED_PAYMENT_STATUS,
+    ChannelType,
+    FulfillmentStatus,
+    LineItem,
+    Order,
+    PaymentStatus,
+)
+from orders.selectors import visible_orders
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 100
+# Values in one $hasSome / $hasAll list; keeps a single filter from becoming a huge query.
+MAX_LIST_VALUES = 1000
+
+EQ, NE, HAS_SOME, HAS_ALL = "$eq", "$ne", "$hasSome", "$hasAll"
+LT, LTE, GT, GTE = "$lt", "$lte", "$gt", "$gte"
+CONTAINS, STARTS_WITH = "$contains", "$startsWith"
+LOGICAL = ("$and", "$or", "$not")
+
+COMPARE_OPS = (EQ, NE, HAS_SOME, LT, LTE, GT, GTE)
+MATCH_OPS = (EQ, NE, HAS_SOME)
+LINE_ITEM_OPS = (EQ, NE, HAS_SOME, HAS_ALL)
+NAME_OPS = (EQ, NE, HAS_SOME, CONTAINS, STARTS_WITH)
+LIST_OPS = (HAS_SOME, HAS_ALL)
+RANGE_LOOKUPS = {LT: "lt", LTE: "lte", GT: "gt", GTE: "gte"}
+
+# Value types.
+DATETIME, INT, ENUM, UUID, BOOL, STRING = "datetime", "int", "enum", "uuid", "bool", "string"
+
+
+class QueryError(Exception):
+    """A filter, sort or paging the engine refuses. `field` names the offending field (or
+    "filter", "sort", "paging.limit", "paging.offset" when no single field is at fault)."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    column: str
+    operators: tuple[str, ...]
+    type: str
+    sortable: bool = False
+    # On LineItem rather than Order: matched with EXISTS subqueries.
+    line_item: bool = False
+    nullable: bool = False
+    choices: tuple[str, ...] = ()
+    label: str = ""
+
+    @property
+    def title(self) -> str:
+        return self.label or self.name
+
+
+def _enum(choices, *extra: str) -> tuple[str, ...]:
+    return tuple(choices.values) + extra
+
+
+FIELDS: dict[str, Field] = {
+    f.name: f
+    for f in (
+        Field("number", "number", COMPARE_OPS, INT, sortable=True, label="Number"),
+        Field("dateCreated", "date_created", COMPARE_OPS, DATETIME, True, label="Date created"),
+        Field("lastUpdated", "last_updated", COMPARE_OPS, DATETIME, True, label="Last updated"),
+        Field(
+            "paymentStatus",
+            "payment_status",
+            MATCH_OPS,
+            ENUM,
+            choices=_enum(PaymentStatus, UNSPECIFIED_PAYMENT_STATUS),
+            label="Payment status",
+        ),
+        Field(
+            "fulfillmentStatus",
+            "fulfillment_status",
+            MATCH_OPS,
+            ENUM,
+            choices=_enum(FulfillmentStatus),
+            label="Fulfillment status",
+        ),
+        Field("archived", "archived", (EQ, NE), BOOL, label="Archived"),
+        Field("id", "id", MATCH_OPS, UUID, label="Order id"),
+        Field("buyerInfo.id", "buyer_id", MATCH_OPS, UUID, nullable=True, label="Buyer id"),
+        Field(
+            "channelInfo.type",
+            "channel_type",
+            MATCH_OPS,
+            ENUM,
+            choices=_enum(ChannelType),
+            label="Channel",
+        ),
+        Field(
+            "channelInfo.externalOrderId",
+            "channel_external_order_id",
+            MATCH_OPS,
+            STRING,
+            label="External order id",
+        ),
+        Field("enteredBy.id", "entered_by_id", MATCH_OPS, UUID, nullable=True, label="Entered by"),
+        Field(
+            "lineItems.productId",
+            "product_id",
+            LINE_ITEM_OPS,
+            UUID,
+            line_item=True,
+            label="Product id",
+        ),
+        Field("lineItems.name", "name", LINE_ITEM_OPS, STRING, line_item=True, label="Item name"),
+        Field(
+            "billingInfo.address.fullName",
+            "billing_full_name",
+            NAME_OPS,
+            STRING,
+            label="Billing name",
+        ),
+    )
+}
+
+SORTABLE = tuple(name for name, f in FIELDS.items() if f.sortable)
+DEFAULT_SORT: list[dict[str, str]] = [{"number": "desc"}]
+
+
+def _allowed(values) -> str:
+    return ", ".join(values)
+
+
+# ---- Values -----------------------------------------------------------------------------
+
+
+def _type_error(field: Field, op: str, value: Any, expected: str) -> QueryError:
+    return QueryError(
+        f"{field.name}: {op} takes {expected}, got {json.dumps(value, default=str)}.",
+        field=field.name,
+    )
+
+
+def parse_datetime(value: Any) -> datetime | None:
+    """ISO-8601 string (naive means UTC) or epoch milliseconds; None when neither."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        try:
+            return datetime.fromtimestamp(value / 1000, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return None
+
+
+def _scalar(field: Field, op: str, value: Any) -> Any:
+    """One value checked and converted for `field`."""
+    if value is None:
+        if field.nullable and op in (EQ, NE):
+            return None
+        raise _type_error(field, op, value, f"a {field.type} value (not null)")
+    if field.type == INT:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _type_error(field, op, value, "an integer")
+        return value
+    if field.type == DATETIME:
+        parsed = parse_datetime(value)
+        if parsed is None:
+            raise _type_error(
+                field, op, value, "an ISO-8601 date string or epoch milliseconds (integer)"
+            )
+        return parsed
+    if field.type == BOOL:
+        if not isinstance(value, bool):
+            raise _type_error(field, op, value, "true or false")
+        return value
+    if field.type == ENUM:
+        if value not in field.choices:
+            raise QueryError(
+                f"{field.name}: {json.dumps(value, default=str)} is not a valid value; "
+                f"allowed: {_allowed(field.choices)}.",
+                field=field.name,
+            )
+        return value
+    if field.type == UUID:
+        if not isinstance(value, str):
+            raise _type_error(field, op, value, "a UUID string")
+        try:
+            return uuid.UUID(value)
+        except ValueError:
+            raise QueryError(
+                f"{field.name}: {json.dumps(value)} is not a valid UUID.", field=field.name
+            ) from None
+    if not isinstance(value, str):
+        raise _type_error(field, op, value, "a string")
+    return value
+
+
+def _values(field: Field, op: str, value: Any) -> list[Any]:
+    if not isinstance(value, list) or not value:
+        raise _type_error(field, op, value, f"a non-empty list of {field.type} values")
+    if len(value) > MAX_LIST_VALUES:
+        raise QueryError(
+            f"{field.name}: {op} takes at most {MAX_LIST_VALUES} values.", field=field.name
+        )
+    return [_scalar(field, op, item) for item in value]
+
+
+# ---- Filter -> Q ------------------------------------------------------------------------
+
+
+def _line_items(field: Field, lookup: str, value: Any) -> Exists:
+    return Exists(
+        LineItem.objects.filter(order_id=OuterRef("pk"), **{f"{field.column}__{lookup}": value})
+    )
+
+
+def _condition(field: Field, op: str, raw: Any) -> Q:
+    """`field op raw` as a Q; raises QueryError for a disallowed operator or a bad value."""
+    if op not in field.operators:
+        raise QueryError(
+            f"{field.name}: operator {op} is not allowed; allowed: {_allowed(field.operators)}.",
+            field=field.name,
+        )
+    column = field.column
+    if field.line_item:
+        if op == EQ:
+            return Q(_line_items(field, "exact", _scalar(field, op, raw)))
+        if op == NE:
+            return ~Q(_line_items(field, "exact", _scalar(field, op, raw)))
+        values = list(dict.fromkeys(_values(field, op, raw)))
+        if op == HAS_SOME:
+            return Q(_line_items(field, "in", values))
+        # $hasAll: one EXISTS per value, so each can use the (value, order) index.
+        condition = Q()
+        for value in values:
+            condition &= Q(_line_items(field, "exact", value))
+        return condition
+    if op in (HAS_SOME,):
+        return Q(**{f"{column}__in": _values(field, op, raw)})
+    value = _scalar(field, op, raw)
+    if op == EQ:
+        return Q(**{f"{column}__isnull": True}) if value is None else Q(**{column: value})
+    if op == NE:
+        if value is None:
+            return Q(**{f"{column}__isnull": False})
+        # Django's exclude semantics: NOT (col = v) OR col IS NULL for nullable columns.
+        return ~Q(**{column: value})
+    if op in RANGE_LOOKUPS:
+        return Q(**{f"{column}__{RANGE_LOOKUPS[op]}": value})
+    # Case-insensitive matching on lower(column), which the name indexes cover.
+    lookup = Contains if op == CONTAINS else StartsWith
+    return Q(lookup(Lower(F(column)), value.lower()))
+
+
+def _field_q(name: str, spec: Any) -> Q:
+    field = FIELDS.get(name)
+    if field is None:
+        raise QueryError(
+            f"Unknown field {name!r}; allowed fields: {_allowed(FIELDS)} "
+            f"(and {_allowed(LOGICAL)}).",
+            field=name,
+        )
+    if isinstance(spec, dict):
+        if not spec:
+            raise QueryError(f"{name}: empty operator object.", field=name)
+        condition = Q()
+        for op, raw in spec.items():
+            if not op.startswith("$"):
+                raise QueryError(
+                    f"{name}: {op!r} is not an operator; allowed: {_allowed(field.operators)}.",
+                    field=name,
+                )
+            condition &= _condition(field, op, raw)
+        return condition
+    return _condition(field, EQ, spec)
+
+
+def filter_q(spec: Any, *, where: str = "filter") -> Q:
+    """A filter object as a Q (no database access). Raises QueryError."""
+    if not isinstance(spec, dict):
+        raise QueryError(f"{where} must be a JSON object, got {json.dumps(spec)}.", field=where)
+    condition = Q()
+    for key, value in spec.items():
+        if key in ("$and", "$or"):
+            if not isinstance(value, list) or not value:
+                raise QueryError(f"{key} takes a non-empty list of filter objects.", field=key)
+            parts = [filter_q(item, where=key) for item in value]
+            combined = parts[0]
+            for part in parts[1:]:
+                combined = combined & part if key == "$and" else combined | part
+            condition &= combined
+        elif key == "$not":
+            if not isinstance(value, dict) or not value:
+                raise QueryError("$not takes a non-empty filter object.", field=key)
+            condition &= ~filter_q(value, where=key)
+        else:
+            condition &= _field_q(key, value)
+    return condition
+
+
+def parse_json(value: Any, *, where: str) -> Any:
+    """Accepts already-decoded JSON or a JSON string (the Stores API sends strings)."""
+    if not isinstance(value, str):
+        return value
+    if not value.strip():
+        return None
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise QueryError(
+            f"{where} is not valid JSON: {exc.msg} at {exc.pos}.", field=where
+        ) from None
+
+
+# ---- Sort and paging --------------------------------------------------------------------
+
+
+def sort_order(sort: Any) -> list[tuple[str, bool]]:
+    """[(field name, descending)], validated; the default when `sort` is empty."""
+    sort = parse_json(sort, where="sort")
+    if sort in (None, [], {}):
+        sort = DEFAULT_SORT
+    if isinstance(sort, dict):
+        sort = [sort]
+    if not isinstance(sort, list):
+        raise QueryError(
+            'sort must be a list like [{"number": "desc"}]; sortable fields: '
+            f"{_allowed(SORTABLE)}.",
+            field="sort",
+        )
+    order: list[tuple[str, bool]] = []
+    for item in sort:
+        if isinstance(item, str):
+            # Wix also accepts [{"fieldName": "number", "order": "DESC"}]; plain names sort asc.
+            item = {item: "asc"}
+        if isinstance(item, dict) and set(item) <= {"fieldName", "order"} and "fieldName" in item:
+            item = {item["fieldName"]: item.get("order", "asc")}
+        if not isinstance(item, dict) or len(item) != 1:
+            raise QueryError(
+                f'sort items look like {{"number": "desc"}}; got {json.dumps(item)}.', field="sort"
+            )
+        ((name, direction),) = item.items()
+        field = FIELDS.get(name)
+        if field is None or not field.sortable:
+            raise QueryError(
+                f"Cannot sort by {name!r}; sortable fields: {_allowed(SORTABLE)}.", field=name
+            )
+        if not isinstance(direction, str) or direction.lower() not in ("asc", "desc"):
+            raise QueryError(
+                f"{name}: sort direction must be asc or desc, got {json.dumps(direction)}.",
+                field=name,
+            )
+        order.append((name, direction.lower() == "desc"))
+    return order
+
+
+def order_by_args(order: list[tuple[str, bool]]) -> list[str]:
+    columns = [("-" if desc else "") + FIELDS[name].column for name, desc in order]
+    # Ties break on id, in the direction of the first key (number is unique already).
+    if not any(name == "number" for name, _ in order):
+        columns.append("-id" if order[0][1] else "id")
+    return columns
+
+
+def paging(limit: Any = DEFAULT_LIMIT, offset: Any = 0) -> tuple[int, int]:
+    if limit is None:
+        limit = DEFAULT_LIMIT
+    if offset is None:
+        offset = 0
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        raise QueryError(
+            f"paging.limit must be an integer from 1 to {MAX_LIMIT}, got {json.dumps(limit)}.",
+            field="paging.limit",
+        )
+    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+        raise QueryError(
+            f"paging.offset must be an integer >= 0, got {json.dumps(offset)}.",
+            field="paging.offset",
+        )
+    return limit, offset
+
+
+@dataclass
+class Query:
+    """A validated query: `queryset` is filtered and ordered but not sliced."""
+
+    queryset: QuerySet[Order]
+    order: list[tuple[str, bool]]
+    limit: int
+    offset: int
+
+    def page(self) -> QuerySet[Order]:
+        return self.queryset[self.offset : self.offset + self.limit]
+
+
+def build_query(
+    *,
+    filter: Any = None,
+    sort: Any = None,
+    limit: Any = DEFAULT_LIMIT,
+    offset: Any = 0,
+    base: QuerySet[Order] | None = None,
+) -> Query:
+    """Validate a filter, sort and paging and return the query. Raises QueryError."""
+    spec = parse_json(filter, where="filter")
+    condition = Q() if spec in (None, {}) else filter_q(spec)
+    order = sort_order(sort)
+    limit, offset = paging(limit, offset)
+    queryset = (visible_orders() if base is None else base).filter(condition)
+    return Query(queryset.order_by(*order_by_args(order)), order, limit, offset)
+
+
+def count_capped(queryset: QuerySet, *, cap: int) -> tuple[int, bool]:
+    """(count, exact): counts at most cap + 1 rows, so a broad filter costs at most that much.
+    When the result is over `cap` it returns (cap, False)."""
+    counted = queryset.order_by().values("pk")[: cap + 1].count()
+    return (cap, False) if counted > cap else (counted, True)
+
+
+# ---- Text input (the list page's filter rows) -------------------------------------------
+
+OPERATOR_LABELS = {
+    EQ: "is",
+    NE: "is not",
+    HAS_SOME: "is any of",
+    HAS_ALL: "has all of",
+    LT: "before / less than",
+    LTE: "at most",
+    GT: "after / more than",
+    GTE: "at least",
+    CONTAINS: "contains",
+    STARTS_WITH: "starts with",
+}
+TRUE_WORDS, FALSE_WORDS = ("true", "yes", "1"), ("false", "no", "0")
+
+
+def value_from_text(field: Field, op: str, text: str) -> Any:
+    """A typed form value as the JSON value the filter language takes: lists are comma
+    separated, integers and booleans are converted, digits-only dates are epoch ms. What does
+    not convert is passed on as text, so the engine reports the error."""
+    if op in LIST_OPS:
+        return [value_from_text(field, EQ, part) for part in text.split(",") if part.strip()]
+    text = text.strip()
+    if field.type in (INT, DATETIME) and text.lstrip("-").isdigit():
+        return int(text)
+    if field.type == BOOL and text.lower() in TRUE_WORDS + FALSE_WORDS:
+        return text.lower() in TRUE_WORDS
+    if field.type == ENUM:
+        return text.upper()
+    return text
