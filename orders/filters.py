@@ -34,14 +34,15 @@ from orders.query import (
     FIELDS,
     QueryError,
     build_query,
-    count_capped,
+    count_estimated,
     filter_q,
     parse_json,
 )
 from orders.selectors import order_list_rows
 
 PAGE_SIZE = 50
-# Above this many matches the page says "10,000+" instead of counting every row.
+# Above this many matches the page shows PostgreSQL's estimate ("about 512,300") instead of
+# counting every row.
 COUNT_CAP = 10_000
 
 QUICK_VIEWS: dict[str, tuple[str, dict[str, Any] | None]] = {
@@ -192,7 +193,7 @@ class OrderListing:
 
     @property
     def count_label(self) -> str:
-        return f"{self.count:,}" if self.count_exact else f"{self.count:,}+"
+        return f"{self.count:,}" if self.count_exact else f"about {self.count:,}"
 
     @property
     def pages(self) -> int | None:
@@ -257,7 +258,7 @@ def order_listing(params: QueryDict) -> OrderListing:
     except QueryError as exc:
         listing.errors.append(exc.message)
         return listing
-    listing.count, listing.count_exact = count_capped(query.queryset, cap=COUNT_CAP)
+    listing.count, listing.count_exact = count_estimated(query.queryset, exact_up_to=COUNT_CAP)
     listing.orders, listing.has_next = _page(query.queryset, listing, data)
     if listing.orders and listing.sort.lstrip("-") == "number":
         listing.next_after = listing.orders[-1].number
