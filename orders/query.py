@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import BigIntegerField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
 from django.db.models.lookups import Contains, StartsWith
 
@@ -437,7 +437,44 @@ def build_query(
     order = sort_order(sort)
     limit, offset = paging(limit, offset)
     queryset = (visible_orders() if base is None else base).filter(condition)
-    return Query(queryset.order_by(*order_by_args(order)), order, limit, offset)
+    ordering = order_by_args(order)
+    if (
+        order[0][0] == "number"
+        and _has_date_range(spec)
+        and (planner_estimate(queryset) < SELECTIVE_DATE_RANGE)
+    ):
+        # Numbers grow with dates, so for a date range far from the newest orders the planner's
+        # favourite plan (walk the number index, filter on the date) reads most of the table:
+        # 2.7 s for one month a year back at 1M orders. Sorting on `number + 0` (same order)
+        # makes it take the date index and sort the range's rows instead: milliseconds.
+        by_number = ExpressionWrapper(F("number") + 0, output_field=BigIntegerField())
+        ordering = [by_number.desc() if order[0][1] else by_number.asc(), *ordering[1:]]
+    return Query(queryset.order_by(*ordering), order, limit, offset)
+
+
+RANGE_OPS = {LT, LTE, GT, GTE}
+# Above this many matching orders, walking the number index finds a page quickly anyway.
+SELECTIVE_DATE_RANGE = 200_000
+
+
+def _has_date_range(spec: Any) -> bool:
+    """Whether the (validated) filter limits a date field with a range operator anywhere."""
+    if isinstance(spec, list):
+        return any(_has_date_range(item) for item in spec)
+    if not isinstance(spec, dict):
+        return False
+    for key, value in spec.items():
+        if key in ("$and", "$or", "$not"):
+            if _has_date_range(value):
+                return True
+        elif (
+            key in FIELDS
+            and FIELDS[key].type == DATETIME
+            and isinstance(value, dict)
+            and RANGE_OPS & set(value)
+        ):
+            return True
+    return False
 
 
 def planner_estimate(queryset: QuerySet) -> int:

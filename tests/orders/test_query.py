@@ -289,3 +289,22 @@ def test_query_errors_name_the_field(kwargs, field, fragment):
         build_query(**kwargs)
     assert info.value.field == field
     assert fragment in info.value.message
+
+
+def test_date_range_sorted_by_number_keeps_number_order(order_factory):
+    from datetime import UTC, datetime, timedelta
+
+    from orders.query import build_query
+
+    base = datetime(2024, 1, 1, tzinfo=UTC)
+    made = [order_factory(date_created=base + timedelta(days=i)) for i in range(5)]
+    query = build_query(
+        filter={"dateCreated": {"$gte": "2024-01-02T00:00:00Z", "$lt": "2024-01-05T00:00:00Z"}},
+        sort=[{"number": "desc"}],
+    )
+    assert list(query.page()) == [made[3], made[2], made[1]]
+    ascending = build_query(
+        filter={"$and": [{"dateCreated": {"$gte": "2024-01-02T00:00:00Z"}}]},
+        sort=[{"number": "asc"}],
+    )
+    assert list(ascending.page()) == made[1:]
