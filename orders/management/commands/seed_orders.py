@@ -382,6 +382,9 @@ class Command(BaseCommand):
         # One transaction: an interrupted seed leaves nothing behind, dropped indexes included.
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL maintenance_work_mem TO '512MB'")
+            # Check what earlier statements of the transaction left deferred now: PostgreSQL
+            # will not change the indexes of a table with pending trigger events.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("SELECT setseed(%s)", [seed])
             cursor.execute(
                 "SELECT GREATEST(now() - make_interval(days => %s),"
@@ -409,9 +412,11 @@ class Command(BaseCommand):
             for table in SEED_TABLES:
                 cursor.execute(f"ANALYZE {table}")
             # Leave the connection as it was (it may be reused, e.g. inside a test).
-            cursor.execute("DROP TABLE IF EXISTS seed_products, seed_orders_batch,"
-                           " seed_lines_batch, seed_plan")
+            cursor.execute(
+                "DROP TABLE IF EXISTS seed_products, seed_orders_batch, seed_lines_batch, seed_plan"
+            )
             cursor.execute("SET LOCAL session_replication_role TO DEFAULT")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         elapsed = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(f"Seeded {orders:,} orders in {elapsed:.1f} s."))
 
