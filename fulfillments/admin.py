@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from fulfillments.models import Fulfillment, FulfillmentLineItem
+from orders.admin import EstimatedCountPaginator
 
 
 class FulfillmentLineInline(admin.TabularInline):
@@ -14,6 +15,9 @@ class FulfillmentLineInline(admin.TabularInline):
     can_delete = False
     fields = ("line_item", "quantity")
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("line_item")
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -27,6 +31,10 @@ class FulfillmentAdmin(admin.ModelAdmin):
     search_help_text = "An exact tracking number."
     list_filter = ("shipping_provider",)
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    # The model's ordering follows the order's number through a join; newest first is what
+    # support looks for, and it does not sort the whole join at a million orders.
+    ordering = ("-date_created",)
     readonly_fields = (
         "order",
         "date_created",
