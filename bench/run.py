@@ -35,11 +35,12 @@ import django  # noqa: E402
 django.setup()
 
 import psycopg  # noqa: E402
+from django.conf import settings  # noqa: E402
 from django.contrib.auth.models import Group, User  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from bench.harness import Timing, measure  # noqa: E402
 from orders.management.commands.seed_orders import product_id_for  # noqa: E402
@@ -72,31 +73,420 @@ def cases() -> list[Case]:
         Case("paymentStatus $eq", {"paymentStatus": "PAID"}, {"payment_status__exact": "PAID"}),
         Case(
             "fulfillmentStatus $hasSome + archived",
-            {"fulfillmentStatus": {"$hasSome": ["NOT_FULFILLED", "PARTIALLY_FULFILLED"]},
-             "archived": False},
-            {"fulfillment_status__in": "NOT_FULFILLED,PARTIALLY_FULFILLED",
-             "archived__exact": "0"},
+            {
+                "fulfillmentStatus": {"$hasSome": ["NOT_FULFILLED", "PARTIALLY_FULFILLED"]},
+                "archived": False,
+            },
+            {"fulfillment_status__in": "NOT_FULFILLED,PARTIALLY_FULFILLED", "archived__exact": "0"},
         ),
         Case(
             "dateCreated one month",
             {"dateCreated": {"$gte": iso(month_start), "$lt": iso(month_end)}},
-            {"date_created__gte": month_start.strftime("%Y-%m-%d %H:%M:%S"),
-             "date_created__lt": month_end.strftime("%Y-%m-%d %H:%M:%S")},
+            {
+                "date_created__gte": month_start.strftime("%Y-%m-%d %H:%M:%S"),
+                "date_created__lt": month_end.strftime("%Y-%m-%d %H:%M:%S"),
+            },
         ),
         Case("number $gt", {"number": {"$gt": mid_number}}, {"number__gt": str(mid_number)}),
         Case("lineItems.productId $eq popular", {"lineItems.productId": popular}, None),
         Case("lineItems.productId $eq rare", {"lineItems.productId": rare}, None),
-        Case("lineItems.productId $hasAll 2", {"lineItems.productId": {"$hasAll": [popular, second]}},
-             None),
+        Case(
+            "lineItems.productId $hasAll 2",
+            {"lineItems.productId": {"$hasAll": [popular, second]}},
+            None,
+        ),
         Case("lineItems.productId $ne", {"lineItems.productId": {"$ne": popular}}, None),
-        Case("fullName $contains", {"billingInfo.address.fullName": {"$contains": "smith"}},
-             {"q": "smith"}),
-        Case("fullName $startsWith", {"billingInfo.address.fullName": {"$startsWith": "maya"}},
-             {"q": "maya"}),
+        Case(
+            "fullName $contains",
+            {"billingInfo.address.fullName": {"$contains": "smith"}},
+            {"q": "smith"},
+        ),
+        Case(
+            "fullName $startsWith",
+            {"billingInfo.address.fullName": {"$startsWith": "maya"}},
+            {"q": "maya"},
+        ),
         Case(
             "combined",
-            {"paymentStatus": "PAID", "fulfillmentStatus": "NOT_FULFILLED", "archived": False,
-             "lineItems.productId": popular},
+            {
+                "paymentStatus": "PAID",
+                "fulfillmentStatus": "NOT_FULFILLED",
+                "archived": False,
+                "lineItems.productId": popular,
+            },
             None,
         ),
     ]
+
+
+@dataclass
+class Row:
+    name: str
+    timing: Timing | None
+    raw: Timing | None = None
+    admin: Timing | None = None
+
+    def cells(self) -> list[str]:
+        def ms(t: Timing | None) -> str:
+            return "n/a" if t is None else f"{t.median:7.1f} / {t.p95:7.1f}"
+
+        def ratio(t: Timing | None) -> str:
+            if t is None or self.timing is None or t.median == 0:
+                return "n/a"
+            return f"{self.timing.median / t.median:.2f}"
+
+        queries = "n/a" if self.timing is None else str(self.timing.queries)
+        return [
+            self.name,
+            ms(self.timing),
+            queries,
+            ms(self.raw),
+            ratio(self.raw),
+            ms(self.admin),
+            ratio(self.admin),
+        ]
+
+
+HEADER = [
+    "row",
+    "ours ms median / p95",
+    "queries",
+    "raw SQL ms median / p95",
+    "ours/raw",
+    "admin ms median / p95",
+    "ours/admin",
+]
+
+
+def ensure_data(orders: int) -> None:
+    """Migrate the benchmark database and seed it up to `orders` orders (reused when there)."""
+    call_command("migrate", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = 'orders_order'")
+        estimate = cursor.fetchone()[0]
+    have = estimate if estimate > 10_000 else Order.objects.count()
+    if have < orders * 0.99:
+        print(f"Seeding {orders - have:,} orders (have {have:,}) ...", flush=True)
+        call_command("seed_orders", orders=orders - have)
+    else:
+        print(f"Benchmark database has ~{have:,} orders; reusing it.", flush=True)
+
+
+def bench_user() -> tuple[Client, dict]:
+    user, created = User.objects.get_or_create(
+        username="bench-owner", defaults={"is_staff": True, "is_superuser": True}
+    )
+    if created:
+        user.set_password("bench")
+        user.save()
+        user.groups.add(Group.objects.get(name="Owner"))
+    client = Client()
+    client.force_login(user)
+    _, raw_key = ApiKey.generate(user=user, name=f"bench {uuid.uuid4().hex[:6]}")
+    return client, {"Authorization": raw_key}
+
+
+def replay_sql(statements: list[str]) -> Timing:
+    """Time the captured statements run directly with psycopg: what the database alone needs."""
+    settings = connection.settings_dict
+    conninfo = psycopg.conninfo.make_conninfo(
+        dbname=settings["NAME"],
+        user=settings["USER"] or None,
+        password=settings["PASSWORD"] or None,
+        host=settings["HOST"] or None,
+        port=settings["PORT"] or None,
+    )
+    with psycopg.connect(conninfo, autocommit=True) as raw:
+
+        def run() -> None:
+            with raw.cursor() as cursor:
+                for sql in statements:
+                    cursor.execute(sql)
+                    if cursor.description:
+                        cursor.fetchall()
+
+        timing = measure(run, repeat=REPEAT)
+    timing.queries = len(statements)
+    return timing
+
+
+def captured(run) -> list[str]:
+    with CaptureQueriesContext(connection) as ctx:
+        run()
+    return [query["sql"] for query in ctx.captured_queries]
+
+
+def check(response, status: int = 200):
+    if response.status_code != status:
+        raise SystemExit(
+            f"Unexpected {response.status_code} from {response.request['PATH_INFO']}:"
+            f" {response.content[:300]!r}"
+        )
+    return response
+
+
+REPEAT = 20
+
+
+def list_url(case: Case, **extra: str) -> str:
+    params = {"filter": json.dumps(case.filter)} if case.filter else {}
+    params.update(extra)
+    return "/orders/?" + urlencode(params) if params else "/orders/"
+
+
+def deep_cursor(case: Case) -> dict[str, str]:
+    """Page 1,000 the way the list reaches it: the Next link's keyset cursor (`after`)."""
+    from orders.query import build_query
+
+    query = build_query(filter=case.filter or None, limit=1, offset=PAGE_SIZE * (DEEP_PAGE - 1) - 1)
+    last = list(query.page().values_list("number", flat=True))
+    if not last:
+        return {}
+    return {"page": str(DEEP_PAGE), "after": str(last[0])}
+
+
+def list_rows(client: Client, api_headers: dict, admin: Client, case: Case) -> list[Row]:
+    htmx = {"HX-Request": "true"}
+    first = list_url(case)
+
+    def get_swap() -> None:
+        check(client.get(first, headers=htmx))
+
+    def get_page() -> None:
+        check(client.get(first))
+
+    body = {"query": {"filter": json.dumps(case.filter), "paging": {"limit": PAGE_SIZE}}}
+
+    def post_api() -> None:
+        check(
+            client.post(
+                "/api/stores/v2/orders/query",
+                body,
+                content_type="application/json",
+                headers=api_headers,
+            )
+        )
+
+    admin_timing = None
+    if case.admin is not None:
+        admin_url = "/admin/orders/order/?" + urlencode(case.admin)
+        admin_timing = measure(lambda: check(admin.get(admin_url)), repeat=max(5, REPEAT // 4))
+    rows = [
+        Row(
+            f"list swap p1: {case.name}",
+            measure(get_swap, repeat=REPEAT),
+            replay_sql(captured(get_swap)),
+            admin_timing,
+        ),
+        Row(
+            f"list page p1: {case.name}",
+            measure(get_page, repeat=REPEAT),
+            replay_sql(captured(get_page)),
+            admin_timing,
+        ),
+    ]
+    cursor = deep_cursor(case)
+    if cursor:
+        deep = list_url(case, **cursor)
+
+        def get_deep() -> None:
+            check(client.get(deep, headers=htmx))
+
+        rows.append(
+            Row(
+                f"list swap p{DEEP_PAGE}: {case.name}",
+                measure(get_deep, repeat=REPEAT),
+                replay_sql(captured(get_deep)),
+            )
+        )
+    rows.append(
+        Row(
+            f"API query p1: {case.name}",
+            measure(post_api, repeat=REPEAT),
+            replay_sql(captured(post_api)),
+            admin_timing,
+        )
+    )
+    return rows
+
+
+def bench_order(lines: int, fulfillments: int, tag: str) -> Order:
+    """An order with `lines` lines and `fulfillments` fulfillments, made once and reused."""
+    from fulfillments.services import fulfillment_create
+    from orders.demo import order_from_spec
+
+    existing = Order.objects.filter(channel_external_order_id=tag).first()
+    if existing:
+        return existing
+    order = order_from_spec(
+        {
+            "id": str(uuid.uuid4()),
+            "number": None,
+            "dateCreated": datetime.now(UTC).isoformat(),
+            "billingInfo": {"address": {"fullName": {"firstName": "Bench", "lastName": "Mark"}}},
+            "channelInfo": {"type": "WEB", "externalOrderId": tag},
+            "paymentStatus": "PAID",
+            "lineItems": [
+                {
+                    "index": i,
+                    "quantity": 10 if i <= fulfillments else 1,
+                    "name": f"Bench item {i}",
+                    "price": "1.00",
+                    "totalPrice": "1.00",
+                    "lineItemType": "PHYSICAL",
+                    "options": [{"option": "Size", "selection": "M"}],
+                    "sku": f"BENCH-{i}",
+                    "mediaItem": {"mediaType": "IMAGE", "url": "/static/products/p01.svg"},
+                }
+                for i in range(1, lines + 1)
+            ],
+        }
+    )
+    for n in range(fulfillments):
+        fulfillment_create(
+            order=order,
+            lines=[(n + 1, 1)],
+            tracking={"shippingProvider": "ups", "trackingNumber": f"1Z{n:06d}"},
+            actor=None,
+        )
+    return order
+
+
+def write_rows(client: Client, api_headers: dict) -> list[Row]:
+    rows = []
+    page_order = bench_order(50, 20, "BENCH-50x20")
+    url = f"/orders/{page_order.number}/"
+    rows.append(
+        Row(
+            "order page 50 lines / 20 fulfillments",
+            measure(lambda: check(client.get(url)), repeat=REPEAT),
+        )
+    )
+
+    # Create fulfillment: each request fulfils one unit of a fresh line, so nothing runs out.
+    target = bench_order(REPEAT * 2 + 10, 0, f"BENCH-create-{uuid.uuid4().hex[:8]}")
+    indexes = iter(range(1, REPEAT * 2 + 11))
+
+    def create() -> None:
+        check(
+            client.post(
+                f"/api/stores/v2/orders/{target.pk}/fulfillments",
+                {
+                    "fulfillment": {
+                        "lineItems": [{"index": next(indexes), "quantity": 1}],
+                        "trackingInfo": {"shippingProvider": "fedex", "trackingNumber": "123456"},
+                    }
+                },
+                content_type="application/json",
+                headers=api_headers,
+            )
+        )
+
+    rows.append(Row("create fulfillment (Stores API)", measure(create, repeat=REPEAT, warmup=3)))
+
+    # Bulk: 100 open orders per request, each fulfilled in its own transaction.
+    batches = []
+    for _ in range(4):
+        ids = list(
+            Order.objects.filter(fulfillment_status="NOT_FULFILLED", archived=False)
+            .exclude(pk__in=[i for b in batches for i in b])
+            .order_by("-number")
+            .values_list("pk", flat=True)[:100]
+        )
+        batches.append(ids)
+    lines = dict(
+        LineItem.objects.filter(order_id__in=[i for b in batches for i in b], index=1).values_list(
+            "order_id", "line_id"
+        )
+    )
+    todo = iter(batches)
+
+    def bulk() -> None:
+        ids = next(todo)
+        response = check(
+            client.post(
+                "/api/ecom/v1/fulfillments/orders/bulk/create-fulfillments",
+                {
+                    "ordersWithFulfillments": [
+                        {
+                            "orderId": str(i),
+                            "fulfillments": [
+                                {
+                                    "lineItems": [{"id": str(lines[i]), "quantity": 1}],
+                                    "trackingInfo": {
+                                        "shippingProvider": "usps",
+                                        "trackingNumber": "9400",
+                                    },
+                                }
+                            ],
+                        }
+                        for i in ids
+                    ]
+                },
+                content_type="application/json",
+                headers=api_headers,
+            )
+        )
+        meta = response.json()["bulkActionMetadata"]
+        if meta["totalFailures"]:
+            print(f"  bulk: {meta['totalFailures']} failures", flush=True)
+
+    rows.append(Row("bulk create 100 orders (eCommerce API)", measure(bulk, repeat=3, warmup=1)))
+    return rows
+
+
+def render(rows: list[Row], orders: int, seconds: float) -> str:
+    table = [HEADER, *[row.cells() for row in rows]]
+    widths = [max(len(r[i]) for r in table) for i in range(len(HEADER))]
+
+    def line(r: list[str]) -> str:
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |"
+
+    out = [
+        f"# Packdesk benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        "",
+        f"{orders:,} orders; warm runs of {REPEAT} (bulk: 3); Django test client in-process;"
+        f" embedded PostgreSQL; {os.cpu_count()} CPUs. Raw SQL = the same statements replayed"
+        " with psycopg. Admin = the project's Order admin changelist with the equivalent"
+        " filter or search (n/a where it has none). Bench took"
+        f" {seconds:.0f} s.",
+        "",
+        line(HEADER),
+        "|" + "|".join("-" * (w + 2) for w in widths) + "|",
+        *[line(r) for r in table[1:]],
+        "",
+    ]
+    return "\n".join(out)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--orders", type=int, default=int(os.environ.get("BENCH_ORDERS", 1_000_000))
+    )
+    parser.add_argument("--only", help="Run only the list cases whose name contains this.")
+    args = parser.parse_args()
+    started = time.monotonic()
+    # Not setup_test_environment(): its template instrumentation would slow every render.
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    ensure_data(args.orders)
+    client, api_headers = bench_user()
+    rows: list[Row] = []
+    for case in cases():
+        if args.only and args.only not in case.name:
+            continue
+        print(f"- {case.name}", flush=True)
+        rows += list_rows(client, api_headers, client, case)
+    if not args.only:
+        print("- writes", flush=True)
+        rows += write_rows(client, api_headers)
+    report = render(rows, args.orders, time.monotonic() - started)
+    print(report)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"bench-{args.orders}.md"
+    path.write_text(report)
+    print(f"Written to {path.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -9,9 +9,11 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.schema import DjangoGetter
 from ninja.security import APIKeyHeader
+from pydantic import model_validator
 
 from orders.models import ApiKey
 
@@ -33,6 +35,22 @@ class ApiKeyAuth(APIKeyHeader):
         api_key.user.acting_api_key = api_key
         request.user = api_key.user
         return api_key.user
+
+
+class InputSchema(Schema):
+    """Base of every request body schema: a body part that should be a JSON object must be one.
+
+    (ninja's Schema would otherwise read attributes off a string or list and fill defaults.)
+    """
+
+    @model_validator(mode="before")
+    @classmethod
+    def _must_be_object(cls, value):
+        if isinstance(value, DjangoGetter):
+            value = value._obj
+        if not isinstance(value, dict):
+            raise ValueError("must be a JSON object")
+        return value
 
 
 class ApiError(Exception):

@@ -7,9 +7,9 @@ import uuid
 from typing import Any
 
 from django.http import Http404, HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router
 
-from config.api import ApiError, require_perm
+from config.api import ApiError, InputSchema, require_perm
 from fulfillments.models import Fulfillment
 from fulfillments.services import (
     fulfillment_bulk_create,
@@ -52,7 +52,7 @@ def order_json(order_id) -> dict[str, Any]:
 # ---- Schemas (wrong types are a 400 naming the field, from config.api) ----
 
 
-class TrackingIn(Schema):
+class TrackingIn(InputSchema):
     trackingNumber: str | None = None
     shippingProvider: str | None = None
     trackingLink: str | None = None
@@ -63,26 +63,26 @@ def tracking_given(tracking: TrackingIn | None) -> dict[str, Any] | None:
     return None if tracking is None else tracking.model_dump(exclude_unset=True)
 
 
-class IndexLineIn(Schema):
+class IndexLineIn(InputSchema):
     index: int
     quantity: int | None = None
 
 
-class StoresFulfillmentIn(Schema):
+class StoresFulfillmentIn(InputSchema):
     lineItems: list[IndexLineIn]
     trackingInfo: TrackingIn | None = None
 
 
-class StoresCreateIn(Schema):
+class StoresCreateIn(InputSchema):
     fulfillment: StoresFulfillmentIn
 
 
-class StoresUpdateIn(Schema):
+class StoresUpdateIn(InputSchema):
     fulfillmentTrackingInfo: TrackingIn
     lineItems: list[IndexLineIn] | None = None
 
 
-class IdLineIn(Schema):
+class IdLineIn(InputSchema):
     id: uuid.UUID | None = None
     underscore_id: uuid.UUID | None = Field(None, alias="_id")
     quantity: int | None = None
@@ -98,35 +98,35 @@ class IdLineIn(Schema):
         return line_id
 
 
-class EcomFulfillmentIn(Schema):
+class EcomFulfillmentIn(InputSchema):
     lineItems: list[IdLineIn]
     trackingInfo: TrackingIn | None = None
 
 
-class EcomCreateIn(Schema):
+class EcomCreateIn(InputSchema):
     fulfillment: EcomFulfillmentIn
 
 
-class EcomUpdateFulfillmentIn(Schema):
+class EcomUpdateFulfillmentIn(InputSchema):
     trackingInfo: TrackingIn | None = None
     lineItems: list[IdLineIn] | None = None
 
 
-class EcomUpdateIn(Schema):
+class EcomUpdateIn(InputSchema):
     fulfillment: EcomUpdateFulfillmentIn
 
 
-class BulkOrderIn(Schema):
+class BulkOrderIn(InputSchema):
     # A string so that one malformed id fails its own item, not the whole request.
     orderId: str
     fulfillments: list[EcomFulfillmentIn]
 
 
-class BulkCreateIn(Schema):
+class BulkCreateIn(InputSchema):
     ordersWithFulfillments: list[BulkOrderIn] = Field(..., min_length=1, max_length=MAX_BULK_ORDERS)
 
 
-class ListByIdsIn(Schema):
+class ListByIdsIn(InputSchema):
     orderIds: list[uuid.UUID] = Field(..., max_length=MAX_BULK_ORDERS)
 
 

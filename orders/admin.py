@@ -7,11 +7,8 @@ name), and inlines whose fulfilled quantities come from one aggregate query.
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import admin, messages
 from django.core.paginator import Paginator
-from django.db import connection
 from django.db.models import IntegerField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils.functional import cached_property
@@ -19,22 +16,12 @@ from django.utils.functional import cached_property
 import orders.webhook_admin  # noqa: F401  (registers the webhook admins)
 from fulfillments.models import Fulfillment, FulfillmentLineItem
 from orders.models import Activity, ApiKey, LineItem, Order, Refund
+from orders.query import count_estimated
 from orders.services import ADMIN_EDITABLE_FIELDS as EDITABLE_FIELDS
 from orders.services import order_update_from_admin
 from orders.webhook_admin import OwnerActionsAdminMixin
 
 EXACT_COUNT_LIMIT = 10_000
-
-
-def estimated_count(queryset) -> int:
-    """The planner's row estimate for `queryset`, from EXPLAIN (no table scan)."""
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
-        plan = cursor.fetchone()[0]
-    if isinstance(plan, str):
-        plan = json.loads(plan)
-    return int(plan[0]["Plan"]["Plan Rows"])
 
 
 class EstimatedCountPaginator(Paginator):
@@ -46,10 +33,7 @@ class EstimatedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        capped = self.object_list.order_by()[: EXACT_COUNT_LIMIT + 1].count()
-        if capped <= EXACT_COUNT_LIMIT:
-            return capped
-        return max(estimated_count(self.object_list.order_by()), capped)
+        return count_estimated(self.object_list, exact_up_to=EXACT_COUNT_LIMIT)[0]
 
 
 def fulfilled_quantity_subquery():

@@ -70,9 +70,11 @@ def order_from_spec(data: dict[str, Any]) -> Order:
         details = dict(shipping_info["shipmentDetails"])
         details.pop("trackingInfo", None)
         shipping_info["shipmentDetails"] = details
+    # Without a number the column's default takes the next one from the sequence.
+    extra = {"number": data["number"]} if data.get("number") is not None else {}
     order = Order.objects.create(
+        **extra,
         id=uuid.UUID(data["id"]),
-        number=data["number"],
         date_created=parse_date(data["dateCreated"]),
         last_updated=parse_date(data.get("lastUpdated") or data["dateCreated"]),
         buyer_id=buyer.get("id"),

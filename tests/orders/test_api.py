@@ -247,3 +247,18 @@ def test_createapikey_unknown_user(db):
 
     with pytest.raises(CommandError, match="No user named"):
         call_command("createapikey", "ghost")
+
+
+def test_total_results_is_exact_below_the_threshold_and_estimated_above(
+    viewer_api, order_factory, monkeypatch
+):
+    for _ in range(3):
+        order_factory(payment_status="PAID")
+    body = viewer_api.post("/api/stores/v2/orders/query", {"query": {}}).json()
+    assert body["totalResults"] == 3
+    import orders.query
+
+    real = orders.query.count_estimated
+    monkeypatch.setattr("orders.api.count_estimated", lambda qs: real(qs, exact_up_to=2))
+    body = viewer_api.post("/api/stores/v2/orders/query", {"query": {}}).json()
+    assert body["totalResults"] >= 3
