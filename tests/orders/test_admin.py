@@ -218,3 +218,18 @@ def test_numeric_search_is_an_exact_number_match(support_client, order_factory):
     sql = str(response.context["cl"].queryset.query)
     assert f'"orders_order"."number" = {order.number}' in sql
     assert "LIKE" not in sql.upper()
+
+
+def test_email_search_is_a_case_insensitive_prefix(support_client, order_factory):
+    grace = order_factory(buyer_email="grace_hopper@example.com")
+    order_factory(buyer_email="gracexhopper@example.com")
+    response = support_client.get("/admin/orders/order/", {"q": "Grace_Hopper@"})
+    assert list(response.context["cl"].result_list) == [grace]
+
+
+def test_fulfillment_admin_filters_by_carrier(support_client, spec_orders):
+    response = support_client.get("/admin/fulfillments/fulfillment/", {"carrier": "ups"})
+    providers = {f.shipping_provider for f in response.context["cl"].result_list}
+    assert providers == {"ups"}
+    fedex = support_client.get("/admin/fulfillments/fulfillment/", {"carrier": "fedex"})
+    assert [f.tracking_number for f in fedex.context["cl"].result_list] == ["43255"]
