@@ -1,8 +1,11 @@
 """Realistic demo orders, generated inside PostgreSQL so that a million takes minutes.
 
 Rows are built with INSERT ... SELECT over generate_series in batches, never one save per row:
-the product catalogue is a temporary table, names and places are arrays, random() picks, and a
-skewed pick makes some products popular and others rare (benchmarks filter on both).
+the product catalogue is a temporary table, names and places are arrays, random() draws every
+decision once per order (in a temporary "plan" table) so that orders, line items, fulfillments,
+refunds and activities agree: totals add up, fulfillmentStatus matches the fulfillments, and
+lastUpdated is the time of the latest activity. A skewed pick makes some products popular and
+others rare (benchmarks filter on both); numbers increase with the date.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import json
 import time
 import uuid
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 
 from orders.demo import load_spec_orders
@@ -245,6 +248,8 @@ PRODUCTS = [
     ("Online brewing class", "35.00", (), "DIGITAL"),
     ("Custom engraving", "12.00", (), "CUSTOM_AMOUNT_ITEM"),
     ("Tip for the team", "5.00", (), "CUSTOM_AMOUNT_ITEM"),
+    # Kept last: picked for about one line in 5,000 (RARE_PRODUCT), the rest by a skewed draw.
+    ("Limited edition print", "250.00", (("Edition", "Signed Unsigned"),), "PHYSICAL"),
 ]
 # (payment status, weight); PAID dominates as in a real shop.
 PAYMENT_MIX = [
@@ -278,8 +283,31 @@ SEED_CARRIERS = [
     ),
 ]
 BATCH = 50_000
-# Orders span this many days back from now; numbers increase with the date.
+# Orders span this many days back from now (or from the newest order already there, on a
+# second run), so that numbers increase with the date.
 SPAN_DAYS = 3 * 365
+# A load at least this large (and at least as large as what exists) drops the secondary indexes
+# of the order tables and rebuilds them at the end: one sort per index is far cheaper than
+# maintaining thirty indexes row by row.
+REBUILD_INDEXES_FROM = 50_000
+SEED_TABLES = (
+    "orders_order",
+    "orders_lineitem",
+    "orders_activity",
+    "orders_refund",
+    "fulfillments_fulfillment",
+    "fulfillments_fulfillmentlineitem",
+)
+# Product popularity is skewed: PRODUCTS[0] is in about one line in five, the last ones of the
+# skewed draw in well under one in a hundred, and RARE_PRODUCT in about one in 5,000.
+POPULAR_PRODUCT = PRODUCTS[0][0]
+RARE_PRODUCT = PRODUCTS[-1][0]
+RARE_PRODUCT_SHARE = 0.0002
+# Repeat buyers: a buyer is a (first name, last name, household) triple with a stable id,
+# email and address, so buyerInfo.id and email filters find several orders.
+HOUSEHOLDS = 20
+# enteredBy for orders a merchant's staff typed in (POS, back office).
+STAFF_ENTERED_BY = "5b1c0f6e-0000-4000-8000-00000000a11c"
 
 
 def product_id_for(name: str) -> uuid.UUID:
@@ -290,7 +318,6 @@ def product_id_for(name: str) -> uuid.UUID:
 def product_rows() -> list[tuple]:
     rows = []
     for idx, (name, price, options, kind) in enumerate(PRODUCTS):
-        product_id = product_id_for(name)
         # Images are served by Packdesk itself (static/products/), so the demo works offline.
         media = {
             "mediaType": "IMAGE",
@@ -304,7 +331,7 @@ def product_rows() -> list[tuple]:
         rows.append(
             (
                 idx,
-                str(product_id),
+                str(product_id_for(name)),
                 name,
                 price,
                 f"SKU-{10000 + idx * 37}",
@@ -342,34 +369,84 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=float, default=0.42, help="random() seed, -1..1.")
 
     def handle(self, *args, orders: int, if_empty: bool, seed: float, **options) -> None:
+        if orders < 0:
+            raise CommandError("--orders must be 0 or more.")
+        if not -1 <= seed <= 1:
+            raise CommandError("--seed must be between -1 and 1.")
         spec = load_spec_orders()
-        if if_empty and Order.objects.exclude(number__in=list(spec)).exists():
+        generated = Order.objects.exclude(number__in=list(spec))
+        if if_empty and generated.exists():
             self.stdout.write("Orders exist already; nothing to seed.")
             return
         started = time.monotonic()
-        with connection.cursor() as cursor:
-            cursor.execute("SET synchronous_commit TO off")
+        # One transaction: an interrupted seed leaves nothing behind, dropped indexes included.
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL maintenance_work_mem TO '512MB'")
+            # Check what earlier statements of the transaction left deferred now: PostgreSQL
+            # will not change the indexes of a table with pending trigger events.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("SELECT setseed(%s)", [seed])
+            cursor.execute(
+                "SELECT GREATEST(now() - make_interval(days => %s),"
+                " (SELECT max(date_created) + interval '1 second' FROM orders_order"
+                "  WHERE NOT (number = ANY(%s)))), now()",
+                [SPAN_DAYS, list(spec)],
+            )
+            span = cursor.fetchone()
+            rebuild: list[tuple[str, str]] = []
+            if orders >= REBUILD_INDEXES_FROM and orders >= generated.count():
+                rebuild = self._drop_secondary_indexes(cursor)
+            self._skip_fk_triggers(cursor)
             self._catalogue(cursor)
             done = 0
             while done < orders:
                 size = min(BATCH, orders - done)
-                with transaction.atomic():
-                    self._batch(cursor, start=done, size=size, total=orders)
+                self._batch(cursor, offset=done, size=size, total=orders, span=span)
                 done += size
                 rate = done / max(time.monotonic() - started, 1e-6)
                 self.stdout.write(f"  {done:>9,} / {orders:,} orders ({rate:,.0f}/s)")
+            for name, definition in rebuild:
+                self.stdout.write(f"  index {name} ...")
+                cursor.execute(definition)
             self.stdout.write("  ANALYZE ...")
-            for table in (
-                "orders_order",
-                "orders_lineitem",
-                "orders_activity",
-                "fulfillments_fulfillment",
-                "fulfillments_fulfillmentlineitem",
-            ):
+            for table in SEED_TABLES:
                 cursor.execute(f"ANALYZE {table}")
+            # Leave the connection as it was (it may be reused, e.g. inside a test).
+            cursor.execute(
+                "DROP TABLE IF EXISTS seed_products, seed_orders_batch, seed_lines_batch, seed_plan"
+            )
+            cursor.execute("SET LOCAL session_replication_role TO DEFAULT")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         elapsed = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(f"Seeded {orders:,} orders in {elapsed:.1f} s."))
+
+    def _drop_secondary_indexes(self, cursor) -> list[tuple[str, str]]:
+        """Drop the non-unique indexes of the seeded tables; return how to rebuild them.
+
+        Read from the catalog, so indexes that later migrations add are rebuilt exactly.
+        """
+        cursor.execute(
+            """
+            SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+            FROM pg_index i
+            WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisunique AND NOT i.indisprimary
+              AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+            ORDER BY 1
+            """,
+            [list(SEED_TABLES)],
+        )
+        indexes = cursor.fetchall()
+        for name, _ in indexes:
+            cursor.execute(f"DROP INDEX {name}")
+        return indexes
+
+    def _skip_fk_triggers(self, cursor) -> None:
+        """Skip per-row foreign-key checks when the role may (a superuser, as with the embedded
+        server): every child row is generated from the parent rows inserted just before it,
+        as `pg_restore --disable-triggers` would trust a dump."""
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        if cursor.fetchone()[0]:
+            cursor.execute("SET LOCAL session_replication_role TO replica")
 
     def _catalogue(self, cursor) -> None:
         cursor.execute(
@@ -381,49 +458,64 @@ class Command(BaseCommand):
             "INSERT INTO seed_products VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", product_rows()
         )
 
-    def _batch(self, cursor, *, start: int, size: int, total: int) -> None:
-        n_products = len(PRODUCTS)
-        carriers = SEED_CARRIERS
-        carrier_names = sql_array([name for name, _ in carriers])
-        carrier_links = sql_array([template for _, template in carriers])
-        places = PLACES
-        # 1. One row per order with every random decision, so later steps agree.
+    def _batch(self, cursor, *, offset: int, size: int, total: int, span: tuple) -> None:
+        self._draw_orders(cursor, offset=offset, size=size, total=total, span=span)
+        self._draw_lines(cursor)
+        self._plan(cursor)
+        self._insert_orders(cursor)
+        self._insert_lines_and_fulfillments(cursor)
+        self._insert_activities_and_refunds(cursor)
+
+    def _draw_orders(self, cursor, *, offset: int, size: int, total: int, span: tuple) -> None:
+        """One row per order holding every random decision, so that later steps agree."""
+        n_carriers = len(SEED_CARRIERS)
         cursor.execute("DROP TABLE IF EXISTS seed_orders_batch")
+        # Order k of `total` is dated inside the k-th slice of the span: strictly increasing.
         cursor.execute(
             f"""
             CREATE TEMP TABLE seed_orders_batch AS
             SELECT gen_random_uuid() AS id,
                    nextval('{ORDER_NUMBER_SEQUENCE}') AS number,
-                   now() - interval '{SPAN_DAYS} days'
-                     + ((%(start)s + i)::float8 / %(total)s) * interval '{SPAN_DAYS} days'
-                     + random() * interval '1 minute' AS created,
+                   %(start)s::timestamptz + ((%(offset)s + i - 0.95 + 0.9 * random()) / %(total)s)
+                       * (%(end)s::timestamptz - %(start)s::timestamptz) AS created,
                    1 + floor(power(random(), 1.6) * 5)::int AS n_lines,
                    random() AS r_fulfil, random() AS r_pay, random() AS r_channel,
-                   random() AS r_archive, random() AS r_note,
+                   random() AS r_archive, random() AS r_note, random() AS r_split,
                    1 + floor(random() * {len(FIRST_NAMES)})::int AS fn,
                    1 + floor(random() * {len(LAST_NAMES)})::int AS ln,
-                   1 + floor(random() * {len(places)})::int AS place,
-                   1 + floor(random() * {len(carriers)})::int AS carrier,
-                   gen_random_uuid() AS buyer_id, gen_random_uuid() AS fulfillment_id,
-                   (100000 + floor(random() * 899999999))::bigint AS tracking
+                   1 + floor(random() * {HOUSEHOLDS})::int AS household,
+                   1 + floor(random() * {n_carriers})::int AS carrier,
+                   1 + floor(random() * {n_carriers})::int AS carrier2,
+                   gen_random_uuid() AS fulfillment_id, gen_random_uuid() AS fulfillment_id2,
+                   (100000 + floor(random() * 899999999))::bigint AS tracking,
+                   (100000 + floor(random() * 899999999))::bigint AS tracking2
             FROM generate_series(1, %(size)s) AS i
+            ORDER BY i
             """,
-            {"start": start, "total": total, "size": size},
+            {"start": span[0], "end": span[1], "offset": offset, "total": total, "size": size},
         )
-        # 2. Line items, with a skewed product pick: product 0 is the most popular.
+
+    def _draw_lines(self, cursor) -> None:
+        """Line items with a skewed product pick; their primary keys are drawn here so that
+        fulfillment lines can name them without looking them up."""
+        n_skewed = len(PRODUCTS) - 1
+        cursor.execute("SELECT pg_get_serial_sequence('orders_lineitem', 'id')")
+        line_sequence = cursor.fetchone()[0]
         cursor.execute("DROP TABLE IF EXISTS seed_lines_batch")
         cursor.execute(
             f"""
             CREATE TEMP TABLE seed_lines_batch AS
             WITH picks AS MATERIALIZED (
                 SELECT o.id AS order_id, k AS index,
-                       floor(power(random(), 2.5) * {n_products})::int AS pidx,
+                       CASE WHEN random() < {RARE_PRODUCT_SHARE} THEN {n_skewed}
+                            ELSE floor(power(random(), 2.5) * {n_skewed})::int END AS pidx,
                        1 + floor(power(random(), 3) * 4)::int AS quantity,
                        random() AS r_opt
                 FROM seed_orders_batch o, generate_series(1, o.n_lines) AS k
             )
-            SELECT picks.order_id, picks.index, picks.quantity, p.product_id, p.name, p.price,
-                   p.sku, p.kind, p.media,
+            SELECT nextval('{line_sequence}') AS pk, picks.order_id, picks.index,
+                   picks.quantity, p.product_id, p.name, p.price, p.sku, p.kind, p.media,
+                   round(p.price * picks.quantity * 0.08, 2) AS tax,
                    COALESCE((
                        SELECT jsonb_agg(jsonb_build_object(
                            'option', s->>0,
@@ -432,16 +524,88 @@ class Command(BaseCommand):
             FROM picks JOIN seed_products p ON p.idx = picks.pidx
             """
         )
-        cursor.execute("CREATE INDEX ON seed_lines_batch (order_id)")
-        first_names, last_names = sql_array(FIRST_NAMES), sql_array(LAST_NAMES)
-        countries = sql_array([p[0] for p in places])
-        regions = sql_array([p[1] for p in places])
-        cities = sql_array([p[2] for p in places])
-        zips = sql_array([p[3] for p in places])
-        streets = sql_array(STREETS)
+
+    def _plan(self, cursor) -> None:
+        """Per order: totals, statuses and the dates of what happened to it.
+
+        2% canceled; ~45% shipped in full (a third of those with more than one shippable line
+        in two fulfillments); ~10% partly (the first shippable line); the rest open. Orders
+        with nothing to ship are FULFILLED without a fulfillment.
+        """
+        carrier_names = sql_array([name for name, _ in SEED_CARRIERS])
+        carrier_links = sql_array([template for _, template in SEED_CARRIERS])
         payment = mix_case("o.r_pay", PAYMENT_MIX)
         channel = mix_case("o.r_channel", CHANNEL_MIX)
-        # Fulfillment plan: 2% canceled, ~45% fully shipped, ~10% partly (first line), rest open.
+        cursor.execute("DROP TABLE IF EXISTS seed_plan")
+        cursor.execute(
+            f"""
+            CREATE TEMP TABLE seed_plan AS
+            WITH base AS (
+                SELECT o.*, agg.subtotal, agg.tax, agg.quantity, agg.physical_quantity,
+                       agg.physical_lines, agg.first_physical,
+                       CASE WHEN agg.physical_lines > 0 THEN 5.00 ELSE 0 END AS shipping,
+                       {payment} AS payment_status, {channel} AS channel,
+                       CASE WHEN o.r_fulfil < 0.02 THEN 'CANCELED'
+                            WHEN agg.physical_lines = 0 THEN 'FULFILLED'
+                            WHEN o.r_fulfil < 0.47 THEN 'FULFILLED'
+                            WHEN o.r_fulfil < 0.57 AND agg.physical_lines > 1
+                                THEN 'PARTIALLY_FULFILLED'
+                            ELSE 'NOT_FULFILLED' END AS fulfillment_status
+                FROM seed_orders_batch o
+                JOIN (
+                    SELECT order_id, sum(price * quantity) AS subtotal, sum(tax) AS tax,
+                           sum(quantity) AS quantity,
+                           COALESCE(sum(quantity) FILTER (WHERE kind = 'PHYSICAL'), 0)
+                               AS physical_quantity,
+                           count(*) FILTER (WHERE kind = 'PHYSICAL') AS physical_lines,
+                           min(index) FILTER (WHERE kind = 'PHYSICAL') AS first_physical
+                    FROM seed_lines_batch GROUP BY order_id
+                ) agg ON agg.order_id = o.id
+            ), events AS (
+                SELECT base.*,
+                       base.subtotal + base.shipping + base.tax AS total,
+                       md5('buyer-' || fn || '-' || ln || '-' || household)::uuid AS buyer_id,
+                       1 + (fn * 7 + ln * 3 + household) % {len(PLACES)} AS place,
+                       physical_lines > 0
+                           AND fulfillment_status IN ('FULFILLED', 'PARTIALLY_FULFILLED') AS ships,
+                       fulfillment_status = 'FULFILLED' AND physical_lines > 1
+                           AND r_split < 0.33 AS split,
+                       CASE WHEN payment_status IN ('PAID', 'PARTIALLY_REFUNDED', 'FULLY_REFUNDED')
+                            THEN LEAST(created + interval '3 minutes', now()) END AS paid_at,
+                       CASE WHEN payment_status = 'PARTIALLY_PAID'
+                            THEN LEAST(created + interval '3 minutes', now()) END
+                           AS partly_paid_at,
+                       CASE WHEN payment_status IN ('PARTIALLY_REFUNDED', 'FULLY_REFUNDED')
+                            THEN LEAST(created + interval '10 days', now()) END AS refund_at,
+                       CASE WHEN fulfillment_status = 'CANCELED'
+                            THEN LEAST(created + interval '1 day', now()) END AS canceled_at,
+                       LEAST(created + interval '2 days', now()) AS shipped_at,
+                       LEAST(created + interval '3 days', now()) AS shipped2_at,
+                       ({carrier_names})[carrier] AS provider,
+                       ({carrier_names})[carrier2] AS provider2,
+                       replace(({carrier_links})[carrier], '{{number}}', tracking::text) AS link,
+                       replace(({carrier_links})[carrier2], '{{number}}', tracking2::text)
+                           AS link2
+                FROM base
+            )
+            SELECT events.*,
+                   gen_random_uuid() AS refund_id,
+                   CASE WHEN payment_status = 'FULLY_REFUNDED' THEN total
+                        ELSE round(total * 0.25, 2) END AS refund_amount,
+                   GREATEST(created, paid_at, partly_paid_at, refund_at, canceled_at,
+                            CASE WHEN ships THEN shipped_at END,
+                            CASE WHEN split THEN shipped2_at END) AS last_updated
+            FROM events
+            """
+        )
+
+    def _insert_orders(self, cursor) -> None:
+        first_names, last_names = sql_array(FIRST_NAMES), sql_array(LAST_NAMES)
+        countries = sql_array([p[0] for p in PLACES])
+        regions = sql_array([p[1] for p in PLACES])
+        cities = sql_array([p[2] for p in PLACES])
+        zips = sql_array([p[3] for p in PLACES])
+        streets = sql_array(STREETS)
         cursor.execute(
             f"""
             INSERT INTO orders_order (
@@ -454,116 +618,139 @@ class Command(BaseCommand):
                 applied_coupon, channel_type, channel_external_order_id, entered_by_id,
                 entered_by_identity_type, cart_id, checkout_id, buyer_language, invoice_info,
                 custom_field)
-            SELECT o.id, o.number, o.created,
-                   o.created + CASE WHEN o.r_fulfil < 0.57 THEN interval '2 days' ELSE interval '5 minutes' END,
-                   o.buyer_id, CASE WHEN o.r_note < 0.6 THEN 'CONTACT' ELSE 'MEMBER' END,
-                   f.first, f.last, '+1 555 01' || lpad((o.number % 100)::text, 2, '0'),
-                   lower(f.first || '.' || f.last || (o.number % 997)::text || '@example.com'),
-                   'USD', 'KG', agg.subtotal, 5.00, round(agg.subtotal * 0.08, 2), 0,
-                   agg.subtotal + 5.00 + round(agg.subtotal * 0.08, 2),
-                   agg.quantity * 0.5, agg.quantity, f.first, f.last,
-                   jsonb_build_object('country', ({countries})[o.place],
-                       'subdivision', ({regions})[o.place], 'city', ({cities})[o.place],
-                       'zipCode', ({zips})[o.place],
-                       'addressLine1', (10 + o.number % 890)::text || ' ' || ({streets})[1 + o.number % 12] || ' Street',
-                       'email', lower(f.first || '.' || f.last || (o.number % 997)::text || '@example.com'),
-                       'phone', '+1 555 01' || lpad((o.number % 100)::text, 2, '0')),
-                   jsonb_build_object('paymentMethod', CASE WHEN o.r_pay < 0.5 THEN 'Stripe' ELSE 'PayPal' END,
+            SELECT p.id, p.number, p.created, p.last_updated, p.buyer_id,
+                   CASE WHEN p.household % 3 = 0 THEN 'MEMBER' ELSE 'CONTACT' END,
+                   b.first, b.last, b.phone, b.email, 'USD', 'KG', p.subtotal, p.shipping,
+                   p.tax, 0, p.total, p.physical_quantity * 0.5, p.quantity, b.first, b.last,
+                   jsonb_build_object('country', ({countries})[p.place],
+                       'subdivision', ({regions})[p.place], 'city', ({cities})[p.place],
+                       'zipCode', ({zips})[p.place], 'addressLine1', b.street,
+                       'email', b.email, 'phone', b.phone),
+                   jsonb_build_object(
+                       'paymentMethod', CASE WHEN p.r_pay < 0.5 THEN 'Stripe' ELSE 'PayPal' END,
                        'paymentGatewayTransactionId', gen_random_uuid()::text),
-                   CASE WHEN pay.status IN ('PAID', 'PARTIALLY_REFUNDED', 'FULLY_REFUNDED')
-                        THEN o.created + interval '3 minutes' END,
+                   p.paid_at,
                    jsonb_build_object('deliveryOption', 'Standard shipping',
                        'estimatedDeliveryTime', '3 - 5 business days',
                        'shipmentDetails', jsonb_build_object('address', jsonb_build_object(
-                           'fullName', jsonb_build_object('firstName', f.first, 'lastName', f.last),
-                           'country', ({countries})[o.place], 'subdivision', ({regions})[o.place],
-                           'city', ({cities})[o.place], 'zipCode', ({zips})[o.place],
-                           'addressLine1', (10 + o.number % 890)::text || ' ' || ({streets})[1 + o.number % 12] || ' Street'),
-                           'priceData', jsonb_build_object('price', '5.00'))),
-                   CASE WHEN o.r_note < 0.08 THEN 'Please leave it with the neighbour.' ELSE '' END,
-                   o.r_note < 0.7,
-                   o.created < now() - interval '1 year' AND o.r_archive < 0.25,
-                   false, pay.status,
-                   CASE WHEN o.r_fulfil < 0.02 THEN 'CANCELED'
-                        WHEN NOT agg.has_physical THEN 'FULFILLED'
-                        WHEN o.r_fulfil < 0.47 THEN 'FULFILLED'
-                        WHEN o.r_fulfil < 0.57 AND agg.first_physical AND agg.lines > 1 THEN 'PARTIALLY_FULFILLED'
-                        ELSE 'NOT_FULFILLED' END,
-                   NULL, NULL, ch.channel,
-                   CASE WHEN ch.channel IN ('EBAY', 'AMAZON', 'WISH') THEN upper(ch.channel) || '-' || o.number::text ELSE '' END,
-                   o.buyer_id, 'CONTACT', gen_random_uuid(), gen_random_uuid(), 'en', NULL, NULL
-            FROM seed_orders_batch o
-            CROSS JOIN LATERAL (SELECT ({first_names})[o.fn] AS first, ({last_names})[o.ln] AS last) f
-            CROSS JOIN LATERAL (SELECT {payment} AS status) pay
-            CROSS JOIN LATERAL (SELECT {channel} AS channel) ch
-            JOIN (
-                SELECT order_id, sum(price * quantity) AS subtotal, sum(quantity) AS quantity,
-                       count(*) AS lines, bool_or(kind = 'PHYSICAL') AS has_physical,
-                       bool_or(index = 1 AND kind = 'PHYSICAL') AS first_physical
-                FROM seed_lines_batch GROUP BY order_id
-            ) agg ON agg.order_id = o.id
-            ORDER BY o.number
+                           'fullName', jsonb_build_object('firstName', b.first,
+                                                          'lastName', b.last),
+                           'country', ({countries})[p.place],
+                           'subdivision', ({regions})[p.place], 'city', ({cities})[p.place],
+                           'zipCode', ({zips})[p.place], 'addressLine1', b.street),
+                           'priceData', jsonb_build_object('price', p.shipping::text))),
+                   CASE WHEN p.r_note < 0.08 THEN 'Please leave it with the neighbour.'
+                        ELSE '' END,
+                   p.r_note < 0.7 OR p.ships,
+                   p.created < now() - interval '1 year' AND p.r_archive < 0.25,
+                   false, p.payment_status, p.fulfillment_status, NULL, NULL, p.channel,
+                   CASE WHEN p.channel IN ('EBAY', 'AMAZON', 'WISH')
+                        THEN p.channel || '-' || p.number::text ELSE '' END,
+                   CASE WHEN p.channel IN ('POS', 'BACKOFFICE_MERCHANT')
+                        THEN '{STAFF_ENTERED_BY}'::uuid ELSE p.buyer_id END,
+                   CASE WHEN p.channel IN ('POS', 'BACKOFFICE_MERCHANT') THEN 'USER'
+                        ELSE 'CONTACT' END,
+                   gen_random_uuid(), gen_random_uuid(), 'en', NULL, NULL
+            FROM seed_plan p
+            CROSS JOIN LATERAL (
+                SELECT n.first, n.last,
+                       lower(n.first || '.' || n.last || p.household::text || '@example.com')
+                           AS email,
+                       '+1 555 0' || lpad(((p.fn * 31 + p.ln * 17 + p.household) % 1000)::text,
+                                          3, '0') AS phone,
+                       (10 + (p.fn * 13 + p.ln + p.household) % 890)::text || ' '
+                           || ({streets})[1 + (p.ln + p.household) % {len(STREETS)}]
+                           || ' Street' AS street
+                FROM (SELECT ({first_names})[p.fn] AS first, ({last_names})[p.ln] AS last) n
+            ) b
+            ORDER BY p.number
             """
         )
+
+    def _insert_lines_and_fulfillments(self, cursor) -> None:
         cursor.execute(
             """
             INSERT INTO orders_lineitem (
-                order_id, index, line_id, quantity, name, translated_name, product_id,
+                id, order_id, index, line_id, quantity, name, translated_name, product_id,
                 variant_id, sku, line_item_type, price, total_price, tax, discount,
                 tax_included_in_price, weight, options, custom_text_fields, media_item,
                 fulfiller_id, tax_group_id, refunded_quantity)
-            SELECT order_id, index, gen_random_uuid(), quantity, name, name, product_id, NULL,
-                   sku, kind, price, price * quantity, round(price * quantity * 0.08, 2), 0,
-                   false, CASE WHEN kind = 'PHYSICAL' THEN 0.5 END, options, '[]'::jsonb, media,
+            SELECT pk, order_id, index, gen_random_uuid(), quantity, name, name, product_id,
+                   NULL, sku, kind, price, price * quantity, tax, 0, false,
+                   CASE WHEN kind = 'PHYSICAL' THEN 0.5 END, options, '[]'::jsonb, media,
                    NULL, NULL, 0
             FROM seed_lines_batch
+            ORDER BY pk
             """
         )
-        # 3. One fulfillment per shipped order: every physical line, or only the first.
         cursor.execute(
-            f"""
+            """
             INSERT INTO fulfillments_fulfillment (
                 id, order_id, date_created, tracking_number, shipping_provider, tracking_link,
                 created_by_id)
-            SELECT o.fulfillment_id, o.id, o.created + interval '2 days', o.tracking::text,
-                   ({carrier_names})[o.carrier],
-                   replace(({carrier_links})[o.carrier], '{{number}}', o.tracking::text), NULL
-            FROM seed_orders_batch o JOIN orders_order oo ON oo.id = o.id
-            WHERE oo.fulfillment_status IN ('FULFILLED', 'PARTIALLY_FULFILLED')
-              AND o.r_fulfil >= 0.02 AND o.r_fulfil < 0.57
-              AND EXISTS (SELECT 1 FROM seed_lines_batch l
-                          WHERE l.order_id = o.id AND l.kind = 'PHYSICAL')
+            SELECT fulfillment_id, id, shipped_at, tracking::text, provider, link, NULL::integer
+            FROM seed_plan WHERE ships
+            UNION ALL
+            SELECT fulfillment_id2, id, shipped2_at, tracking2::text, provider2, link2,
+                   NULL::integer
+            FROM seed_plan WHERE split
             """
         )
+        # A split order ships its first shippable line, then the others; a partly fulfilled
+        # one only the first.
         cursor.execute(
             """
             INSERT INTO fulfillments_fulfillmentlineitem (fulfillment_id, line_item_id, quantity)
-            SELECT f.id, li.id, li.quantity
-            FROM fulfillments_fulfillment f
-            JOIN seed_orders_batch o ON o.fulfillment_id = f.id
-            JOIN orders_order oo ON oo.id = o.id
-            JOIN orders_lineitem li ON li.order_id = o.id AND li.line_item_type = 'PHYSICAL'
-            WHERE oo.fulfillment_status = 'FULFILLED'
-               OR (oo.fulfillment_status = 'PARTIALLY_FULFILLED' AND li.index = 1)
+            SELECT CASE WHEN p.split AND l.index <> p.first_physical THEN p.fulfillment_id2
+                        ELSE p.fulfillment_id END,
+                   l.pk, l.quantity
+            FROM seed_plan p JOIN seed_lines_batch l ON l.order_id = p.id AND l.kind = 'PHYSICAL'
+            WHERE p.ships AND (p.fulfillment_status = 'FULFILLED' OR l.index = p.first_physical)
             """
         )
-        # 4. The activity log that matches the above.
+
+    def _insert_activities_and_refunds(self, cursor) -> None:
+        cursor.execute(
+            """
+            INSERT INTO orders_refund (
+                id, order_id, date_created, amount, reason, external_refund, line_items, actor_id)
+            SELECT refund_id, id, refund_at, refund_amount,
+                   CASE WHEN r_note < 0.5 THEN 'Customer request' ELSE 'Damaged in transit' END,
+                   false, '[]'::jsonb, NULL
+            FROM seed_plan WHERE refund_at IS NOT NULL
+            """
+        )
         cursor.execute(
             """
             INSERT INTO orders_activity (order_id, type, timestamp, actor_id, details)
-            SELECT o.id, a.type, a.ts, NULL, '{}'::jsonb
-            FROM seed_orders_batch o JOIN orders_order oo ON oo.id = o.id
-            CROSS JOIN LATERAL (VALUES
-                ('ORDER_PLACED', o.created, true),
-                ('ORDER_PAID', o.created + interval '3 minutes', oo.paid_date IS NOT NULL),
-                ('TRACKING_NUMBER_ADDED', o.created + interval '2 days',
-                    EXISTS (SELECT 1 FROM fulfillments_fulfillment f WHERE f.id = o.fulfillment_id)),
-                ('TRACKING_LINK_WAS_SET', o.created + interval '2 days',
-                    EXISTS (SELECT 1 FROM fulfillments_fulfillment f WHERE f.id = o.fulfillment_id)),
-                ('ORDER_FULFILLED', o.created + interval '2 days',
-                    oo.fulfillment_status = 'FULFILLED'
-                    AND EXISTS (SELECT 1 FROM fulfillments_fulfillment f WHERE f.id = o.fulfillment_id))
-            ) AS a(type, ts, keep)
+            SELECT p.id, a.type, a.ts, NULL, a.details
+            FROM seed_plan p CROSS JOIN LATERAL (VALUES
+                ('ORDER_PLACED', p.created, '{}'::jsonb, true),
+                ('ORDER_PAID', p.paid_at, '{}'::jsonb, p.paid_at IS NOT NULL),
+                ('ORDER_PARTIALLY_PAID', p.partly_paid_at, '{}'::jsonb,
+                    p.partly_paid_at IS NOT NULL),
+                ('TRACKING_NUMBER_ADDED', p.shipped_at,
+                    jsonb_build_object('fulfillmentId', p.fulfillment_id,
+                                       'trackingNumber', p.tracking::text), p.ships),
+                ('TRACKING_LINK_WAS_SET', p.shipped_at,
+                    jsonb_build_object('fulfillmentId', p.fulfillment_id,
+                                       'trackingLink', p.link), p.ships),
+                ('TRACKING_NUMBER_ADDED', p.shipped2_at,
+                    jsonb_build_object('fulfillmentId', p.fulfillment_id2,
+                                       'trackingNumber', p.tracking2::text), p.split),
+                ('TRACKING_LINK_WAS_SET', p.shipped2_at,
+                    jsonb_build_object('fulfillmentId', p.fulfillment_id2,
+                                       'trackingLink', p.link2), p.split),
+                ('ORDER_FULFILLED',
+                    GREATEST(p.shipped_at, CASE WHEN p.split THEN p.shipped2_at END), '{}'::jsonb,
+                    p.ships AND p.fulfillment_status = 'FULFILLED'),
+                ('ORDER_CANCELED', p.canceled_at,
+                    '{"previousFulfillmentStatus": "NOT_FULFILLED"}'::jsonb,
+                    p.canceled_at IS NOT NULL),
+                ('ORDER_REFUNDED', p.refund_at,
+                    jsonb_build_object('refundId', p.refund_id, 'amount', p.refund_amount::text),
+                    p.refund_at IS NOT NULL)
+            ) AS a(type, ts, details, keep)
             WHERE a.keep
             """
         )
