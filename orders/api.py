@@ -83,10 +83,14 @@ def orders_query(request: HttpRequest, payload: OrdersQueryIn):
     except QueryError as exc:
         raise query_error(exc) from None
     orders = [order_to_dict(order) for order in query.page()]
+    if query.offset == 0 and len(orders) < query.limit:
+        total = len(orders)  # everything matched fits on this page
+    else:
+        total = count_estimated(query.queryset)[0]
     return {
         "orders": orders,
         "metadata": {"items": len(orders), "offset": query.offset},
-        "totalResults": count_estimated(query.queryset)[0],
+        "totalResults": total,
     }
 
 

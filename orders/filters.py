@@ -259,8 +259,12 @@ def order_listing(params: QueryDict) -> OrderListing:
     except QueryError as exc:
         listing.errors.append(exc.message)
         return listing
-    listing.count, listing.count_exact = count_estimated(query.queryset, exact_up_to=COUNT_CAP)
     listing.orders, listing.has_next = _page(query.queryset, listing, data)
+    if listing.page == 1 and not listing.has_next and not data.get("before"):
+        # Everything fits on the first page: its rows are the count, no estimate needed.
+        listing.count, listing.count_exact = len(listing.orders), True
+    else:
+        listing.count, listing.count_exact = count_estimated(query.queryset, exact_up_to=COUNT_CAP)
     _label_dates(listing.orders)
     if listing.orders and listing.sort.lstrip("-") == "number":
         listing.next_after = listing.orders[-1].number

@@ -493,12 +493,12 @@ def count_estimated(queryset: QuerySet, *, exact_up_to: int = 10_000) -> tuple[i
 
     A COUNT(*) over most of a million orders costs hundreds of milliseconds, and even a count
     capped at ten thousand rows costs ~10 ms on every page; past ten thousand matches nobody
-    needs the last digit. So: when the planner expects far more matches than the cap (ten
-    times), its estimate is the answer and nothing is counted; otherwise count up to the cap,
-    and above it report the estimate, never below what was actually counted.
+    needs the last digit. So: when the planner expects more matches than the cap, its
+    estimate is the answer and nothing is counted; otherwise count up to the cap, and above it
+    report the estimate, never below what was actually counted.
     """
     estimate = planner_estimate(queryset)
-    if estimate > exact_up_to * 10:
+    if estimate > exact_up_to:
         return estimate, False
     counted, exact = count_capped(queryset, cap=exact_up_to)
     if exact:
