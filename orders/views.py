@@ -43,6 +43,7 @@ from django.contrib import messages  # noqa: E402
 from django.shortcuts import redirect  # noqa: E402
 from django.views.decorators.http import require_http_methods  # noqa: E402
 
+from fulfillments.carriers import CARRIER_CHOICES  # noqa: E402
 from fulfillments.forms import (  # noqa: E402
     EmailForm,
     LineFulfilForm,
@@ -50,6 +51,7 @@ from fulfillments.forms import (  # noqa: E402
     ShippingAddressForm,
     TrackingForm,
 )
+from fulfillments.models import MAX_FULFILLMENT_LINE_QUANTITY  # noqa: E402
 from fulfillments.selectors import order_page_queryset, order_rows  # noqa: E402
 from orders.selectors import visible_orders  # noqa: E402
 from orders.services import (  # noqa: E402
@@ -112,6 +114,10 @@ def order_page_context(request: HttpRequest, order, **overrides: Any) -> dict[st
         "billing_address": order.billing_address or {},
         "activities": list(order.activities.all()),
         "line_by_index": {row.item.index: row.item for row in line_rows},
+        # For the hand-written blank line forms (fulfillments/_line_fields_blank.html).
+        "carrier_choices": CARRIER_CHOICES,
+        "default_carrier": TrackingForm.base_fields["carrier"].initial,
+        "max_quantity": MAX_FULFILLMENT_LINE_QUANTITY,
         **overrides,
     }
     if context.get("show_email_form") and context.get("email_form") is None:
