@@ -46,7 +46,6 @@ from django.views.decorators.http import require_http_methods  # noqa: E402
 from fulfillments.carriers import CARRIER_CHOICES  # noqa: E402
 from fulfillments.forms import (  # noqa: E402
     EmailForm,
-    LineFulfilForm,
     MultiFulfilForm,
     ShippingAddressForm,
     TrackingForm,
@@ -74,15 +73,10 @@ def order_page_context(request: HttpRequest, order, **overrides: Any) -> dict[st
     open_order = not order.is_canceled
     bound_index, bound_form = overrides.pop("line_form", (None, None))
     for row in line_rows:
-        row.form = None
-        if can_add and open_order and (row.remaining > 0 or row.item.index == bound_index):
-            row.form = (
-                bound_form
-                if row.item.index == bound_index
-                else LineFulfilForm(
-                    prefix=f"line-{row.item.index}", initial={"quantity": row.remaining}
-                )
-            )
+        # A line shows its "add tracking" form with errors (`form`), or blank (`blank_form`,
+        # written out by the template without building a form object per line).
+        row.form = bound_form if row.item.index == bound_index else None
+        row.blank_form = row.form is None and can_add and open_order and row.remaining > 0
     fulfillable = [row for row in line_rows if row.remaining > 0]
     multi_form = overrides.pop("multi_form", None)
     if multi_form is None and can_add and open_order and fulfillable:
