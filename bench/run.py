@@ -239,7 +239,7 @@ def deep_cursor(case: Case) -> dict[str, str]:
     from orders.query import build_query
 
     query = build_query(filter=case.filter or None, limit=1, offset=PAGE_SIZE * (DEEP_PAGE - 1) - 1)
-    last = list(query.page().values_list("number", flat=True))
+    last = [order.number for order in query.page()]
     if not last:
         return {}
     return {"page": str(DEEP_PAGE), "after": str(last[0])}

@@ -37,6 +37,7 @@ from orders.query import (
     build_query,
     count_estimated,
     filter_q,
+    page_rows,
     parse_json,
 )
 from orders.selectors import order_list_rows
@@ -291,12 +292,12 @@ def _page(queryset: QuerySet[Order], listing: OrderListing, data: dict) -> tuple
     if listing.sort.lstrip("-") == "number" and (after is not None or before is not None):
         if after is not None:
             lookup = "number__lt" if descending else "number__gt"
-            rows = list(queryset.filter(**{lookup: after})[: PAGE_SIZE + 1])
+            rows = page_rows(queryset.filter(**{lookup: after}), 0, PAGE_SIZE + 1)
             return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
         lookup = "number__gt" if descending else "number__lt"
-        rows = list(queryset.filter(**{lookup: before}).reverse()[:PAGE_SIZE])
+        rows = page_rows(queryset.filter(**{lookup: before}).reverse(), 0, PAGE_SIZE)
         rows.reverse()
         return rows, True
     offset = (listing.page - 1) * PAGE_SIZE
-    rows = list(queryset[offset : offset + PAGE_SIZE + 1])
+    rows = page_rows(queryset, offset, offset + PAGE_SIZE + 1)
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
