@@ -158,8 +158,9 @@ class OrderFilterSet(django_filters.FilterSet):
         return queryset.filter(search_q(value)) if value.strip() else queryset
 
     def filter_advanced(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
-        # `value` is the dict clean_filter returned.
-        return queryset.filter(filter_q(value)) if value else queryset
+        # The form validated the JSON (clean_filter); order_listing hands it to build_query
+        # with the filter rows, so the engine sees the whole filter when it plans the sort.
+        return queryset
 
 
 def filter_rows(params: QueryDict) -> list[FilterRowForm]:
@@ -249,6 +250,8 @@ def order_listing(params: QueryDict) -> OrderListing:
     listing.view = data.get("view") or "all"
     listing.page = data.get("page") or 1
     specs = [row.spec for row in rows if row.spec]
+    if data.get("filter"):
+        specs.append(data["filter"])
     try:
         query = build_query(
             filter={"$and": specs} if specs else None,
