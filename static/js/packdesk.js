@@ -67,3 +67,21 @@ document.addEventListener("change", (event) => {
 });
 
 document.addEventListener("DOMContentLoaded", () => packdeskInitFilterRows(document));
+
+// Carrier pickers: the "other carrier" name and link fields only matter for "other". Without
+// JavaScript they simply stay visible.
+function syncOtherCarrier(select) {
+  const form = select.closest("form");
+  if (!form) return;
+  const other = select.value === "other";
+  form.querySelectorAll(".other-carrier").forEach((field) => { field.hidden = !other; });
+}
+function initCarrierPickers(root) {
+  root.querySelectorAll('select[name$="carrier"]').forEach((select) => {
+    if (!select.closest("form")?.querySelector(".other-carrier")) return;
+    syncOtherCarrier(select);
+    select.addEventListener("change", () => syncOtherCarrier(select));
+  });
+}
+document.addEventListener("DOMContentLoaded", () => initCarrierPickers(document));
+document.addEventListener("htmx:load", (event) => initCarrierPickers(event.detail.elt));

@@ -105,3 +105,21 @@ def test_delete_fulfillment_after_confirmation(live_server, logged_in: Page):
     expect(page.get_by_text("Nothing fulfilled yet.")).to_be_visible()
     expect(page.locator("#fulfillment-status")).to_have_text("Not Fulfilled")
     assert not Fulfillment.objects.filter(order=order).exists()
+
+
+def test_other_carrier_fields_show_only_for_other(live_server, logged_in: Page):
+    order = make_order(lines=[{"quantity": 1, "name": "Lamp"}])
+    page = logged_in
+    open_order(page, live_server, order)
+    row = page.locator("#line-1")
+    expect(row.get_by_label("Other carrier's name")).to_be_hidden()
+    row.get_by_label("Carrier", exact=True).select_option("other")
+    expect(row.get_by_label("Other carrier's name")).to_be_visible()
+    row.get_by_label("Other carrier's name").fill("Local courier")
+    row.get_by_label("Tracking link (other carrier)").fill("https://courier.example/t/55")
+    row.get_by_label("Tracking number").fill("55")
+    row.get_by_label("Tracking number").press("Enter")
+    expect(page.locator("a.tracking-link")).to_have_attribute(
+        "href", "https://courier.example/t/55"
+    )
+    assert Fulfillment.objects.get(order=order).shipping_provider == "Local courier"
