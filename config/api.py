@@ -16,6 +16,7 @@ from ninja.security import APIKeyHeader
 from pydantic import model_validator
 
 from orders.models import ApiKey
+from orders.services import OrderError
 
 
 class ApiKeyAuth(APIKeyHeader):
@@ -76,6 +77,12 @@ api = NinjaAPI(
 )
 
 
+def api_error(error: OrderError, *, prefix: str = "") -> ApiError:
+    """An OrderError as the API's 400/409 JSON, naming the field at fault."""
+    details = {"field": f"{prefix}{error.field}"} if error.field else {}
+    return ApiError(error.status, error.message, details)
+
+
 def error_response(request: HttpRequest, status: int, message: str, details=None) -> HttpResponse:
     return api.create_response(
         request, {"message": message, "details": details or {}}, status=status
@@ -124,15 +131,3 @@ def on_validation_error(request, exc: ValidationError):
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
     return error_response(request, exc.status_code, str(exc))
-
-
-def _register_routers() -> None:
-    from fulfillments.api import ecom_router, stores_router
-    from orders.api import router as orders_router
-
-    api.add_router("/stores/v2/", orders_router)
-    api.add_router("/stores/v2/", stores_router)
-    api.add_router("/ecom/v1/fulfillments/", ecom_router)
-
-
-_register_routers()

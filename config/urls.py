@@ -3,7 +3,9 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import URLPattern, URLResolver, include, path
 
 from config.api import api
+from fulfillments.api import ecom_router, stores_router
 from orders import views as order_views
+from orders.api import router as orders_router
 
 DOCS_VIEWS = {"openapi-json", "openapi-view"}
 
@@ -18,6 +20,12 @@ def api_key_protected(patterns: list) -> list:
             pattern.callback = login_not_required(pattern.callback)
     return patterns
 
+
+# Mounted here rather than in config/api.py, which the routers' modules import: importing
+# either of them first then never meets a half-initialised module.
+api.add_router("/stores/v2/", orders_router)
+api.add_router("/stores/v2/", stores_router)
+api.add_router("/ecom/v1/fulfillments/", ecom_router)
 
 api_urls, api_app_name, api_namespace = api.urls
 api_key_protected(api_urls)

@@ -9,7 +9,7 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from ninja import Field, Router
 
-from config.api import ApiError, InputSchema, require_perm
+from config.api import ApiError, InputSchema, api_error, require_perm
 from fulfillments.models import Fulfillment
 from fulfillments.services import (
     fulfillment_bulk_create,
@@ -17,9 +17,10 @@ from fulfillments.services import (
     fulfillment_delete,
     fulfillment_update,
 )
+from orders.api import order_json, order_visible_or_404
 from orders.models import Order
-from orders.selectors import order_detail_queryset, visible_orders
-from orders.serializers import iso, order_to_dict, tracking_info
+from orders.selectors import visible_orders
+from orders.serializers import iso, tracking_info
 from orders.services import OrderError
 
 stores_router = Router(tags=["Stores Orders v2: fulfillments"])
@@ -30,23 +31,6 @@ PERM_ADD = "fulfillments.add_fulfillment"
 PERM_CHANGE = "fulfillments.change_fulfillment"
 PERM_DELETE = "fulfillments.delete_fulfillment"
 MAX_BULK_ORDERS = 100
-
-
-def api_error(error: OrderError, *, prefix: str = "") -> ApiError:
-    """An OrderError as the API's 400/409 JSON, naming the field at fault."""
-    details = {"field": f"{prefix}{error.field}"} if error.field else {}
-    return ApiError(error.status, error.message, details)
-
-
-def order_get(order_id) -> Order:
-    order = visible_orders().filter(pk=order_id).first()
-    if order is None:
-        raise Http404(f"Order {order_id} not found.")
-    return order
-
-
-def order_json(order_id) -> dict[str, Any]:
-    return order_to_dict(order_detail_queryset().get(pk=order_id))
 
 
 # ---- Schemas (wrong types are a 400 naming the field, from config.api) ----
@@ -176,7 +160,7 @@ def order_with_fulfillments_json(order_id) -> dict[str, Any]:
 @stores_router.post("orders/{id}/fulfillments", summary="Create fulfillment")
 def stores_fulfillment_create(request: HttpRequest, id: uuid.UUID, payload: StoresCreateIn):
     require_perm(request, PERM_ADD)
-    order = order_get(id)
+    order = order_visible_or_404(id)
     body = payload.fulfillment
     try:
         fulfillment = fulfillment_create(
@@ -197,7 +181,7 @@ def stores_fulfillment_update(
     request: HttpRequest, id: uuid.UUID, fulfillmentId: uuid.UUID, payload: StoresUpdateIn
 ):
     require_perm(request, PERM_CHANGE)
-    order = order_get(id)
+    order = order_visible_or_404(id)
     lines = None
     if payload.lineItems is not None:
         lines = [(line.index, line.quantity) for line in payload.lineItems]
@@ -221,7 +205,7 @@ def stores_fulfillment_update(
 @stores_router.delete("orders/{id}/fulfillments/{fulfillmentId}", summary="Delete fulfillment")
 def stores_fulfillment_delete(request: HttpRequest, id: uuid.UUID, fulfillmentId: uuid.UUID):
     require_perm(request, PERM_DELETE)
-    order = order_get(id)
+    order = order_visible_or_404(id)
     try:
         fulfillment_delete(order=order, fulfillment_id=fulfillmentId, actor=request.user)
     except (Order.DoesNotExist, Fulfillment.DoesNotExist):
@@ -237,7 +221,7 @@ def stores_fulfillment_delete(request: HttpRequest, id: uuid.UUID, fulfillmentId
 @ecom_router.post("orders/{orderId}/create-fulfillment", summary="Create fulfillment")
 def ecom_fulfillment_create(request: HttpRequest, orderId: uuid.UUID, payload: EcomCreateIn):
     require_perm(request, PERM_ADD)
-    order = order_get(orderId)
+    order = order_visible_or_404(orderId)
     body = payload.fulfillment
     try:
         fulfillment = fulfillment_create(
@@ -343,7 +327,7 @@ def ecom_fulfillment_update(
     request: HttpRequest, fulfillmentId: uuid.UUID, orderId: uuid.UUID, payload: EcomUpdateIn
 ):
     require_perm(request, PERM_CHANGE)
-    order = order_get(orderId)
+    order = order_visible_or_404(orderId)
     body = payload.fulfillment
     try:
         lines = id_lines(body.lineItems) if body.lineItems is not None else None
@@ -364,7 +348,7 @@ def ecom_fulfillment_update(
 @ecom_router.delete("{fulfillmentId}/orders/{orderId}", summary="Delete fulfillment")
 def ecom_fulfillment_delete(request: HttpRequest, fulfillmentId: uuid.UUID, orderId: uuid.UUID):
     require_perm(request, PERM_DELETE)
-    order = order_get(orderId)
+    order = order_visible_or_404(orderId)
     try:
         fulfillment_delete(order=order, fulfillment_id=fulfillmentId, actor=request.user)
     except (Order.DoesNotExist, Fulfillment.DoesNotExist):

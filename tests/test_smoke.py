@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 
@@ -28,3 +32,14 @@ def test_openapi_document_served_to_staff(owner_client):
     response = owner_client.get("/api/openapi.json")
     assert response.status_code == 200
     assert response.json()["info"]["title"] == "Packdesk API"
+
+
+@pytest.mark.parametrize("module", ["orders.api", "fulfillments.api", "config.api"])
+def test_api_module_imports_first(module):
+    """Each API module imports in a fresh interpreter before any other (no import cycle)."""
+    code = f"import django; django.setup(); import {module}; import config.urls"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.test_settings"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
