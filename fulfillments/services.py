@@ -242,6 +242,9 @@ def _create_locked(
         "fulfillmentId": str(fulfillment.id),
         "lineItems": [{"index": item.index, "quantity": q} for item, q in resolved],
     }
+    activity_record(
+        order=order, type=ActivityType.FULFILLMENT_CREATED, actor=actor, details=details
+    )
     if fulfillment.tracking_number:
         activity_record(
             order=order,

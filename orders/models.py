@@ -96,9 +96,11 @@ class ActivityType(models.TextChoices):
     SHIPPING_ADDRESS_EDITED = "SHIPPING_ADDRESS_EDITED"
     EMAIL_EDITED = "EMAIL_EDITED"
     ORDER_PARTIALLY_PAID = "ORDER_PARTIALLY_PAID"
-    # Packdesk additions for owner actions and fulfillment removal (not in the spec's list).
+    # Packdesk additions for owner actions and fulfillment creation and removal (not in the
+    # spec's list).
     ORDER_CANCELED = "ORDER_CANCELED"
     ORDER_REFUNDED = "ORDER_REFUNDED"
+    FULFILLMENT_CREATED = "FULFILLMENT_CREATED"
     FULFILLMENT_DELETED = "FULFILLMENT_DELETED"
     ORDER_ARCHIVED = "ORDER_ARCHIVED"
     ORDER_UNARCHIVED = "ORDER_UNARCHIVED"

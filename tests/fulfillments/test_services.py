@@ -138,6 +138,33 @@ def test_create_without_number_sets_no_tracking_activity(order_factory, packer):
     assert ActivityType.TRACKING_LINK_WAS_SET not in activity_types(order)
 
 
+def test_create_records_fulfillment_created_every_time(order_factory, packer):
+    order = order_factory(lines=2)
+    before = set(order.activities.values_list("pk", flat=True))
+    plain = fulfillment_create(order=order, lines=[(1, 1)], actor=packer)
+    new = order.activities.exclude(pk__in=before)
+    assert reload(order).fulfillment_status == FulfillmentStatus.PARTIALLY_FULFILLED
+    assert list(new.values_list("type", flat=True)) == [ActivityType.FULFILLMENT_CREATED]
+    created = new.get()
+    assert created.actor == packer
+    assert created.details == {
+        "fulfillmentId": str(plain.id),
+        "lineItems": [{"index": 1, "quantity": 1}],
+    }
+    tracked = fulfillment_create(
+        order=order,
+        lines=[(2, None)],
+        tracking={"shippingProvider": "ups", "trackingNumber": "1Z9"},
+        actor=packer,
+    )
+    created = order.activities.filter(type=ActivityType.FULFILLMENT_CREATED)
+    assert [a.details["fulfillmentId"] for a in created.order_by("timestamp", "id")] == [
+        str(plain.id),
+        str(tracked.id),
+    ]
+    assert order.activities.filter(type=ActivityType.TRACKING_NUMBER_ADDED).count() == 1
+
+
 def test_create_updates_last_updated(order_factory, packer):
     order = order_factory(lines=1, last_updated=timezone.now() - timedelta(days=3))
     before = reload(order).last_updated

@@ -92,6 +92,13 @@ CONSISTENCY = {
                           WHERE a.order_id = f.order_id AND a.type = 'TRACKING_NUMBER_ADDED'
                             AND a.details->>'fulfillmentId' = f.id::text)
     """,
+    "creation activity per fulfillment": """
+        SELECT count(*) FROM fulfillments_fulfillment f
+        JOIN orders_order o ON o.id = f.order_id AND o.number > 10124
+        WHERE NOT EXISTS (SELECT 1 FROM orders_activity a
+                          WHERE a.order_id = f.order_id AND a.type = 'FULFILLMENT_CREATED'
+                            AND a.details->>'fulfillmentId' = f.id::text)
+    """,
     "last_updated is the latest activity": """
         SELECT count(*) FROM orders_order o
         WHERE o.number > 10124 AND o.last_updated <> (
@@ -152,6 +159,7 @@ def test_seed_makes_consistent_realistic_orders():
         ActivityType.ORDER_PLACED,
         ActivityType.ORDER_PAID,
         ActivityType.ORDER_PARTIALLY_PAID,
+        ActivityType.FULFILLMENT_CREATED,
         ActivityType.TRACKING_NUMBER_ADDED,
         ActivityType.TRACKING_LINK_WAS_SET,
         ActivityType.ORDER_FULFILLED,
