@@ -5,22 +5,31 @@ the acting user, `last_updated` bumped, and its webhook event written in the sam
 
 from __future__ import annotations
 
-from decimal import Decimal
+import uuid
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from orders.demo import order_from_spec
 from orders.events import EventType, event_emit
 from orders.models import (
+    ORDER_NUMBER_SEQUENCE,
     Activity,
     ActivityType,
+    ChannelType,
     FulfillmentStatus,
+    LineItemType,
     Order,
     PaymentStatus,
     Refund,
+    WeightUnit,
 )
+from orders.serializers import iso
 
 
 class OrderError(Exception):
@@ -153,9 +162,6 @@ def order_refund(*, order: Order, amount: Decimal, reason: str = "", actor) -> R
 def order_update_email(*, order: Order, email: str, actor) -> Order:
     """Set the buyer's email on billingInfo.address, the shipment address (when shipping was
     chosen) and buyerInfo."""
-    from django.core.exceptions import ValidationError
-    from django.core.validators import validate_email
-
     email = (email or "").strip() if isinstance(email, str) else email
     if not isinstance(email, str) or not email:
         raise OrderError("email is required.", field="email")
@@ -277,8 +283,6 @@ def _enum(value: Any, choices, *, field: str, default: str) -> str:
 
 
 def _money_text(value: Any, *, field: str) -> str | None:
-    from decimal import InvalidOperation
-
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float):
@@ -303,8 +307,6 @@ def _object(value: Any, *, field: str) -> dict[str, Any]:
 
 
 def _uuid_text(value: Any, *, field: str) -> str | None:
-    import uuid
-
     if value is None:
         return None
     try:
@@ -314,8 +316,6 @@ def _uuid_text(value: Any, *, field: str) -> str | None:
 
 
 def _line_items_clean(raw: Any) -> list[dict[str, Any]]:
-    from orders.models import LineItemType
-
     if not isinstance(raw, list) or not raw:
         raise OrderError("lineItems must be a non-empty list.", field="order.lineItems")
     if len(raw) > 300:
@@ -400,19 +400,6 @@ def order_create(*, data: dict[str, Any], actor) -> Order:
     address is required unless pickupDetails are given, the channel is POS or every line item
     is DIGITAL; paymentMethod / paymentProviderTransactionId only with paymentStatus PAID.
     Number, id, dates, activities and fulfillment status are Packdesk's, never the caller's."""
-    import uuid
-
-    from django.db import connection
-
-    from orders.demo import order_from_spec
-    from orders.models import (
-        ORDER_NUMBER_SEQUENCE,
-        ChannelType,
-        LineItemType,
-        WeightUnit,
-    )
-    from orders.serializers import iso
-
     data = _object(data, field="order")
     if not data:
         raise OrderError("order is required.", field="order")
