@@ -137,14 +137,18 @@ def fulfillment_to_dict(fulfillment, index_by_line_id: dict) -> dict[str, Any]:
 def shipping_info(order: Order, fulfillments: list) -> dict[str, Any]:
     info = dict(order.shipping_info or {})
     details = info.get("shipmentDetails")
-    # The Stores shape mirrors the latest tracked fulfillment in shipmentDetails.trackingInfo.
+    # The Stores shape mirrors the latest tracked fulfillment in shipmentDetails.trackingInfo,
+    # with the carrier in upper case as the spec shows it ("FEDEX"); the fulfillments' own
+    # trackingInfo keep the case they were given.
     tracked = [f for f in fulfillments if f.tracking_number]
     if isinstance(details, dict):
         details = dict(details)
         details.pop("trackingInfo", None)
         if tracked:
-            latest = tracked[-1]
-            details["trackingInfo"] = tracking_info(latest)
+            mirror = tracking_info(tracked[-1])
+            if "shippingProvider" in mirror:
+                mirror["shippingProvider"] = mirror["shippingProvider"].upper()
+            details["trackingInfo"] = mirror
         info["shipmentDetails"] = details
     return info
 

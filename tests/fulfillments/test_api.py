@@ -49,7 +49,11 @@ def test_stores_create_spec_example(spec_orders, packer_api):
         "shippingProvider": "fedex",
         "trackingLink": FEDEX_1234,
     }
-    assert order["shippingInfo"]["shipmentDetails"]["trackingInfo"]["trackingLink"] == FEDEX_1234
+    assert order["shippingInfo"]["shipmentDetails"]["trackingInfo"] == {
+        "trackingNumber": "1234",
+        "shippingProvider": "FEDEX",
+        "trackingLink": FEDEX_1234,
+    }
     assert order["activities"][-1]["type"] == ActivityType.TRACKING_LINK_WAS_SET
 
 

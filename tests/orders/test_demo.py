@@ -91,6 +91,11 @@ def test_spec_order_10012_values():
     assert [item["name"] for item in order["lineItems"]] == ["Shoe", "Watch", "Shirt"]
     tracking = order["fulfillments"][0]["trackingInfo"]
     assert tracking["trackingLink"].endswith("trackingnumber=43255")
-    assert order["shippingInfo"]["shipmentDetails"]["trackingInfo"]["trackingNumber"] == "43255"
+    assert order["shippingInfo"]["shipmentDetails"]["trackingInfo"] == {
+        "trackingNumber": "43255",
+        "shippingProvider": "FEDEX",
+        "trackingLink": "https://www.fedex.com/apps/fedextrack/?action=track&trackingnumber=43255",
+    }
+    assert tracking["shippingProvider"] == "fedex"
     assert order["discount"]["appliedCoupon"]["code"] == "SUMMERSALE10"
     assert order["lineItems"][0]["id"] == "00000000-0000-0000-0000-000000000001"
