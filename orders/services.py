@@ -66,7 +66,7 @@ def order_touch(*, order: Order, fields: list[str] | tuple[str, ...] = ()) -> No
     order.save(update_fields=[*fields, "last_updated"])
 
 
-# ---- Owner actions: payment and cancellation (webhooks issue). Permission: manage_payments. ----
+# ---- Owner actions: payment and cancellation (permission manage_payments) ----
 
 PAYABLE_STATUSES = {PaymentStatus.NOT_PAID, PaymentStatus.PENDING, PaymentStatus.PARTIALLY_PAID}
 REFUNDABLE_STATUSES = {PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED}
@@ -156,7 +156,7 @@ def order_refund(*, order: Order, amount: Decimal, reason: str = "", actor) -> R
     return refund
 
 
-# ---- Order edits and creation (fulfillments issue): email, shipping address, create. ----
+# ---- Order edits and creation: email, shipping address, create ----
 
 
 def order_update_email(*, order: Order, email: str, actor) -> Order:
