@@ -15,15 +15,18 @@ CARRIER_LINKS = {
     ),
 }
 
-# For the carrier picker: the spec's spelling of each known carrier, then "other".
-CARRIER_CHOICES = [
+OTHER = "other"
+
+# The spec's spelling of each known carrier (for pickers, filters and demo data).
+KNOWN_CARRIER_CHOICES = [
     ("fedex", "FedEx"),
     ("ups", "UPS"),
     ("usps", "USPS"),
     ("dhl", "DHL"),
     ("canadaPost", "Canada Post"),
-    ("other", "Other"),
 ]
+# For the carrier picker: the known carriers, then "other" (a name and a link typed in).
+CARRIER_CHOICES = [*KNOWN_CARRIER_CHOICES, (OTHER, "Other")]
 
 
 def carrier_is_known(provider: str | None) -> bool:

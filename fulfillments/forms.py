@@ -8,12 +8,11 @@ from typing import Any
 
 from django import forms
 
-from fulfillments.carriers import CARRIER_CHOICES
+from fulfillments.carriers import CARRIER_CHOICES, KNOWN_CARRIER_CHOICES, OTHER
 from fulfillments.models import MAX_FULFILLMENT_LINE_QUANTITY, Fulfillment
 
-OTHER = "other"
 MAX_BULK_ORDERS = 100
-KNOWN = {value.lower(): value for value, _ in CARRIER_CHOICES if value != OTHER}
+KNOWN = {value.lower(): value for value, _ in KNOWN_CARRIER_CHOICES}
 
 
 class TrackingForm(forms.Form):
@@ -168,9 +167,7 @@ class BulkFulfilForm(forms.Form):
 
     order = forms.MultipleChoiceField(choices=(), label="Orders")
     carrier = forms.ChoiceField(
-        choices=[(value, label) for value, label in CARRIER_CHOICES if value != OTHER]
-        + [("", "No carrier")],
-        required=False,
+        choices=[("", "No carrier"), *KNOWN_CARRIER_CHOICES], required=False
     )
     tracking_number = forms.CharField(max_length=100, required=False, label="Shared number")
 

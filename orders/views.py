@@ -14,6 +14,7 @@ from django_htmx.middleware import HtmxDetails
 
 from fulfillments.carriers import CARRIER_CHOICES
 from fulfillments.forms import (
+    BulkFulfilForm,
     EmailForm,
     MultiFulfilForm,
     ShippingAddressForm,
@@ -47,7 +48,11 @@ def order_list(request: HtmxHttpRequest) -> HttpResponse:
     listing = order_listing(request.GET)
     partial = request.htmx and not request.htmx.history_restore_request
     template = "orders/list.html#results" if partial else "orders/list.html"
-    response = render(request, template, {"listing": listing})
+    context = {
+        "listing": listing,
+        "bulk_carrier_choices": BulkFulfilForm.base_fields["carrier"].choices,
+    }
+    response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+from fulfillments.carriers import KNOWN_CARRIER_CHOICES
 from fulfillments.models import Fulfillment
 
 
@@ -11,6 +14,15 @@ def test_packer_sees_bulk_controls_viewer_does_not(packer_client, viewer_client,
     assert 'formaction="/fulfillments/bulk/"' in page.text
     assert f'name="tracking-{order.pk}"' in page.text
     assert "Fulfil selected" not in viewer_client.get("/orders/").text
+
+
+def test_bulk_carrier_picker_offers_the_known_carriers(packer_client, order_factory):
+    order_factory()
+    for headers in ({}, {"HX-Request": "true"}):
+        page = packer_client.get("/orders/", headers=headers).text
+        select = re.search(r'<select id="bulk-carrier" name="carrier">(.*?)</select>', page, re.S)
+        options = re.findall(r'<option value="([^"]*)">([^<]*)</option>', select.group(1))
+        assert options == [("", "No carrier"), *KNOWN_CARRIER_CHOICES]
 
 
 def test_bulk_fulfil_from_list_uses_each_rows_tracking_number(packer_client, order_factory):

@@ -17,6 +17,7 @@ import uuid
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 
+from fulfillments.carriers import CARRIER_LINKS, KNOWN_CARRIER_CHOICES
 from orders.demo import load_spec_orders
 from orders.models import ORDER_NUMBER_SEQUENCE, Order
 
@@ -271,17 +272,8 @@ CHANNEL_MIX = [
     ("BACKOFFICE_MERCHANT", 0.05),
     ("WISH", 0.02),
 ]
-# Carrier names and link templates as the spec shows them.
-SEED_CARRIERS = [
-    ("fedex", "https://www.fedex.com/apps/fedextrack/?action=track&trackingnumber={number}"),
-    ("ups", "https://wwwapps.ups.com/WebTracking/track?track=yes&trackNums={number}"),
-    ("usps", "https://tools.usps.com/go/TrackConfirmAction.action?tLabels={number}"),
-    ("dhl", "https://www.logistics.dhl/global-en/home/tracking.html?tracking-id={number}"),
-    (
-        "canadaPost",
-        "https://www.canadapost.ca/cpotools/apps/track/personal/findByTrackNumber?trackingNumber={number}",
-    ),
-]
+# Carrier names as the spec spells them and their link templates ("{}" for the number).
+SEED_CARRIERS = [(name, CARRIER_LINKS[name.lower()]) for name, _ in KNOWN_CARRIER_CHOICES]
 BATCH = 50_000
 # Orders span this many days back from now (or from the newest order already there, on a
 # second run), so that numbers increase with the date.
@@ -583,8 +575,8 @@ class Command(BaseCommand):
                        LEAST(created + interval '3 days', now()) AS shipped2_at,
                        ({carrier_names})[carrier] AS provider,
                        ({carrier_names})[carrier2] AS provider2,
-                       replace(({carrier_links})[carrier], '{{number}}', tracking::text) AS link,
-                       replace(({carrier_links})[carrier2], '{{number}}', tracking2::text)
+                       replace(({carrier_links})[carrier], '{{}}', tracking::text) AS link,
+                       replace(({carrier_links})[carrier2], '{{}}', tracking2::text)
                            AS link2
                 FROM base
             )
