@@ -102,8 +102,10 @@ def orders_query(request: HttpRequest, payload: OrdersQueryIn):
     """Up to 100 orders matching the filter, in the sort order, from the offset (hidden
     orders are never returned). Filter and sort follow the Stores v2 query language.
 
-    `totalResults` is exact up to 10,000 matches and PostgreSQL's estimate above that, so a
-    broad filter over a million orders does not pay for a full count on every call."""
+    `totalResults` is exact when every match fits on a first page; otherwise it is counted up
+    to 10,000, and above that (or when PostgreSQL's planner expects more than 10,000 matches)
+    it is the planner's estimate, so a broad filter over a million orders does not pay for a
+    full count on every call."""
     require_perm(request, "orders.view_order")
     paging = payload.query.paging or PagingIn()
     try:
