@@ -253,6 +253,11 @@ def _create_locked(
                 "shippingProvider": fulfillment.shipping_provider,
             },
         )
+    else:
+        # No tracking yet: the change still gets its line in the timeline.
+        activity_record(
+            order=order, type=ActivityType.FULFILLMENT_CREATED, actor=actor, details=details
+        )
     if fulfillment.tracking_link:
         activity_record(
             order=order,

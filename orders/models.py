@@ -99,6 +99,7 @@ class ActivityType(models.TextChoices):
     # Packdesk additions for owner actions and fulfillment removal (not in the spec's list).
     ORDER_CANCELED = "ORDER_CANCELED"
     ORDER_REFUNDED = "ORDER_REFUNDED"
+    FULFILLMENT_CREATED = "FULFILLMENT_CREATED"
     FULFILLMENT_DELETED = "FULFILLMENT_DELETED"
     ORDER_ARCHIVED = "ORDER_ARCHIVED"
     ORDER_UNARCHIVED = "ORDER_UNARCHIVED"

@@ -143,8 +143,11 @@ def shipping_info(order: Order, fulfillments: list) -> dict[str, Any]:
         details = dict(details)
         details.pop("trackingInfo", None)
         if tracked:
-            latest = tracked[-1]
-            details["trackingInfo"] = tracking_info(latest)
+            # The spec writes the carrier in upper case here ("FEDEX"), as given on fulfillments.
+            mirror = tracking_info(tracked[-1])
+            if "shippingProvider" in mirror:
+                mirror["shippingProvider"] = mirror["shippingProvider"].upper()
+            details["trackingInfo"] = mirror
         info["shipmentDetails"] = details
     return info
 
