@@ -82,6 +82,12 @@ def error_response(request: HttpRequest, status: int, message: str, details=None
     )
 
 
+def api_error(error, *, prefix: str = "") -> ApiError:
+    """A domain OrderError as the API's 400/409 JSON, naming the field at fault."""
+    details = {"field": f"{prefix}{error.field}"} if error.field else {}
+    return ApiError(error.status, error.message, details)
+
+
 def require_perm(request: HttpRequest, *perms: str) -> None:
     """Refuse with 403 unless the key's user has every permission."""
     missing = [perm for perm in perms if not request.user.has_perm(perm)]

@@ -9,7 +9,7 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from ninja import Field, Router
 
-from config.api import ApiError, InputSchema, require_perm
+from config.api import ApiError, InputSchema, api_error, require_perm
 from fulfillments.models import Fulfillment
 from fulfillments.services import (
     fulfillment_bulk_create,
@@ -30,12 +30,6 @@ PERM_ADD = "fulfillments.add_fulfillment"
 PERM_CHANGE = "fulfillments.change_fulfillment"
 PERM_DELETE = "fulfillments.delete_fulfillment"
 MAX_BULK_ORDERS = 100
-
-
-def api_error(error: OrderError, *, prefix: str = "") -> ApiError:
-    """An OrderError as the API's 400/409 JSON, naming the field at fault."""
-    details = {"field": f"{prefix}{error.field}"} if error.field else {}
-    return ApiError(error.status, error.message, details)
 
 
 def order_get(order_id) -> Order:
