@@ -2,14 +2,33 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.middleware import HtmxDetails
 
+from fulfillments.carriers import CARRIER_CHOICES
+from fulfillments.forms import (
+    OTHER,
+    EmailForm,
+    MultiFulfilForm,
+    ShippingAddressForm,
+    TrackingForm,
+)
+from fulfillments.models import MAX_FULFILLMENT_LINE_QUANTITY
+from fulfillments.selectors import order_page_queryset, order_rows
 from orders.filters import order_listing
+from orders.selectors import visible_orders
+from orders.services import (
+    OrderError,
+    order_update_email,
+    order_update_shipping_address,
+)
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -29,35 +48,13 @@ def order_list(request: HtmxHttpRequest) -> HttpResponse:
     listing = order_listing(request.GET)
     partial = request.htmx and not request.htmx.history_restore_request
     template = "orders/list.html#results" if partial else "orders/list.html"
-    response = render(request, template, {"listing": listing})
+    carriers = [(value, label) for value, label in CARRIER_CHOICES if value != OTHER]
+    response = render(request, template, {"listing": listing, "carriers": carriers})
     patch_vary_headers(response, ["HX-Request"])
     return response
 
 
-# ---- The order page (fulfillments issue) below; the list (orders issue) above. ----
-# Imports for this block live here so the list's edits above and this block stay apart.
-
-from typing import Any  # noqa: E402
-
-from django.contrib import messages  # noqa: E402
-from django.shortcuts import redirect  # noqa: E402
-from django.views.decorators.http import require_http_methods  # noqa: E402
-
-from fulfillments.carriers import CARRIER_CHOICES  # noqa: E402
-from fulfillments.forms import (  # noqa: E402
-    EmailForm,
-    MultiFulfilForm,
-    ShippingAddressForm,
-    TrackingForm,
-)
-from fulfillments.models import MAX_FULFILLMENT_LINE_QUANTITY  # noqa: E402
-from fulfillments.selectors import order_page_queryset, order_rows  # noqa: E402
-from orders.selectors import visible_orders  # noqa: E402
-from orders.services import (  # noqa: E402
-    OrderError,
-    order_update_email,
-    order_update_shipping_address,
-)
+# ---- The order page ----
 
 PAGE = "orders/detail.html"
 

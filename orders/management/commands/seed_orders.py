@@ -17,6 +17,7 @@ import uuid
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 
+from fulfillments.carriers import CARRIER_CHOICES, CARRIER_LINKS
 from orders.demo import load_spec_orders
 from orders.models import ORDER_NUMBER_SEQUENCE, Order
 
@@ -272,15 +273,11 @@ CHANNEL_MIX = [
     ("WISH", 0.02),
 ]
 # Carrier names and link templates as the spec shows them.
+# The carriers' spellings and link templates, from the one list the services use.
 SEED_CARRIERS = [
-    ("fedex", "https://www.fedex.com/apps/fedextrack/?action=track&trackingnumber={number}"),
-    ("ups", "https://wwwapps.ups.com/WebTracking/track?track=yes&trackNums={number}"),
-    ("usps", "https://tools.usps.com/go/TrackConfirmAction.action?tLabels={number}"),
-    ("dhl", "https://www.logistics.dhl/global-en/home/tracking.html?tracking-id={number}"),
-    (
-        "canadaPost",
-        "https://www.canadapost.ca/cpotools/apps/track/personal/findByTrackNumber?trackingNumber={number}",
-    ),
+    (value, CARRIER_LINKS[value.lower()].replace("{}", "{number}"))
+    for value, _ in CARRIER_CHOICES
+    if value.lower() in CARRIER_LINKS
 ]
 BATCH = 50_000
 # Orders span this many days back from now (or from the newest order already there, on a
