@@ -1,12 +1,11 @@
 from django.urls import path
 
-from orders import views
+from orders import owner_views, views
 
 app_name = "orders"
 
 urlpatterns = [
     path("", views.order_list, name="list"),
-    # The order page and its forms (fulfillments issue) go below this line.
     path("<int:number>/", views.order_detail, name="detail"),
     path("<int:number>/email/", views.order_email_edit, name="email_edit"),
     path(
@@ -14,13 +13,7 @@ urlpatterns = [
         views.order_shipping_address_edit,
         name="shipping_address_edit",
     ),
-]
-
-# ---- Owner actions: mark paid, cancel, refund (webhooks issue; orders/owner_views.py). ----
-# Imported here so this block appends without touching the lines above.
-from orders import owner_views  # noqa: E402
-
-urlpatterns += [
+    # Owner actions: mark paid, cancel, refund.
     path("<int:number>/payments/", owner_views.payments, name="payments"),
     path("<int:number>/mark-paid/", owner_views.mark_paid, name="mark_paid"),
     path("<int:number>/cancel/", owner_views.cancel, name="cancel"),
