@@ -41,7 +41,7 @@ REQUIRED_DATA = {
 
 def event_emit(
     *, order: Order, event_type: str, data: dict[str, Any] | None = None, actor=None
-) -> WebhookEvent | None:
+) -> WebhookEvent:
     """Write the event for `order` to the outbox; must run inside the change's transaction,
     after the change itself is saved (the payload is read from the database).
 
@@ -51,7 +51,8 @@ def event_emit(
     copied into the payload. `actor` is the acting user; a user that arrived with an API key
     (`acting_api_key` set by the API's auth) is identified as an APP.
 
-    Returns None, writing nothing, when no active endpoint subscribes to `event_type`.
+    The event row is written whether or not an endpoint subscribes (issue 6: an event exists
+    exactly when its change committed); deliveries are made for the subscribed endpoints.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("event_emit() must run inside the change's transaction.atomic()")
@@ -64,8 +65,6 @@ def event_emit(
     endpoints = list(
         WebhookEndpoint.objects.filter(active=True, events__contains=[event_type.value]).only("pk")
     )
-    if not endpoints:
-        return None
     payload = _json_ready(event_payload(order=order, event_type=event_type, data=data))
     event = WebhookEvent.objects.create(
         event_type=event_type,
@@ -78,7 +77,8 @@ def event_emit(
         [WebhookDelivery(event=event, endpoint=e, next_attempt_at=now) for e in endpoints]
     )
     ids = [delivery.pk for delivery in deliveries]
-    transaction.on_commit(lambda: _enqueue_all(ids))
+    if ids:
+        transaction.on_commit(lambda: _enqueue_all(ids))
     return event
 
 

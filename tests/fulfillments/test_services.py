@@ -516,3 +516,14 @@ def test_order_create_exemptions(owner):
     assert reload(digital).fulfillment_status == FulfillmentStatus.FULFILLED
     assert Activity.objects.filter(order__in=[pos, pickup, digital]).count() >= 3
     assert pos.number < pickup.number < digital.number
+
+
+def test_fulfillment_without_tracking_still_records_an_activity(order_factory, packer):
+    from fulfillments.services import fulfillment_create
+    from orders.models import Activity, ActivityType
+
+    order = order_factory(lines=[{"quantity": 2}])
+    fulfillment_create(order=order, lines=[(1, 1)], tracking=None, actor=packer)
+    activity = Activity.objects.filter(order=order, type=ActivityType.FULFILLMENT_CREATED).get()
+    assert activity.actor == packer
+    assert activity.details["lineItems"] == [{"index": 1, "quantity": 1}]

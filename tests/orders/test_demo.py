@@ -99,3 +99,12 @@ def test_spec_order_10012_values():
     assert tracking["shippingProvider"] == "fedex"
     assert order["discount"]["appliedCoupon"]["code"] == "SUMMERSALE10"
     assert order["lineItems"][0]["id"] == "00000000-0000-0000-0000-000000000001"
+
+
+@pytest.mark.django_db
+def test_shipment_tracking_mirror_writes_the_carrier_in_upper_case_as_the_spec():
+    load_spec_orders()
+    order = spec_json(10012)
+    mirror = order["shippingInfo"]["shipmentDetails"]["trackingInfo"]
+    assert mirror == SPEC[10012]["shippingInfo"]["shipmentDetails"]["trackingInfo"]
+    assert order["fulfillments"][0]["trackingInfo"]["shippingProvider"] == "fedex"

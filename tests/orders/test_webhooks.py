@@ -444,10 +444,16 @@ def test_event_written_with_one_delivery_per_subscribed_active_endpoint(owner):
     assert event.deliveries.get().status == "pending"
 
 
-def test_no_subscriber_writes_nothing(owner):
+def test_event_is_recorded_without_subscribers_but_nothing_is_delivered(
+    owner, django_capture_on_commit_callbacks
+):
     WebhookEndpoint.objects.create(url="http://127.0.0.1:9/b", events=["OrderCanceled"])
-    order_mark_paid(order=make_order(), actor=owner)
-    assert not WebhookEvent.objects.exists()
+    with django_capture_on_commit_callbacks() as callbacks:
+        order_mark_paid(order=make_order(), actor=owner)
+    event = WebhookEvent.objects.get()
+    assert event.event_type == "OrderPaid"
+    assert not WebhookDelivery.objects.exists()
+    assert callbacks == []
 
 
 def test_rolled_back_change_emits_nothing(endpoint, owner, django_capture_on_commit_callbacks):
