@@ -43,6 +43,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from bench.harness import Timing, measure  # noqa: E402
+from config.runtime import tune_gc  # noqa: E402
 from orders.management.commands.seed_orders import product_id_for  # noqa: E402
 from orders.models import ApiKey, LineItem, Order  # noqa: E402
 
@@ -469,6 +470,7 @@ def main() -> None:
     started = time.monotonic()
     # Not setup_test_environment(): its template instrumentation would slow every render.
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    tune_gc()  # as config/wsgi.py does for a served process
     ensure_data(args.orders)
     client, api_headers = bench_user()
     rows: list[Row] = []

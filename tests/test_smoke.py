@@ -43,3 +43,17 @@ def test_api_module_imports_first(module):
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_served_process_keeps_the_collector_out_of_requests():
+    import subprocess
+    import sys
+
+    code = (
+        "import gc, config.wsgi; "
+        "assert gc.get_freeze_count() > 10000, gc.get_freeze_count(); "
+        "assert gc.get_threshold()[0] >= 20000"
+    )
+    env = {**__import__("os").environ, "DJANGO_SETTINGS_MODULE": "config.test_settings"}
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
