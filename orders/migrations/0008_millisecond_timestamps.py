@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ('orders', '0006_activity_fulfillment_created'),
+        ('orders', '0007_store_settings'),
     ]
 
     operations = [
