@@ -51,6 +51,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so that every /api/ error, wherever it comes from, leaves as JSON.
+    "config.errors.ApiJsonErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -61,6 +63,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Innermost: a write request's view and response building share one transaction.
+    "config.transactions.WriteRequestTransactionMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -82,7 +86,29 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "config.wsgi.application"
 
-DATABASES = {"default": database_config(BASE_DIR)}
+# Limits on what one request may cost (README "Limits"). Requests (the web server, the test
+# client) run statements for at most PACKDESK_STATEMENT_TIMEOUT_MS; management commands (the
+# tasks worker, the webhook sweeper, seeding, migrations) use PACKDESK_COMMAND_STATEMENT_TIMEOUT_MS
+# (0 = no limit). manage.py marks its process as a command unless it runs the web server.
+PACKDESK_STATEMENT_TIMEOUT_MS = int(os.environ.get("PACKDESK_STATEMENT_TIMEOUT_MS", "10000"))
+PACKDESK_COMMAND_STATEMENT_TIMEOUT_MS = int(
+    os.environ.get("PACKDESK_COMMAND_STATEMENT_TIMEOUT_MS", "0")
+)
+PACKDESK_PROCESS = os.environ.get("PACKDESK_PROCESS", "web")
+# Seconds a request waits for a pooled connection (or to connect) before answering 503.
+PACKDESK_DB_CONNECT_TIMEOUT = float(os.environ.get("PACKDESK_DB_CONNECT_TIMEOUT", "5"))
+
+DATABASES = {
+    "default": database_config(
+        BASE_DIR,
+        statement_timeout_ms=(
+            PACKDESK_COMMAND_STATEMENT_TIMEOUT_MS
+            if PACKDESK_PROCESS == "command"
+            else PACKDESK_STATEMENT_TIMEOUT_MS
+        ),
+        connect_timeout=PACKDESK_DB_CONNECT_TIMEOUT,
+    )
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
