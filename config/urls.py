@@ -43,4 +43,5 @@ urlpatterns = [
     path("orders/", include("orders.urls")),
     path("fulfillments/", include("fulfillments.urls")),
     path("webhooks/", include("orders.webhook_urls")),
+    path("settings/", order_views.store_settings_edit, name="store_settings"),
 ]
