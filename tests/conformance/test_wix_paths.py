@@ -56,3 +56,10 @@ def test_wix_paths_write_too(packer_api):
     )
     assert mismatch.status_code == 400
     assert mismatch.json()["details"]["field"] == "fulfillment.id"
+
+
+def test_wix_paths_errors_are_the_apis_json(owner_api):
+    response = owner_api.get("/stores/v2/orders/nope/unknown/path")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert "message" in response.json()
