@@ -37,5 +37,5 @@ urlpatterns = [
     path("api/", (api_urls, api_app_name, api_namespace)),
     path("orders/", include("orders.urls")),
     path("fulfillments/", include("fulfillments.urls")),
-    path("webhooks/", include("orders.webhook_urls")),
+    path("webhooks/", include("orders.webhooks.urls")),
 ]

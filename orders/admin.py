@@ -14,13 +14,12 @@ from django.db.models.functions import Coalesce, Lower
 from django.db.models.lookups import Contains, StartsWith
 from django.utils.functional import cached_property
 
-import orders.webhook_admin  # noqa: F401  (registers the webhook admins)
 from fulfillments.models import Fulfillment, FulfillmentLineItem
+from orders.counting import count_estimated
 from orders.models import Activity, ApiKey, LineItem, Order, Refund
-from orders.query import count_estimated
+from orders.payments.admin import PaymentActionsAdminMixin
 from orders.services import ADMIN_EDITABLE_FIELDS as EDITABLE_FIELDS
 from orders.services import order_update_from_admin
-from orders.webhook_admin import OwnerActionsAdminMixin
 
 EXACT_COUNT_LIMIT = 10_000
 
@@ -132,7 +131,7 @@ class RefundInline(admin.TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(OwnerActionsAdminMixin, admin.ModelAdmin):
+class OrderAdmin(PaymentActionsAdminMixin, admin.ModelAdmin):
     list_display = (
         "number",
         "date_created",
@@ -154,7 +153,7 @@ class OrderAdmin(OwnerActionsAdminMixin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     date_hierarchy = None
     inlines = (LineItemInline, FulfillmentInline, RefundInline, ActivityInline)
-    actions = [*OwnerActionsAdminMixin.actions]
+    actions = [*PaymentActionsAdminMixin.actions]
     fieldsets = (
         (
             None,

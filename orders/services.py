@@ -16,7 +16,6 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from orders.demo import order_from_spec
-from orders.events import EventType, event_emit
 from orders.models import (
     ORDER_NUMBER_SEQUENCE,
     Activity,
@@ -30,6 +29,7 @@ from orders.models import (
     WeightUnit,
 )
 from orders.serializers import iso
+from orders.webhooks.outbox import EventType, event_emit
 
 
 class OrderError(Exception):
