@@ -38,4 +38,5 @@ urlpatterns = [
     path("orders/", include("orders.urls")),
     path("fulfillments/", include("fulfillments.urls")),
     path("webhooks/", include("orders.webhooks.urls")),
+    path("settings/", order_views.store_settings_edit, name="store_settings"),
 ]

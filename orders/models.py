@@ -378,3 +378,45 @@ class ApiKey(models.Model):
             user=user, name=name, prefix=raw_key[:12], key_hash=hash_api_key(raw_key)
         )
         return key, raw_key
+
+
+# ---- Per-store settings ----
+
+STORE_SETTINGS_PK = 1
+
+
+class StoreSettings(models.Model):
+    """The store's own settings: one row (pk 1), created with the defaults on first read.
+
+    Owners change them on /settings/ (permission `orders.change_storesettings`)."""
+
+    store_name = models.CharField(
+        max_length=200,
+        default="Packdesk store",
+        help_text="Printed at the top of packing slips and pick lists.",
+    )
+    require_item_scan = models.BooleanField(
+        default=False,
+        help_text="At the packing station, every unit must be scanned (its SKU) before the "
+        "parcel can ship.",
+    )
+    notify_buyer_default = models.BooleanField(
+        default=True,
+        help_text="Whether “notify the buyer” is ticked by default when a shipment is created.",
+    )
+    last_updated = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "store settings"
+        verbose_name_plural = "store settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(pk=STORE_SETTINGS_PK), name="storesettings_single_row"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Settings of {self.store_name}"

@@ -18,6 +18,7 @@ from django.utils import timezone
 from orders.demo import order_from_spec
 from orders.models import (
     ORDER_NUMBER_SEQUENCE,
+    STORE_SETTINGS_PK,
     Activity,
     ActivityType,
     ChannelType,
@@ -26,6 +27,7 @@ from orders.models import (
     Order,
     PaymentStatus,
     Refund,
+    StoreSettings,
     WeightUnit,
 )
 from orders.serializers import iso
@@ -571,3 +573,35 @@ def order_update_from_admin(*, order: Order, changes: dict[str, Any], actor) -> 
                 details={"source": "admin", "edited": other},
             )
     return locked
+
+
+# ---- The store's settings ----
+
+
+def store_settings_update(
+    *, store_name: str, require_item_scan: bool, notify_buyer_default: bool, actor
+) -> StoreSettings:
+    """Change the store's settings (one row, locked while it changes)."""
+    store_name = (store_name or "").strip()
+    if not store_name:
+        raise OrderError("The store name cannot be empty.", field="store_name")
+    if len(store_name) > 200:
+        raise OrderError("The store name must be at most 200 characters.", field="store_name")
+    with transaction.atomic():
+        StoreSettings.objects.get_or_create(pk=STORE_SETTINGS_PK)
+        row = StoreSettings.objects.select_for_update().get(pk=STORE_SETTINGS_PK)
+        row.store_name = store_name
+        row.require_item_scan = require_item_scan
+        row.notify_buyer_default = notify_buyer_default
+        row.last_updated = timezone.now()
+        row.updated_by = actor
+        row.save(
+            update_fields=[
+                "store_name",
+                "require_item_scan",
+                "notify_buyer_default",
+                "last_updated",
+                "updated_by",
+            ]
+        )
+    return row
