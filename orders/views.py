@@ -194,11 +194,8 @@ def order_shipping_address_edit(request: HttpRequest, number: int) -> HttpRespon
     order = _order_or_404(number)
     form = ShippingAddressForm(request.POST, prefix="address")
     if form.is_valid():
-        keep = ((order.shipping_info or {}).get("shipmentDetails") or {}).get("address") or {}
         try:
-            order_update_shipping_address(
-                order=order, address=form.address(keep=keep), actor=request.user
-            )
+            order_update_shipping_address(order=order, address=form.address(), actor=request.user)
         except OrderError as error:
             form.add_error(None, error.message)
         else:
