@@ -53,6 +53,6 @@ urlpatterns = [
     path("", include(wix_urls)),
     path("orders/", include("orders.urls")),
     path("fulfillments/", include("fulfillments.urls")),
-    path("webhooks/", include("orders.webhook_urls")),
+    path("webhooks/", include("orders.webhooks.urls")),
     path("settings/", order_views.store_settings_edit, name="store_settings"),
 ]
