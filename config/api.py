@@ -14,7 +14,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.schema import DjangoGetter
 from ninja.security import APIKeyHeader
-from pydantic import model_validator
+from pydantic import ConfigDict, model_validator
 
 from orders.models import ApiKey
 from orders.services import OrderError
@@ -43,10 +43,13 @@ class ApiKeyAuth(APIKeyHeader):
 
 
 class InputSchema(Schema):
-    """Base of every request body schema: a body part that should be a JSON object must be one.
+    """Base of every request body schema: a body part that should be a JSON object must be one,
+    and a key the schema does not know is a 400 naming it (not silently ignored).
 
     (ninja's Schema would otherwise read attributes off a string or list and fill defaults.)
     """
+
+    model_config = ConfigDict(extra="forbid")
 
     @model_validator(mode="before")
     @classmethod

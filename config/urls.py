@@ -39,5 +39,6 @@ urlpatterns = [
     path("orders/", include("orders.urls")),
     path("fulfillments/", include("fulfillments.urls")),
     path("webhooks/", include("orders.webhook_urls")),
+    path("settings/", order_views.store_settings_edit, name="store_settings"),
     path("metrics", metrics_view, name="metrics"),
 ]
