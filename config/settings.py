@@ -60,7 +60,8 @@ MIDDLEWARE = [
     "ops.health.HealthCheckMiddleware",
     "ops.request_log.RequestLogMiddleware",
     "ops.metrics.MetricsMiddleware",
-    # Outermost after the probes, log and metrics (which only pass responses on), so that every /api/ error, wherever it comes from, leaves as JSON.
+    # Outermost after the probes, log and metrics (which only pass responses on), so that
+    # every /api/ error, wherever it comes from, leaves as JSON.
     "config.errors.ApiJsonErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
