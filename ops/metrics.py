@@ -33,7 +33,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from orders.models import WebhookDelivery
+from orders.webhooks.models import WebhookDelivery
 
 REQUEST_LATENCY = Histogram(
     "packdesk_http_request_duration_seconds",

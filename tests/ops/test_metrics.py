@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.test import Client
 
-from orders.models import WebhookDelivery
+from orders.webhooks.models import WebhookDelivery
 
 
 def test_metrics_hidden_without_the_token(owner_client: Client, settings):
