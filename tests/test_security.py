@@ -22,8 +22,8 @@ SAMPLE_ARGS = {
 
 
 def page_urls(patterns=None, prefix: str = ""):
-    """Every URL of the site outside the API (API keys: /api/ and Wix's own paths) and /admin/
-    (its own login)."""
+    """Every URL of the site outside the API (API keys: /api/ and Wix's own paths), /admin/
+    (its own login) and /metrics (a bearer token: tests/ops/test_metrics.py)."""
     import re
 
     for pattern in patterns if patterns is not None else get_resolver().url_patterns:
@@ -38,6 +38,7 @@ def page_urls(patterns=None, prefix: str = ""):
                 "accounts/password_reset",
                 "accounts/reset",
                 "static/",
+                "metrics",
             )
         ):
             continue
