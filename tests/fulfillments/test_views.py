@@ -55,7 +55,11 @@ def test_page_image_options_sku(order_factory, packer_client):
         ]
     )
     html = packer_client.get(f"/orders/{order.number}/").content.decode()
-    assert '<img src="/static/img/mug.png" alt="Mug &lt;b&gt;"' in html
+    # The name stands beside the picture, so the picture is decorative (alt=""); a local
+    # placeholder replaces it if it cannot load.
+    assert '<img class="thumb" src="/static/img/mug.png" alt=""' in html
+    assert 'data-placeholder="/static/img/product-placeholder.svg"' in html
+    assert "Mug &lt;b&gt;" in html
     assert "Size: Large" in html
     assert "MUG-1" in html
     assert 'name="line-1-quantity" value="2"' in html
