@@ -9,6 +9,11 @@ from orders.api import router as orders_router
 
 DOCS_VIEWS = {"openapi-json", "openapi-view"}
 
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"
+
 
 def api_key_protected(patterns: list) -> list:
     """The API authenticates every endpoint by API key itself (see config/api.py), so the
@@ -37,6 +42,6 @@ urlpatterns = [
     path("api/", (api_urls, api_app_name, api_namespace)),
     path("orders/", include("orders.urls")),
     path("fulfillments/", include("fulfillments.urls")),
-    path("webhooks/", include("orders.webhook_urls")),
+    path("webhooks/", include("orders.webhooks.urls")),
     path("settings/", order_views.store_settings_edit, name="store_settings"),
 ]

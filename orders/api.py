@@ -9,8 +9,9 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema
 
 from config.api import ApiError, InputSchema, api_error, require_perm
+from orders.counting import count_estimated
 from orders.models import Order
-from orders.query import QueryError, build_query, count_estimated
+from orders.query import QueryError, build_query
 from orders.selectors import order_detail_queryset, visible_orders
 from orders.serializers import order_to_dict
 from orders.services import (
@@ -82,6 +83,16 @@ def order_visible_or_404(order_id) -> Order:
     if order is None:
         raise Http404(f"Order {order_id} not found.")
     return order
+
+
+def path_id_matches(body_id: uuid.UUID | None, path_id: uuid.UUID) -> None:
+    """A body `orderId` (optional) must name the order of the path."""
+    if body_id is not None and body_id != path_id:
+        raise ApiError(
+            400,
+            f"orderId {body_id} does not match the order in the path ({path_id}).",
+            {"field": "orderId"},
+        )
 
 
 def order_json(order_id) -> dict[str, Any]:
@@ -166,6 +177,7 @@ def order_create_endpoint(request: HttpRequest, payload: OrderCreateIn):
 @router.patch("orders/{id}/updateEmail", summary="Update buyer email")
 def order_update_email_endpoint(request: HttpRequest, id: uuid.UUID, payload: UpdateEmailIn):
     require_perm(request, "orders.change_order")
+    path_id_matches(payload.orderId, id)
     order = order_visible_or_404(id)
     try:
         order_update_email(order=order, email=payload.email, actor=request.user)
@@ -181,6 +193,7 @@ def order_update_shipping_address_endpoint(
     request: HttpRequest, id: uuid.UUID, payload: UpdateShippingAddressIn
 ):
     require_perm(request, "orders.change_order")
+    path_id_matches(payload.orderId, id)
     order = order_visible_or_404(id)
     try:
         order_update_shipping_address(

@@ -10,12 +10,15 @@ import hashlib
 import secrets
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Concat, Upper
 from django.utils import timezone
+
+from orders.timestamps import MillisecondDateTimeField, ms_now
 
 ORDER_NUMBER_SEQUENCE = "orders_order_number_seq"
 ORDER_NUMBER_START = 10001
@@ -106,6 +109,23 @@ class ActivityType(models.TextChoices):
     ORDER_UNARCHIVED = "ORDER_UNARCHIVED"
 
 
+# The spec's activity types: the API shows only these (a client may parse the enum strictly);
+# Packdesk's own additions above stay on the dashboard's timeline.
+SPEC_ACTIVITY_TYPES = frozenset(
+    choice
+    for choice in ActivityType.values
+    if choice
+    not in {
+        ActivityType.ORDER_CANCELED,
+        ActivityType.ORDER_REFUNDED,
+        ActivityType.FULFILLMENT_CREATED,
+        ActivityType.FULFILLMENT_DELETED,
+        ActivityType.ORDER_ARCHIVED,
+        ActivityType.ORDER_UNARCHIVED,
+    }
+)
+
+
 class NextOrderNumber(models.Func):
     """`nextval()` of the order number sequence, used as the column's database default."""
 
@@ -116,6 +136,12 @@ class NextOrderNumber(models.Func):
         super().__init__()
 
 
+def json_object(value: Any) -> dict[str, Any]:
+    """A stored JSON value as a dict; anything else (a string or list saved by hand before the
+    admin validated addresses) reads as empty rather than breaking every reader."""
+    return value if isinstance(value, dict) else {}
+
+
 def money_field(**kwargs) -> models.DecimalField:
     kwargs.setdefault("default", Decimal("0"))
     return models.DecimalField(max_digits=14, decimal_places=2, **kwargs)
@@ -124,8 +150,8 @@ def money_field(**kwargs) -> models.DecimalField:
 class Order(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     number = models.BigIntegerField(unique=True, db_default=NextOrderNumber(), editable=False)
-    date_created = models.DateTimeField(default=timezone.now, db_index=True)
-    last_updated = models.DateTimeField(default=timezone.now, db_index=True)
+    date_created = MillisecondDateTimeField(default=ms_now, db_index=True)
+    last_updated = MillisecondDateTimeField(default=ms_now, db_index=True)
 
     buyer_id = models.UUIDField(null=True, blank=True, db_index=True)
     buyer_identity_type = models.CharField(
@@ -162,7 +188,7 @@ class Order(models.Model):
     # paymentMethod, externalTransactionId, paymentProviderTransactionId,
     # paymentGatewayTransactionId, refundableByPaymentProvider.
     billing_payment = models.JSONField(default=dict, blank=True)
-    paid_date = models.DateTimeField(null=True, blank=True)
+    paid_date = MillisecondDateTimeField(null=True, blank=True)
 
     # shippingInfo as the spec shows it (deliveryOption, shipmentDetails {address,
     # trackingInfo, ...} or pickupDetails).
@@ -219,6 +245,21 @@ class Order(models.Model):
         return f"{self.billing_first_name} {self.billing_last_name}".strip() or (
             f"{self.buyer_first_name} {self.buyer_last_name}".strip()
         )
+
+    @property
+    def shipping(self) -> dict[str, Any]:
+        """shippingInfo as a dict, whatever is stored."""
+        return json_object(self.shipping_info)
+
+    @property
+    def shipment_address(self) -> dict[str, Any]:
+        """shippingInfo.shipmentDetails.address as a dict ({} when absent or malformed)."""
+        return json_object(json_object(self.shipping.get("shipmentDetails")).get("address"))
+
+    @property
+    def billing_address_fields(self) -> dict[str, Any]:
+        """The stored billing address as a dict, whatever is stored."""
+        return json_object(self.billing_address)
 
     @property
     def is_canceled(self) -> bool:
@@ -290,7 +331,7 @@ class LineItem(models.Model):
 class Activity(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="activities")
     type = models.CharField(max_length=48, choices=ActivityType.choices)
-    timestamp = models.DateTimeField(default=timezone.now)
+    timestamp = MillisecondDateTimeField(default=ms_now)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -312,7 +353,7 @@ class Activity(models.Model):
 class Refund(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="refunds")
-    date_created = models.DateTimeField(default=timezone.now)
+    date_created = MillisecondDateTimeField(default=ms_now)
     amount = models.DecimalField(max_digits=14, decimal_places=2)
     reason = models.CharField(max_length=400, blank=True)
     external_refund = models.BooleanField(default=False)
@@ -380,111 +421,6 @@ class ApiKey(models.Model):
             user=user, name=name, prefix=raw_key[:12], key_hash=hash_api_key(raw_key)
         )
         return key, raw_key
-
-
-# ---- Webhooks (spec: "Webhooks"): endpoints, the event outbox and per-endpoint deliveries. ----
-
-
-class WebhookEventType(models.TextChoices):
-    """The spec's webhook event names (`orders.events.EventType` is this class)."""
-
-    ORDER_CREATED = "wix.stores.v2.orders_order-created", "Order created"
-    ORDER_PAID = "OrderPaid", "Order paid"
-    ORDER_CANCELED = "OrderCanceled", "Order canceled"
-    ORDER_REFUNDED = "OrderRefunded", "Order refunded"
-    FULFILLMENT_CREATED = "FulfillmentCreated", "Fulfillment created"
-    FULFILLMENT_UPDATED = "FulfillmentUpdated", "Fulfillment updated"
-    FULFILLMENT_DELETED = "FulfillmentDeleted", "Fulfillment deleted"
-
-
-def webhook_secret_generate() -> str:
-    return secrets.token_urlsafe(32)
-
-
-class WebhookEndpoint(models.Model):
-    """A URL an owner registered to receive some event types, signed with its own secret."""
-
-    url = models.URLField(max_length=2000)
-    description = models.CharField(max_length=200, blank=True)
-    # The subscribed WebhookEventType values, as a JSON list (matched with `events__contains`).
-    events = models.JSONField(default=list)
-    secret = models.CharField(max_length=200, default=webhook_secret_generate)
-    active = models.BooleanField(default=True)
-    created = models.DateTimeField(default=timezone.now, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["created", "id"]
-
-    def __str__(self) -> str:
-        return self.description or self.url
-
-
-class WebhookEvent(models.Model):
-    """One outbox row per emitted event; its id is the de-duplication id receivers see."""
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    event_type = models.CharField(max_length=64, choices=WebhookEventType.choices)
-    # Kept when an order goes away: the event already happened.
-    order = models.ForeignKey(
-        Order, on_delete=models.SET_NULL, null=True, blank=True, related_name="webhook_events"
-    )
-    # The event's data object (sent stringified inside the JWT) and who caused it.
-    payload = models.JSONField()
-    identity = models.JSONField(default=dict)
-    created = models.DateTimeField(default=timezone.now, db_index=True)
-
-    class Meta:
-        ordering = ["-created"]
-
-    def __str__(self) -> str:
-        return f"{self.event_type} {self.id}"
-
-
-class WebhookDeliveryStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed"
-
-
-class WebhookDelivery(models.Model):
-    """An event on its way to one endpoint. `next_attempt_at` is when a worker may try next
-    (also used as a lease while an attempt is in flight)."""
-
-    event = models.ForeignKey(WebhookEvent, on_delete=models.CASCADE, related_name="deliveries")
-    endpoint = models.ForeignKey(
-        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
-    )
-    status = models.CharField(
-        max_length=16, choices=WebhookDeliveryStatus.choices, default=WebhookDeliveryStatus.PENDING
-    )
-    attempts = models.PositiveIntegerField(default=0)
-    created = models.DateTimeField(default=timezone.now)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    first_attempt_at = models.DateTimeField(null=True, blank=True)
-    last_attempt_at = models.DateTimeField(null=True, blank=True)
-    last_response_code = models.PositiveIntegerField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["-created", "-id"]
-        verbose_name_plural = "webhook deliveries"
-        constraints = [
-            models.UniqueConstraint(fields=["event", "endpoint"], name="webhookdelivery_unique"),
-        ]
-        indexes = [
-            models.Index(
-                fields=["next_attempt_at"],
-                condition=Q(status="pending"),
-                name="webhookdelivery_due_idx",
-            ),
-            models.Index(fields=["endpoint", "-created"], name="webhookdelivery_endpoint_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.event_id} -> {self.endpoint_id} ({self.status})"
 
 
 # ---- Per-store settings ----
