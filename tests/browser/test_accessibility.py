@@ -12,8 +12,8 @@ from django.test import Client
 from playwright.sync_api import Page, expect
 
 from fulfillments.services import fulfillment_create
-from orders.models import (
-    PaymentStatus,
+from orders.models import PaymentStatus
+from orders.webhooks.models import (
     WebhookDelivery,
     WebhookEndpoint,
     WebhookEvent,
