@@ -120,9 +120,17 @@ def order_cancel(*, order: Order, actor) -> Order:
     return order
 
 
-def order_refund(*, order: Order, amount: Decimal, reason: str = "", actor) -> Refund:
+def order_refund(
+    *,
+    order: Order,
+    amount: Decimal,
+    reason: str = "",
+    payment_provider_transaction_id: str = "",
+    actor,
+) -> Refund:
     """Refund `amount` of a paid order (full or partial). The amount must be more than zero
-    and at most what has not been refunded yet."""
+    and at most what has not been refunded yet. `payment_provider_transaction_id` is the
+    provider's id of the refund, when known."""
     with transaction.atomic():
         order = order_lock(order_id=order.pk)
         if order.payment_status not in REFUNDABLE_STATUSES:
@@ -139,7 +147,12 @@ def order_refund(*, order: Order, amount: Decimal, reason: str = "", actor) -> R
                 field="amount",
             )
         refund = Refund.objects.create(
-            order=order, amount=amount, reason=reason, actor=actor, date_created=change_time(order)
+            order=order,
+            amount=amount,
+            reason=reason,
+            payment_provider_transaction_id=payment_provider_transaction_id,
+            actor=actor,
+            date_created=change_time(order),
         )
         fully = amount == refundable
         order.payment_status = (
@@ -414,14 +427,22 @@ def _line_items_clean(raw: Any) -> list[dict[str, Any]]:
                 f"{path}.lineItemType must be CUSTOM_AMOUNT_ITEM without a productId.",
                 field=f"{path}.lineItemType",
             )
-        if product_id is not None and line_type == LineItemType.CUSTOM_AMOUNT_ITEM:
+        if product_id is not None and line_type != LineItemType.PHYSICAL:
             raise OrderError(
-                f"{path}.lineItemType cannot be CUSTOM_AMOUNT_ITEM for a catalog product.",
+                f"{path}.lineItemType must be PHYSICAL for a catalog product (with a productId).",
                 field=f"{path}.lineItemType",
             )
         options = item.get("options") or []
         if not isinstance(options, list):
             raise OrderError(f"{path}.options must be a list.", field=f"{path}.options")
+        variant_id = _uuid_text(item.get("variantId"), field=f"{path}.variantId")
+        if variant_id == str(uuid.UUID(int=0)):
+            variant_id = None  # Wix's "no variant"
+        if variant_id is not None and not options:
+            raise OrderError(
+                f"{path}.options is required with a variantId (the variant's choices).",
+                field=f"{path}.options",
+            )
         media = item.get("mediaItem")
         if media is not None and not isinstance(media, dict):
             raise OrderError(f"{path}.mediaItem must be an object.", field=f"{path}.mediaItem")
@@ -438,7 +459,7 @@ def _line_items_clean(raw: Any) -> list[dict[str, Any]]:
                 "price": price,
                 "totalPrice": total_price,
                 "productId": product_id,
-                "variantId": _uuid_text(item.get("variantId"), field=f"{path}.variantId"),
+                "variantId": variant_id,
                 "lineItemType": line_type,
                 "options": options,
                 "mediaItem": media,

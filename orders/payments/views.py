@@ -123,6 +123,7 @@ def refund(request: HttpRequest, number: int) -> HttpResponse:
             order=order,
             amount=form.cleaned_data["amount"],
             reason=form.cleaned_data["reason"],
+            payment_provider_transaction_id=form.cleaned_data["payment_provider_transaction_id"],
             actor=request.user,
         )
     except services.OrderError as exc:
