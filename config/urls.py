@@ -3,8 +3,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import URLPattern, URLResolver, include, path
 
 from config.api import api
+from dashboard import views as dashboard_views
 from fulfillments.api import ecom_router, stores_router
-from orders import views as order_views
 from orders.api import router as orders_router
 
 DOCS_VIEWS = {"openapi-json", "openapi-view"}
@@ -31,7 +31,7 @@ api_urls, api_app_name, api_namespace = api.urls
 api_key_protected(api_urls)
 
 urlpatterns = [
-    path("", order_views.home, name="home"),
+    path("", dashboard_views.home, name="home"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/", (api_urls, api_app_name, api_namespace)),

@@ -28,7 +28,15 @@ class Fulfillment(models.Model):
 
     class Meta:
         ordering = ["order", "date_created", "id"]
-        indexes = [models.Index(fields=["order", "date_created"], name="fulfillment_order_idx")]
+        indexes = [
+            models.Index(fields=["order", "date_created"], name="fulfillment_order_idx"),
+            # The home page's per-day and per-packer counts: index-only scans over a window.
+            models.Index(
+                fields=["date_created"],
+                include=["order", "created_by"],
+                name="fulfillment_date_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         tracking = self.tracking_number or "no tracking"

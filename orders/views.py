@@ -36,11 +36,6 @@ class HtmxHttpRequest(HttpRequest):
 
 
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "orders/home.html")
-
-
-@require_GET
 @permission_required("orders.view_order", raise_exception=True)
 def order_list(request: HtmxHttpRequest) -> HttpResponse:
     """The orders list; the URL holds the whole state (see orders/filters.py). HTMX requests
