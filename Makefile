@@ -12,7 +12,7 @@ CHROMIUM ?= /usr/bin/chromium
 BOOTSTRAP_PYTHON := $(shell for c in python$$(cat .python-version 2>/dev/null) python3.13 python3.12 python3 python; do \
 	if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then command -v $$c; break; fi; done)
 
-.PHONY: setup run test lint format bench chromium clean-db
+.PHONY: setup run test lint format bench chromium axe clean-db
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(BOOTSTRAP_PYTHON)" || { echo "Python 3.12+ not found (install it or use pyenv)"; exit 1; }
@@ -40,7 +40,20 @@ chromium:
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-test: $(VENV)/.installed chromium
+# axe-core for the browser tests' accessibility gate (tests/browser/a11y.py), pinned by
+# tests/browser/axe/package-lock.json and installed from the npm registry into a git-ignored folder.
+AXE_JS := tests/browser/axe/node_modules/axe-core/axe.min.js
+$(AXE_JS): tests/browser/axe/package.json tests/browser/axe/package-lock.json
+	@command -v npm >/dev/null || { \
+		echo "Installing Debian's npm for the accessibility tests"; \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm >/dev/null; }
+	cd tests/browser/axe && npm ci --no-audit --no-fund --silent
+	touch $@
+
+axe: $(AXE_JS)
+
+test: $(VENV)/.installed chromium $(AXE_JS)
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
 
 # A separate database (.pgdata-bench/) seeded with BENCH_ORDERS orders once, then reused.

@@ -14,8 +14,9 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.schema import DjangoGetter
 from ninja.security import APIKeyHeader
-from pydantic import model_validator
+from pydantic import ConfigDict, model_validator
 
+from config.throttle import api_key_failed, api_key_locked_out, cooloff_minutes
 from orders.models import ApiKey
 from orders.services import OrderError
 
@@ -26,8 +27,12 @@ class ApiKeyAuth(APIKeyHeader):
     param_name = "Authorization"
 
     def authenticate(self, request: HttpRequest, key: str | None):
+        if api_key_locked_out(request):
+            raise ApiKeysLockedOut
         api_key = ApiKey.objects.authenticate((key or "").strip())
         if api_key is None:
+            if key:
+                api_key_failed(request)
             return None
         # At most one write a minute per key, so reads stay reads.
         now = timezone.now()
@@ -42,11 +47,18 @@ class ApiKeyAuth(APIKeyHeader):
         return api_key.user
 
 
+class ApiKeysLockedOut(Exception):
+    """Too many wrong API keys from this client address lately (config/throttle.py)."""
+
+
 class InputSchema(Schema):
-    """Base of every request body schema: a body part that should be a JSON object must be one.
+    """Base of every request body schema: a body part that should be a JSON object must be one,
+    and a key the schema does not know is a 400 naming it (not silently ignored).
 
     (ninja's Schema would otherwise read attributes off a string or list and fill defaults.)
     """
+
+    model_config = ConfigDict(extra="forbid")
 
     @model_validator(mode="before")
     @classmethod
@@ -110,6 +122,20 @@ def on_auth_error(request, exc):
     return error_response(
         request, 401, "Missing or invalid API key: send it as 'Authorization: <key>'."
     )
+
+
+@api.exception_handler(ApiKeysLockedOut)
+def on_api_keys_locked_out(request, exc):
+    minutes = cooloff_minutes()
+    response = error_response(
+        request,
+        429,
+        "Too many requests with a wrong API key from this address: API keys from it are "
+        f"refused for {minutes} minutes after the last wrong one. Check the key you send.",
+        {"retryAfterSeconds": minutes * 60},
+    )
+    response["Retry-After"] = str(minutes * 60)
+    return response
 
 
 @api.exception_handler(PermissionDenied)

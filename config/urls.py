@@ -5,6 +5,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from config.api import api
 from dashboard import views as dashboard_views
 from fulfillments.api import ecom_router, stores_router
+from orders import views as order_views
 from orders.api import router as orders_router
 
 DOCS_VIEWS = {"openapi-json", "openapi-view"}
@@ -38,4 +39,5 @@ urlpatterns = [
     path("orders/", include("orders.urls")),
     path("fulfillments/", include("fulfillments.urls")),
     path("webhooks/", include("orders.webhook_urls")),
+    path("settings/", order_views.store_settings_edit, name="store_settings"),
 ]

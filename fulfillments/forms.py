@@ -142,14 +142,15 @@ class ShippingAddressForm(forms.Form):
         "phone": "phone",
     }
 
-    def address(self, *, keep: dict[str, Any] | None = None) -> dict[str, Any]:
-        """The spec-shaped address; `keep` carries fields the form does not edit (email)."""
+    def address(self) -> dict[str, Any]:
+        """The spec-shaped address change: every field the form edits, a blank one as None
+        (removed); fields the form does not edit (email) are left as they are."""
         data = self.cleaned_data
-        address = {key: value for key, value in (keep or {}).items() if key == "email"}
-        address["fullName"] = {"firstName": data["first_name"], "lastName": data["last_name"]}
+        address: dict[str, Any] = {
+            "fullName": {"firstName": data["first_name"], "lastName": data["last_name"]}
+        }
         for name, key in self.KEYS.items():
-            if data.get(name):
-                address[key] = data[name]
+            address[key] = data.get(name) or None
         return address
 
     @classmethod

@@ -12,14 +12,16 @@ from django.core.paginator import Paginator
 from django.db.models import IntegerField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce, Lower
 from django.db.models.lookups import Contains, StartsWith
+from django.shortcuts import redirect
 from django.utils.functional import cached_property
 
 import orders.webhook_admin  # noqa: F401  (registers the webhook admins)
 from fulfillments.models import Fulfillment, FulfillmentLineItem
-from orders.models import Activity, ApiKey, LineItem, Order, Refund
+from orders.models import Activity, ApiKey, LineItem, Order, Refund, StoreSettings
 from orders.query import count_estimated
+from orders.selectors import store_settings_get
 from orders.services import ADMIN_EDITABLE_FIELDS as EDITABLE_FIELDS
-from orders.services import order_update_from_admin
+from orders.services import order_update_from_admin, store_settings_update
 from orders.webhook_admin import OwnerActionsAdminMixin
 
 EXACT_COUNT_LIMIT = 10_000
@@ -270,4 +272,31 @@ class ApiKeyAdmin(admin.ModelAdmin):
             request,
             f"API key created. Copy it now, it will not be shown again: {raw_key}",
             messages.WARNING,
+        )
+
+
+@admin.register(StoreSettings)
+class StoreSettingsAdmin(admin.ModelAdmin):
+    """The single settings row (also editable on /settings/); saved through the service."""
+
+    fields = ("store_name", "require_item_scan", "notify_buyer_default")
+    list_display = ("store_name", "require_item_scan", "notify_buyer_default", "last_updated")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        # One row: go straight to it (created with the defaults on first visit).
+        row = store_settings_get()
+        return redirect("admin:orders_storesettings_change", row.pk)
+
+    def save_model(self, request, obj: StoreSettings, form, change: bool) -> None:
+        store_settings_update(
+            store_name=obj.store_name,
+            require_item_scan=obj.require_item_scan,
+            notify_buyer_default=obj.notify_buyer_default,
+            actor=request.user,
         )

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 
+from orders.models import StoreSettings
 from orders.query import FIELDS, OPERATOR_LABELS, QueryError, filter_q, value_from_text
 
 FIELD_CHOICES = [("", "Field…")] + [(name, field.title) for name, field in FIELDS.items()]
@@ -69,3 +70,16 @@ class FilterRowForm(forms.Form):
             return data
         self.spec = spec
         return data
+
+
+class StoreSettingsForm(forms.ModelForm):
+    """The owner's settings page; the view saves through `store_settings_update`."""
+
+    class Meta:
+        model = StoreSettings
+        fields = ["store_name", "require_item_scan", "notify_buyer_default"]
+        labels = {
+            "store_name": "Store name",
+            "require_item_scan": "Packers must scan every item before shipping",
+            "notify_buyer_default": "Notify the buyer of a shipment by default",
+        }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from orders.models import Order
+from orders.models import STORE_SETTINGS_PK, Order, StoreSettings
 
 LIST_COLUMNS = (
     "id",
@@ -37,3 +37,9 @@ def order_detail_queryset() -> QuerySet[Order]:
     return visible_orders().prefetch_related(
         "line_items", "activities", "refunds", "fulfillments__lines"
     )
+
+
+def store_settings_get() -> StoreSettings:
+    """The store's settings row, created with the defaults the first time it is read."""
+    row, _ = StoreSettings.objects.get_or_create(pk=STORE_SETTINGS_PK)
+    return row

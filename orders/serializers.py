@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from orders.models import Order
+from orders.models import SPEC_ACTIVITY_TYPES, Order
 
 
 def iso(value: datetime | None) -> str | None:
@@ -21,7 +21,8 @@ def iso(value: datetime | None) -> str | None:
 
 
 def money(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
+    """A decimal as the spec writes it ("10.00", "1000"): never in exponent form."""
+    return None if value is None else format(value, "f")
 
 
 def uuid_str(value) -> str | None:
@@ -70,6 +71,7 @@ def totals(order: Order) -> dict[str, Any]:
         "tax": money(order.tax_total),
         "discount": money(order.discount_total),
         "total": money(order.total),
+        # Trailing zeros dropped as the spec shows weights ("30", "1.5"), but never "3E+1".
         "weight": money(order.total_weight.normalize() if order.total_weight else Decimal("0")),
         "quantity": order.total_quantity,
     }
@@ -191,6 +193,7 @@ def order_to_dict(order: Order) -> dict[str, Any]:
             "activities": [
                 {"type": activity.type, "timestamp": iso(activity.timestamp)}
                 for activity in order.activities.all()
+                if activity.type in SPEC_ACTIVITY_TYPES
             ],
             "invoiceInfo": order.invoice_info,
             "fulfillments": [fulfillment_to_dict(f, index_by_line_id) for f in fulfillments],

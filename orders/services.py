@@ -19,6 +19,7 @@ from orders.demo import order_from_spec
 from orders.events import EventType, event_emit
 from orders.models import (
     ORDER_NUMBER_SEQUENCE,
+    STORE_SETTINGS_PK,
     Activity,
     ActivityType,
     ChannelType,
@@ -27,9 +28,11 @@ from orders.models import (
     Order,
     PaymentStatus,
     Refund,
+    StoreSettings,
     WeightUnit,
 )
 from orders.serializers import iso
+from orders.timestamps import change_time
 
 
 class OrderError(Exception):
@@ -56,13 +59,13 @@ def order_lock(*, order_id) -> Order:
 
 def activity_record(*, order: Order, type: str, actor=None, details: dict[str, Any] | None = None):
     return Activity.objects.create(
-        order=order, type=type, actor=actor, details=details or {}, timestamp=timezone.now()
+        order=order, type=type, actor=actor, details=details or {}, timestamp=change_time(order)
     )
 
 
 def order_touch(*, order: Order, fields: list[str] | tuple[str, ...] = ()) -> None:
-    """Save `fields` and bump `last_updated` in one UPDATE."""
-    order.last_updated = timezone.now()
+    """Save `fields` and bump `last_updated` (to the change's time) in one UPDATE."""
+    order.last_updated = change_time(order)
     order.save(update_fields=[*fields, "last_updated"])
 
 
@@ -86,7 +89,7 @@ def order_mark_paid(*, order: Order, actor) -> Order:
                 status=409,
             )
         order.payment_status = PaymentStatus.PAID
-        order.paid_date = timezone.now()
+        order.paid_date = change_time(order)
         order_touch(order=order, fields=["payment_status", "paid_date"])
         activity_record(order=order, type=ActivityType.ORDER_PAID, actor=actor)
         event_emit(order=order, event_type=EventType.ORDER_PAID, actor=actor)
@@ -135,7 +138,9 @@ def order_refund(*, order: Order, amount: Decimal, reason: str = "", actor) -> R
                 f"The refund amount cannot exceed {refundable} (the total minus earlier refunds).",
                 field="amount",
             )
-        refund = Refund.objects.create(order=order, amount=amount, reason=reason, actor=actor)
+        refund = Refund.objects.create(
+            order=order, amount=amount, reason=reason, actor=actor, date_created=change_time(order)
+        )
         fully = amount == refundable
         order.payment_status = (
             PaymentStatus.FULLY_REFUNDED if fully else PaymentStatus.PARTIALLY_REFUNDED
@@ -174,8 +179,7 @@ def order_update_email(*, order: Order, email: str, actor) -> Order:
     with transaction.atomic():
         order = order_lock(order_id=order.pk)
         previous = order.buyer_email
-        order.buyer_email = email
-        order.billing_address = {**(order.billing_address or {}), "email": email}
+        billing = {**(order.billing_address or {}), "email": email}
         shipping = dict(order.shipping_info or {})
         details = shipping.get("shipmentDetails")
         if isinstance(details, dict) and isinstance(details.get("address"), dict):
@@ -183,7 +187,11 @@ def order_update_email(*, order: Order, email: str, actor) -> Order:
                 **details,
                 "address": {**details["address"], "email": email},
             }
-            order.shipping_info = shipping
+        if (previous, billing, shipping) == (email, order.billing_address, order.shipping_info):
+            return order  # nothing changes: nothing is written
+        order.buyer_email = email
+        order.billing_address = billing
+        order.shipping_info = shipping
         order_touch(order=order, fields=["buyer_email", "billing_address", "shipping_info"])
         activity_record(
             order=order,
@@ -249,15 +257,27 @@ def address_clean(address: Any, *, field: str) -> dict[str, Any]:
 
 
 def order_update_shipping_address(*, order: Order, address: dict[str, Any], actor) -> Order:
-    """Replace the shipment address (shippingInfo.shipmentDetails.address)."""
-    address = address_clean(address, field="shippingAddress")
+    """Update the shipment address (shippingInfo.shipmentDetails.address) as the spec's example
+    does: the fields sent replace those fields, the others stay; a field sent as null is
+    removed. An empty address is refused; a change that changes nothing writes nothing."""
+    if isinstance(address, dict) and not address:
+        raise OrderError(
+            "shippingAddress needs at least one field to change.", field="shippingAddress"
+        )
+    removed = {key for key, value in address.items() if value is None} if address else set()
+    changes = address_clean(address, field="shippingAddress")
     with transaction.atomic():
         order = order_lock(order_id=order.pk)
         shipping = dict(order.shipping_info or {})
         details = shipping.get("shipmentDetails")
         details = dict(details) if isinstance(details, dict) else {}
         previous = details.get("address")
-        details["address"] = address
+        before = dict(previous) if isinstance(previous, dict) else {}
+        after = {key: value for key, value in before.items() if key not in removed}
+        after.update(changes)
+        if after == previous and "pickupDetails" not in shipping:
+            return order
+        details["address"] = after
         shipping["shipmentDetails"] = details
         shipping.pop("pickupDetails", None)
         order.shipping_info = shipping
@@ -266,7 +286,7 @@ def order_update_shipping_address(*, order: Order, address: dict[str, Any], acto
             order=order,
             type=ActivityType.SHIPPING_ADDRESS_EDITED,
             actor=actor,
-            details={"before": previous, "after": address},
+            details={"before": previous, "after": after},
         )
     return order
 
@@ -571,3 +591,35 @@ def order_update_from_admin(*, order: Order, changes: dict[str, Any], actor) -> 
                 details={"source": "admin", "edited": other},
             )
     return locked
+
+
+# ---- The store's settings ----
+
+
+def store_settings_update(
+    *, store_name: str, require_item_scan: bool, notify_buyer_default: bool, actor
+) -> StoreSettings:
+    """Change the store's settings (one row, locked while it changes)."""
+    store_name = (store_name or "").strip()
+    if not store_name:
+        raise OrderError("The store name cannot be empty.", field="store_name")
+    if len(store_name) > 200:
+        raise OrderError("The store name must be at most 200 characters.", field="store_name")
+    with transaction.atomic():
+        StoreSettings.objects.get_or_create(pk=STORE_SETTINGS_PK)
+        row = StoreSettings.objects.select_for_update().get(pk=STORE_SETTINGS_PK)
+        row.store_name = store_name
+        row.require_item_scan = require_item_scan
+        row.notify_buyer_default = notify_buyer_default
+        row.last_updated = timezone.now()
+        row.updated_by = actor
+        row.save(
+            update_fields=[
+                "store_name",
+                "require_item_scan",
+                "notify_buyer_default",
+                "last_updated",
+                "updated_by",
+            ]
+        )
+    return row

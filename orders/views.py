@@ -23,11 +23,13 @@ from fulfillments.forms import (
 from fulfillments.models import MAX_FULFILLMENT_LINE_QUANTITY
 from fulfillments.selectors import order_page_queryset, order_rows
 from orders.filters import order_listing
-from orders.selectors import visible_orders
+from orders.forms import StoreSettingsForm
+from orders.selectors import store_settings_get, visible_orders
 from orders.services import (
     OrderError,
     order_update_email,
     order_update_shipping_address,
+    store_settings_update,
 )
 
 
@@ -187,13 +189,39 @@ def order_shipping_address_edit(request: HttpRequest, number: int) -> HttpRespon
     order = _order_or_404(number)
     form = ShippingAddressForm(request.POST, prefix="address")
     if form.is_valid():
-        keep = ((order.shipping_info or {}).get("shipmentDetails") or {}).get("address") or {}
         try:
-            order_update_shipping_address(
-                order=order, address=form.address(keep=keep), actor=request.user
-            )
+            order_update_shipping_address(order=order, address=form.address(), actor=request.user)
         except OrderError as error:
             form.add_error(None, error.message)
         else:
             return order_page_done(request, number, "Shipping address updated.")
     return order_page_response(request, number, show_address_form=True, address_form=form)
+
+
+# ---- The store's settings ----
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("orders.change_storesettings", raise_exception=True)
+def store_settings_edit(request: HttpRequest) -> HttpResponse:
+    """Owners change the store name (slips), the item check and the notify-buyer default."""
+    current = store_settings_get()
+    if request.method == "GET":
+        form = StoreSettingsForm(instance=current)
+        return render(request, "orders/store_settings.html", {"form": form})
+    form = StoreSettingsForm(request.POST, instance=current)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            store_settings_update(
+                store_name=data["store_name"],
+                require_item_scan=data["require_item_scan"],
+                notify_buyer_default=data["notify_buyer_default"],
+                actor=request.user,
+            )
+        except OrderError as error:
+            form.add_error(error.field, error.message)
+        else:
+            messages.success(request, "Settings saved.")
+            return redirect("store_settings")
+    return render(request, "orders/store_settings.html", {"form": form}, status=400)

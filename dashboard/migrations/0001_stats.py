@@ -21,8 +21,10 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('orders', '0006_activity_fulfillment_created'),
-        ('fulfillments', '0001_initial'),
+        # After the millisecond-timestamp rewrite, so its batched UPDATEs run before the
+        # triggers exist.
+        ('orders', '0008_millisecond_timestamps'),
+        ('fulfillments', '0003_date_index'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('fulfillments', '0001_initial'),
+        ('fulfillments', '0002_millisecond_timestamps'),
         ('orders', '0006_activity_fulfillment_created'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -1,0 +1,114 @@
+"""Accessibility and layout gates for browser tests: axe-core WCAG 2.2 A/AA, no sideways scroll.
+
+Use them on every page and state a test reaches:
+
+    from tests.browser.a11y import assert_accessible, assert_no_horizontal_overflow
+
+    page.goto(url)
+    assert_accessible(page)             # zero axe-core violations (WCAG 2.0/2.1/2.2 A and AA)
+    assert_no_horizontal_overflow(page)  # the document is no wider than the viewport
+
+axe-core comes from the npm registry, pinned in tests/browser/axe/package.json and its lock
+file, and is installed into tests/browser/axe/node_modules/ (git-ignored) by `make test`
+(`make axe` alone). Nothing is fetched while the tests run.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from playwright.sync_api import Page
+
+AXE_JS = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+
+# The rule sets the product promises (DESIGN.md section 6): WCAG 2.0, 2.1 and 2.2, levels A and AA.
+WCAG_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa")
+
+
+@cache
+def _axe_source() -> str:
+    if not AXE_JS.exists():
+        raise RuntimeError(
+            f"{AXE_JS} is missing: run `make axe` (or `make test`), which installs the pinned "
+            "axe-core from tests/browser/axe/package-lock.json"
+        )
+    return AXE_JS.read_text()
+
+
+def _inject(page: Page) -> None:
+    # page.evaluate runs through the DevTools protocol, so the page's Content-Security-Policy
+    # (script-src 'self') does not block it the way an injected <script> tag would be.
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(_axe_source())
+
+
+def axe_violations(page: Page, include: str | None = None) -> list[dict]:
+    """Run axe-core on the page as it is now (or only inside the `include` selector)."""
+    _inject(page)
+    return page.evaluate(
+        """async ([include, tags]) => {
+            const result = await axe.run(include ? {include: [include]} : document, {
+                runOnly: {type: "tag", values: tags},
+                resultTypes: ["violations"],
+            });
+            return result.violations.map(v => ({
+                id: v.id,
+                impact: v.impact,
+                help: v.help,
+                helpUrl: v.helpUrl,
+                nodes: v.nodes.map(n => ({
+                    target: n.target.join(" "),
+                    html: n.html.slice(0, 200),
+                    summary: n.failureSummary,
+                })),
+            }));
+        }""",
+        [include, list(WCAG_TAGS)],
+    )
+
+
+def _describe(violations: list[dict]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"- {v['id']} ({v['impact']}): {v['help']} [{len(v['nodes'])} node(s)]")
+        for node in v["nodes"][:5]:
+            lines.append(f"    {node['target']}: {node['html']}")
+            lines.extend(f"      {s}" for s in (node["summary"] or "").splitlines())
+    return "\n".join(lines)
+
+
+def assert_accessible(page: Page, include: str | None = None) -> None:
+    """Fail with a readable list when axe-core finds any WCAG 2.2 A/AA violation."""
+    violations = axe_violations(page, include)
+    assert not violations, f"axe-core violations on {page.url}:\n{_describe(violations)}"
+
+
+def assert_no_horizontal_overflow(page: Page) -> None:
+    """Fail when the document is wider than the viewport (a sideways scroll), naming the
+    widest elements that stick out."""
+    widths = page.evaluate(
+        """() => {
+            const viewport = document.documentElement.clientWidth;
+            const wide = [];
+            for (const el of document.body.querySelectorAll("*")) {
+                const right = el.getBoundingClientRect().right;
+                if (right > viewport + 0.5) {
+                    const name = el.tagName.toLowerCase()
+                        + (el.id ? "#" + el.id : "")
+                        + (el.classList.length ? "." + [...el.classList].join(".") : "");
+                    wide.push([name, Math.round(right)]);
+                }
+            }
+            wide.sort((a, b) => b[1] - a[1]);
+            return {
+                document: document.documentElement.scrollWidth,
+                viewport: viewport,
+                wide: wide.slice(0, 8),
+            };
+        }"""
+    )
+    assert widths["document"] <= widths["viewport"], (
+        f"{page.url}: document {widths['document']} px wide in a {widths['viewport']} px "
+        f"viewport; sticking out: {widths['wide']}"
+    )
