@@ -16,6 +16,7 @@ from ninja.schema import DjangoGetter
 from ninja.security import APIKeyHeader
 from pydantic import ConfigDict, model_validator
 
+from config.errors import api_exception
 from config.throttle import api_key_failed, api_key_locked_out, cooloff_minutes
 from orders.models import ApiKey
 from orders.services import OrderError
@@ -37,10 +38,15 @@ class ApiKeyAuth(APIKeyHeader):
         # At most one write a minute per key, so reads stay reads.
         now = timezone.now()
         if api_key.last_used is None or (now - api_key.last_used).total_seconds() > 60:
-            with transaction.atomic(), connection.cursor() as cursor:
-                # A lost last-used time is harmless: do not make the request wait for fsync.
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            if connection.in_atomic_block:
+                # A write request's transaction (config/transactions.py): SET LOCAL would make
+                # its commit asynchronous too, so the update simply joins it.
                 ApiKey.objects.filter(pk=api_key.pk).update(last_used=now)
+            else:
+                with transaction.atomic(), connection.cursor() as cursor:
+                    # A lost last-used time is harmless: do not make the request wait for fsync.
+                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
+                    ApiKey.objects.filter(pk=api_key.pk).update(last_used=now)
         # Lets webhook events name the key (an APP identity) rather than its user.
         api_key.user.acting_api_key = api_key
         request.user = api_key.user
@@ -161,3 +167,9 @@ def on_validation_error(request, exc: ValidationError):
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
     return error_response(request, exc.status_code, str(exc))
+
+
+@api.exception_handler(Exception)
+def on_unexpected_error(request, exc: Exception):
+    """Whatever else goes wrong is still the JSON error: 413, 503 or a logged 500."""
+    return api_exception(request, exc)

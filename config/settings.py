@@ -56,6 +56,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so that every /api/ error, wherever it comes from, leaves as JSON.
+    "config.errors.ApiJsonErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -68,8 +70,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    # Last, so that it turns a lockout flagged by the login view into its 429 page.
+    # After the view, so that it turns a lockout flagged by the login view into its 429 page.
     "axes.middleware.AxesMiddleware",
+    # Innermost: a write request's view and response building share one transaction.
+    "config.transactions.WriteRequestTransactionMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -91,7 +95,29 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "config.wsgi.application"
 
-DATABASES = {"default": database_config(BASE_DIR)}
+# Limits on what one request may cost (README "Limits"). Requests (the web server, the test
+# client) run statements for at most PACKDESK_STATEMENT_TIMEOUT_MS; management commands (the
+# tasks worker, the webhook sweeper, seeding, migrations) use PACKDESK_COMMAND_STATEMENT_TIMEOUT_MS
+# (0 = no limit). manage.py marks its process as a command unless it runs the web server.
+PACKDESK_STATEMENT_TIMEOUT_MS = int(os.environ.get("PACKDESK_STATEMENT_TIMEOUT_MS", "10000"))
+PACKDESK_COMMAND_STATEMENT_TIMEOUT_MS = int(
+    os.environ.get("PACKDESK_COMMAND_STATEMENT_TIMEOUT_MS", "0")
+)
+PACKDESK_PROCESS = os.environ.get("PACKDESK_PROCESS", "web")
+# Seconds a request waits for a pooled connection (or to connect) before answering 503.
+PACKDESK_DB_CONNECT_TIMEOUT = float(os.environ.get("PACKDESK_DB_CONNECT_TIMEOUT", "5"))
+
+DATABASES = {
+    "default": database_config(
+        BASE_DIR,
+        statement_timeout_ms=(
+            PACKDESK_COMMAND_STATEMENT_TIMEOUT_MS
+            if PACKDESK_PROCESS == "command"
+            else PACKDESK_STATEMENT_TIMEOUT_MS
+        ),
+        connect_timeout=PACKDESK_DB_CONNECT_TIMEOUT,
+    )
+}
 
 # AxesStandaloneBackend first: it refuses a locked-out client before the password is checked.
 AUTHENTICATION_BACKENDS = [

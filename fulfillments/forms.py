@@ -10,6 +10,7 @@ from django import forms
 
 from fulfillments.carriers import CARRIER_CHOICES, KNOWN_CARRIER_CHOICES, OTHER
 from fulfillments.models import MAX_FULFILLMENT_LINE_QUANTITY, Fulfillment
+from orders.models import json_object
 
 MAX_BULK_ORDERS = 100
 KNOWN = {value.lower(): value for value, _ in KNOWN_CARRIER_CHOICES}
@@ -155,7 +156,7 @@ class ShippingAddressForm(forms.Form):
 
     @classmethod
     def initial_for(cls, address: dict[str, Any]) -> dict[str, Any]:
-        name = address.get("fullName") or {}
+        name = json_object(address.get("fullName"))
         initial = {"first_name": name.get("firstName", ""), "last_name": name.get("lastName", "")}
         for field, key in cls.KEYS.items():
             initial[field] = address.get(key, "")

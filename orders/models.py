@@ -10,6 +10,7 @@ import hashlib
 import secrets
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -135,6 +136,12 @@ class NextOrderNumber(models.Func):
         super().__init__()
 
 
+def json_object(value: Any) -> dict[str, Any]:
+    """A stored JSON value as a dict; anything else (a string or list saved by hand before the
+    admin validated addresses) reads as empty rather than breaking every reader."""
+    return value if isinstance(value, dict) else {}
+
+
 def money_field(**kwargs) -> models.DecimalField:
     kwargs.setdefault("default", Decimal("0"))
     return models.DecimalField(max_digits=14, decimal_places=2, **kwargs)
@@ -238,6 +245,21 @@ class Order(models.Model):
         return f"{self.billing_first_name} {self.billing_last_name}".strip() or (
             f"{self.buyer_first_name} {self.buyer_last_name}".strip()
         )
+
+    @property
+    def shipping(self) -> dict[str, Any]:
+        """shippingInfo as a dict, whatever is stored."""
+        return json_object(self.shipping_info)
+
+    @property
+    def shipment_address(self) -> dict[str, Any]:
+        """shippingInfo.shipmentDetails.address as a dict ({} when absent or malformed)."""
+        return json_object(json_object(self.shipping.get("shipmentDetails")).get("address"))
+
+    @property
+    def billing_address_fields(self) -> dict[str, Any]:
+        """The stored billing address as a dict, whatever is stored."""
+        return json_object(self.billing_address)
 
     @property
     def is_canceled(self) -> bool:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from orders.models import SPEC_ACTIVITY_TYPES, Order
+from orders.models import SPEC_ACTIVITY_TYPES, Order, json_object
 
 
 def iso(value: datetime | None) -> str | None:
@@ -55,9 +55,9 @@ def buyer_info(order: Order) -> dict[str, Any]:
 
 
 def billing_info(order: Order) -> dict[str, Any]:
-    info = dict(order.billing_payment or {})
+    info = dict(json_object(order.billing_payment))
     address = {"fullName": full_name(order.billing_first_name, order.billing_last_name)}
-    address.update(order.billing_address or {})
+    address.update(order.billing_address_fields)
     info["address"] = address
     if order.paid_date:
         info["paidDate"] = iso(order.paid_date)
@@ -137,7 +137,7 @@ def fulfillment_to_dict(fulfillment, index_by_line_id: dict) -> dict[str, Any]:
 
 
 def shipping_info(order: Order, fulfillments: list) -> dict[str, Any]:
-    info = dict(order.shipping_info or {})
+    info = dict(order.shipping)
     details = info.get("shipmentDetails")
     # The Stores shape mirrors the latest tracked fulfillment in shipmentDetails.trackingInfo,
     # with the carrier in upper case as the spec shows it ("FEDEX"); the fulfillments' own

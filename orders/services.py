@@ -179,8 +179,8 @@ def order_update_email(*, order: Order, email: str, actor) -> Order:
     with transaction.atomic():
         order = order_lock(order_id=order.pk)
         previous = order.buyer_email
-        billing = {**(order.billing_address or {}), "email": email}
-        shipping = dict(order.shipping_info or {})
+        billing = {**order.billing_address_fields, "email": email}
+        shipping = dict(order.shipping)
         details = shipping.get("shipmentDetails")
         if isinstance(details, dict) and isinstance(details.get("address"), dict):
             shipping["shipmentDetails"] = {
@@ -256,6 +256,41 @@ def address_clean(address: Any, *, field: str) -> dict[str, Any]:
     return clean
 
 
+SHIPPING_TEXT_FIELDS = ("deliveryOption", "estimatedDeliveryTime", "shippingRegion", "code")
+
+
+def shipping_info_clean(info: Any, *, field: str = "shippingInfo") -> dict[str, Any]:
+    """A whole shippingInfo object (as support edits it in the admin): an object whose
+    shipmentDetails.address follows the same rules as the API's addresses."""
+    if not isinstance(info, dict):
+        raise OrderError(f"{field} must be an object.", field=field)
+    allowed = {*SHIPPING_TEXT_FIELDS, "shipmentDetails", "pickupDetails"}
+    unknown = sorted(set(info) - allowed)
+    if unknown:
+        raise OrderError(
+            f"{field}.{unknown[0]} is not a shippingInfo field; allowed: "
+            f"{', '.join(sorted(allowed))}.",
+            field=f"{field}.{unknown[0]}",
+        )
+    clean = dict(info)
+    for key in SHIPPING_TEXT_FIELDS:
+        if info.get(key) is not None and (not isinstance(info[key], str) or len(info[key]) > 500):
+            raise OrderError(
+                f"{field}.{key} must be a string of at most 500 characters.",
+                field=f"{field}.{key}",
+            )
+    for key in ("shipmentDetails", "pickupDetails"):
+        if info.get(key) is not None and not isinstance(info[key], dict):
+            raise OrderError(f"{field}.{key} must be an object.", field=f"{field}.{key}")
+    details = info.get("shipmentDetails")
+    if details is not None and details.get("address") is not None:
+        clean["shipmentDetails"] = {
+            **details,
+            "address": address_clean(details["address"], field=f"{field}.shipmentDetails.address"),
+        }
+    return clean
+
+
 def order_update_shipping_address(*, order: Order, address: dict[str, Any], actor) -> Order:
     """Update the shipment address (shippingInfo.shipmentDetails.address) as the spec's example
     does: the fields sent replace those fields, the others stay; a field sent as null is
@@ -268,7 +303,7 @@ def order_update_shipping_address(*, order: Order, address: dict[str, Any], acto
     changes = address_clean(address, field="shippingAddress")
     with transaction.atomic():
         order = order_lock(order_id=order.pk)
-        shipping = dict(order.shipping_info or {})
+        shipping = dict(order.shipping)
         details = shipping.get("shipmentDetails")
         details = dict(details) if isinstance(details, dict) else {}
         previous = details.get("address")

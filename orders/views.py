@@ -92,17 +92,16 @@ def order_page_context(request: HttpRequest, order, **overrides: Any) -> dict[st
                 prefix="edit", initial=TrackingForm.initial_for(frow.fulfillment)
             )
         frow.confirming = bool(confirming and frow.fulfillment.id == confirming)
-    shipping = order.shipping_info or {}
-    details = shipping.get("shipmentDetails") if isinstance(shipping, dict) else None
-    shipping_address = details.get("address") if isinstance(details, dict) else None
+    shipping = order.shipping
+    shipping_address = order.shipment_address
     context = {
         "order": order,
         "line_rows": line_rows,
         "fulfillment_rows": fulfillment_rows,
         "multi_form": multi_form,
         "shipping_address": shipping_address or {},
-        "pickup": shipping.get("pickupDetails") if isinstance(shipping, dict) else None,
-        "billing_address": order.billing_address or {},
+        "pickup": shipping.get("pickupDetails"),
+        "billing_address": order.billing_address_fields,
         "activities": list(order.activities.all()),
         "line_by_index": {row.item.index: row.item for row in line_rows},
         # For the hand-written blank line forms (fulfillments/_line_fields_blank.html).
