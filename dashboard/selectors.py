@@ -32,7 +32,8 @@ from django.utils import timezone
 from dashboard.models import STATS_ZONE_PK, OrderDay, OrderShipment, StatsZone
 from dashboard.stats import order_days_rebuild, store_zone_name
 from fulfillments.models import Fulfillment
-from orders.models import FulfillmentStatus, PaymentStatus, WebhookDeliveryStatus, WebhookEndpoint
+from orders.models import FulfillmentStatus, PaymentStatus
+from orders.webhooks.models import WebhookDeliveryStatus, WebhookEndpoint
 
 PAID = (PaymentStatus.PAID, PaymentStatus.PARTIALLY_PAID)
 UNPAID = (PaymentStatus.NOT_PAID, PaymentStatus.PENDING)
