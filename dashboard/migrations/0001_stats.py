@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
         # After the millisecond-timestamp rewrite, so its batched UPDATEs run before the
         # triggers exist.
         ('orders', '0008_millisecond_timestamps'),
-        ('fulfillments', '0003_date_index'),
+        ('fulfillments', '0004_date_index'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('fulfillments', '0002_millisecond_timestamps'),
+        ('fulfillments', '0003_search_indexes'),
         ('orders', '0006_activity_fulfillment_created'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
