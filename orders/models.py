@@ -379,7 +379,7 @@ def hash_api_key(raw_key: str) -> str:
     return hashlib.sha256(raw_key.encode()).hexdigest()
 
 
-class ApiKeyQuerySet(models.QuerySet):
+class ApiKeyQuerySet(models.QuerySet["ApiKey"]):
     def authenticate(self, raw_key: str) -> ApiKey | None:
         if not raw_key or not raw_key.startswith(API_KEY_PREFIX):
             return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.http import Http404
 
 from orders.models import STORE_SETTINGS_PK, Order, StoreSettings
 
@@ -25,6 +26,16 @@ LIST_COLUMNS = (
 def visible_orders() -> QuerySet[Order]:
     """Every order the dashboard and the API may show (hidden orders never are)."""
     return Order.objects.filter(hidden=False)
+
+
+def order_or_404(number: int, queryset: QuerySet[Order] | None = None) -> Order:
+    """The page views' one order lookup: the visible order with this number, from `queryset`
+    (built on visible_orders(), e.g. with the page's prefetches) or all visible orders;
+    Http404 when there is none."""
+    order = (visible_orders() if queryset is None else queryset).filter(number=number).first()
+    if order is None:
+        raise Http404("No such order")
+    return order
 
 
 def order_list_rows() -> QuerySet[Order]:
