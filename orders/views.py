@@ -59,7 +59,7 @@ def order_detail(request: HtmxHttpRequest, number: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@permission_required("orders.change_order", raise_exception=True)
+@permission_required(["orders.change_order", "orders.edit_buyer_email"], raise_exception=True)
 def order_email_edit(request: HtmxHttpRequest, number: int) -> HttpResponse:
     """GET shows the email form (htmx: the addresses partial); POST saves it."""
     if request.method == "GET":
