@@ -5,20 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
-from django_htmx.middleware import HtmxDetails
 
+from config.http import HtmxHttpRequest
 from dashboard.charts import bar_chart
 from dashboard.selectors import HomeFigures, home_figures
 
 PAGE = "dashboard/home.html"
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
 
 
 def duration_label(value: timedelta | None) -> str:
