@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import (
     Aggregate,
     Count,
@@ -223,7 +223,7 @@ def lead_times(first_week: date, zone: ZoneInfo) -> dict[date, tuple[timedelta, 
 
 
 def packer_rows(
-    user: AbstractBaseUser | AnonymousUser,
+    user: User | AnonymousUser,
     *,
     everyone: bool,
     today_start: datetime,
@@ -232,7 +232,7 @@ def packer_rows(
     """Fulfillments created today and this week, per user (only `user`'s unless `everyone`)."""
     rows = Fulfillment.objects.filter(date_created__gte=week_start)
     if not everyone:
-        rows = rows.filter(created_by=user)
+        rows = rows.filter(created_by_id=user.pk)
     counted = (
         rows.values("created_by_id", "created_by__username")
         .annotate(
@@ -274,9 +274,7 @@ def webhook_health(now: datetime) -> list[EndpointHealth]:
     return [EndpointHealth(e.pk, e.description or e.url, e.failed, e.retrying) for e in endpoints]
 
 
-def home_figures(
-    user: AbstractBaseUser | AnonymousUser, *, now: datetime | None = None
-) -> HomeFigures:
+def home_figures(user: User | AnonymousUser, *, now: datetime | None = None) -> HomeFigures:
     """Everything the home page shows `user` (who may view orders), in a fixed number of
     queries. Day and week boundaries are the store's time zone."""
     zone_name = store_zone_name()
