@@ -96,7 +96,7 @@ def error_fields(rename: str | Callable[[str], str]):
             return view(request, *args, **kwargs)
 
         # ninja reads the view's parameters from this; evaluated here, in the view's module.
-        endpoint.__signature__ = inspect.signature(view, eval_str=True)
+        endpoint.__signature__ = inspect.signature(view, eval_str=True)  # type: ignore[attr-defined]
         return endpoint
 
     return decorate

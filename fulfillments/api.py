@@ -46,8 +46,8 @@ MAX_BULK_ORDERS = 100
 
 
 class TrackingIn(InputSchema):
-    trackingNumber: str | None = Field(None, max_length=MAX_TRACKING_NUMBER)
-    shippingProvider: str | None = Field(None, max_length=MAX_PROVIDER)
+    trackingNumber: str | None = Field(default=None, max_length=MAX_TRACKING_NUMBER)
+    shippingProvider: str | None = Field(default=None, max_length=MAX_PROVIDER)
     trackingLink: str | None = Field(
         None, max_length=MAX_LINK, description="An http(s) URL; null removes the stored link"
     )
@@ -111,7 +111,7 @@ class EcomCreateIn(InputSchema):
 class EcomUpdateFulfillmentIn(InputSchema):
     # Wix's SDK sends the path's fulfillment id here (`id`; `_id` from hand-written clients).
     id: uuid.UUID | None = None
-    underscore_id: uuid.UUID | None = Field(None, alias="_id")
+    underscore_id: uuid.UUID | None = Field(default=None, alias="_id")
     trackingInfo: TrackingIn | None = None
     lineItems: list[IdLineIn] | None = None
 

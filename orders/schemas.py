@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
@@ -58,19 +58,24 @@ def _number_text(value: Any) -> Any:
     return value
 
 
-def _amount(limit: Decimal):
-    def check(value: str) -> str:
-        try:
-            amount = Decimal(str(value))
-        except ArithmeticError:
-            raise ValueError('must be a decimal string such as "10.00"') from None
-        if not amount.is_finite() or amount < 0:
-            raise ValueError("must be a non-negative amount")
-        if amount >= limit:
-            raise ValueError(f"must be less than {limit:f}")
-        return format(amount, "f")
+def _amount(value: str, limit: Decimal) -> str:
+    try:
+        amount = Decimal(value)
+    except ArithmeticError:
+        raise ValueError('must be a decimal string such as "10.00"') from None
+    if not amount.is_finite() or amount < 0:
+        raise ValueError("must be a non-negative amount")
+    if amount >= limit:
+        raise ValueError(f"must be less than {limit:f}")
+    return format(amount, "f")
 
-    return Annotated[str, BeforeValidator(_number_text), AfterValidator(check)]
+
+def _money(value: str) -> str:
+    return _amount(value, MONEY_LIMIT)
+
+
+def _weight(value: str) -> str:
+    return _amount(value, WEIGHT_LIMIT)
 
 
 def _currency(value: str) -> str:
@@ -81,58 +86,77 @@ def _currency(value: str) -> str:
 
 Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_email)]
 HttpUrl = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_http_url)]
-Money = _amount(MONEY_LIMIT)
-Weight = _amount(WEIGHT_LIMIT)
+Money = Annotated[str, BeforeValidator(_number_text), AfterValidator(_money)]
+Weight = Annotated[str, BeforeValidator(_number_text), AfterValidator(_weight)]
+# Text limited to what its column holds.
+Text16 = Annotated[str, StringConstraints(max_length=16)]
+Text32 = Annotated[str, StringConstraints(max_length=32)]
+Text50 = Annotated[str, StringConstraints(max_length=50)]
+Text100 = Annotated[str, StringConstraints(max_length=100)]
+Text200 = Annotated[str, StringConstraints(max_length=200)]
+Text400 = Annotated[str, StringConstraints(max_length=400)]
+Text500 = Annotated[str, StringConstraints(max_length=500)]
+Text2000 = Annotated[str, StringConstraints(max_length=2000)]
+Text5000 = Annotated[str, StringConstraints(max_length=5000)]
 Currency = Annotated[str, AfterValidator(_currency)]
 # The stored statuses, and Wix's "not set" (taken as NOT_PAID).
-PaymentStatusIn = Literal[(*PaymentStatus.values, UNSPECIFIED_PAYMENT_STATUS)]
+PaymentStatusIn = Literal[
+    "PENDING",
+    "NOT_PAID",
+    "PAID",
+    "PARTIALLY_REFUNDED",
+    "FULLY_REFUNDED",
+    "PARTIALLY_PAID",
+    "UNSPECIFIED_PAYMENT_STATUS",
+]
+assert set(get_args(PaymentStatusIn)) == {*PaymentStatus.values, UNSPECIFIED_PAYMENT_STATUS}
 
 
 # ---- Requests ----
 
 
 class FullNameIn(InputSchema):
-    firstName: Text(200) | None = None
-    lastName: Text(200) | None = None
+    firstName: Text200 | None = None
+    lastName: Text200 | None = None
 
 
 class AddressIn(InputSchema):
     """An address in the spec's shape (billing or shipment)."""
 
     fullName: FullNameIn | None = None
-    country: Text(500) | None = None
-    subdivision: Text(500) | None = None
-    city: Text(500) | None = None
-    zipCode: Text(500) | None = None
-    phone: Text(50) | None = None
+    country: Text500 | None = None
+    subdivision: Text500 | None = None
+    city: Text500 | None = None
+    zipCode: Text500 | None = None
+    phone: Text50 | None = None
     email: Email | None = None
-    addressLine1: Text(500) | None = None
-    addressLine2: Text(500) | None = None
-    company: Text(500) | None = None
-    street: dict[str, Any] | Text(500) | None = None
-    vatId: dict[str, Any] | Text(500) | None = None
+    addressLine1: Text500 | None = None
+    addressLine2: Text500 | None = None
+    company: Text500 | None = None
+    street: dict[str, Any] | Text500 | None = None
+    vatId: dict[str, Any] | Text500 | None = None
 
 
 class BuyerInfoIn(InputSchema):
-    firstName: Text(200) | None = None
-    lastName: Text(200) | None = None
-    phone: Text(50) | None = None
+    firstName: Text200 | None = None
+    lastName: Text200 | None = None
+    phone: Text50 | None = None
     email: Email | None = None
 
 
 class BillingInfoIn(InputSchema):
     address: AddressIn | None = None
-    paymentMethod: Text(200) | None = None
-    externalTransactionId: Text(200) | None = None
-    paymentProviderTransactionId: Text(200) | None = None
-    paymentGatewayTransactionId: Text(200) | None = None
+    paymentMethod: Text200 | None = None
+    externalTransactionId: Text200 | None = None
+    paymentProviderTransactionId: Text200 | None = None
+    paymentGatewayTransactionId: Text200 | None = None
 
 
 class ShipmentDetailsIn(InputSchema):
     address: AddressIn | None = None
-    deliveryOption: Text(500) | None = None
-    estimatedDeliveryTime: Text(500) | None = None
-    shippingRegion: Text(500) | None = None
+    deliveryOption: Text500 | None = None
+    estimatedDeliveryTime: Text500 | None = None
+    shippingRegion: Text500 | None = None
     discount: Money | None = None
     tax: Money | None = None
     priceData: dict[str, Any] | None = None
@@ -140,35 +164,35 @@ class ShipmentDetailsIn(InputSchema):
 
 class PickupDetailsIn(InputSchema):
     pickupAddress: AddressIn | None = None
-    pickupInstructions: Text(2000) | None = None
+    pickupInstructions: Text2000 | None = None
 
 
 class ShippingInfoIn(InputSchema):
-    deliveryOption: Text(500) | None = None
-    estimatedDeliveryTime: Text(500) | None = None
-    shippingRegion: Text(500) | None = None
+    deliveryOption: Text500 | None = None
+    estimatedDeliveryTime: Text500 | None = None
+    shippingRegion: Text500 | None = None
     shipmentDetails: ShipmentDetailsIn | None = None
     pickupDetails: PickupDetailsIn | None = None
 
 
 class MediaItemIn(InputSchema):
-    mediaType: Text(32) | None = None
+    mediaType: Text32 | None = None
     url: HttpUrl
-    width: StrictInt | None = Field(None, ge=0, le=100_000)
-    height: StrictInt | None = Field(None, ge=0, le=100_000)
-    altText: Text(500) | None = None
-    id: Text(200) | None = None
+    width: StrictInt | None = Field(default=None, ge=0, le=100_000)
+    height: StrictInt | None = Field(default=None, ge=0, le=100_000)
+    altText: Text500 | None = None
+    id: Text200 | None = None
     externalImageUrl: HttpUrl | None = None
 
 
 class OptionIn(InputSchema):
-    option: Text(200)
-    selection: Text(200)
+    option: Text200
+    selection: Text200
 
 
 class CustomTextFieldIn(InputSchema):
-    title: Text(200)
-    value: Text(500)
+    title: Text200
+    value: Text500
 
 
 class PriceDataIn(InputSchema):
@@ -186,14 +210,14 @@ class LineItemIn(InputSchema):
     productId: uuid.UUID | None = None
     variantId: uuid.UUID | None = None
     lineItemType: LineItemType | None = None
-    options: list[OptionIn] | None = Field(None, max_length=100)
-    customTextFields: list[CustomTextFieldIn] | None = Field(None, max_length=100)
+    options: list[OptionIn] | None = Field(default=None, max_length=100)
+    customTextFields: list[CustomTextFieldIn] | None = Field(default=None, max_length=100)
     mediaItem: MediaItemIn | None = None
-    sku: Text(100) | None = None
+    sku: Text100 | None = None
     weight: Weight | None = None
     tax: Money | None = None
     discount: Money | None = None
-    translatedName: Text(400) | None = None
+    translatedName: Text400 | None = None
     fulfillerId: uuid.UUID | None = None
     taxGroupId: uuid.UUID | None = None
 
@@ -205,12 +229,12 @@ class TotalsIn(InputSchema):
     discount: Money | None = None
     total: Money | None = None
     weight: Weight | None = None
-    quantity: StrictInt | None = Field(None, ge=0)
+    quantity: StrictInt | None = Field(default=None, ge=0)
 
 
 class ChannelInfoIn(InputSchema):
     type: ChannelType | None = None
-    externalOrderId: Text(200) | None = None
+    externalOrderId: Text200 | None = None
 
 
 class OrderCreateData(InputSchema):
@@ -227,9 +251,9 @@ class OrderCreateData(InputSchema):
     totals: TotalsIn | None = None
     currency: Currency | None = None
     weightUnit: WeightUnit | None = None
-    buyerNote: Text(5000) | None = None
+    buyerNote: Text5000 | None = None
     channelInfo: ChannelInfoIn | None = None
-    buyerLanguage: Text(16) | None = None
+    buyerLanguage: Text16 | None = None
     subscriptionInfo: dict[str, Any] | None = None
 
 

@@ -419,9 +419,9 @@ def order_create(*, data: OrderCreateData, actor) -> Order:
     and fulfillment status are Packdesk's, never the caller's."""
     channel = data.channelInfo
     channel_type = (channel and channel.type) or ChannelType.WEB
-    payment_status = data.paymentStatus
-    if payment_status in (None, UNSPECIFIED_PAYMENT_STATUS):
-        payment_status = PaymentStatus.NOT_PAID
+    payment_status: str = PaymentStatus.NOT_PAID
+    if data.paymentStatus not in (None, UNSPECIFIED_PAYMENT_STATUS):
+        payment_status = str(data.paymentStatus)
     paid = payment_status == PaymentStatus.PAID
     rows = _line_rows(data.lineItems)
     billing = data.billingInfo or BillingInfoIn()
@@ -438,7 +438,7 @@ def order_create(*, data: OrderCreateData, actor) -> Order:
                 field=f"order.billingInfo.{key}",
             )
     shipping = data.shippingInfo
-    details = shipping and shipping.shipmentDetails
+    details = shipping.shipmentDetails if shipping else None
     all_digital = all(row.line_item_type == LineItemType.DIGITAL for row in rows)
     if (details is None or details.address is None) and not (
         (shipping and shipping.pickupDetails) or channel_type == ChannelType.POS or all_digital
@@ -497,7 +497,7 @@ def order_create(*, data: OrderCreateData, actor) -> Order:
         buyer_language=data.buyerLanguage or "",
         subscription_info=data.subscriptionInfo,
     )
-    order._change_time = now
+    change_time(order, start=now)
     with transaction.atomic():
         order.save(force_insert=True)
         for row in rows:
