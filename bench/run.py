@@ -313,6 +313,43 @@ def list_rows(client: Client, api_headers: dict, admin: Client, case: Case) -> l
     return rows
 
 
+def search_rows(client: Client) -> list[Row]:
+    """The list's free-text search (`q`) as the page sends it: a product name (matched against
+    the catalogue, then the name index), an exact SKU, an exact tracking number, a buyer name,
+    and a word that matches nothing (the worst case: every order is looked at)."""
+    from fulfillments.models import Fulfillment
+
+    sku = LineItem.objects.exclude(sku="").values_list("sku", flat=True).first() or "none"
+    tracking = (
+        Fulfillment.objects.exclude(tracking_number="")
+        .values_list("tracking_number", flat=True)
+        .first()
+        or "none"
+    )
+    searches = [
+        ("product name", "indonesian"),
+        ("SKU", sku.lower()),
+        ("tracking number", tracking),
+        ("buyer name", "smith"),
+        ("no match", "zzqx"),
+    ]
+    rows = []
+    for name, text in searches:
+        url = "/orders/?" + urlencode({"q": text})
+
+        def get_swap(url: str = url) -> None:
+            check(client.get(url, headers={"HX-Request": "true"}))
+
+        rows.append(
+            Row(
+                f"list swap p1: search {name}",
+                measure(get_swap, repeat=REPEAT),
+                replay_sql(captured(get_swap)),
+            )
+        )
+    return rows
+
+
 def bench_order(lines: int, fulfillments: int, tag: str) -> Order:
     """An order with `lines` lines and `fulfillments` fulfillments, made once and reused."""
     from fulfillments.services import fulfillment_create
@@ -481,6 +518,9 @@ def main() -> None:
             continue
         print(f"- {case.name}", flush=True)
         rows += list_rows(client, api_headers, client, case)
+    if not args.only or "search" in args.only:
+        print("- search", flush=True)
+        rows += search_rows(client)
     if not args.only:
         print("- writes", flush=True)
         rows += write_rows(client, api_headers)

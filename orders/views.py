@@ -22,6 +22,7 @@ from fulfillments.forms import (
 )
 from fulfillments.models import MAX_FULFILLMENT_LINE_QUANTITY
 from fulfillments.selectors import order_page_queryset, order_rows
+from fulfillments.timeline import timeline
 from orders.filters import order_listing
 from orders.forms import StoreSettingsForm
 from orders.selectors import store_settings_get, visible_orders
@@ -107,7 +108,7 @@ def order_page_context(request: HttpRequest, order, **overrides: Any) -> dict[st
         "shipping_address": shipping_address or {},
         "pickup": shipping.get("pickupDetails"),
         "billing_address": order.billing_address_fields,
-        "activities": list(order.activities.all()),
+        "timeline": timeline(order.activities.all()),
         "line_by_index": {row.item.index: row.item for row in line_rows},
         # For the hand-written blank line forms (fulfillments/_line_fields_blank.html).
         "carrier_choices": CARRIER_CHOICES,
