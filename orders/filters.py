@@ -333,9 +333,10 @@ class OrderListing:
         return [(key, label) for key, (label, _) in QUICK_VIEWS.items()]
 
 
-def order_listing(params: QueryDict) -> OrderListing:
-    """Everything the list page shows for these URL parameters, in two queries (a capped
-    count and the page), or the errors that stop it."""
+def listing_query(params: QueryDict) -> tuple[OrderListing, QuerySet[Order] | None]:
+    """The listing's state read from the URL and the filtered, sorted (unpaged) queryset of
+    every matching order, or None with `listing.errors` saying why. The list page and the
+    CSV export share it, so an export holds exactly the orders the page shows."""
     filterset = OrderFilterSet(params, queryset=order_list_rows())
     rows = filter_rows(params)
     listing = OrderListing(filterset=filterset, rows=rows)
@@ -346,7 +347,7 @@ def order_listing(params: QueryDict) -> OrderListing:
             listing.errors += [f"{name}: {error}" for error in form.errors.get(name, [])]
         if not listing.errors:
             listing.errors.append("Fix the highlighted filter to see orders.")
-        return listing
+        return listing, None
     data = form.cleaned_data
     listing.sort = data.get("sort") or DEFAULT_SORT
     listing.view = data.get("view") or "all"
@@ -364,13 +365,23 @@ def order_listing(params: QueryDict) -> OrderListing:
         )
     except QueryError as exc:
         listing.errors.append(exc.message)
+        return listing, None
+    return listing, query.queryset
+
+
+def order_listing(params: QueryDict) -> OrderListing:
+    """Everything the list page shows for these URL parameters, in two queries (a capped
+    count and the page), or the errors that stop it."""
+    listing, queryset = listing_query(params)
+    if queryset is None:
         return listing
-    listing.orders, listing.has_next = _page(query.queryset, listing, data)
+    data = listing.filterset.form.cleaned_data
+    listing.orders, listing.has_next = _page(queryset, listing, data)
     if listing.page == 1 and not listing.has_next and not data.get("before"):
         # Everything fits on the first page: its rows are the count, no estimate needed.
         listing.count, listing.count_exact = len(listing.orders), True
     else:
-        listing.count, listing.count_exact = count_estimated(query.queryset, exact_up_to=COUNT_CAP)
+        listing.count, listing.count_exact = count_estimated(queryset, exact_up_to=COUNT_CAP)
     _label_dates(listing.orders)
     order_list_items(listing.orders)
     if listing.orders and listing.sort.lstrip("-") == "number":
