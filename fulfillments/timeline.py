@@ -14,7 +14,7 @@ from orders.models import Activity, ActivityType
 SAME_CHANGE = timedelta(seconds=2)
 TIMES = "\N{MULTIPLICATION SIGN}"
 
-LABELS = {
+LABELS: dict[str, str] = {
     ActivityType.ORDER_PLACED: "Order placed",
     ActivityType.ORDER_PAID: "Paid",
     ActivityType.ORDER_PARTIALLY_PAID: "Partly paid",

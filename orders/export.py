@@ -79,7 +79,7 @@ def _when(value) -> str:
 
 
 def order_rows(orders: QuerySet[Order]) -> Iterator[list[Any]]:
-    rows = orders.annotate(items=_items_summary()).values_list(
+    rows = orders.annotate(items_summary=_items_summary()).values_list(
         "number",
         "date_created",
         "billing_first_name",
@@ -88,7 +88,7 @@ def order_rows(orders: QuerySet[Order]) -> Iterator[list[Any]]:
         "payment_status",
         "fulfillment_status",
         "archived",
-        "items",
+        "items_summary",
         "total_quantity",
         "total",
         "currency",

@@ -484,6 +484,10 @@ class SavedView(models.Model):
     )
     created = models.DateTimeField(default=timezone.now)
 
+    # Set by the list view for its tabs: whether it is the view shown, and may be deleted.
+    is_current: bool = False
+    can_delete: bool = False
+
     class Meta:
         ordering = ["name", "id"]
         indexes = [models.Index(fields=["created_by", "name"], name="savedview_user_name_idx")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -74,7 +75,7 @@ def order_list(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_GET
 @permission_required("orders.view_order", raise_exception=True)
-def order_export(request: HttpRequest) -> HttpResponse:
+def order_export(request: HttpRequest) -> HttpResponseBase:
     """The list's current view as CSV (`rows=line` for one row per line item), streamed."""
     listing, queryset = listing_query(request.GET)
     if queryset is None:
