@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0010_search_indexes'),
+        ('orders', '0011_saved_views'),
     ]
 
     operations = [
