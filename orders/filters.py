@@ -16,23 +16,28 @@ URL parameters (every one optional, combined with AND):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import zip_longest
+from itertools import islice, zip_longest
 from typing import Any
 
 import django_filters
 from django import forms
+from django.db import DatabaseError
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Lower
 from django.db.models.lookups import Contains, StartsWith
 from django.http import QueryDict
 from django.utils import timezone
 
+from config.errors import statement_timed_out, timeout_message
 from orders.forms import FilterRowForm
 from orders.models import FulfillmentStatus, Order, PaymentStatus
 from orders.query import (
     BOOL,
     ENUM,
     FIELDS,
+    MAX_BIGINT,
+    MAX_FILTER_NODES,
+    MAX_OFFSET,
     QueryError,
     build_query,
     count_estimated,
@@ -43,6 +48,11 @@ from orders.query import (
 from orders.selectors import order_list_rows
 
 PAGE_SIZE = 50
+# Limits on the URL (README "Limits"): a search of at most 200 characters, at most
+# MAX_FILTER_NODES filter rows, offset pages up to MAX_OFFSET rows deep.
+MAX_SEARCH_LENGTH = 200
+MAX_NUMBER_DIGITS = 18
+MAX_PAGE_LABEL = 10_000_000
 # Above this many matches the page shows PostgreSQL's estimate ("about 512,300") instead of
 # counting every row.
 COUNT_CAP = 10_000
@@ -91,7 +101,8 @@ def search_q(text: str) -> Q:
     text = text.strip()
     digits = text.removeprefix("#")
     if digits.isdigit():
-        return Q(number=int(digits))
+        # An order number is a bigint: a longer run of digits matches no order.
+        return Q(number=int(digits)) if len(digits) <= MAX_NUMBER_DIGITS else Q(pk__in=[])
     needle = text.lower()
     email = Q(StartsWith(Lower(F("buyer_email")), needle))
     if "@" in needle:
@@ -103,9 +114,10 @@ class OrderListForm(forms.Form):
     """The filterset's form: also checks paging and the advanced JSON (errors next to it)."""
 
     sort = forms.ChoiceField(choices=[(key, key) for key in SORTS], required=False)
-    page = forms.IntegerField(min_value=1, required=False)
-    after = forms.IntegerField(required=False)
-    before = forms.IntegerField(required=False)
+    # With a cursor the page number is only a label; without one it is bounded by MAX_OFFSET.
+    page = forms.IntegerField(min_value=1, max_value=MAX_PAGE_LABEL, required=False)
+    after = forms.IntegerField(min_value=-MAX_BIGINT, max_value=MAX_BIGINT, required=False)
+    before = forms.IntegerField(min_value=-MAX_BIGINT, max_value=MAX_BIGINT, required=False)
 
     def clean_filter(self) -> dict[str, Any] | None:
         text = self.cleaned_data.get("filter") or ""
@@ -127,6 +139,7 @@ class OrderFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_search",
         label="Search",
+        max_length=MAX_SEARCH_LENGTH,
         widget=forms.TextInput(
             attrs={"type": "search", "placeholder": "Number, buyer name or email"}
         ),
@@ -168,7 +181,7 @@ def filter_rows(params: QueryDict) -> list[FilterRowForm]:
     triples = zip_longest(params.getlist("f"), params.getlist("op"), params.getlist("v"))
     rows = [
         FilterRowForm(data={"f": f or "", "op": op or "", "v": v or ""}, auto_id=f"id_row{i}_%s")
-        for i, (f, op, v) in enumerate(triples)
+        for i, (f, op, v) in enumerate(islice(triples, MAX_FILTER_NODES + 1))
         if f or v
     ]
     rows.append(FilterRowForm(auto_id=f"id_row{len(rows)}_%s"))
@@ -239,8 +252,11 @@ def order_listing(params: QueryDict) -> OrderListing:
     listing = OrderListing(filterset=filterset, rows=rows)
     form = filterset.form
     rows_valid = all(row.is_valid() for row in rows if row.is_bound)
+    if len(rows) > MAX_FILTER_NODES:
+        listing.errors.append(f"At most {MAX_FILTER_NODES} filter rows.")
+        return listing
     if not filterset.is_valid() or not rows_valid:
-        for name in ("view", "sort", "page", "after", "before"):
+        for name in ("view", "q", "sort", "page", "after", "before"):
             listing.errors += [f"{name}: {error}" for error in form.errors.get(name, [])]
         if not listing.errors:
             listing.errors.append("Fix the highlighted filter to see orders.")
@@ -263,6 +279,25 @@ def order_listing(params: QueryDict) -> OrderListing:
     except QueryError as exc:
         listing.errors.append(exc.message)
         return listing
+    cursor = data.get("after") is not None or data.get("before") is not None
+    if not cursor and (listing.page - 1) * PAGE_SIZE > MAX_OFFSET:
+        listing.errors.append(
+            f"Pages past {MAX_OFFSET // PAGE_SIZE + 1} are reached with the Next link "
+            "(sorted by number) or a narrower filter."
+        )
+        return listing
+    try:
+        _listing_read(listing, query, data)
+    except DatabaseError as exc:
+        if not statement_timed_out(exc):
+            raise
+        listing.orders, listing.count = [], 0
+        listing.errors.append(timeout_message())
+    return listing
+
+
+def _listing_read(listing: OrderListing, query, data: dict) -> None:
+    """The page of orders, the count and the cursors (the part that reads the database)."""
     listing.orders, listing.has_next = _page(query.queryset, listing, data)
     if listing.page == 1 and not listing.has_next and not data.get("before"):
         # Everything fits on the first page: its rows are the count, no estimate needed.
@@ -273,7 +308,6 @@ def order_listing(params: QueryDict) -> OrderListing:
     if listing.orders and listing.sort.lstrip("-") == "number":
         listing.next_after = listing.orders[-1].number
         listing.prev_before = listing.orders[0].number if listing.page > 2 else None
-    return listing
 
 
 def _label_dates(orders: list[Order]) -> None:
