@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema
 
 from config.api import ApiError, InputSchema, api_error, require_perm
+from orders.idempotency import idempotent
 from orders.models import Order
 from orders.query import QueryError, build_query, count_estimated
 from orders.selectors import order_detail_queryset, visible_orders
@@ -165,12 +166,17 @@ def order_get(request: HttpRequest, order_id: str):
 
 @router.post("orders", summary="Create order")
 def order_create_endpoint(request: HttpRequest, payload: OrderCreateIn):
+    """Creates the order; with an `Idempotency-Key` header a retry returns the first answer."""
     require_perm(request, "orders.add_order")
-    try:
-        order = order_create(data=payload.order, actor=request.user)
-    except OrderError as error:
-        raise api_error(error) from None
-    return {"order": order_json(order.pk)}
+
+    def create() -> dict[str, Any]:
+        try:
+            order = order_create(data=payload.order, actor=request.user)
+        except OrderError as error:
+            raise api_error(error) from None
+        return {"order": order_json(order.pk)}
+
+    return idempotent(request, create)
 
 
 @router.patch("orders/{id}/updateEmail", summary="Update buyer email")
