@@ -42,6 +42,6 @@ urlpatterns = [
     path("api/", (api_urls, api_app_name, api_namespace)),
     path("orders/", include("orders.urls")),
     path("fulfillments/", include("fulfillments.urls")),
-    path("webhooks/", include("orders.webhook_urls")),
+    path("webhooks/", include("orders.webhooks.urls")),
     path("settings/", order_views.store_settings_edit, name="store_settings"),
 ]

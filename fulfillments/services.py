@@ -23,9 +23,9 @@ from fulfillments.models import (
     Fulfillment,
     FulfillmentLineItem,
 )
-from orders.events import EventType, event_emit
 from orders.models import ActivityType, FulfillmentStatus, LineItem, Order
 from orders.services import OrderError, activity_record, order_lock, order_touch
+from orders.webhooks.outbox import EventType, event_emit
 
 logger = logging.getLogger(__name__)
 

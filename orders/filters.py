@@ -29,6 +29,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from config.errors import statement_timed_out, timeout_message
+from orders.counting import count_estimated
 from orders.forms import FilterRowForm
 from orders.models import FulfillmentStatus, Order, PaymentStatus
 from orders.query import (
@@ -40,11 +41,10 @@ from orders.query import (
     MAX_OFFSET,
     QueryError,
     build_query,
-    count_estimated,
     filter_q,
-    page_rows,
     parse_json,
 )
+from orders.query_plan import page_rows
 from orders.selectors import order_list_rows
 
 PAGE_SIZE = 50
