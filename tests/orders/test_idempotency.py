@@ -13,7 +13,8 @@ from django.db import connection
 from django.utils import timezone
 
 from fulfillments.models import Fulfillment
-from orders.models import Activity, IdempotencyKey, Order, WebhookEvent
+from orders.models import Activity, IdempotencyKey, Order
+from orders.webhooks.models import WebhookEvent
 
 STORES = "/api/stores/v2/orders"
 ECOM = "/api/ecom/v1/fulfillments"
