@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0009_edit_buyer_email_permission'),
+        ('orders', '0010_search_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
