@@ -112,20 +112,16 @@ def search_q(text: str) -> tuple[Q, str]:
     (contains, matched against the catalogue, then found through the name index), an exact
     SKU or an exact tracking number. Returns the filter and a sentence saying what it searched."""
     text = text.strip()
-<<<<<<< HEAD
-    digits = text.removeprefix("#")
-    if digits.isdigit():
-        # An order number is a bigint: a longer run of digits matches no order.
-        return Q(number=int(digits)) if len(digits) <= MAX_NUMBER_DIGITS else Q(pk__in=[])
-=======
->>>>>>> main
     needle = text.lower()
     digits = text.removeprefix("#")
     number = digits if digits.isdigit() else text
     shipped = Order.objects.filter(fulfillments__tracking_number__iexact=number)
     tracking = Q(pk__in=shipped.values("pk"))
-    if digits.isdigit():
+    if digits.isdigit() and len(digits) <= MAX_NUMBER_DIGITS:
         return Q(number=int(digits)) | tracking, f"Searched {SEARCHED_NUMBER} for “{text}”."
+    if digits.isdigit():
+        # Too long for an order number (a bigint): only a tracking number can match.
+        return tracking, f"Searched tracking numbers for “{text}”."
     email = Q(StartsWith(Lower(F("buyer_email")), needle))
     if "@" in needle:
         return email, f"Searched {SEARCHED_EMAIL} for “{text}”."
@@ -217,15 +213,10 @@ def filter_rows(params: QueryDict) -> list[FilterRowForm]:
     """One bound form per (f, op, v) triple in the URL, then a blank row to add one more."""
     triples = zip_longest(params.getlist("f"), params.getlist("op"), params.getlist("v"))
     rows = [
-<<<<<<< HEAD
-        FilterRowForm(data={"f": f or "", "op": op or "", "v": v or ""}, auto_id=f"id_row{i}_%s")
-        for i, (f, op, v) in enumerate(islice(triples, MAX_FILTER_NODES + 1))
-=======
         FilterRowForm(
             data={"f": f or "", "op": op or "", "v": v or ""}, auto_id=f"id_row{i}_%s", row=i
         )
-        for i, (f, op, v) in enumerate(triples)
->>>>>>> main
+        for i, (f, op, v) in enumerate(islice(triples, MAX_FILTER_NODES + 1))
         if f or v
     ]
     rows.append(FilterRowForm(auto_id=f"id_row{len(rows)}_%s", row=len(rows)))
