@@ -157,7 +157,8 @@ class BulkFulfilForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         """Each order's own number (`tracking-<id>`) is checked like the shared one; a bad one
         is that order's error (`number_errors`), the others still go ahead."""
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         self.numbers: dict[str, str] = {}
         self.number_errors: dict[str, str] = {}
         field = self.fields["tracking_number"]
