@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0010_search_indexes'),
+        ('orders', '0011_saved_views'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
