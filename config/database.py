@@ -86,6 +86,9 @@ def database_config(
             "max_size": int(os.environ.get("DATABASE_POOL_MAX_SIZE", "10")),
             "timeout": connect_timeout,
         }
+        # The pool checks a connection before handing it out (an empty query), so after a
+        # database restart the first request gets a fresh connection, not a dead one.
+        config["CONN_HEALTH_CHECKS"] = True
     else:
         config["CONN_MAX_AGE"] = 60
         config["CONN_HEALTH_CHECKS"] = True

@@ -173,8 +173,9 @@ class ApiJsonErrorsMiddleware:
             if response.status_code == 413:
                 message = f"{STATUS_MESSAGES[413]} The limit is {upload_limit()} bytes."
             replaced = json_error(response.status_code, message)
-            for header in ("Allow", "Retry-After", "WWW-Authenticate"):
-                if header in response:
-                    replaced[header] = response[header]
+            # Keep what inner middleware added (Allow, Retry-After, Cache-Control, CSP, ...).
+            for header, value in response.headers.items():
+                if header.lower() not in ("content-type", "content-length"):
+                    replaced[header] = value
             return replaced
         return response

@@ -111,6 +111,8 @@ PACKDESK_COMMAND_STATEMENT_TIMEOUT_MS = int(
     os.environ.get("PACKDESK_COMMAND_STATEMENT_TIMEOUT_MS", "0")
 )
 PACKDESK_PROCESS = os.environ.get("PACKDESK_PROCESS", "web")
+# How long an API create request's Idempotency-Key (and its answer) is kept (orders/idempotency.py).
+PACKDESK_IDEMPOTENCY_TTL_HOURS = float(os.environ.get("PACKDESK_IDEMPOTENCY_TTL_HOURS", "24"))
 # Seconds a request waits for a pooled connection (or to connect) before answering 503.
 PACKDESK_DB_CONNECT_TIMEOUT = float(os.environ.get("PACKDESK_DB_CONNECT_TIMEOUT", "5"))
 

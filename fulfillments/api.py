@@ -27,6 +27,7 @@ from fulfillments.services import (
     fulfillment_update,
 )
 from orders.api import order_json, order_visible_or_404
+from orders.idempotency import idempotent
 from orders.models import Order
 from orders.selectors import visible_orders
 from orders.serializers import iso, tracking_info
@@ -190,16 +191,21 @@ def order_with_fulfillments_json(order_id) -> dict[str, Any]:
 @stores_router.post("orders/{id}/fulfillments", summary="Create fulfillment")
 @error_fields("fulfillment.")
 def stores_fulfillment_create(request: HttpRequest, id: uuid.UUID, payload: StoresCreateIn):
+    """With an `Idempotency-Key` header a retry returns the first answer."""
     require_perm(request, PERM_ADD)
     order = order_visible_or_404(id)
     body = payload.fulfillment
-    fulfillment = fulfillment_create(
-        order=order,
-        lines=[(line.index, line.quantity) for line in body.lineItems],
-        tracking=tracking_given(body.trackingInfo),
-        actor=request.user,
-    )
-    return {"id": str(fulfillment.id), "order": order_json(order.pk)}
+
+    def create() -> dict[str, Any]:
+        fulfillment = fulfillment_create(
+            order=order,
+            lines=[(line.index, line.quantity) for line in body.lineItems],
+            tracking=tracking_given(body.trackingInfo),
+            actor=request.user,
+        )
+        return {"id": str(fulfillment.id), "order": order_json(order.pk)}
+
+    return idempotent(request, create)
 
 
 def stores_update_field(field: str) -> str:
@@ -244,20 +250,25 @@ def stores_fulfillment_delete(request: HttpRequest, id: uuid.UUID, fulfillmentId
 @ecom_router.post("orders/{orderId}/create-fulfillment", summary="Create fulfillment")
 @error_fields("fulfillment.")
 def ecom_fulfillment_create(request: HttpRequest, orderId: uuid.UUID, payload: EcomCreateIn):
+    """With an `Idempotency-Key` header a retry returns the first answer."""
     require_perm(request, PERM_ADD)
     path_ids_match({"orderId": payload.orderId}, {"orderId": orderId})
     order = order_visible_or_404(orderId)
     body = payload.fulfillment
-    fulfillment = fulfillment_create(
-        order=order,
-        lines=id_lines(body.lineItems),
-        tracking=tracking_given(body.trackingInfo),
-        actor=request.user,
-    )
-    return {
-        "fulfillmentId": str(fulfillment.id),
-        "orderWithFulfillments": order_with_fulfillments_json(order.pk),
-    }
+
+    def create() -> dict[str, Any]:
+        fulfillment = fulfillment_create(
+            order=order,
+            lines=id_lines(body.lineItems),
+            tracking=tracking_given(body.trackingInfo),
+            actor=request.user,
+        )
+        return {
+            "fulfillmentId": str(fulfillment.id),
+            "orderWithFulfillments": order_with_fulfillments_json(order.pk),
+        }
+
+    return idempotent(request, create)
 
 
 ERROR_CODES = {400: "INVALID_ARGUMENT", 404: "ORDER_NOT_FOUND", 409: "FULFILLMENT_CONFLICT"}
@@ -265,7 +276,13 @@ ERROR_CODES = {400: "INVALID_ARGUMENT", 404: "ORDER_NOT_FOUND", 409: "FULFILLMEN
 
 @ecom_router.post("orders/bulk/create-fulfillments", summary="Bulk create fulfillments")
 def ecom_fulfillment_bulk_create(request: HttpRequest, payload: BulkCreateIn):
+    """Each order in its own savepoint; with an `Idempotency-Key` header a retry returns the
+    first answer and creates nothing."""
     require_perm(request, PERM_ADD)
+    return idempotent(request, lambda: bulk_create_results(request, payload))
+
+
+def bulk_create_results(request: HttpRequest, payload: BulkCreateIn) -> dict[str, Any]:
     items: list[tuple[Any, list[dict[str, Any]]]] = []
     refused: dict[int, OrderError] = {}
     for position, entry in enumerate(payload.ordersWithFulfillments):

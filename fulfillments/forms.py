@@ -174,6 +174,22 @@ class BulkFulfilForm(forms.Form):
             raise forms.ValidationError(f"Choose at most {MAX_BULK_ORDERS} orders at once.")
         return ids
 
+    def clean(self) -> dict[str, Any]:
+        """Each order's own number (`tracking-<id>`) is checked like the shared one; a bad one
+        is that order's error (`number_errors`), the others still go ahead."""
+        super().clean()
+        data = self.cleaned_data
+        self.numbers: dict[str, str] = {}
+        self.number_errors: dict[str, str] = {}
+        field = self.fields["tracking_number"]
+        for order_id in data.get("order") or []:
+            raw = self.data.get(f"tracking-{order_id}") or ""
+            try:
+                self.numbers[order_id] = field.clean(raw).strip()
+            except forms.ValidationError as error:
+                self.number_errors[order_id] = "Tracking number: " + " ".join(error.messages)
+        return data
+
     def number_for(self, order_id: str) -> str:
-        own = (self.data.get(f"tracking-{order_id}") or "").strip()[:100]
+        own = self.numbers.get(order_id, "")
         return own or self.cleaned_data.get("tracking_number", "").strip()

@@ -7,12 +7,13 @@ raises `OrderError` and writes nothing.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import DataError, IntegrityError, transaction
 from django.db.models import Sum
 
 from fulfillments.carriers import carrier_is_known, carrier_link, link_is_http
@@ -26,6 +27,8 @@ from fulfillments.notify import shipment_email_queue
 from orders.models import ActivityType, FulfillmentStatus, LineItem, Order
 from orders.services import OrderError, activity_record, order_lock, order_touch
 from orders.webhooks.outbox import EventType, event_emit
+
+logger = logging.getLogger(__name__)
 
 TRACKING_KEYS = ("trackingNumber", "shippingProvider", "trackingLink")
 MAX_TRACKING_NUMBER = 100
@@ -90,6 +93,9 @@ def _text(value: Any, *, field: str, limit: int) -> str:
     value = value.strip()
     if len(value) > limit:
         raise OrderError(f"{field} must be at most {limit} characters.", field=field)
+    if "\x00" in value:
+        # PostgreSQL text cannot hold NUL: refused here rather than failing the INSERT.
+        raise OrderError(f"{field} must not contain NUL characters.", field=field)
     return value
 
 
@@ -156,11 +162,7 @@ def _line_lookup(items: list[LineItem], key, position: int) -> LineItem:
     return found
 
 
-def _lines_resolve(
-    *, order: Order, lines: Sequence[LineRequest], items: list[LineItem]
-) -> list[tuple[LineItem, int]]:
-    """Check the requested lines against what is left to fulfil; return (line item,
-    quantity) pairs. Raises OrderError (409 when the cause is what is already fulfilled)."""
+def _lines_count_check(lines: Sequence[LineRequest]) -> None:
     if not lines:
         raise OrderError("A fulfillment needs at least one line item.", field="lineItems")
     if len(lines) > MAX_FULFILLMENT_LINE_ITEMS:
@@ -168,6 +170,23 @@ def _lines_resolve(
             f"A fulfillment takes at most {MAX_FULFILLMENT_LINE_ITEMS} line items.",
             field="lineItems",
         )
+
+
+def _quantity_check(quantity: Any, *, field: str) -> None:
+    if not isinstance(quantity, int) or isinstance(quantity, bool):
+        raise OrderError(f"{field} must be a whole number.", field=field)
+    if not 1 <= quantity <= MAX_FULFILLMENT_LINE_QUANTITY:
+        raise OrderError(
+            f"{field} must be between 1 and {MAX_FULFILLMENT_LINE_QUANTITY}.", field=field
+        )
+
+
+def _lines_resolve(
+    *, order: Order, lines: Sequence[LineRequest], items: list[LineItem]
+) -> list[tuple[LineItem, int]]:
+    """Check the requested lines against what is left to fulfil; return (line item,
+    quantity) pairs. Raises OrderError (409 when the cause is what is already fulfilled)."""
+    _lines_count_check(lines)
     fulfilled = fulfilled_quantities(order=order)
     resolved: list[tuple[LineItem, int]] = []
     seen: set[int] = set()
@@ -188,13 +207,7 @@ def _lines_resolve(
                     f"{label} is already fully fulfilled.", field=qty_field, status=409
                 )
             quantity = remaining
-        if not isinstance(quantity, int) or isinstance(quantity, bool):
-            raise OrderError(f"{qty_field} must be a whole number.", field=qty_field)
-        if not 1 <= quantity <= MAX_FULFILLMENT_LINE_QUANTITY:
-            raise OrderError(
-                f"{qty_field} must be between 1 and {MAX_FULFILLMENT_LINE_QUANTITY}.",
-                field=qty_field,
-            )
+        _quantity_check(quantity, field=qty_field)
         if quantity > item.fulfillable_quantity:
             raise OrderError(
                 f"{label}: {quantity} is more than the {item.fulfillable_quantity} ordered"
@@ -320,13 +333,17 @@ def fulfillment_bulk_create(
     [...], "tracking": {...}}, ...]). Each order runs in its own transaction: a refused
     order changes nothing and does not stop the others."""
     results = []
+    # Every item's input is checked before anything is written; a refused item is its error.
+    refused = {position: _bulk_item_check(specs) for position, (_, specs) in enumerate(items)}
     for position, (order_id, specs) in enumerate(items):
         result = BulkItemResult(order_id=order_id, original_index=position, success=False)
+        if refused[position] is not None:
+            result.error = refused[position]
+            results.append(result)
+            continue
         try:
             with transaction.atomic():
                 locked = order_lock(order_id=order_id)
-                if not specs:
-                    raise OrderError("No fulfillments given for the order.", field="fulfillments")
                 result.fulfillments = [
                     _create_locked(
                         order=locked,
@@ -344,8 +361,34 @@ def fulfillment_bulk_create(
         except OrderError as error:
             result.fulfillments = []
             result.error = error
+        except (DataError, IntegrityError):
+            # A value the checks let through but the database refused: this item's savepoint
+            # is rolled back and the others go on.
+            logger.exception("Bulk fulfillment of order %s refused by the database", order_id)
+            result.fulfillments = []
+            result.error = OrderError("The database refused this order's fulfillment.")
         results.append(result)
     return results
+
+
+def _bulk_item_check(specs: Sequence[Mapping[str, Any]]) -> OrderError | None:
+    """What can be checked of one bulk item without the database: its fulfillments' shape,
+    tracking info and quantities. Returns the error naming the field, or None."""
+    if not specs:
+        return OrderError("No fulfillments given for the order.", field="fulfillments")
+    for number, spec in enumerate(specs):
+        prefix = f"fulfillments[{number}]."
+        try:
+            _tracking_clean(spec.get("tracking"))
+            lines = spec.get("lines") or []
+            _lines_count_check(lines)
+            for position, (_, quantity) in enumerate(lines):
+                if quantity is not None:
+                    _quantity_check(quantity, field=f"lineItems[{position}].quantity")
+        except OrderError as error:
+            error.field = f"{prefix}{error.field}" if error.field else prefix.rstrip(".")
+            return error
+    return None
 
 
 def fulfillment_update(

@@ -181,6 +181,10 @@ def bulk_fulfil(request: HtmxHttpRequest) -> HttpResponse:
             ]
             number = form.number_for(order_id)
             result = {"order_id": order_id, "order": order, "tracking_number": number}
+            if order_id in form.number_errors:
+                result["error"] = form.number_errors[order_id]
+                results.append(result)
+                continue
             if not lines:
                 result["error"] = "Nothing left to ship."
                 results.append(result)

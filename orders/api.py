@@ -11,6 +11,7 @@ from ninja import Field, Router, Schema
 from config.api import ApiError, require_perm
 from config.schemas import InputSchema
 from orders.counting import count_estimated
+from orders.idempotency import idempotent
 from orders.models import Order
 from orders.query import build_query
 from orders.schemas import ErrorOut, OrderCreateIn
@@ -152,9 +153,14 @@ def order_get(request: HttpRequest, order_id: str):
 
 @router.post("orders", summary="Create order")
 def order_create_endpoint(request: HttpRequest, payload: OrderCreateIn):
+    """Creates the order; with an `Idempotency-Key` header a retry returns the first answer."""
     require_perm(request, "orders.add_order")
-    order = order_create(data=payload.order, actor=request.user)
-    return {"order": order_json(order.pk)}
+
+    def create() -> dict[str, Any]:
+        order = order_create(data=payload.order, actor=request.user)
+        return {"order": order_json(order.pk)}
+
+    return idempotent(request, create)
 
 
 @router.patch("orders/{id}/updateEmail", summary="Update buyer email")

@@ -16,17 +16,19 @@ URL parameters (every one optional, combined with AND):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import zip_longest
+from itertools import islice, zip_longest
 from typing import Any
 
 import django_filters
 from django import forms
+from django.db import DatabaseError
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
 from django.db.models.lookups import Contains, StartsWith
 from django.http import QueryDict
 from django.utils import timezone
 
+from config.errors import statement_timed_out, timeout_message
 from orders.counting import count_estimated
 from orders.forms import PERIODS, FilterRowForm
 from orders.models import FulfillmentStatus, LineItem, Order, PaymentStatus
@@ -34,6 +36,9 @@ from orders.query import (
     BOOL,
     ENUM,
     FIELDS,
+    MAX_BIGINT,
+    MAX_FILTER_NODES,
+    MAX_OFFSET,
     QueryError,
     build_query,
     filter_q,
@@ -48,6 +53,11 @@ from orders.selectors import (
 )
 
 PAGE_SIZE = 50
+# Limits on the URL (README "Limits"): a search of at most 200 characters, at most
+# MAX_FILTER_NODES filter rows, offset pages up to MAX_OFFSET rows deep.
+MAX_SEARCH_LENGTH = 200
+MAX_NUMBER_DIGITS = 18
+MAX_PAGE_LABEL = 10_000_000
 # Above this many matches the page shows PostgreSQL's estimate ("about 512,300") instead of
 # counting every row.
 COUNT_CAP = 10_000
@@ -128,7 +138,8 @@ def search_q(text: str) -> tuple[Q, str]:
     email = Q(StartsWith(Lower(F("buyer_email")), needle))
     digits = text.removeprefix("#")
     if digits.isdigit() and not buyer_only:
-        found = Q(number=int(digits))
+        # An order number is a bigint: a longer run of digits can only be a tracking number.
+        found = Q(number=int(digits)) if len(digits) <= MAX_NUMBER_DIGITS else Q(pk__in=[])
         tracked = tracked_orders(digits)
         if tracked is not None:
             found |= tracked
@@ -170,9 +181,10 @@ class OrderListForm(forms.Form):
     """The filterset's form: also checks paging and the advanced JSON (errors next to it)."""
 
     sort = forms.ChoiceField(choices=[(key, key) for key in SORTS], required=False)
-    page = forms.IntegerField(min_value=1, required=False)
-    after = forms.IntegerField(required=False)
-    before = forms.IntegerField(required=False)
+    # With a cursor the page number is only a label; without one it is bounded by MAX_OFFSET.
+    page = forms.IntegerField(min_value=1, max_value=MAX_PAGE_LABEL, required=False)
+    after = forms.IntegerField(min_value=-MAX_BIGINT, max_value=MAX_BIGINT, required=False)
+    before = forms.IntegerField(min_value=-MAX_BIGINT, max_value=MAX_BIGINT, required=False)
 
     def clean_filter(self) -> dict[str, Any] | None:
         text = self.cleaned_data.get("filter") or ""
@@ -194,6 +206,7 @@ class OrderFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_search",
         label="Search",
+        max_length=MAX_SEARCH_LENGTH,
         widget=forms.TextInput(
             attrs={
                 "type": "search",
@@ -244,7 +257,7 @@ def filter_rows(params: QueryDict) -> list[FilterRowForm]:
         FilterRowForm(
             data={"f": f or "", "op": op or "", "v": v or ""}, auto_id=f"id_row{i}_%s", row=i
         )
-        for i, (f, op, v) in enumerate(triples)
+        for i, (f, op, v) in enumerate(islice(triples, MAX_FILTER_NODES + 1))
         if f or v
     ]
     rows.append(FilterRowForm(auto_id=f"id_row{len(rows)}_%s", row=len(rows)))
@@ -342,8 +355,11 @@ def listing_query(params: QueryDict) -> tuple[OrderListing, QuerySet[Order] | No
     listing = OrderListing(filterset=filterset, rows=rows)
     form = filterset.form
     rows_valid = all(row.is_valid() for row in rows if row.is_bound)
+    if len(rows) > MAX_FILTER_NODES:
+        listing.errors.append(f"At most {MAX_FILTER_NODES} filter rows.")
+        return listing, None
     if not filterset.is_valid() or not rows_valid:
-        for name in ("view", "sort", "page", "after", "before"):
+        for name in ("view", "q", "sort", "page", "after", "before"):
             listing.errors += [f"{name}: {error}" for error in form.errors.get(name, [])]
         if not listing.errors:
             listing.errors.append("Fix the highlighted filter to see orders.")
@@ -376,6 +392,25 @@ def order_listing(params: QueryDict) -> OrderListing:
     if queryset is None:
         return listing
     data = listing.filterset.form.cleaned_data
+    cursor = data.get("after") is not None or data.get("before") is not None
+    if not cursor and (listing.page - 1) * PAGE_SIZE > MAX_OFFSET:
+        listing.errors.append(
+            f"Pages past {MAX_OFFSET // PAGE_SIZE + 1} are reached with the Next link "
+            "(sorted by number) or a narrower filter."
+        )
+        return listing
+    try:
+        _listing_read(listing, queryset, data)
+    except DatabaseError as exc:
+        if not statement_timed_out(exc):
+            raise
+        listing.orders, listing.count = [], 0
+        listing.errors.append(timeout_message())
+    return listing
+
+
+def _listing_read(listing: OrderListing, queryset: QuerySet[Order], data: dict) -> None:
+    """The page of orders, the count and the cursors (the part that reads the database)."""
     listing.orders, listing.has_next = _page(queryset, listing, data)
     if listing.page == 1 and not listing.has_next and not data.get("before"):
         # Everything fits on the first page: its rows are the count, no estimate needed.
@@ -387,7 +422,6 @@ def order_listing(params: QueryDict) -> OrderListing:
     if listing.orders and listing.sort.lstrip("-") == "number":
         listing.next_after = listing.orders[-1].number
         listing.prev_before = listing.orders[0].number if listing.page > 2 else None
-    return listing
 
 
 def _label_dates(orders: list[Order]) -> None:

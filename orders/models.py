@@ -498,3 +498,24 @@ class SavedView(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class IdempotencyKey(models.Model):
+    """An API create request's `Idempotency-Key` with its first answer, replayed when the same
+    user sends the same key and body again until `expires` (orders/idempotency.py)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    # SHA-256 of the method, path and (canonical JSON) body the key was first used with.
+    request_hash = models.CharField(max_length=64)
+    response_body = models.JSONField(null=True, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+    expires = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotencykey_user_key_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.user_id})"

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
 from django.db.models.lookups import Contains, StartsWith
 
@@ -37,8 +37,23 @@ from orders.selectors import visible_orders
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
-# Values in one $hasSome / $hasAll list; keeps a single filter from becoming a huge query.
-MAX_LIST_VALUES = 1000
+
+# Limits that bound what one filter may cost (README "Limits"); past them the filter is a 400.
+# Values in one list: $hasSome is one IN (...); $hasAll one grouped subquery whose cost grows
+# with the line items matching any of its values (figures in bench/query_limits.py).
+MAX_LIST_VALUES = {"$hasSome": 100, "$hasAll": 20}
+# Nesting of $and / $or / $not, and conditions (field operators and logical nodes) in all.
+MAX_FILTER_DEPTH = 8
+MAX_FILTER_NODES = 64
+# Offset paging reads and skips every earlier row; deeper pages use keyset cursors (pages)
+# or a narrower filter (API).
+MAX_OFFSET = 10_000
+# Order numbers and other integers are PostgreSQL bigints.
+MAX_BIGINT = 2**63 - 1
+# Below this many $hasAll values, one EXISTS per value (each an index probe that stops at the
+# first page of matches) beats grouping; from it on, one grouped subquery keeps the planner's
+# work flat (K EXISTS subqueries made planning alone take seconds at K = 100).
+HAS_ALL_GROUPED_FROM = 4
 
 EQ, NE, HAS_SOME, HAS_ALL = "$eq", "$ne", "$hasSome", "$hasAll"
 LT, LTE, GT, GTE = "$lt", "$lte", "$gt", "$gte"
@@ -191,8 +206,8 @@ def _scalar(field: Field, op: str, value: Any) -> Any:
             return None
         raise _type_error(field, op, value, f"a {field.type} value (not null)")
     if field.type == INT:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise _type_error(field, op, value, "an integer")
+        if isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_BIGINT:
+            raise _type_error(field, op, value, "an integer (at most 19 digits)")
         return value
     if field.type == DATETIME:
         parsed = parse_datetime(value)
@@ -230,9 +245,10 @@ def _scalar(field: Field, op: str, value: Any) -> Any:
 def _values(field: Field, op: str, value: Any) -> list[Any]:
     if not isinstance(value, list) or not value:
         raise _type_error(field, op, value, f"a non-empty list of {field.type} values")
-    if len(value) > MAX_LIST_VALUES:
+    if len(value) > MAX_LIST_VALUES[op]:
         raise QueryError(
-            f"{field.name}: {op} takes at most {MAX_LIST_VALUES} values.", field=field.name
+            f"{field.name}: {op} takes at most {MAX_LIST_VALUES[op]} values, got {len(value)}.",
+            field=field.name,
         )
     return [_scalar(field, op, item) for item in value]
 
@@ -244,6 +260,24 @@ def _line_items(field: Field, lookup: str, value: Any) -> Exists:
     return Exists(
         LineItem.objects.filter(order_id=OuterRef("pk"), **{f"{field.column}__{lookup}": value})
     )
+
+
+def _has_all(field: Field, values: list[Any]) -> Q:
+    """Orders whose line items cover every value. A few values: one EXISTS each (index probes
+    on (value, order)); more: one subquery grouping the matching line items by order."""
+    if len(values) < HAS_ALL_GROUPED_FROM:
+        condition = Q()
+        for value in values:
+            condition &= Q(_line_items(field, "exact", value))
+        return condition
+    covering = (
+        LineItem.objects.filter(**{f"{field.column}__in": values})
+        .values("order_id")
+        .annotate(matched=Count(field.column, distinct=True))
+        .filter(matched=len(values))
+        .values("order_id")
+    )
+    return Q(pk__in=covering)
 
 
 def _condition(field: Field, op: str, raw: Any) -> Q:
@@ -262,11 +296,7 @@ def _condition(field: Field, op: str, raw: Any) -> Q:
         values = list(dict.fromkeys(_values(field, op, raw)))
         if op == HAS_SOME:
             return Q(_line_items(field, "in", values))
-        # $hasAll: one EXISTS per value, so each can use the (value, order) index.
-        condition = Q()
-        for value in values:
-            condition &= Q(_line_items(field, "exact", value))
-        return condition
+        return _has_all(field, values)
     if op in (HAS_SOME,):
         return Q(**{f"{column}__in": _values(field, op, raw)})
     value = _scalar(field, op, raw)
@@ -307,8 +337,37 @@ def _field_q(name: str, spec: Any) -> Q:
     return _condition(field, EQ, spec)
 
 
+def filter_size_check(spec: Any) -> None:
+    """Refuse a filter nested deeper than MAX_FILTER_DEPTH or with more than MAX_FILTER_NODES
+    conditions, before anything recurses into it (iteratively, so any depth is safe)."""
+    stack = [(spec, 1)]
+    nodes = 0
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_FILTER_DEPTH:
+            raise QueryError(
+                f"The filter is nested more than {MAX_FILTER_DEPTH} levels deep "
+                "($and / $or / $not).",
+                field="filter",
+            )
+        children = node if isinstance(node, list) else [node]
+        for child in children:
+            if not isinstance(child, dict):
+                continue
+            nodes += len(child)
+            if nodes > MAX_FILTER_NODES:
+                raise QueryError(
+                    f"The filter has more than {MAX_FILTER_NODES} conditions.", field="filter"
+                )
+            for key, value in child.items():
+                if key in LOGICAL:
+                    stack.append((value, depth + 1))
+
+
 def filter_q(spec: Any, *, where: str = "filter") -> Q:
     """A filter object as a Q (no database access). Raises QueryError."""
+    if where == "filter":
+        filter_size_check(spec)
     if not isinstance(spec, dict):
         raise QueryError(f"{where} must be a JSON object, got {json.dumps(spec)}.", field=where)
     condition = Q()
@@ -341,6 +400,10 @@ def parse_json(value: Any, *, where: str) -> Any:
     except json.JSONDecodeError as exc:
         raise QueryError(
             f"{where} is not valid JSON: {exc.msg} at {exc.pos}.", field=where
+        ) from None
+    except RecursionError:
+        raise QueryError(
+            f"{where} is nested too deeply (at most {MAX_FILTER_DEPTH} levels).", field=where
         ) from None
 
 
@@ -404,9 +467,10 @@ def paging(limit: Any = DEFAULT_LIMIT, offset: Any = 0) -> tuple[int, int]:
             f"paging.limit must be an integer from 1 to {MAX_LIMIT}, got {json.dumps(limit)}.",
             field="paging.limit",
         )
-    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+    if isinstance(offset, bool) or not isinstance(offset, int) or not 0 <= offset <= MAX_OFFSET:
         raise QueryError(
-            f"paging.offset must be an integer >= 0, got {json.dumps(offset)}.",
+            f"paging.offset must be an integer >= 0 and <= {MAX_OFFSET}, got {json.dumps(offset)}; "
+            "narrow the filter to reach orders further down.",
             field="paging.offset",
         )
     return limit, offset

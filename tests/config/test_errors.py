@@ -55,6 +55,7 @@ def test_wrong_method_is_json_405(viewer_api):
     response = viewer_api.get(f"{STORES}/query")
     assert_json_error(response, 405)
     assert "POST" in response["Allow"]
+    assert "no-store" in response["Cache-Control"]  # inner middleware's headers kept
 
 
 def test_disallowed_host_is_json_400():

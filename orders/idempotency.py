@@ -1,0 +1,106 @@
+"""Idempotency-Key on the API's create endpoints: a retry of the same request returns the first
+answer and writes nothing new.
+
+A client sends `Idempotency-Key: <1-255 printable ASCII characters>` with a create. The first
+request with a key claims it (a row unique per user and key) in the same transaction as what it
+creates, and stores its answer there; a later request with the same key and the same body gets
+that answer again; the same key with another body is a 422. A concurrent second request waits
+on the first one's row and then replays its answer (or, if the first failed, runs itself). Keys
+expire after PACKDESK_IDEMPOTENCY_TTL_HOURS; a failed request (4xx/5xx) does not keep its key.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from config.api import ApiError
+from orders.models import IdempotencyKey
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 255
+# Expired keys removed per new key, oldest first: the table stays about one TTL of keys.
+PURGE_BATCH = 100
+
+
+def request_fingerprint(request: HttpRequest) -> str:
+    """SHA-256 of the method, path and body; a JSON body in canonical form, so that key order
+    and white space do not make a retry look like a different request."""
+    body = request.body
+    with contextlib.suppress(ValueError, RecursionError):
+        body = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
+    digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
+    digest.update(body)
+    return digest.hexdigest()
+
+
+def idempotency_key(request: HttpRequest) -> str | None:
+    key = request.headers.get(HEADER)
+    if key is None:
+        return None
+    if not 1 <= len(key) <= MAX_KEY_LENGTH or not (key.isascii() and key.isprintable()):
+        raise ApiError(
+            400,
+            f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable ASCII characters.",
+            {"field": HEADER},
+        )
+    return key
+
+
+def idempotent(request: HttpRequest, create: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Run `create` once per Idempotency-Key (when the request has one) and return its answer,
+    or the stored answer of the request that first used the key."""
+    key = idempotency_key(request)
+    if key is None:
+        return create()
+    fingerprint = request_fingerprint(request)
+    now = timezone.now()
+    with transaction.atomic():
+        _purge_expired(now)
+        record = _claim(request.user, key, fingerprint, now)
+        if record.request_hash != fingerprint:
+            raise ApiError(
+                422,
+                f"This {HEADER} was already used for a different request; send a new key "
+                "for a new request.",
+                {"field": HEADER},
+            )
+        if record.response_body is not None:
+            return record.response_body
+        answer = create()
+        record.response_body = answer
+        record.save(update_fields=["response_body"])
+        return answer
+
+
+def _claim(user, key: str, fingerprint: str, now) -> IdempotencyKey:
+    """The key's row: a new one (answer still empty), or the one a request stored earlier.
+    Inserting waits for a concurrent request holding the same key to finish."""
+    expires = now + timedelta(hours=settings.PACKDESK_IDEMPOTENCY_TTL_HOURS)
+    for _ in range(2):
+        try:
+            with transaction.atomic():
+                return IdempotencyKey.objects.create(
+                    user=user, key=key, request_hash=fingerprint, created=now, expires=expires
+                )
+        except IntegrityError:
+            existing = IdempotencyKey.objects.filter(user=user, key=key).first()
+            if existing is not None and existing.expires > now:
+                return existing
+            # Expired (or gone meanwhile): forget it and claim the key afresh.
+            IdempotencyKey.objects.filter(user=user, key=key, expires__lte=now).delete()
+    raise ApiError(409, f"This {HEADER} is in use by another request; retry.", {"field": HEADER})
+
+
+def _purge_expired(now) -> None:
+    oldest = IdempotencyKey.objects.filter(expires__lte=now).order_by("expires")
+    IdempotencyKey.objects.filter(pk__in=oldest.values("pk")[:PURGE_BATCH]).delete()
