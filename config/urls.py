@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import URLPattern, URLResolver, include, path
 
 from config.api import api
+from fulfillments import print_views
 from fulfillments.api import ecom_router, stores_router
 from orders import views as order_views
 from orders.api import router as orders_router
@@ -35,6 +36,8 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/", (api_urls, api_app_name, api_namespace)),
+    path("pack/", include("fulfillments.pack_urls")),
+    path("orders/<int:number>/slip/", print_views.slip, name="slip"),
     path("orders/", include("orders.urls")),
     path("fulfillments/", include("fulfillments.urls")),
     path("webhooks/", include("orders.webhook_urls")),

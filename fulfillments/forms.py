@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 from django import forms
 
@@ -192,3 +193,44 @@ class BulkFulfilForm(forms.Form):
     def number_for(self, order_id: str) -> str:
         own = (self.data.get(f"tracking-{order_id}") or "").strip()[:100]
         return own or self.cleaned_data.get("tracking_number", "").strip()
+
+
+class PackShipForm(TrackingForm):
+    """The packing station's ship step: the carrier (remembered per packer; "other" with a
+    link template instead of a link), the scanned tracking number, the item check's state
+    and, for an unpaid or archived order, the explicit confirmation."""
+
+    tracking_link = None
+    link_template = forms.CharField(
+        required=False,
+        max_length=2000,
+        label="Other carrier's tracking link",
+        help_text="{number} stands for the tracking number.",
+    )
+    tracking_number = forms.CharField(
+        max_length=100,
+        label="Tracking number",
+        error_messages={"required": "Scan or type the tracking number."},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "enterkeyhint": "send"}),
+    )
+    checked = forms.CharField(required=False, max_length=4000, widget=forms.HiddenInput)
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    field_order = ["carrier", "carrier_name", "link_template", "tracking_number"]
+
+    def clean_link_template(self) -> str:
+        link = self.cleaned_data["link_template"].strip()
+        if link and not link.lower().startswith(("http://", "https://")):
+            raise forms.ValidationError("Enter an http:// or https:// link.")
+        return link
+
+    def tracking(self) -> dict[str, Any]:
+        """The trackingInfo for the services; an other carrier's link from its template."""
+        tracking = super().tracking()
+        template = self.cleaned_data.get("link_template") or ""
+        if self.cleaned_data["carrier"] == OTHER:
+            number = tracking["trackingNumber"] or ""
+            tracking["trackingLink"] = (
+                template.replace("{number}", quote(number, safe="")) if template else None
+            )
+        return tracking

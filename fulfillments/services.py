@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 
 from fulfillments.carriers import carrier_is_known, carrier_link, link_is_http
 from fulfillments.models import (
@@ -21,9 +22,10 @@ from fulfillments.models import (
     MAX_FULFILLMENT_LINE_QUANTITY,
     Fulfillment,
     FulfillmentLineItem,
+    PackerPreference,
 )
 from orders.events import EventType, event_emit
-from orders.models import ActivityType, FulfillmentStatus, LineItem, Order
+from orders.models import ActivityType, FulfillmentStatus, LineItem, Order, PaymentStatus
 from orders.services import OrderError, activity_record, order_lock, order_touch
 
 TRACKING_KEYS = ("trackingNumber", "shippingProvider", "trackingLink")
@@ -402,6 +404,29 @@ def fulfillment_update(
     return fulfillment
 
 
+def _delete_locked(*, order: Order, fulfillment: Fulfillment, actor) -> None:
+    _refuse_canceled(order)
+    details = {
+        "fulfillmentId": str(fulfillment.id),
+        "trackingNumber": fulfillment.tracking_number,
+        "lineItems": [
+            {"index": line.line_item.index, "quantity": line.quantity}
+            for line in fulfillment.lines.select_related("line_item")
+        ],
+    }
+    fulfillment.delete()
+    activity_record(
+        order=order, type=ActivityType.FULFILLMENT_DELETED, actor=actor, details=details
+    )
+    _status_update(order=order, items=list(order.line_items.all()), actor=actor)
+    event_emit(
+        order=order,
+        event_type=EventType.FULFILLMENT_DELETED,
+        data={"fulfillmentId": details["fulfillmentId"]},
+        actor=actor,
+    )
+
+
 def fulfillment_delete(*, order: Order, fulfillment_id, actor) -> Order:
     """Delete a fulfillment; its quantities become unfulfilled again. Returns the order.
 
@@ -409,24 +434,109 @@ def fulfillment_delete(*, order: Order, fulfillment_id, actor) -> Order:
     with transaction.atomic():
         locked = order_lock(order_id=order.pk)
         fulfillment = Fulfillment.objects.get(pk=fulfillment_id, order=locked)
-        _refuse_canceled(locked)
-        details = {
-            "fulfillmentId": str(fulfillment.id),
-            "trackingNumber": fulfillment.tracking_number,
-            "lineItems": [
-                {"index": line.line_item.index, "quantity": line.quantity}
-                for line in fulfillment.lines.select_related("line_item")
-            ],
-        }
-        fulfillment.delete()
-        activity_record(
-            order=locked, type=ActivityType.FULFILLMENT_DELETED, actor=actor, details=details
-        )
-        _status_update(order=locked, items=list(locked.line_items.all()), actor=actor)
-        event_emit(
-            order=locked,
-            event_type=EventType.FULFILLMENT_DELETED,
-            data={"fulfillmentId": details["fulfillmentId"]},
-            actor=actor,
-        )
+        _delete_locked(order=locked, fulfillment=fulfillment, actor=actor)
     return locked
+
+
+# ---- Shipping everything that remains (packing station, order page, bulk, pickup) ----
+
+# Payment states that ship without a question; any other (not paid, pending, partly paid,
+# fully refunded) needs the person shipping to confirm.
+SHIPS_WITHOUT_ASKING = {PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED}
+NOTHING_TO_SHIP = "Nothing left to ship: every shippable item is already fulfilled."
+UNDO_SECONDS = 120
+
+
+class ShipmentNeedsConfirmation(OrderError):
+    """The order may ship only after an explicit confirmation; `reasons` say why."""
+
+    def __init__(self, *, order: Order, reasons: list[str]) -> None:
+        self.reasons = reasons
+        super().__init__(
+            f"Order #{order.number} {' and '.join(reasons)}: confirm to ship it anyway.",
+            field="confirm",
+            status=409,
+        )
+
+
+def shipment_holds(*, order: Order) -> list[str]:
+    """Why shipping `order` needs an explicit confirmation (empty: it may ship)."""
+    reasons = []
+    if order.payment_status not in SHIPS_WITHOUT_ASKING:
+        reasons.append(f"is not paid (payment: {order.get_payment_status_display()})")
+    if order.archived:
+        reasons.append("is archived")
+    return reasons
+
+
+def shippable_remaining(
+    *, items: Iterable[LineItem], fulfilled: Mapping[int, int]
+) -> list[tuple[LineItem, int]]:
+    """(line item, quantity) for every physical line with units left to ship; digital and
+    custom-amount lines never go into a parcel."""
+    lines = []
+    for item in items:
+        remaining = item.fulfillable_quantity - fulfilled.get(item.pk, 0)
+        if item.is_shippable and remaining > 0:
+            lines.append((item, remaining))
+    return lines
+
+
+def fulfillment_ship_remaining(
+    *, order: Order, tracking: Mapping[str, Any] | None = None, actor, confirmed: bool = False
+) -> Fulfillment:
+    """Ship every remaining shippable unit of `order` in one fulfillment.
+
+    Refuses a canceled order and an order with nothing left to ship (OrderError, 409); an
+    unpaid or archived order raises ShipmentNeedsConfirmation unless `confirmed`."""
+    with transaction.atomic():
+        locked = order_lock(order_id=order.pk)
+        _refuse_canceled(locked)
+        holds = shipment_holds(order=locked)
+        if holds and not confirmed:
+            raise ShipmentNeedsConfirmation(order=locked, reasons=holds)
+        lines = shippable_remaining(
+            items=locked.line_items.all(), fulfilled=fulfilled_quantities(order=locked)
+        )
+        if not lines:
+            raise OrderError(NOTHING_TO_SHIP, status=409)
+        return _create_locked(order=locked, lines=lines, tracking=tracking, actor=actor)
+
+
+def fulfillment_undo(*, order: Order, fulfillment_id, actor, within: int = UNDO_SECONDS) -> Order:
+    """Take back a fulfillment its creator made less than `within` seconds ago (the packing
+    station's undo); later, or for someone else's, the order page's delete is the way.
+
+    Raises Fulfillment.DoesNotExist when the order has no such fulfillment."""
+    with transaction.atomic():
+        locked = order_lock(order_id=order.pk)
+        fulfillment = Fulfillment.objects.get(pk=fulfillment_id, order=locked)
+        if fulfillment.created_by_id != getattr(actor, "pk", None):
+            raise OrderError(
+                "Only the person who shipped it can undo it here: delete it on the order page.",
+                status=409,
+            )
+        if (timezone.now() - fulfillment.date_created).total_seconds() > within:
+            raise OrderError(
+                f"Too late to undo (after {within} seconds): delete the fulfillment on the "
+                "order page.",
+                status=409,
+            )
+        _delete_locked(order=locked, fulfillment=fulfillment, actor=actor)
+    return locked
+
+
+def packer_preference_remember(
+    *, user, carrier: str, carrier_name: str = "", link_template: str = ""
+) -> PackerPreference:
+    """Remember the carrier a packer shipped with, to offer it first next time."""
+    preference, _ = PackerPreference.objects.update_or_create(
+        user=user,
+        defaults={
+            "carrier": carrier,
+            "carrier_name": carrier_name,
+            "link_template": link_template,
+            "last_updated": timezone.now(),
+        },
+    )
+    return preference

@@ -40,7 +40,7 @@ from orders.query import (
     page_rows,
     parse_json,
 )
-from orders.selectors import order_list_rows
+from orders.selectors import order_list_rows, visible_orders
 
 PAGE_SIZE = 50
 # Above this many matches the page shows PostgreSQL's estimate ("about 512,300") instead of
@@ -231,6 +231,14 @@ class OrderListing:
         return [(key, label) for key, (label, _) in QUICK_VIEWS.items()]
 
 
+def combined_filter(rows: list[FilterRowForm], data: dict[str, Any]) -> dict[str, Any] | None:
+    """The filter rows and the advanced JSON as one filter of the query language."""
+    specs = [row.spec for row in rows if row.spec]
+    if data.get("filter"):
+        specs.append(data["filter"])
+    return {"$and": specs} if specs else None
+
+
 def order_listing(params: QueryDict) -> OrderListing:
     """Everything the list page shows for these URL parameters, in two queries (a capped
     count and the page), or the errors that stop it."""
@@ -249,12 +257,9 @@ def order_listing(params: QueryDict) -> OrderListing:
     listing.sort = data.get("sort") or DEFAULT_SORT
     listing.view = data.get("view") or "all"
     listing.page = data.get("page") or 1
-    specs = [row.spec for row in rows if row.spec]
-    if data.get("filter"):
-        specs.append(data["filter"])
     try:
         query = build_query(
-            filter={"$and": specs} if specs else None,
+            filter=combined_filter(rows, data),
             sort=SORTS[listing.sort],
             limit=PAGE_SIZE,
             offset=0,
@@ -304,3 +309,23 @@ def _page(queryset: QuerySet[Order], listing: OrderListing, data: dict) -> tuple
     offset = (listing.page - 1) * PAGE_SIZE
     rows = page_rows(queryset, offset, offset + PAGE_SIZE + 1)
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+
+
+def filtered_orders(params: QueryDict) -> QuerySet[Order] | None:
+    """Every order the list shows for these URL parameters (its view, search, filter rows and
+    advanced filter), in the list's sort and unpaged, for printing slips and pick lists.
+    None when the parameters are not valid (the list page names the error)."""
+    filterset = OrderFilterSet(params, queryset=visible_orders())
+    rows = filter_rows(params)
+    if not filterset.is_valid() or not all(row.is_valid() for row in rows if row.is_bound):
+        return None
+    data = filterset.form.cleaned_data
+    try:
+        query = build_query(
+            filter=combined_filter(rows, data),
+            sort=SORTS[data.get("sort") or DEFAULT_SORT],
+            base=filterset.qs,
+        )
+    except QueryError:
+        return None
+    return query.queryset

@@ -21,6 +21,7 @@ from fulfillments.forms import (
     TrackingForm,
 )
 from fulfillments.models import MAX_FULFILLMENT_LINE_QUANTITY
+from fulfillments.printing import MAX_PICK_ORDERS, MAX_SLIPS
 from fulfillments.selectors import order_page_queryset, order_rows
 from orders.filters import order_listing
 from orders.forms import StoreSettingsForm
@@ -53,6 +54,8 @@ def order_list(request: HtmxHttpRequest) -> HttpResponse:
     context = {
         "listing": listing,
         "bulk_carrier_choices": BulkFulfilForm.base_fields["carrier"].choices,
+        "max_slips": MAX_SLIPS,
+        "max_pick": MAX_PICK_ORDERS,
     }
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
