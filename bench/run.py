@@ -29,6 +29,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.test_settings")
 os.environ.setdefault("PACKDESK_PGDATA", str(ROOT / ".pgdata-bench"))
 os.environ.setdefault("DATABASE_POOL", "0")
+# Seeding a million orders in-process runs statements of minutes: no web statement timeout.
+os.environ.setdefault("PACKDESK_PROCESS", "command")
 
 import django  # noqa: E402
 

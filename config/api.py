@@ -14,8 +14,10 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.schema import DjangoGetter
 from ninja.security import APIKeyHeader
-from pydantic import model_validator
+from pydantic import ConfigDict, model_validator
 
+from config.errors import api_exception
+from config.throttle import api_key_failed, api_key_locked_out, cooloff_minutes
 from orders.models import ApiKey
 from orders.services import OrderError
 
@@ -26,27 +28,43 @@ class ApiKeyAuth(APIKeyHeader):
     param_name = "Authorization"
 
     def authenticate(self, request: HttpRequest, key: str | None):
+        if api_key_locked_out(request):
+            raise ApiKeysLockedOut
         api_key = ApiKey.objects.authenticate((key or "").strip())
         if api_key is None:
+            if key:
+                api_key_failed(request)
             return None
         # At most one write a minute per key, so reads stay reads.
         now = timezone.now()
         if api_key.last_used is None or (now - api_key.last_used).total_seconds() > 60:
-            with transaction.atomic(), connection.cursor() as cursor:
-                # A lost last-used time is harmless: do not make the request wait for fsync.
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            if connection.in_atomic_block:
+                # A write request's transaction (config/transactions.py): SET LOCAL would make
+                # its commit asynchronous too, so the update simply joins it.
                 ApiKey.objects.filter(pk=api_key.pk).update(last_used=now)
+            else:
+                with transaction.atomic(), connection.cursor() as cursor:
+                    # A lost last-used time is harmless: do not make the request wait for fsync.
+                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
+                    ApiKey.objects.filter(pk=api_key.pk).update(last_used=now)
         # Lets webhook events name the key (an APP identity) rather than its user.
         api_key.user.acting_api_key = api_key
         request.user = api_key.user
         return api_key.user
 
 
+class ApiKeysLockedOut(Exception):
+    """Too many wrong API keys from this client address lately (config/throttle.py)."""
+
+
 class InputSchema(Schema):
-    """Base of every request body schema: a body part that should be a JSON object must be one.
+    """Base of every request body schema: a body part that should be a JSON object must be one,
+    and a key the schema does not know is a 400 naming it (not silently ignored).
 
     (ninja's Schema would otherwise read attributes off a string or list and fill defaults.)
     """
+
+    model_config = ConfigDict(extra="forbid")
 
     @model_validator(mode="before")
     @classmethod
@@ -112,6 +130,20 @@ def on_auth_error(request, exc):
     )
 
 
+@api.exception_handler(ApiKeysLockedOut)
+def on_api_keys_locked_out(request, exc):
+    minutes = cooloff_minutes()
+    response = error_response(
+        request,
+        429,
+        "Too many requests with a wrong API key from this address: API keys from it are "
+        f"refused for {minutes} minutes after the last wrong one. Check the key you send.",
+        {"retryAfterSeconds": minutes * 60},
+    )
+    response["Retry-After"] = str(minutes * 60)
+    return response
+
+
 @api.exception_handler(PermissionDenied)
 def on_permission_denied(request, exc):
     return error_response(request, 403, str(exc) or "Permission denied.")
@@ -135,3 +167,9 @@ def on_validation_error(request, exc: ValidationError):
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
     return error_response(request, exc.status_code, str(exc))
+
+
+@api.exception_handler(Exception)
+def on_unexpected_error(request, exc: Exception):
+    """Whatever else goes wrong is still the JSON error: 413, 503 or a logged 500."""
+    return api_exception(request, exc)

@@ -65,20 +65,26 @@ def tune_embedded_server(pgdata: Path) -> None:
         handle.write("\n".join(["", EMBEDDED_TUNING_MARKER, *lines, ""]))
 
 
-def database_config(base_dir: Path) -> dict:
+def database_config(
+    base_dir: Path, *, statement_timeout_ms: int = 0, connect_timeout: float = 5
+) -> dict:
+    """Django's DATABASES entry. Every connection runs statements for at most
+    `statement_timeout_ms` (0: no limit); a request waits at most `connect_timeout` seconds
+    for a connection, so during an outage it fails fast (503) instead of hanging."""
     url = os.environ.get("DATABASE_URL") or embedded_database_url(base_dir)
     config = parse_database_url(url)
-    config.update(
-        {
-            "ENGINE": "django.db.backends.postgresql",
-            "OPTIONS": {},
-        }
-    )
+    options: dict = {
+        # libpq's connect_timeout takes whole seconds (at least 2 are honoured).
+        "connect_timeout": max(2, round(connect_timeout)),
+        "options": f"-c statement_timeout={int(statement_timeout_ms)}",
+    }
+    config.update({"ENGINE": "django.db.backends.postgresql", "OPTIONS": options})
     # psycopg's connection pool by default; DATABASE_POOL=0 falls back to persistent connections.
     if os.environ.get("DATABASE_POOL", "1") != "0":
         config["OPTIONS"]["pool"] = {
             "min_size": 1,
             "max_size": int(os.environ.get("DATABASE_POOL_MAX_SIZE", "10")),
+            "timeout": connect_timeout,
         }
     else:
         config["CONN_MAX_AGE"] = 60

@@ -6,7 +6,10 @@ See README.md ("Configuration") for the list.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
+
+from django.utils.csp import CSP
 
 from config.database import database_config
 
@@ -46,13 +49,18 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_filters",
     "django_tasks_db",
+    "axes",
     "orders",
     "fulfillments",
 ]
 
 MIDDLEWARE = [
+    # Outermost, so that every /api/ error, wherever it comes from, leaves as JSON.
+    "config.errors.ApiJsonErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.middleware.no_store_middleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -61,6 +69,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # After the view, so that it turns a lockout flagged by the login view into its 429 page.
+    "axes.middleware.AxesMiddleware",
+    # Innermost: a write request's view and response building share one transaction.
+    "config.transactions.WriteRequestTransactionMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -82,7 +94,35 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "config.wsgi.application"
 
-DATABASES = {"default": database_config(BASE_DIR)}
+# Limits on what one request may cost (README "Limits"). Requests (the web server, the test
+# client) run statements for at most PACKDESK_STATEMENT_TIMEOUT_MS; management commands (the
+# tasks worker, the webhook sweeper, seeding, migrations) use PACKDESK_COMMAND_STATEMENT_TIMEOUT_MS
+# (0 = no limit). manage.py marks its process as a command unless it runs the web server.
+PACKDESK_STATEMENT_TIMEOUT_MS = int(os.environ.get("PACKDESK_STATEMENT_TIMEOUT_MS", "10000"))
+PACKDESK_COMMAND_STATEMENT_TIMEOUT_MS = int(
+    os.environ.get("PACKDESK_COMMAND_STATEMENT_TIMEOUT_MS", "0")
+)
+PACKDESK_PROCESS = os.environ.get("PACKDESK_PROCESS", "web")
+# Seconds a request waits for a pooled connection (or to connect) before answering 503.
+PACKDESK_DB_CONNECT_TIMEOUT = float(os.environ.get("PACKDESK_DB_CONNECT_TIMEOUT", "5"))
+
+DATABASES = {
+    "default": database_config(
+        BASE_DIR,
+        statement_timeout_ms=(
+            PACKDESK_COMMAND_STATEMENT_TIMEOUT_MS
+            if PACKDESK_PROCESS == "command"
+            else PACKDESK_STATEMENT_TIMEOUT_MS
+        ),
+        connect_timeout=PACKDESK_DB_CONNECT_TIMEOUT,
+    )
+}
+
+# AxesStandaloneBackend first: it refuses a locked-out client before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -127,8 +167,40 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env_bool("DJANGO_BEHIND_PROXY", False):
+BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy on every response (Django's own middleware): scripts and styles only
+# from static/ (no inline code, no eval), images also from https: (line items' mediaItem.url).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "https:", "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+
+# Login throttling (django-axes; failures are counted in the database, so every process sees
+# them). A username that fails PACKDESK_LOGIN_FAILURE_LIMIT times from one address is locked out
+# for PACKDESK_LOGIN_COOLOFF_MINUTES (a failure during the lockout restarts the wait); a
+# successful login clears its count. Wrong API keys are counted per address the same way
+# (config/throttle.py) against PACKDESK_API_KEY_FAILURE_LIMIT; the API then answers 429.
+AXES_ENABLED = env_bool("PACKDESK_LOGIN_THROTTLE", True)
+PACKDESK_LOGIN_FAILURE_LIMIT = int(os.environ.get("PACKDESK_LOGIN_FAILURE_LIMIT", "5"))
+PACKDESK_API_KEY_FAILURE_LIMIT = int(os.environ.get("PACKDESK_API_KEY_FAILURE_LIMIT", "20"))
+AXES_FAILURE_LIMIT = "config.throttle.failure_limit"
+AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("PACKDESK_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_LOCKOUT_CALLABLE = "config.throttle.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "config.throttle.client_ip"
 
 LOGGING = {
     "version": 1,

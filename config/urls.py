@@ -10,6 +10,11 @@ from orders.api import router as orders_router
 
 DOCS_VIEWS = {"openapi-json", "openapi-view"}
 
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"
+
 
 def api_key_protected(patterns: list) -> list:
     """The API authenticates every endpoint by API key itself (see config/api.py), so the

@@ -11,6 +11,7 @@ from django import forms
 
 from fulfillments.carriers import CARRIER_CHOICES, KNOWN_CARRIER_CHOICES, OTHER
 from fulfillments.models import MAX_FULFILLMENT_LINE_QUANTITY, Fulfillment
+from orders.models import json_object
 
 MAX_BULK_ORDERS = 100
 KNOWN = {value.lower(): value for value, _ in KNOWN_CARRIER_CHOICES}
@@ -143,19 +144,20 @@ class ShippingAddressForm(forms.Form):
         "phone": "phone",
     }
 
-    def address(self, *, keep: dict[str, Any] | None = None) -> dict[str, Any]:
-        """The spec-shaped address; `keep` carries fields the form does not edit (email)."""
+    def address(self) -> dict[str, Any]:
+        """The spec-shaped address change: every field the form edits, a blank one as None
+        (removed); fields the form does not edit (email) are left as they are."""
         data = self.cleaned_data
-        address = {key: value for key, value in (keep or {}).items() if key == "email"}
-        address["fullName"] = {"firstName": data["first_name"], "lastName": data["last_name"]}
+        address: dict[str, Any] = {
+            "fullName": {"firstName": data["first_name"], "lastName": data["last_name"]}
+        }
         for name, key in self.KEYS.items():
-            if data.get(name):
-                address[key] = data[name]
+            address[key] = data.get(name) or None
         return address
 
     @classmethod
     def initial_for(cls, address: dict[str, Any]) -> dict[str, Any]:
-        name = address.get("fullName") or {}
+        name = json_object(address.get("fullName"))
         initial = {"first_name": name.get("firstName", ""), "last_name": name.get("lastName", "")}
         for field, key in cls.KEYS.items():
             initial[field] = address.get(key, "")

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from orders.models import LineItem, Order
+from orders.timestamps import MillisecondDateTimeField, ms_now
 
 MAX_FULFILLMENT_LINE_QUANTITY = 100_000
 MAX_FULFILLMENT_LINE_ITEMS = 300
@@ -18,7 +19,7 @@ MAX_FULFILLMENT_LINE_ITEMS = 300
 class Fulfillment(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="fulfillments")
-    date_created = models.DateTimeField(default=timezone.now)
+    date_created = MillisecondDateTimeField(default=ms_now)
     tracking_number = models.CharField(max_length=100, blank=True)
     shipping_provider = models.CharField(max_length=100, blank=True)
     tracking_link = models.URLField(max_length=2000, blank=True)

@@ -94,11 +94,17 @@ def _text(value: Any, *, field: str, limit: int) -> str:
     return value
 
 
-def tracking_resolve(*, number: str, provider: str, link: str) -> dict[str, str]:
-    """The stored tracking fields: a known carrier's link is generated from the number;
-    another carrier keeps a given link only if it is an http(s) URL."""
+def tracking_resolve(
+    *, number: str, provider: str, link: str, keep_link: bool = False
+) -> dict[str, str]:
+    """The stored tracking fields. The trackingLink rule (README, "trackingLink"): a known
+    carrier's link is always its own tracking page for the number (a link given for it is
+    ignored), unless `keep_link` says the stored link stays as it is (an update that sent
+    trackingLink null, which removes it, or that changed neither number nor carrier); another
+    carrier keeps the link given, which must be an http(s) URL."""
     if carrier_is_known(provider):
-        link = carrier_link(provider, number) or ""
+        if not keep_link:
+            link = carrier_link(provider, number) or ""
     elif link and not link_is_http(link):
         raise OrderError(
             "trackingLink must be an http:// or https:// URL.", field="trackingInfo.trackingLink"
@@ -341,8 +347,10 @@ def fulfillment_update(
     actor,
 ) -> Fulfillment:
     """Change a fulfillment's tracking info: keys present in `tracking` are set, a key set to
-    None is removed, absent keys are kept. A new number on a known carrier regenerates the
-    link. `lines`, when given, must equal the fulfillment's lines (they cannot change).
+    None is removed, absent keys are kept; see tracking_resolve for the trackingLink rule.
+    `lines`, when given, must equal the fulfillment's lines (they cannot change). A change
+    that changes nothing writes nothing: no activity, no lastUpdated, no FulfillmentUpdated
+    event.
 
     Raises Fulfillment.DoesNotExist when the order has no such fulfillment."""
     with transaction.atomic():
@@ -364,11 +372,18 @@ def fulfillment_update(
             "trackingLink": fulfillment.tracking_link,
         }
         after = {**before, **{key: value or "" for key, value in info.items()}}
+        # A known carrier's link follows a new number or carrier; trackingLink null removes
+        # it, and with nothing new the stored link stays (so a removed link stays removed).
+        moved = any(after[key] != before[key] for key in ("trackingNumber", "shippingProvider"))
+        removed = "trackingLink" in info and not info["trackingLink"]
         fields = tracking_resolve(
             number=after["trackingNumber"],
             provider=after["shippingProvider"],
             link=after["trackingLink"],
+            keep_link=removed or not (moved or "trackingLink" in info),
         )
+        if all(getattr(fulfillment, name) == value for name, value in fields.items()):
+            return fulfillment  # nothing changes: nothing is written, no event
         for name, value in fields.items():
             setattr(fulfillment, name, value)
         fulfillment.save(update_fields=list(fields))

@@ -112,9 +112,8 @@ def tracking_edit(request: HttpRequest, number: int, fulfillment_id: uuid.UUID) 
     order = _order(number)
     form = TrackingForm(request.POST, prefix="edit")
     if form.is_valid():
+        # A known carrier's link follows its number; another carrier's is the form's field.
         tracking = form.tracking()
-        # The form edits every field: a blank one removes it.
-        tracking.setdefault("trackingLink", None)
         try:
             fulfillment_update(
                 order=order, fulfillment_id=fulfillment_id, tracking=tracking, actor=request.user

@@ -7,6 +7,7 @@ name), and inlines whose fulfilled quantities come from one aggregate query.
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.paginator import Paginator
 from django.db.models import IntegerField, OuterRef, Subquery, Sum
@@ -21,7 +22,13 @@ from orders.models import Activity, ApiKey, LineItem, Order, Refund, StoreSettin
 from orders.query import count_estimated
 from orders.selectors import store_settings_get
 from orders.services import ADMIN_EDITABLE_FIELDS as EDITABLE_FIELDS
-from orders.services import order_update_from_admin, store_settings_update
+from orders.services import (
+    OrderError,
+    address_clean,
+    order_update_from_admin,
+    shipping_info_clean,
+    store_settings_update,
+)
 from orders.webhook_admin import OwnerActionsAdminMixin
 
 EXACT_COUNT_LIMIT = 10_000
@@ -133,8 +140,38 @@ class RefundInline(admin.TabularInline):
         return False
 
 
+class OrderAdminForm(forms.ModelForm):
+    """Support edits addresses as JSON; they must follow the API's address rules, so that no
+    edit can store something the pages and the API cannot show."""
+
+    class Meta:
+        model = Order
+        # The admin shows the rest read-only (get_readonly_fields).
+        fields = EDITABLE_FIELDS
+
+    def clean_billing_address(self) -> dict:
+        value = self.cleaned_data.get("billing_address")
+        try:
+            address = address_clean(value, field="billing_address")
+        except OrderError as error:
+            raise forms.ValidationError(error.message) from None
+        if "fullName" in address:
+            raise forms.ValidationError(
+                "The billing name is edited in the first and last name fields, not here."
+            )
+        return address
+
+    def clean_shipping_info(self) -> dict:
+        try:
+            info = self.cleaned_data.get("shipping_info")
+            return shipping_info_clean(info, field="shipping_info")
+        except OrderError as error:
+            raise forms.ValidationError(error.message) from None
+
+
 @admin.register(Order)
 class OrderAdmin(OwnerActionsAdminMixin, admin.ModelAdmin):
+    form = OrderAdminForm
     list_display = (
         "number",
         "date_created",

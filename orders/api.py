@@ -84,6 +84,16 @@ def order_visible_or_404(order_id) -> Order:
     return order
 
 
+def path_id_matches(body_id: uuid.UUID | None, path_id: uuid.UUID) -> None:
+    """A body `orderId` (optional) must name the order of the path."""
+    if body_id is not None and body_id != path_id:
+        raise ApiError(
+            400,
+            f"orderId {body_id} does not match the order in the path ({path_id}).",
+            {"field": "orderId"},
+        )
+
+
 def order_json(order_id) -> dict[str, Any]:
     """The order's Stores v2 JSON, read after a write."""
     return order_to_dict(order_detail_queryset().get(pk=order_id))
@@ -166,6 +176,7 @@ def order_create_endpoint(request: HttpRequest, payload: OrderCreateIn):
 @router.patch("orders/{id}/updateEmail", summary="Update buyer email")
 def order_update_email_endpoint(request: HttpRequest, id: uuid.UUID, payload: UpdateEmailIn):
     require_perm(request, "orders.change_order")
+    path_id_matches(payload.orderId, id)
     order = order_visible_or_404(id)
     try:
         order_update_email(order=order, email=payload.email, actor=request.user)
@@ -181,6 +192,7 @@ def order_update_shipping_address_endpoint(
     request: HttpRequest, id: uuid.UUID, payload: UpdateShippingAddressIn
 ):
     require_perm(request, "orders.change_order")
+    path_id_matches(payload.orderId, id)
     order = order_visible_or_404(id)
     try:
         order_update_shipping_address(

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from orders.models import Order
+from orders.models import SPEC_ACTIVITY_TYPES, Order, json_object
 
 
 def iso(value: datetime | None) -> str | None:
@@ -21,7 +21,8 @@ def iso(value: datetime | None) -> str | None:
 
 
 def money(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
+    """A decimal as the spec writes it ("10.00", "1000"): never in exponent form."""
+    return None if value is None else format(value, "f")
 
 
 def uuid_str(value) -> str | None:
@@ -54,9 +55,9 @@ def buyer_info(order: Order) -> dict[str, Any]:
 
 
 def billing_info(order: Order) -> dict[str, Any]:
-    info = dict(order.billing_payment or {})
+    info = dict(json_object(order.billing_payment))
     address = {"fullName": full_name(order.billing_first_name, order.billing_last_name)}
-    address.update(order.billing_address or {})
+    address.update(order.billing_address_fields)
     info["address"] = address
     if order.paid_date:
         info["paidDate"] = iso(order.paid_date)
@@ -70,6 +71,7 @@ def totals(order: Order) -> dict[str, Any]:
         "tax": money(order.tax_total),
         "discount": money(order.discount_total),
         "total": money(order.total),
+        # Trailing zeros dropped as the spec shows weights ("30", "1.5"), but never "3E+1".
         "weight": money(order.total_weight.normalize() if order.total_weight else Decimal("0")),
         "quantity": order.total_quantity,
     }
@@ -135,7 +137,7 @@ def fulfillment_to_dict(fulfillment, index_by_line_id: dict) -> dict[str, Any]:
 
 
 def shipping_info(order: Order, fulfillments: list) -> dict[str, Any]:
-    info = dict(order.shipping_info or {})
+    info = dict(order.shipping)
     details = info.get("shipmentDetails")
     # The Stores shape mirrors the latest tracked fulfillment in shipmentDetails.trackingInfo,
     # with the carrier in upper case as the spec shows it ("FEDEX"); the fulfillments' own
@@ -191,6 +193,7 @@ def order_to_dict(order: Order) -> dict[str, Any]:
             "activities": [
                 {"type": activity.type, "timestamp": iso(activity.timestamp)}
                 for activity in order.activities.all()
+                if activity.type in SPEC_ACTIVITY_TYPES
             ],
             "invoiceInfo": order.invoice_info,
             "fulfillments": [fulfillment_to_dict(f, index_by_line_id) for f in fulfillments],

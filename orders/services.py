@@ -32,6 +32,7 @@ from orders.models import (
     WeightUnit,
 )
 from orders.serializers import iso
+from orders.timestamps import change_time
 
 
 class OrderError(Exception):
@@ -58,13 +59,13 @@ def order_lock(*, order_id) -> Order:
 
 def activity_record(*, order: Order, type: str, actor=None, details: dict[str, Any] | None = None):
     return Activity.objects.create(
-        order=order, type=type, actor=actor, details=details or {}, timestamp=timezone.now()
+        order=order, type=type, actor=actor, details=details or {}, timestamp=change_time(order)
     )
 
 
 def order_touch(*, order: Order, fields: list[str] | tuple[str, ...] = ()) -> None:
-    """Save `fields` and bump `last_updated` in one UPDATE."""
-    order.last_updated = timezone.now()
+    """Save `fields` and bump `last_updated` (to the change's time) in one UPDATE."""
+    order.last_updated = change_time(order)
     order.save(update_fields=[*fields, "last_updated"])
 
 
@@ -88,7 +89,7 @@ def order_mark_paid(*, order: Order, actor) -> Order:
                 status=409,
             )
         order.payment_status = PaymentStatus.PAID
-        order.paid_date = timezone.now()
+        order.paid_date = change_time(order)
         order_touch(order=order, fields=["payment_status", "paid_date"])
         activity_record(order=order, type=ActivityType.ORDER_PAID, actor=actor)
         event_emit(order=order, event_type=EventType.ORDER_PAID, actor=actor)
@@ -137,7 +138,9 @@ def order_refund(*, order: Order, amount: Decimal, reason: str = "", actor) -> R
                 f"The refund amount cannot exceed {refundable} (the total minus earlier refunds).",
                 field="amount",
             )
-        refund = Refund.objects.create(order=order, amount=amount, reason=reason, actor=actor)
+        refund = Refund.objects.create(
+            order=order, amount=amount, reason=reason, actor=actor, date_created=change_time(order)
+        )
         fully = amount == refundable
         order.payment_status = (
             PaymentStatus.FULLY_REFUNDED if fully else PaymentStatus.PARTIALLY_REFUNDED
@@ -176,16 +179,19 @@ def order_update_email(*, order: Order, email: str, actor) -> Order:
     with transaction.atomic():
         order = order_lock(order_id=order.pk)
         previous = order.buyer_email
-        order.buyer_email = email
-        order.billing_address = {**(order.billing_address or {}), "email": email}
-        shipping = dict(order.shipping_info or {})
+        billing = {**order.billing_address_fields, "email": email}
+        shipping = dict(order.shipping)
         details = shipping.get("shipmentDetails")
         if isinstance(details, dict) and isinstance(details.get("address"), dict):
             shipping["shipmentDetails"] = {
                 **details,
                 "address": {**details["address"], "email": email},
             }
-            order.shipping_info = shipping
+        if (previous, billing, shipping) == (email, order.billing_address, order.shipping_info):
+            return order  # nothing changes: nothing is written
+        order.buyer_email = email
+        order.billing_address = billing
+        order.shipping_info = shipping
         order_touch(order=order, fields=["buyer_email", "billing_address", "shipping_info"])
         activity_record(
             order=order,
@@ -250,16 +256,63 @@ def address_clean(address: Any, *, field: str) -> dict[str, Any]:
     return clean
 
 
+SHIPPING_TEXT_FIELDS = ("deliveryOption", "estimatedDeliveryTime", "shippingRegion", "code")
+
+
+def shipping_info_clean(info: Any, *, field: str = "shippingInfo") -> dict[str, Any]:
+    """A whole shippingInfo object (as support edits it in the admin): an object whose
+    shipmentDetails.address follows the same rules as the API's addresses."""
+    if not isinstance(info, dict):
+        raise OrderError(f"{field} must be an object.", field=field)
+    allowed = {*SHIPPING_TEXT_FIELDS, "shipmentDetails", "pickupDetails"}
+    unknown = sorted(set(info) - allowed)
+    if unknown:
+        raise OrderError(
+            f"{field}.{unknown[0]} is not a shippingInfo field; allowed: "
+            f"{', '.join(sorted(allowed))}.",
+            field=f"{field}.{unknown[0]}",
+        )
+    clean = dict(info)
+    for key in SHIPPING_TEXT_FIELDS:
+        if info.get(key) is not None and (not isinstance(info[key], str) or len(info[key]) > 500):
+            raise OrderError(
+                f"{field}.{key} must be a string of at most 500 characters.",
+                field=f"{field}.{key}",
+            )
+    for key in ("shipmentDetails", "pickupDetails"):
+        if info.get(key) is not None and not isinstance(info[key], dict):
+            raise OrderError(f"{field}.{key} must be an object.", field=f"{field}.{key}")
+    details = info.get("shipmentDetails")
+    if details is not None and details.get("address") is not None:
+        clean["shipmentDetails"] = {
+            **details,
+            "address": address_clean(details["address"], field=f"{field}.shipmentDetails.address"),
+        }
+    return clean
+
+
 def order_update_shipping_address(*, order: Order, address: dict[str, Any], actor) -> Order:
-    """Replace the shipment address (shippingInfo.shipmentDetails.address)."""
-    address = address_clean(address, field="shippingAddress")
+    """Update the shipment address (shippingInfo.shipmentDetails.address) as the spec's example
+    does: the fields sent replace those fields, the others stay; a field sent as null is
+    removed. An empty address is refused; a change that changes nothing writes nothing."""
+    if isinstance(address, dict) and not address:
+        raise OrderError(
+            "shippingAddress needs at least one field to change.", field="shippingAddress"
+        )
+    removed = {key for key, value in address.items() if value is None} if address else set()
+    changes = address_clean(address, field="shippingAddress")
     with transaction.atomic():
         order = order_lock(order_id=order.pk)
-        shipping = dict(order.shipping_info or {})
+        shipping = dict(order.shipping)
         details = shipping.get("shipmentDetails")
         details = dict(details) if isinstance(details, dict) else {}
         previous = details.get("address")
-        details["address"] = address
+        before = dict(previous) if isinstance(previous, dict) else {}
+        after = {key: value for key, value in before.items() if key not in removed}
+        after.update(changes)
+        if after == previous and "pickupDetails" not in shipping:
+            return order
+        details["address"] = after
         shipping["shipmentDetails"] = details
         shipping.pop("pickupDetails", None)
         order.shipping_info = shipping
@@ -268,7 +321,7 @@ def order_update_shipping_address(*, order: Order, address: dict[str, Any], acto
             order=order,
             type=ActivityType.SHIPPING_ADDRESS_EDITED,
             actor=actor,
-            details={"before": previous, "after": address},
+            details={"before": previous, "after": after},
         )
     return order
 

@@ -100,17 +100,16 @@ def order_page_context(request: HttpRequest, order, **overrides: Any) -> dict[st
                 prefix="edit", initial=TrackingForm.initial_for(frow.fulfillment)
             )
         frow.confirming = bool(confirming and frow.fulfillment.id == confirming)
-    shipping = order.shipping_info or {}
-    details = shipping.get("shipmentDetails") if isinstance(shipping, dict) else None
-    shipping_address = details.get("address") if isinstance(details, dict) else None
+    shipping = order.shipping
+    shipping_address = order.shipment_address
     context = {
         "order": order,
         "line_rows": line_rows,
         "fulfillment_rows": fulfillment_rows,
         "multi_form": multi_form,
         "shipping_address": shipping_address or {},
-        "pickup": shipping.get("pickupDetails") if isinstance(shipping, dict) else None,
-        "billing_address": order.billing_address or {},
+        "pickup": shipping.get("pickupDetails"),
+        "billing_address": order.billing_address_fields,
         "activities": list(order.activities.all()),
         "line_by_index": {row.item.index: row.item for row in line_rows},
         # For the hand-written blank line forms (fulfillments/_line_fields_blank.html).
@@ -197,11 +196,8 @@ def order_shipping_address_edit(request: HttpRequest, number: int) -> HttpRespon
     order = _order_or_404(number)
     form = ShippingAddressForm(request.POST, prefix="address")
     if form.is_valid():
-        keep = ((order.shipping_info or {}).get("shipmentDetails") or {}).get("address") or {}
         try:
-            order_update_shipping_address(
-                order=order, address=form.address(keep=keep), actor=request.user
-            )
+            order_update_shipping_address(order=order, address=form.address(), actor=request.user)
         except OrderError as error:
             form.add_error(None, error.message)
         else:

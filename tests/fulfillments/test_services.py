@@ -432,7 +432,12 @@ def test_update_shipping_address(order_factory, packer):
     address = {"fullName": {"firstName": "J", "lastName": "S"}, "country": "US", "city": "LA"}
     order_update_shipping_address(order=order, address=address, actor=packer)
     order = reload(order)
-    assert order.shipping_info["shipmentDetails"]["address"] == address
+    # The fields sent replace those fields; the others (addressLine1, email) stay.
+    assert order.shipping_info["shipmentDetails"]["address"] == {
+        **address,
+        "addressLine1": "1 Main Street",
+        "email": order.buyer_email,
+    }
     assert order.shipping_info["deliveryOption"] == "Standard"
     assert order.activities.get(type=ActivityType.SHIPPING_ADDRESS_EDITED).actor == packer
     with pytest.raises(OrderError) as error:

@@ -94,7 +94,17 @@ def test_update_shipping_address_spec_example(spec_orders, packer_api, viewer_ap
     response = packer_api.put(f"{STORES}/{O10124}/updateShippingAddress", body)
     assert response.status_code == 200, response.content
     order = response.json()["order"]
-    assert order["shippingInfo"]["shipmentDetails"]["address"] == address
+    # As the spec's example response: the fields sent replaced, the email not sent kept.
+    assert order["shippingInfo"]["shipmentDetails"]["address"] == {
+        **address,
+        "email": "Ivanushka@example.com",
+    }
+    # The loaded example order already has this address: nothing changed, nothing recorded.
+    assert order["activities"][-1]["type"] != ActivityType.SHIPPING_ADDRESS_EDITED
+    body["shippingAddress"] = {"city": "Boston"}
+    order = packer_api.put(f"{STORES}/{O10124}/updateShippingAddress", body).json()["order"]
+    assert order["shippingInfo"]["shipmentDetails"]["address"]["city"] == "Boston"
+    assert order["shippingInfo"]["shipmentDetails"]["address"]["zipCode"] == "92544"
     assert order["activities"][-1]["type"] == ActivityType.SHIPPING_ADDRESS_EDITED
     response = packer_api.put(
         f"{STORES}/{O10124}/updateShippingAddress", {"shippingAddress": {"city": ["x"]}}

@@ -468,8 +468,9 @@ class Command(BaseCommand):
             CREATE TEMP TABLE seed_orders_batch AS
             SELECT gen_random_uuid() AS id,
                    nextval('{ORDER_NUMBER_SEQUENCE}') AS number,
-                   %(start)s::timestamptz + ((%(offset)s + i - 0.95 + 0.9 * random()) / %(total)s)
-                       * (%(end)s::timestamptz - %(start)s::timestamptz) AS created,
+                   date_trunc('milliseconds', %(start)s::timestamptz
+                       + ((%(offset)s + i - 0.95 + 0.9 * random()) / %(total)s)
+                       * (%(end)s::timestamptz - %(start)s::timestamptz)) AS created,
                    1 + floor(power(random(), 1.6) * 5)::int AS n_lines,
                    random() AS r_fulfil, random() AS r_pay, random() AS r_channel,
                    random() AS r_archive, random() AS r_note, random() AS r_split,
@@ -563,16 +564,16 @@ class Command(BaseCommand):
                        fulfillment_status = 'FULFILLED' AND physical_lines > 1
                            AND r_split < 0.33 AS split,
                        CASE WHEN payment_status IN ('PAID', 'PARTIALLY_REFUNDED', 'FULLY_REFUNDED')
-                            THEN LEAST(created + interval '3 minutes', now()) END AS paid_at,
+                            THEN LEAST(created + interval '3 minutes', date_trunc('milliseconds', now())) END AS paid_at,
                        CASE WHEN payment_status = 'PARTIALLY_PAID'
-                            THEN LEAST(created + interval '3 minutes', now()) END
+                            THEN LEAST(created + interval '3 minutes', date_trunc('milliseconds', now())) END
                            AS partly_paid_at,
                        CASE WHEN payment_status IN ('PARTIALLY_REFUNDED', 'FULLY_REFUNDED')
-                            THEN LEAST(created + interval '10 days', now()) END AS refund_at,
+                            THEN LEAST(created + interval '10 days', date_trunc('milliseconds', now())) END AS refund_at,
                        CASE WHEN fulfillment_status = 'CANCELED'
-                            THEN LEAST(created + interval '1 day', now()) END AS canceled_at,
-                       LEAST(created + interval '2 days', now()) AS shipped_at,
-                       LEAST(created + interval '3 days', now()) AS shipped2_at,
+                            THEN LEAST(created + interval '1 day', date_trunc('milliseconds', now())) END AS canceled_at,
+                       LEAST(created + interval '2 days', date_trunc('milliseconds', now())) AS shipped_at,
+                       LEAST(created + interval '3 days', date_trunc('milliseconds', now())) AS shipped2_at,
                        ({carrier_names})[carrier] AS provider,
                        ({carrier_names})[carrier2] AS provider2,
                        replace(({carrier_links})[carrier], '{{}}', tracking::text) AS link,

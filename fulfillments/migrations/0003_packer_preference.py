@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('auth', '0012_alter_user_first_name_max_length'),
-        ('fulfillments', '0001_initial'),
+        ('fulfillments', '0002_millisecond_timestamps'),
     ]
 
     operations = [
