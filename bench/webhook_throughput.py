@@ -34,14 +34,10 @@ from django.db import transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django_tasks_db.models import DBTaskResult  # noqa: E402
 
-from orders.events import EventType, event_emit  # noqa: E402
-from orders.models import (  # noqa: E402
-    Order,
-    WebhookDelivery,
-    WebhookEndpoint,
-    WebhookEvent,
-)
-from orders.webhooks import deliver_due, delivery_enqueue  # noqa: E402
+from orders.models import Order  # noqa: E402
+from orders.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent  # noqa: E402
+from orders.webhooks.outbox import EventType, event_emit  # noqa: E402
+from orders.webhooks.tasks import deliver_due, delivery_enqueue  # noqa: E402
 
 
 class Counter(BaseHTTPRequestHandler):

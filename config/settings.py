@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "axes",
     "orders",
     "fulfillments",
+    "orders.webhooks",
 ]
 
 MIDDLEWARE = [

@@ -45,6 +45,6 @@ urlpatterns = [
     path("orders/<int:number>/slip/", print_views.slip, name="slip"),
     path("orders/", include("orders.urls")),
     path("fulfillments/", include("fulfillments.urls")),
-    path("webhooks/", include("orders.webhook_urls")),
+    path("webhooks/", include("orders.webhooks.urls")),
     path("settings/", order_views.store_settings_edit, name="store_settings"),
 ]

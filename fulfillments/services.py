@@ -24,9 +24,9 @@ from fulfillments.models import (
     FulfillmentLineItem,
     PackerPreference,
 )
-from orders.events import EventType, event_emit
 from orders.models import ActivityType, FulfillmentStatus, LineItem, Order, PaymentStatus
 from orders.services import OrderError, activity_record, order_lock, order_touch
+from orders.webhooks.outbox import EventType, event_emit
 
 TRACKING_KEYS = ("trackingNumber", "shippingProvider", "trackingLink")
 MAX_TRACKING_NUMBER = 100

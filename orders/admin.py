@@ -16,10 +16,10 @@ from django.db.models.lookups import Contains, StartsWith
 from django.shortcuts import redirect
 from django.utils.functional import cached_property
 
-import orders.webhook_admin  # noqa: F401  (registers the webhook admins)
 from fulfillments.models import Fulfillment, FulfillmentLineItem
+from orders.counting import count_estimated
 from orders.models import Activity, ApiKey, LineItem, Order, Refund, StoreSettings
-from orders.query import count_estimated
+from orders.payments.admin import PaymentActionsAdminMixin
 from orders.selectors import store_settings_get
 from orders.services import ADMIN_EDITABLE_FIELDS as EDITABLE_FIELDS
 from orders.services import (
@@ -29,7 +29,6 @@ from orders.services import (
     shipping_info_clean,
     store_settings_update,
 )
-from orders.webhook_admin import OwnerActionsAdminMixin
 
 EXACT_COUNT_LIMIT = 10_000
 
@@ -170,7 +169,7 @@ class OrderAdminForm(forms.ModelForm):
 
 
 @admin.register(Order)
-class OrderAdmin(OwnerActionsAdminMixin, admin.ModelAdmin):
+class OrderAdmin(PaymentActionsAdminMixin, admin.ModelAdmin):
     form = OrderAdminForm
     list_display = (
         "number",
@@ -193,7 +192,7 @@ class OrderAdmin(OwnerActionsAdminMixin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     date_hierarchy = None
     inlines = (LineItemInline, FulfillmentInline, RefundInline, ActivityInline)
-    actions = [*OwnerActionsAdminMixin.actions]
+    actions = [*PaymentActionsAdminMixin.actions]
     fieldsets = (
         (
             None,

@@ -9,8 +9,9 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema
 
 from config.api import ApiError, InputSchema, api_error, require_perm
+from orders.counting import count_estimated
 from orders.models import Order
-from orders.query import QueryError, build_query, count_estimated
+from orders.query import QueryError, build_query
 from orders.selectors import order_detail_queryset, visible_orders
 from orders.serializers import order_to_dict
 from orders.services import (

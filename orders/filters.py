@@ -27,6 +27,7 @@ from django.db.models.lookups import Contains, StartsWith
 from django.http import QueryDict
 from django.utils import timezone
 
+from orders.counting import count_estimated
 from orders.forms import FilterRowForm
 from orders.models import FulfillmentStatus, Order, PaymentStatus
 from orders.query import (
@@ -35,11 +36,10 @@ from orders.query import (
     FIELDS,
     QueryError,
     build_query,
-    count_estimated,
     filter_q,
-    page_rows,
     parse_json,
 )
+from orders.query_plan import page_rows
 from orders.selectors import order_list_rows, visible_orders
 
 PAGE_SIZE = 50

@@ -8,7 +8,60 @@ from typing import Any
 from django import forms
 
 from orders.models import StoreSettings
-from orders.query import FIELDS, OPERATOR_LABELS, QueryError, filter_q, value_from_text
+from orders.query import (
+    BOOL,
+    CONTAINS,
+    DATETIME,
+    ENUM,
+    EQ,
+    FIELDS,
+    GT,
+    GTE,
+    HAS_ALL,
+    HAS_SOME,
+    INT,
+    LIST_OPS,
+    LT,
+    LTE,
+    NE,
+    STARTS_WITH,
+    Field,
+    QueryError,
+    filter_q,
+)
+
+# ---- Text input: what staff type in a filter row, as the query language's values ----
+
+OPERATOR_LABELS = {
+    EQ: "is",
+    NE: "is not",
+    HAS_SOME: "is any of",
+    HAS_ALL: "has all of",
+    LT: "before / less than",
+    LTE: "at most",
+    GT: "after / more than",
+    GTE: "at least",
+    CONTAINS: "contains",
+    STARTS_WITH: "starts with",
+}
+TRUE_WORDS, FALSE_WORDS = ("true", "yes", "1"), ("false", "no", "0")
+
+
+def value_from_text(field: Field, op: str, text: str) -> Any:
+    """A typed form value as the JSON value the filter language takes: lists are comma
+    separated, integers and booleans are converted, digits-only dates are epoch ms. What does
+    not convert is passed on as text, so the engine reports the error."""
+    if op in LIST_OPS:
+        return [value_from_text(field, EQ, part) for part in text.split(",") if part.strip()]
+    text = text.strip()
+    if field.type in (INT, DATETIME) and text.lstrip("-").isdigit():
+        return int(text)
+    if field.type == BOOL and text.lower() in TRUE_WORDS + FALSE_WORDS:
+        return text.lower() in TRUE_WORDS
+    if field.type == ENUM:
+        return text.upper()
+    return text
+
 
 FIELD_CHOICES = [("", "Field…")] + [(name, field.title) for name, field in FIELDS.items()]
 OPERATOR_CHOICES = [("", "Operator…")] + [(op[1:], label) for op, label in OPERATOR_LABELS.items()]

@@ -5,6 +5,8 @@ A filter is a JSON object in the Stores v2 syntax (`{"number": {"$gt": 10010}}`,
 `$or`, `$not`), given as a dict or a JSON string; a sort is a list like `[{"number": "desc"}]`.
 `build_query()` turns them into a queryset over `visible_orders()` plus paging. Everything it
 refuses raises `QueryError`, whose message names the field and lists what is allowed.
+How PostgreSQL is steered to a fast plan lives in orders/query_plan.py, counting in
+orders/counting.py, and the list page's text input in orders/forms.py.
 
 Every field, its column, operators, value type and sortability live in `FIELDS`; nothing else
 in Packdesk knows which operators a field takes.
@@ -18,17 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import connection
-from django.db.models import (
-    BigIntegerField,
-    Exists,
-    ExpressionWrapper,
-    F,
-    OrderBy,
-    OuterRef,
-    Q,
-    QuerySet,
-)
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
 from django.db.models.lookups import Contains, StartsWith
 
@@ -40,6 +32,7 @@ from orders.models import (
     Order,
     PaymentStatus,
 )
+from orders.query_plan import date_range_by_number, page_rows
 from orders.selectors import visible_orders
 
 DEFAULT_LIMIT = 50
@@ -446,45 +439,13 @@ def build_query(
     order = sort_order(sort)
     limit, offset = paging(limit, offset)
     queryset = (visible_orders() if base is None else base).filter(condition)
-    ordering = order_by_args(order)
-    if (
-        order[0][0] == "number"
-        and _has_date_range(spec)
-        and (planner_estimate(queryset) < SELECTIVE_DATE_RANGE)
-    ):
-        # Numbers grow with dates, so for a date range far from the newest orders the planner's
-        # favourite plan (walk the number index, filter on the date) reads most of the table:
-        # 2.7 s for one month a year back at 1M orders. Sorting on `number + 0` (same order)
-        # makes it take the date index and sort the range's rows instead: milliseconds.
-        by_number = ExpressionWrapper(F("number") + 0, output_field=BigIntegerField())
-        ordering = [by_number.desc() if order[0][1] else by_number.asc(), *ordering[1:]]
+    ordering: list[Any] = order_by_args(order)
+    if order[0][0] == "number" and _has_date_range(spec):
+        ordering = date_range_by_number(queryset, ordering, descending=order[0][1])
     return Query(queryset.order_by(*ordering), order, limit, offset)
 
 
-def _orders_by_shifted_number(queryset: QuerySet) -> bool:
-    return any(
-        isinstance(term, OrderBy) and isinstance(term.expression, ExpressionWrapper)
-        for term in queryset.query.order_by
-    )
-
-
-def page_rows(queryset: QuerySet, start: int, stop: int) -> list[Order]:
-    """Rows [start:stop] of `queryset`.
-
-    For a date range sorted by number (see build_query) the range's ids come first, from the
-    covering index on (date, number, id): sorting 27,000 index entries takes 5 ms where sorting
-    27,000 whole rows took 35. Then only the page's rows are read, in that order.
-    """
-    if not _orders_by_shifted_number(queryset):
-        return list(queryset[start:stop])
-    ids = list(queryset.values_list("pk", flat=True)[start:stop])
-    rows = {row.pk: row for row in queryset.order_by().filter(pk__in=ids)}
-    return [rows[pk] for pk in ids if pk in rows]
-
-
 RANGE_OPS = {LT, LTE, GT, GTE}
-# Above this many matching orders, walking the number index finds a page quickly anyway.
-SELECTIVE_DATE_RANGE = 200_000
 
 
 def _has_date_range(spec: Any) -> bool:
@@ -505,72 +466,3 @@ def _has_date_range(spec: Any) -> bool:
         ):
             return True
     return False
-
-
-def planner_estimate(queryset: QuerySet) -> int:
-    """PostgreSQL's row estimate for `queryset`, from EXPLAIN: no rows are read."""
-    sql, params = queryset.order_by().query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
-        plan = cursor.fetchone()[0]
-    if isinstance(plan, str):
-        plan = json.loads(plan)
-    return int(plan[0]["Plan"]["Plan Rows"])
-
-
-def count_estimated(queryset: QuerySet, *, exact_up_to: int = 10_000) -> tuple[int, bool]:
-    """(count, exact): exact up to `exact_up_to` matches, the planner's estimate above.
-
-    A COUNT(*) over most of a million orders costs hundreds of milliseconds, and even a count
-    capped at ten thousand rows costs ~10 ms on every page; past ten thousand matches nobody
-    needs the last digit. So: when the planner expects more matches than the cap, its
-    estimate is the answer and nothing is counted; otherwise count up to the cap, and above it
-    report the estimate, never below what was actually counted.
-    """
-    estimate = planner_estimate(queryset)
-    if estimate > exact_up_to:
-        return estimate, False
-    counted, exact = count_capped(queryset, cap=exact_up_to)
-    if exact:
-        return counted, True
-    return max(estimate, exact_up_to + 1), False
-
-
-def count_capped(queryset: QuerySet, *, cap: int) -> tuple[int, bool]:
-    """(count, exact): counts at most cap + 1 rows, so a broad filter costs at most that much.
-    When the result is over `cap` it returns (cap, False)."""
-    counted = queryset.order_by().values("pk")[: cap + 1].count()
-    return (cap, False) if counted > cap else (counted, True)
-
-
-# ---- Text input (the list page's filter rows) -------------------------------------------
-
-OPERATOR_LABELS = {
-    EQ: "is",
-    NE: "is not",
-    HAS_SOME: "is any of",
-    HAS_ALL: "has all of",
-    LT: "before / less than",
-    LTE: "at most",
-    GT: "after / more than",
-    GTE: "at least",
-    CONTAINS: "contains",
-    STARTS_WITH: "starts with",
-}
-TRUE_WORDS, FALSE_WORDS = ("true", "yes", "1"), ("false", "no", "0")
-
-
-def value_from_text(field: Field, op: str, text: str) -> Any:
-    """A typed form value as the JSON value the filter language takes: lists are comma
-    separated, integers and booleans are converted, digits-only dates are epoch ms. What does
-    not convert is passed on as text, so the engine reports the error."""
-    if op in LIST_OPS:
-        return [value_from_text(field, EQ, part) for part in text.split(",") if part.strip()]
-    text = text.strip()
-    if field.type in (INT, DATETIME) and text.lstrip("-").isdigit():
-        return int(text)
-    if field.type == BOOL and text.lower() in TRUE_WORDS + FALSE_WORDS:
-        return text.lower() in TRUE_WORDS
-    if field.type == ENUM:
-        return text.upper()
-    return text

@@ -16,7 +16,6 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from orders.demo import order_from_spec
-from orders.events import EventType, event_emit
 from orders.models import (
     ORDER_NUMBER_SEQUENCE,
     STORE_SETTINGS_PK,
@@ -33,6 +32,7 @@ from orders.models import (
 )
 from orders.serializers import iso
 from orders.timestamps import change_time
+from orders.webhooks.outbox import EventType, event_emit
 
 
 class OrderError(Exception):

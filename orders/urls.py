@@ -1,6 +1,7 @@
 from django.urls import path
 
-from orders import owner_views, views
+from orders import views
+from orders.payments import views as payment_views
 
 app_name = "orders"
 
@@ -13,9 +14,9 @@ urlpatterns = [
         views.order_shipping_address_edit,
         name="shipping_address_edit",
     ),
-    # Owner actions: mark paid, cancel, refund.
-    path("<int:number>/payments/", owner_views.payments, name="payments"),
-    path("<int:number>/mark-paid/", owner_views.mark_paid, name="mark_paid"),
-    path("<int:number>/cancel/", owner_views.cancel, name="cancel"),
-    path("<int:number>/refund/", owner_views.refund, name="refund"),
+    # Payments: mark paid, cancel, refund.
+    path("<int:number>/payments/", payment_views.payments, name="payments"),
+    path("<int:number>/mark-paid/", payment_views.mark_paid, name="mark_paid"),
+    path("<int:number>/cancel/", payment_views.cancel, name="cancel"),
+    path("<int:number>/refund/", payment_views.refund, name="refund"),
 ]

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
 
-import orders.models
+import orders.webhooks.models
 
 WEBHOOK_MODELS = ["webhookendpoint", "webhookevent", "webhookdelivery"]
 
@@ -57,7 +57,7 @@ class Migration(migrations.Migration):
                 ('url', models.URLField(max_length=2000)),
                 ('description', models.CharField(blank=True, max_length=200)),
                 ('events', models.JSONField(default=list)),
-                ('secret', models.CharField(default=orders.models.webhook_secret_generate, max_length=200)),
+                ('secret', models.CharField(default=orders.webhooks.models.webhook_secret_generate, max_length=200)),
                 ('active', models.BooleanField(default=True)),
                 ('created', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
                 ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),

@@ -1,7 +1,7 @@
 """Two more indexes for the query language at a million orders.
 
 - A date range sorted by number first reads the range's ids and numbers from a covering index
-  (orders/query.py `page_rows`), then fetches only the page's rows.
+  (orders/query_plan.py `page_rows`), then fetches only the page's rows.
 - Counting line-item filters (EXISTS) checks `NOT hidden` with an index-only scan.
 """
 

@@ -1,3 +1,5 @@
+"""Fulfillment services (fulfillments/services.py): create, bulk create, update, delete."""
+
 from __future__ import annotations
 
 import uuid
@@ -6,7 +8,6 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from fulfillments.carriers import carrier_link
 from fulfillments.models import Fulfillment, FulfillmentLineItem
 from fulfillments.services import (
     LINES_CHANGE_REFUSED,
@@ -21,15 +22,9 @@ from orders.models import (
     FulfillmentStatus,
     LineItemType,
     Order,
-    WebhookEndpoint,
-    WebhookEvent,
 )
-from orders.services import (
-    OrderError,
-    order_create,
-    order_update_email,
-    order_update_shipping_address,
-)
+from orders.services import OrderError
+from orders.webhooks.models import WebhookEndpoint, WebhookEvent
 
 
 def activity_types(order) -> list[str]:
@@ -38,32 +33,6 @@ def activity_types(order) -> list[str]:
 
 def reload(order) -> Order:
     return Order.objects.get(pk=order.pk)
-
-
-# ---- Carrier links ----
-
-
-@pytest.mark.parametrize(
-    ("provider", "link"),
-    [
-        ("fedex", "https://www.fedex.com/apps/fedextrack/?action=track&trackingnumber=A%2FB%201"),
-        ("UPS", "https://wwwapps.ups.com/WebTracking/track?track=yes&trackNums=A%2FB%201"),
-        ("usps", "https://tools.usps.com/go/TrackConfirmAction.action?tLabels=A%2FB%201"),
-        ("DHL", "https://www.logistics.dhl/global-en/home/tracking.html?tracking-id=A%2FB%201"),
-        (
-            "CanadaPost",
-            "https://www.canadapost.ca/cpotools/apps/track/personal/findByTrackNumber"
-            "?trackingNumber=A%2FB%201",
-        ),
-    ],
-)
-def test_carrier_link_known_carriers_url_encode_the_number(provider, link):
-    assert carrier_link(provider, "A/B 1") == link
-
-
-def test_carrier_link_other_carrier_is_none():
-    assert carrier_link("Royal Mail", "123") is None
-    assert carrier_link("fedex", "") is None
 
 
 # ---- Create ----
@@ -406,126 +375,9 @@ def test_delete_returns_quantities_and_status(order_factory, packer):
     fulfillment_create(order=order, lines=[(1, 1)], actor=packer)
 
 
-# ---- Order edits and create ----
-
-
-def test_update_email_everywhere(order_factory, packer):
-    order = order_factory(lines=1)
-    order = order_update_email(order=order, email="new@example.com", actor=packer)
-    order = reload(order)
-    assert order.buyer_email == "new@example.com"
-    assert order.billing_address["email"] == "new@example.com"
-    assert order.shipping_info["shipmentDetails"]["address"]["email"] == "new@example.com"
-    assert order.activities.get(type=ActivityType.EMAIL_EDITED).actor == packer
-
-
-def test_update_email_invalid_changes_nothing(order_factory, packer):
-    order = order_factory(lines=1)
-    with pytest.raises(OrderError) as error:
-        order_update_email(order=order, email="nope", actor=packer)
-    assert error.value.field == "email"
-    assert reload(order).buyer_email == order.buyer_email
-
-
-def test_update_shipping_address(order_factory, packer):
-    order = order_factory(lines=1)
-    address = {"fullName": {"firstName": "J", "lastName": "S"}, "country": "US", "city": "LA"}
-    order_update_shipping_address(order=order, address=address, actor=packer)
-    order = reload(order)
-    # The fields sent replace those fields; the others (addressLine1, email) stay.
-    assert order.shipping_info["shipmentDetails"]["address"] == {
-        **address,
-        "addressLine1": "1 Main Street",
-        "email": order.buyer_email,
-    }
-    assert order.shipping_info["deliveryOption"] == "Standard"
-    assert order.activities.get(type=ActivityType.SHIPPING_ADDRESS_EDITED).actor == packer
-    with pytest.raises(OrderError) as error:
-        order_update_shipping_address(order=order, address={"city": 5}, actor=packer)
-    assert error.value.field == "shippingAddress.city"
-
-
-SPEC_CREATE = {
-    "totals": {"subtotal": "10", "total": "10"},
-    "billingInfo": {"address": {"email": "Ivanushka@example.com"}},
-    "shippingInfo": {"shipmentDetails": {"address": {"email": "Ivanushka@example.com"}}},
-    "paymentStatus": "PAID",
-    "lineItems": [{"quantity": 1, "name": "my product", "priceData": {"price": "10"}}],
-    "channelInfo": {"type": "WEB"},
-}
-
-
-def test_order_create_spec_example(owner):
-    WebhookEndpoint.objects.create(
-        url="https://hooks.example/x", events=["wix.stores.v2.orders_order-created"]
-    )
-    order = order_create(data=SPEC_CREATE, actor=owner)
-    order = reload(order)
-    assert order.number >= 10001
-    assert order.payment_status == "PAID"
-    assert order.paid_date is not None
-    assert order.buyer_email == "Ivanushka@example.com"
-    item = order.line_items.get()
-    assert (item.name, str(item.price), item.index) == ("my product", "10.00", 1)
-    assert order.activities.get(type=ActivityType.ORDER_PLACED).actor == owner
-    assert WebhookEvent.objects.filter(order=order).count() == 1
-
-
-@pytest.mark.parametrize(
-    ("change", "field"),
-    [
-        ({"billingInfo": {}}, "order.billingInfo.address"),
-        ({"shippingInfo": {}}, "order.shippingInfo.shipmentDetails.address"),
-        (
-            {"paymentStatus": "NOT_PAID", "billingInfo": {"paymentMethod": "Cash", "address": {}}},
-            "order.billingInfo.paymentMethod",
-        ),
-        ({"lineItems": []}, "order.lineItems"),
-        ({"lineItems": [{"name": "x", "quantity": 0}]}, "order.lineItems[0].quantity"),
-        ({"paymentStatus": "SORT_OF"}, "order.paymentStatus"),
-        ({"channelInfo": {"type": "MARS"}}, "order.channelInfo.type"),
-        ({"totals": {"total": "ten"}}, "order.totals.total"),
-    ],
-)
-def test_order_create_validation(owner, change, field):
-    with pytest.raises(OrderError) as error:
-        order_create(data={**SPEC_CREATE, **change}, actor=owner)
-    assert error.value.field == field
-    assert not Order.objects.exists()
-
-
-def test_order_create_exemptions(owner):
-    pos = order_create(
-        data={**SPEC_CREATE, "billingInfo": {}, "shippingInfo": {}, "channelInfo": {"type": "POS"}},
-        actor=owner,
-    )
-    pickup = order_create(
-        data={**SPEC_CREATE, "shippingInfo": {"pickupDetails": {"pickupInstructions": "Desk"}}},
-        actor=owner,
-    )
-    digital = order_create(
-        data={
-            **SPEC_CREATE,
-            "shippingInfo": {},
-            "lineItems": [
-                {
-                    "name": "ebook",
-                    "quantity": 1,
-                    "productId": str(uuid.uuid4()),
-                    "lineItemType": "DIGITAL",
-                }
-            ],
-        },
-        actor=owner,
-    )
-    assert reload(digital).fulfillment_status == FulfillmentStatus.FULFILLED
-    assert Activity.objects.filter(order__in=[pos, pickup, digital]).count() >= 3
-    assert pos.number < pickup.number < digital.number
-
-
 def test_fulfillment_without_tracking_still_records_an_activity(order_factory, packer):
     from fulfillments.services import fulfillment_create
-    from orders.models import Activity, ActivityType
+    from orders.models import ActivityType
 
     order = order_factory(lines=[{"quantity": 2}])
     fulfillment_create(order=order, lines=[(1, 1)], tracking=None, actor=packer)

@@ -5,12 +5,10 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
-from fulfillments.models import Fulfillment, FulfillmentLineItem
+from fulfillments.models import Fulfillment
 from fulfillments.services import fulfillment_create
-from orders.models import ActivityType, FulfillmentStatus, Order
+from orders.models import ActivityType, FulfillmentStatus, LineItemType, Order
 
 HTMX = {"HX-Request": "true"}
 
@@ -24,46 +22,6 @@ def line_post(index: int, *, quantity=1, carrier="usps", number="9400", **extra)
     }
     data.update({prefix + key: value for key, value in extra.items()})
     return data
-
-
-def test_page_shows_lines_fulfillments_and_activity(spec_orders, viewer_client):
-    response = viewer_client.get("/orders/10012/")
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert "Order #10012" in html
-    assert 'alt="Shoe"' in html or "Shoe" in html
-    assert "43255" in html
-    assert "trackingnumber=43255" in html
-    assert 'data-type="ORDER_PLACED"' in html
-    # A viewer sees no edit controls.
-    assert "Add tracking" not in html
-    assert "Edit tracking" not in html
-    assert "Edit email" not in html
-    assert "Fulfil several lines" not in html
-
-
-def test_page_image_options_sku(order_factory, packer_client):
-    order = order_factory(
-        lines=[
-            {
-                "name": "Mug <b>",
-                "sku": "MUG-1",
-                "quantity": 2,
-                "media_item": {"url": "/static/img/mug.png"},
-                "options": [{"option": "Size", "selection": "Large"}],
-            }
-        ]
-    )
-    html = packer_client.get(f"/orders/{order.number}/").content.decode()
-    assert '<img src="/static/img/mug.png" alt="Mug &lt;b&gt;"' in html
-    assert "Size: Large" in html
-    assert "MUG-1" in html
-    assert 'name="line-1-quantity" value="2"' in html
-    assert "Mug <b>" not in html
-
-
-def test_page_unknown_order_is_404(db, packer_client):
-    assert packer_client.get("/orders/99999/").status_code == 404
 
 
 def test_add_tracking_plain_redirects_with_message(order_factory, packer_client, packer):
@@ -220,37 +178,6 @@ def test_delete_needs_confirmation_step(spec_orders, packer_client):
     assert packer_client.post(url).status_code == 404
 
 
-def test_email_and_address_edit(order_factory, packer_client):
-    order = order_factory(lines=1)
-    url = f"/orders/{order.number}/email/"
-    partial = packer_client.get(url, headers=HTMX).content.decode()
-    assert partial.lstrip().startswith('<section class="card addresses" id="addresses"')
-    response = packer_client.post(url, {"email-email": "bad"})
-    assert "Enter a valid email address." in response.content.decode()
-    response = packer_client.post(url, {"email-email": "new@example.com"})
-    assert response.status_code == 302
-    assert Order.objects.get(pk=order.pk).buyer_email == "new@example.com"
-
-    url = f"/orders/{order.number}/shipping-address/"
-    assert 'name="address-city"' in packer_client.get(url).content.decode()
-    response = packer_client.post(url, {"address-city": "Paris"}, headers=HTMX)
-    assert "This field is required." in response.content.decode()
-    response = packer_client.post(
-        url,
-        {
-            "address-first_name": "Ada",
-            "address-last_name": "L",
-            "address-address_line1": "2 Rue",
-            "address-city": "Paris",
-            "address-country": "FR",
-        },
-    )
-    assert response.status_code == 302
-    address = Order.objects.get(pk=order.pk).shipping_info["shipmentDetails"]["address"]
-    assert address["city"] == "Paris"
-    assert address["email"] == "new@example.com"
-
-
 def test_permissions_on_post(spec_orders, viewer_client, support_client):
     f = spec_orders[10012].fulfillments.get()
     posts = [
@@ -281,36 +208,62 @@ def test_canceled_order_has_no_add_forms(order_factory, packer_client):
     assert not Fulfillment.objects.filter(order=order).exists()
 
 
-def test_owner_sees_payment_panel(order_factory, owner_client, packer_client):
-    order = order_factory(lines=1)
-    assert 'id="owner-actions"' in owner_client.get(f"/orders/{order.number}/").content.decode()
-    assert (
-        'id="owner-actions"' not in packer_client.get(f"/orders/{order.number}/").content.decode()
+# ---- Bulk fulfil (/fulfillments/bulk/) ----
+
+
+def test_bulk_fulfil_each_order_with_its_number(order_factory, packer_client):
+    a = order_factory(lines=[{"quantity": 2}, {"quantity": 1}])
+    b = order_factory(
+        lines=[{"quantity": 1}, {"quantity": 1, "line_item_type": LineItemType.DIGITAL}]
     )
+    fulfillment_create(order=a, lines=[(1, 1)], actor=None)
+    response = packer_client.post(
+        "/fulfillments/bulk/",
+        {
+            "order": [str(a.id), str(b.id)],
+            "carrier": "fedex",
+            f"tracking-{a.id}": "AAA",
+            "tracking_number": "SHARED",
+        },
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<strong>2</strong> fulfilled, <strong>0</strong> failed" in html
+    latest_a = Fulfillment.objects.filter(order=a).order_by("-date_created").first()
+    assert latest_a.tracking_number == "AAA"
+    assert sorted(latest_a.lines.values_list("line_item__index", "quantity")) == [(1, 1), (2, 1)]
+    fb = Fulfillment.objects.get(order=b)
+    assert fb.tracking_number == "SHARED"
+    assert fb.tracking_link.endswith("trackingnumber=SHARED")
+    assert list(fb.lines.values_list("line_item__index", flat=True)) == [1]
+    for order in (a, b):
+        assert Order.objects.get(pk=order.pk).fulfillment_status == FulfillmentStatus.FULFILLED
 
 
-def make_big_order(order_factory, lines: int, fulfillments: int) -> Order:
-    order = order_factory(lines=[{"quantity": 3} for _ in range(lines)])
-    items = list(order.line_items.all())
-    for i in range(fulfillments):
-        f = Fulfillment.objects.create(
-            order=order, tracking_number=f"T{i}", shipping_provider="ups"
-        )
-        FulfillmentLineItem.objects.bulk_create(
-            FulfillmentLineItem(fulfillment=f, line_item=item, quantity=1)
-            for item in items[i % lines :: fulfillments][:3]
-        )
-    return order
+def test_bulk_fulfil_reports_failures_per_order(order_factory, packer_client):
+    ok = order_factory(lines=1)
+    canceled = order_factory(lines=1, fulfillment_status=FulfillmentStatus.CANCELED)
+    done = order_factory(lines=1)
+    fulfillment_create(order=done, lines=[(1, 1)], actor=None)
+    missing = uuid.uuid4()
+    response = packer_client.post(
+        "/fulfillments/bulk/",
+        {"order": [str(ok.id), str(canceled.id), str(done.id), str(missing)]},
+        headers={"HX-Request": "true"},
+    )
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="bulk-results"')
+    assert "<strong>1</strong> fulfilled, <strong>3</strong> failed" in html
+    assert "canceled" in html
+    assert "Nothing left to ship." in html
+    assert "Order not found." in html
+    assert Fulfillment.objects.filter(order=ok).count() == 1
+    assert not Fulfillment.objects.filter(order=canceled).exists()
 
 
-def test_page_query_count_does_not_grow(order_factory, owner_client):
-    small = make_big_order(order_factory, 5, 2)
-    big = make_big_order(order_factory, 50, 20)
-    counts = []
-    for order in (small, big):
-        with CaptureQueriesContext(connection) as queries:
-            response = owner_client.get(f"/orders/{order.number}/")
-        assert response.status_code == 200
-        counts.append(len(queries))
-    assert counts[0] == counts[1]
-    assert counts[1] <= 15
+def test_bulk_fulfil_bad_input(db, packer_client):
+    response = packer_client.post("/fulfillments/bulk/", {"order": ["not-a-uuid"]})
+    assert response.status_code == 400
+    assert "Not an order id" in response.content.decode()
+    assert packer_client.post("/fulfillments/bulk/", {}).status_code == 400
+    assert packer_client.get("/fulfillments/bulk/").status_code == 405

@@ -173,22 +173,6 @@ def test_support_cannot_change_read_only_fields(support_client, order_factory):
     assert {"buyer_note", "billing_address", "shipping_info"} <= set(form.fields)
 
 
-def test_support_and_owner_open_the_fulfillment_admin(
-    support_client, owner_client, spec_orders, django_assert_max_num_queries
-):
-    fulfillment = spec_orders[10012].fulfillments.get()
-    for client in (support_client, owner_client):
-        assert client.get("/admin/fulfillments/fulfillment/").status_code == 200
-        with django_assert_max_num_queries(15):
-            page = client.get(f"/admin/fulfillments/fulfillment/{fulfillment.pk}/change/")
-        assert page.status_code == 200
-        assert "Shoe" in page.text
-    response = support_client.post(
-        f"/admin/fulfillments/fulfillment/{fulfillment.pk}/delete/", {"post": "yes"}
-    )
-    assert response.status_code == 403
-
-
 def test_change_page_query_count_does_not_grow_with_lines(
     support_client, order_factory, django_assert_max_num_queries
 ):
@@ -225,11 +209,3 @@ def test_email_search_is_a_case_insensitive_prefix(support_client, order_factory
     order_factory(buyer_email="gracexhopper@example.com")
     response = support_client.get("/admin/orders/order/", {"q": "Grace_Hopper@"})
     assert list(response.context["cl"].result_list) == [grace]
-
-
-def test_fulfillment_admin_filters_by_carrier(support_client, spec_orders):
-    response = support_client.get("/admin/fulfillments/fulfillment/", {"carrier": "ups"})
-    providers = {f.shipping_provider for f in response.context["cl"].result_list}
-    assert providers == {"ups"}
-    fedex = support_client.get("/admin/fulfillments/fulfillment/", {"carrier": "fedex"})
-    assert [f.tracking_number for f in fedex.context["cl"].result_list] == ["43255"]

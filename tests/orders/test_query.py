@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from orders.models import ChannelType, FulfillmentStatus, PaymentStatus
-from orders.query import FIELDS, QueryError, build_query, count_capped
+from orders.query import FIELDS, QueryError, build_query
 
 P1, P2, P3 = (uuid.UUID(int=n) for n in (101, 102, 103))
 BUYER_A, BUYER_C = uuid.UUID(int=201), uuid.UUID(int=203)
@@ -230,12 +230,6 @@ def test_sort(orders, sort, expected):
 def test_paging(orders):
     query = build_query(sort=[{"number": "asc"}], limit=1, offset=1)
     assert [o.id for o in query.page()] == [orders["b"].id]
-
-
-def test_count_capped(orders):
-    query = build_query()
-    assert count_capped(query.queryset, cap=5) == (3, True)
-    assert count_capped(query.queryset, cap=2) == (2, False)
 
 
 # (filter/sort/paging keyword arguments, the field the error names, a fragment of the message)

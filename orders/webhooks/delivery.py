@@ -1,5 +1,5 @@
-"""Webhook delivery: POST each event, as a JWT signed with the endpoint's secret, until the
-endpoint accepts it (any 2xx) or retries run out.
+"""Webhook delivery: one attempt at POSTing an event, as a JWT signed with the endpoint's
+secret; the endpoint accepts it with any 2xx, otherwise the attempt schedules the next one.
 
 Delivery is at least once. Each delivery row is attempted by whoever claims it first (the task
 queued when its event committed, its own retry task, or the sweeper): claiming moves
@@ -7,16 +7,19 @@ queued when its event committed, its own retry task, or the sweeper): claiming m
 and a worker that dies mid-request only delays it. Failures back off exponentially
 (PACKDESK_WEBHOOK_RETRY_BASE doubling up to PACKDESK_WEBHOOK_RETRY_CAP) and the delivery is
 marked failed once PACKDESK_WEBHOOK_RETRY_FOR seconds have passed since its first attempt.
-Nothing here runs in a request: views and services only write rows and queue tasks.
+Nothing here runs in a request: views and services only write rows and queue tasks
+(orders/webhooks/tasks.py queues attempts and re-queues the ones still pending).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import urllib.error
 import urllib.request
 from datetime import datetime, timedelta
+from typing import Any
 
 import jwt
 from django.conf import settings
@@ -24,9 +27,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from orders.events import event_jwt_claims
-from orders.models import WebhookDelivery
-from orders.models import WebhookDeliveryStatus as Status
+from orders.webhooks.models import WebhookDelivery, WebhookEvent
+from orders.webhooks.models import WebhookDeliveryStatus as Status
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +56,19 @@ def retry_delay(attempts: int) -> timedelta:
     cap = settings.PACKDESK_WEBHOOK_RETRY_CAP
     exponent = min(max(attempts - 1, 0), 32)
     return timedelta(seconds=min(base * 2**exponent, cap))
+
+
+def event_jwt_claims(event: WebhookEvent) -> dict[str, Any]:
+    """What the JWT carries: data with eventType, instanceId, and data and identity as
+    stringified JSON, as the spec shows."""
+    return {
+        "data": {
+            "eventType": event.event_type,
+            "instanceId": settings.PACKDESK_INSTANCE_ID,
+            "data": json.dumps(event.payload, separators=(",", ":")),
+            "identity": json.dumps(event.identity, separators=(",", ":")),
+        }
+    }
 
 
 def delivery_token(delivery: WebhookDelivery) -> str:
@@ -88,10 +103,11 @@ def delivery_post(
         return None, f"{type(reason).__name__}: {reason}"
 
 
-def delivery_attempt(*, delivery_id: int) -> str | None:
+def delivery_attempt(*, delivery_id: int) -> WebhookDelivery | None:
     """Attempt one delivery if it is pending, due and not claimed by another worker.
 
-    Returns the delivery's status afterwards, or None when it was not attempted.
+    Returns the delivery afterwards (a failed attempt leaves it pending with `next_attempt_at`
+    set by the backoff), or None when it was not attempted.
     """
     now = timezone.now()
     timeout = settings.PACKDESK_WEBHOOK_TIMEOUT
@@ -132,32 +148,14 @@ def delivery_attempt(*, delivery_id: int) -> str | None:
     else:
         delivery.next_attempt_at = finished + retry_delay(delivery.attempts)
     delivery.save(update_fields=["status", "next_attempt_at", "last_response_code", "last_error"])
-    if delivery.status == Status.PENDING:
-        delivery_enqueue(delivery_id=delivery.pk, run_after=delivery.next_attempt_at)
-    elif delivery.status == Status.FAILED:
+    if delivery.status == Status.FAILED:
         logger.warning(
             "Webhook delivery %s failed after %s attempts: %s",
             delivery.pk,
             delivery.attempts,
             delivery.last_error,
         )
-    return delivery.status
-
-
-def delivery_enqueue(*, delivery_id: int, run_after: datetime | None = None) -> None:
-    """Queue an attempt on the tasks backend. Never raises: a delivery whose task is lost is
-    still pending in the database and the sweeper (`deliver_webhooks`) attempts it when due."""
-    from orders.tasks import webhook_deliver
-
-    task = webhook_deliver
-    try:
-        if run_after is not None:
-            if not task.get_backend().supports_defer:
-                return
-            task = task.using(run_after=run_after)
-        task.enqueue(delivery_id)
-    except Exception:
-        logger.exception("Could not queue webhook delivery %s; the sweeper will", delivery_id)
+    return delivery
 
 
 def deliveries_due(*, now: datetime | None = None) -> QuerySet[WebhookDelivery]:
@@ -166,29 +164,3 @@ def deliveries_due(*, now: datetime | None = None) -> QuerySet[WebhookDelivery]:
         endpoint__active=True,
         next_attempt_at__lte=now or timezone.now(),
     ).order_by("next_attempt_at", "pk")
-
-
-def deliver_due(*, limit: int | None = None) -> int:
-    """The sweeper: attempt every pending delivery whose time has come, here and now.
-    Returns how many were attempted."""
-    ids = deliveries_due().values_list("pk", flat=True)
-    if limit is not None:
-        ids = ids[:limit]
-    attempted = 0
-    for delivery_id in list(ids):
-        if delivery_attempt(delivery_id=delivery_id) is not None:
-            attempted += 1
-    return attempted
-
-
-def delivery_resend(*, delivery: WebhookDelivery) -> WebhookDelivery:
-    """Send a delivery again, whatever its status, with the same event id (receivers
-    de-duplicate on it); it gets a fresh retry window."""
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(
-        status=Status.PENDING,
-        next_attempt_at=timezone.now(),
-        first_attempt_at=None,
-    )
-    transaction.on_commit(lambda: delivery_enqueue(delivery_id=delivery.pk))
-    delivery.refresh_from_db()
-    return delivery

@@ -12,9 +12,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from orders.models import WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint
-from orders.webhook_forms import WebhookEndpointForm
-from orders.webhooks import delivery_resend
+from orders.webhooks.forms import WebhookEndpointForm
+from orders.webhooks.models import WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint
+from orders.webhooks.tasks import delivery_resend
 
 DELIVERIES_PER_PAGE = 50
 

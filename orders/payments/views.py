@@ -1,8 +1,8 @@
-"""Owner actions on an order: mark paid, cancel, refund (permission orders.manage_payments).
+"""Payment pages of an order: mark paid, cancel, refund (permission orders.manage_payments).
 
 Each is a small POST view calling one service. The panel they render,
-templates/orders/_owner_actions.html, is included in the order page with
-`{% load owner_actions %}{% owner_actions order %}` and stands alone at /orders/<n>/payments/.
+templates/orders/_payment_actions.html, is included in the order page with
+`{% load payments %}{% payment_actions order %}` and stands alone at /orders/<n>/payments/.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from orders import services
 from orders.models import FulfillmentStatus, Order
-from orders.owner_forms import RefundForm
+from orders.payments.forms import RefundForm
 from orders.selectors import visible_orders
 
 MANAGE_PAYMENTS = "orders.manage_payments"
@@ -33,7 +33,7 @@ def order_for_number(number: int) -> Order:
     return order
 
 
-def owner_actions_context(
+def payment_actions_context(
     *, order: Order, next_url: str = "", refund_form: RefundForm | None = None, error: str = ""
 ) -> dict[str, Any]:
     refunded = services.order_refunded_amount(order=order)
@@ -67,14 +67,14 @@ def _done(request: HttpRequest, order: Order, message: str) -> HttpResponse:
 def _refused(
     request: HttpRequest, order: Order, *, error: str = "", refund_form: RefundForm | None = None
 ) -> HttpResponse:
-    context = owner_actions_context(
+    context = payment_actions_context(
         order=order,
         next_url=request.POST.get("next", ""),
         refund_form=refund_form,
         error=error,
     )
     if request.htmx:
-        return render(request, "orders/_owner_actions.html", context)
+        return render(request, "orders/_payment_actions.html", context)
     return render(request, "orders/payments.html", context)
 
 
@@ -82,7 +82,9 @@ def _refused(
 @permission_required(["orders.view_order", MANAGE_PAYMENTS], raise_exception=True)
 def payments(request: HttpRequest, number: int) -> HttpResponse:
     order = order_for_number(number)
-    context = owner_actions_context(order=order, next_url=reverse("orders:payments", args=[number]))
+    context = payment_actions_context(
+        order=order, next_url=reverse("orders:payments", args=[number])
+    )
     context["refunds"] = order.refunds.select_related("actor").order_by("date_created")
     return render(request, "orders/payments.html", context)
 

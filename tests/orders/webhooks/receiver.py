@@ -6,7 +6,7 @@ import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from orders.webhooks import EVENT_ID_HEADER
+from orders.webhooks.delivery import EVENT_ID_HEADER
 
 
 def free_port() -> int:

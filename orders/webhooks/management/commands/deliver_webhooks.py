@@ -6,7 +6,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from orders.webhooks import deliver_due
+from orders.webhooks.tasks import deliver_due
 
 
 class Command(BaseCommand):

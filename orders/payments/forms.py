@@ -1,4 +1,4 @@
-"""Forms for the owner actions on an order (payment, cancel, refund)."""
+"""Forms of the payment actions on an order (refund)."""
 
 from __future__ import annotations
 

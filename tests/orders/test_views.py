@@ -7,8 +7,12 @@ import re
 from urllib.parse import urlencode
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from orders.models import FulfillmentStatus, PaymentStatus
+from fulfillments.carriers import KNOWN_CARRIER_CHOICES
+from fulfillments.models import Fulfillment, FulfillmentLineItem
+from orders.models import FulfillmentStatus, Order, PaymentStatus
 
 LIST = "/orders/"
 HTMX = {"HX-Request": "true"}
@@ -252,3 +256,153 @@ def test_query_count_fixed_whatever_the_page_size(
             LIST + "?f=lineItems.name&op=hasSome&v=Product 1", headers=headers
         )
     assert len(shown(response)) == 50
+
+
+# ---- Bulk fulfil controls of the list ----
+
+
+def test_packer_sees_bulk_controls_viewer_does_not(packer_client, viewer_client, order_factory):
+    order = order_factory()
+    page = packer_client.get("/orders/")
+    assert 'formaction="/fulfillments/bulk/"' in page.text
+    assert f'name="tracking-{order.pk}"' in page.text
+    assert "Fulfil selected" not in viewer_client.get("/orders/").text
+
+
+def test_bulk_carrier_picker_offers_the_known_carriers(packer_client, order_factory):
+    order_factory()
+    for headers in ({}, {"HX-Request": "true"}):
+        page = packer_client.get("/orders/", headers=headers).text
+        select = re.search(r'<select id="bulk-carrier" name="carrier">(.*?)</select>', page, re.S)
+        options = re.findall(r'<option value="([^"]*)">([^<]*)</option>', select.group(1))
+        assert options == [("", "No carrier"), *KNOWN_CARRIER_CHOICES]
+
+
+def test_bulk_fulfil_from_list_uses_each_rows_tracking_number(packer_client, order_factory):
+    first, second = order_factory(), order_factory()
+    response = packer_client.post(
+        "/fulfillments/bulk/",
+        {
+            "order": [str(first.pk), str(second.pk)],
+            "carrier": "ups",
+            f"tracking-{first.pk}": "1Z111",
+            f"tracking-{second.pk}": "1Z222",
+            "tracking_number": "",
+        },
+    )
+    assert response.status_code == 200
+    numbers = dict(Fulfillment.objects.values_list("order_id", "tracking_number"))
+    assert numbers == {first.pk: "1Z111", second.pk: "1Z222"}
+    first.refresh_from_db()
+    assert first.fulfillment_status == "FULFILLED"
+
+
+# ---- The order page (orders.views.order_detail) and its address forms ----
+
+HTMX = {"HX-Request": "true"}
+
+
+def test_page_shows_lines_fulfillments_and_activity(spec_orders, viewer_client):
+    response = viewer_client.get("/orders/10012/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Order #10012" in html
+    assert 'alt="Shoe"' in html or "Shoe" in html
+    assert "43255" in html
+    assert "trackingnumber=43255" in html
+    assert 'data-type="ORDER_PLACED"' in html
+    # A viewer sees no edit controls.
+    assert "Add tracking" not in html
+    assert "Edit tracking" not in html
+    assert "Edit email" not in html
+    assert "Fulfil several lines" not in html
+
+
+def test_page_image_options_sku(order_factory, packer_client):
+    order = order_factory(
+        lines=[
+            {
+                "name": "Mug <b>",
+                "sku": "MUG-1",
+                "quantity": 2,
+                "media_item": {"url": "/static/img/mug.png"},
+                "options": [{"option": "Size", "selection": "Large"}],
+            }
+        ]
+    )
+    html = packer_client.get(f"/orders/{order.number}/").content.decode()
+    assert '<img src="/static/img/mug.png" alt="Mug &lt;b&gt;"' in html
+    assert "Size: Large" in html
+    assert "MUG-1" in html
+    assert 'name="line-1-quantity" value="2"' in html
+    assert "Mug <b>" not in html
+
+
+def test_page_unknown_order_is_404(db, packer_client):
+    assert packer_client.get("/orders/99999/").status_code == 404
+
+
+def test_email_and_address_edit(order_factory, packer_client):
+    order = order_factory(lines=1)
+    url = f"/orders/{order.number}/email/"
+    partial = packer_client.get(url, headers=HTMX).content.decode()
+    assert partial.lstrip().startswith('<section class="card addresses" id="addresses"')
+    response = packer_client.post(url, {"email-email": "bad"})
+    assert "Enter a valid email address." in response.content.decode()
+    response = packer_client.post(url, {"email-email": "new@example.com"})
+    assert response.status_code == 302
+    assert Order.objects.get(pk=order.pk).buyer_email == "new@example.com"
+
+    url = f"/orders/{order.number}/shipping-address/"
+    assert 'name="address-city"' in packer_client.get(url).content.decode()
+    response = packer_client.post(url, {"address-city": "Paris"}, headers=HTMX)
+    assert "This field is required." in response.content.decode()
+    response = packer_client.post(
+        url,
+        {
+            "address-first_name": "Ada",
+            "address-last_name": "L",
+            "address-address_line1": "2 Rue",
+            "address-city": "Paris",
+            "address-country": "FR",
+        },
+    )
+    assert response.status_code == 302
+    address = Order.objects.get(pk=order.pk).shipping_info["shipmentDetails"]["address"]
+    assert address["city"] == "Paris"
+    assert address["email"] == "new@example.com"
+
+
+def test_owner_sees_payment_panel(order_factory, owner_client, packer_client):
+    order = order_factory(lines=1)
+    assert 'id="owner-actions"' in owner_client.get(f"/orders/{order.number}/").content.decode()
+    assert (
+        'id="owner-actions"' not in packer_client.get(f"/orders/{order.number}/").content.decode()
+    )
+
+
+def make_big_order(order_factory, lines: int, fulfillments: int) -> Order:
+    order = order_factory(lines=[{"quantity": 3} for _ in range(lines)])
+    items = list(order.line_items.all())
+    for i in range(fulfillments):
+        f = Fulfillment.objects.create(
+            order=order, tracking_number=f"T{i}", shipping_provider="ups"
+        )
+        FulfillmentLineItem.objects.bulk_create(
+            FulfillmentLineItem(fulfillment=f, line_item=item, quantity=1)
+            for item in items[i % lines :: fulfillments][:3]
+        )
+    return order
+
+
+def test_page_query_count_does_not_grow(order_factory, owner_client):
+    small = make_big_order(order_factory, 5, 2)
+    big = make_big_order(order_factory, 50, 20)
+    counts = []
+    for order in (small, big):
+        with CaptureQueriesContext(connection) as queries:
+            response = owner_client.get(f"/orders/{order.number}/")
+        assert response.status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    assert counts[1] <= 15

@@ -1,7 +1,7 @@
-"""Webhook events (spec: "Webhooks"). Services call `event_emit` inside their transaction so an
-event exists exactly when its change committed (the outbox pattern): the event row and one
-delivery row per subscribed endpoint are written in the caller's transaction, and delivery is
-queued only once it commits (orders/webhooks.py sends them).
+"""The webhook outbox: services call `event_emit` inside their transaction so an event exists
+exactly when its change committed (spec: "Webhooks"). The event row and one delivery row per
+subscribed endpoint are written in the caller's transaction, and delivery is queued only once
+it commits (orders/webhooks/tasks.py queues, orders/webhooks/delivery.py sends).
 """
 
 from __future__ import annotations
@@ -17,18 +17,16 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from orders.models import (
-    Order,
-    WebhookDelivery,
-    WebhookEndpoint,
-    WebhookEvent,
-)
-from orders.models import WebhookEventType as EventType
-from orders.serializers import buyer_info, iso, money, order_to_dict, totals
+from orders.models import Order
+from orders.selectors import order_detail_queryset
+from orders.serializers import buyer_info, iso, money, order_to_dict, totals, tracking_info
+from orders.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from orders.webhooks.models import WebhookEventType as EventType
+from orders.webhooks.tasks import delivery_enqueue
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["EventType", "event_emit", "event_identity", "event_jwt_claims"]
+__all__ = ["EventType", "event_emit", "event_identity"]
 
 ORDER_EVENTS = {EventType.ORDER_PAID, EventType.ORDER_CANCELED, EventType.ORDER_REFUNDED}
 REQUIRED_DATA = {
@@ -83,8 +81,6 @@ def event_emit(
 
 
 def _enqueue_all(delivery_ids: list[int]) -> None:
-    from orders.webhooks import delivery_enqueue
-
     for delivery_id in delivery_ids:
         delivery_enqueue(delivery_id=delivery_id)
 
@@ -102,19 +98,6 @@ def event_identity(actor) -> dict[str, str]:
     if actor is not None and getattr(actor, "pk", None) is not None:
         return {"identityType": "WIX_USER", "wixUserId": str(actor.pk)}
     return {"identityType": "APP", "appId": settings.PACKDESK_INSTANCE_ID}
-
-
-def event_jwt_claims(event: WebhookEvent) -> dict[str, Any]:
-    """What the JWT carries: data with eventType, instanceId, and data and identity as
-    stringified JSON, as the spec shows."""
-    return {
-        "data": {
-            "eventType": event.event_type,
-            "instanceId": settings.PACKDESK_INSTANCE_ID,
-            "data": json.dumps(event.payload, separators=(",", ":")),
-            "identity": json.dumps(event.identity, separators=(",", ":")),
-        }
-    }
 
 
 def event_payload(*, order: Order, event_type: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -146,8 +129,6 @@ def event_payload(*, order: Order, event_type: str, data: dict[str, Any]) -> dic
 
 
 def _order_snapshot(order: Order) -> dict[str, Any]:
-    from orders.selectors import order_detail_queryset
-
     fresh = order_detail_queryset().get(pk=order.pk)
     snapshot = order_to_dict(fresh)
     refunded = fresh.refunds.aggregate(total=Sum("amount"))["total"]
@@ -157,16 +138,14 @@ def _order_snapshot(order: Order) -> dict[str, Any]:
 
 
 def _fulfillment_payload(*, order: Order, event_type: str, extra: dict[str, Any]) -> dict:
-    from fulfillments.models import Fulfillment
-    from orders.serializers import tracking_info
-
     fulfillment_id = extra.pop("fulfillmentId")
     fresh = Order.objects.get(pk=order.pk)
     payload: dict[str, Any] = {"orderId": str(order.id), "fulfillmentId": str(fulfillment_id)}
     if event_type == EventType.FULFILLMENT_DELETED:
         payload["fulfillmentStatus"] = fresh.fulfillment_status
         return payload
-    fulfillment = Fulfillment.objects.filter(pk=fulfillment_id).first()
+    # Through the reverse relation: orders does not import the fulfillments app.
+    fulfillment = fresh.fulfillments.filter(pk=fulfillment_id).first()
     tracking = extra.pop("trackingInfo", None)
     if tracking is None and fulfillment is not None:
         tracking = tracking_info(fulfillment)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.core.validators import URLValidator
 
-from orders.models import WebhookEndpoint, WebhookEventType, webhook_secret_generate
+from orders.webhooks.models import WebhookEndpoint, WebhookEventType, webhook_secret_generate
 
 
 class WebhookEndpointForm(forms.ModelForm):

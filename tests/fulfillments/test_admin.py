@@ -1,0 +1,27 @@
+"""The fulfillment admin (fulfillments/admin.py): support and owners open it, filter by carrier."""
+
+from __future__ import annotations
+
+
+def test_support_and_owner_open_the_fulfillment_admin(
+    support_client, owner_client, spec_orders, django_assert_max_num_queries
+):
+    fulfillment = spec_orders[10012].fulfillments.get()
+    for client in (support_client, owner_client):
+        assert client.get("/admin/fulfillments/fulfillment/").status_code == 200
+        with django_assert_max_num_queries(15):
+            page = client.get(f"/admin/fulfillments/fulfillment/{fulfillment.pk}/change/")
+        assert page.status_code == 200
+        assert "Shoe" in page.text
+    response = support_client.post(
+        f"/admin/fulfillments/fulfillment/{fulfillment.pk}/delete/", {"post": "yes"}
+    )
+    assert response.status_code == 403
+
+
+def test_fulfillment_admin_filters_by_carrier(support_client, spec_orders):
+    response = support_client.get("/admin/fulfillments/fulfillment/", {"carrier": "ups"})
+    providers = {f.shipping_provider for f in response.context["cl"].result_list}
+    assert providers == {"ups"}
+    fedex = support_client.get("/admin/fulfillments/fulfillment/", {"carrier": "fedex"})
+    assert [f.tracking_number for f in fedex.context["cl"].result_list] == ["43255"]

@@ -1,0 +1,115 @@
+"""The payment pages of an order: mark paid, cancel, refund as dashboard views."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from orders.models import Activity, Refund
+
+
+def test_payments_page_shows_actions_to_owner(owner_client, order_factory):
+    order = order_factory()
+    response = owner_client.get(f"/orders/{order.number}/payments/")
+    assert response.status_code == 200
+    assert f'action="/orders/{order.number}/mark-paid/"' in response.text
+    assert f'action="/orders/{order.number}/cancel/"' in response.text
+    assert "Record refund" not in response.text  # not paid yet
+
+
+@pytest.mark.parametrize("client_name", ["packer_client", "viewer_client", "support_client"])
+def test_owner_actions_forbidden_to_other_roles(request, client_name, order_factory):
+    client = request.getfixturevalue(client_name)
+    order = order_factory(payment_status="PAID")
+    assert client.get(f"/orders/{order.number}/payments/").status_code == 403
+    for action in ("mark-paid", "cancel"):
+        assert client.post(f"/orders/{order.number}/{action}/").status_code == 403
+    response = client.post(f"/orders/{order.number}/refund/", {"amount": "1"})
+    assert response.status_code == 403
+    order.refresh_from_db()
+    assert order.fulfillment_status == "NOT_FULFILLED"
+    assert not Refund.objects.exists()
+
+
+def test_actions_need_post(owner_client, order_factory):
+    order = order_factory()
+    assert owner_client.get(f"/orders/{order.number}/mark-paid/").status_code == 405
+
+
+def test_mark_paid_view_redirects_to_next(owner_client, order_factory, owner):
+    order = order_factory()
+    response = owner_client.post(
+        f"/orders/{order.number}/mark-paid/", {"next": f"/orders/{order.number}/"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"/orders/{order.number}/"
+    order.refresh_from_db()
+    assert order.payment_status == "PAID"
+    assert order.activities.get(type="ORDER_PAID").actor == owner
+
+
+def test_view_ignores_offsite_next(owner_client, order_factory):
+    order = order_factory()
+    response = owner_client.post(
+        f"/orders/{order.number}/cancel/", {"next": "https://evil.example/"}
+    )
+    assert response["Location"] == f"/orders/{order.number}/payments/"
+
+
+def test_htmx_action_refreshes_page(owner_client, order_factory):
+    order = order_factory()
+    response = owner_client.post(f"/orders/{order.number}/cancel/", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert response["HX-Refresh"] == "true"
+
+
+def test_refused_action_shows_message(owner_client, order_factory):
+    order = order_factory(payment_status="PAID")
+    response = owner_client.post(f"/orders/{order.number}/mark-paid/")
+    assert response.status_code == 200
+    assert "cannot be marked paid: its payment status is PAID" in response.text
+
+
+def test_refund_view_records_refund(owner_client, order_factory):
+    order = order_factory(payment_status="PAID")
+    response = owner_client.post(
+        f"/orders/{order.number}/refund/", {"amount": "7.25", "reason": "late"}
+    )
+    assert response.status_code == 302
+    refund = Refund.objects.get()
+    assert (refund.amount, refund.reason) == (Decimal("7.25"), "late")
+    page = owner_client.get(f"/orders/{order.number}/payments/")
+    assert "7.25" in page.text and "late" in page.text
+
+
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [
+        ("abc", "Enter a number."),
+        ("0", "greater than or equal to 0.01"),
+        ("25", "cannot exceed 20.00"),
+    ],
+)
+def test_refund_view_bad_amount_rerenders_with_error(owner_client, order_factory, amount, message):
+    order = order_factory(payment_status="PAID")
+    response = owner_client.post(f"/orders/{order.number}/refund/", {"amount": amount})
+    assert response.status_code == 200
+    assert message in response.text
+    assert not Refund.objects.exists()
+    assert not Activity.objects.filter(order=order, type="ORDER_REFUNDED").exists()
+
+
+def test_refund_view_htmx_error_renders_panel_only(owner_client, order_factory):
+    order = order_factory(payment_status="PAID")
+    response = owner_client.post(
+        f"/orders/{order.number}/refund/", {"amount": "99"}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200
+    assert 'id="owner-actions"' in response.text
+    assert "<html" not in response.text
+    assert "cannot exceed 20.00" in response.text
+
+
+def test_unknown_order_is_404(owner_client):
+    assert owner_client.post("/orders/999999/mark-paid/").status_code == 404
