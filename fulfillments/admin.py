@@ -66,6 +66,10 @@ class FulfillmentAdmin(admin.ModelAdmin):
     )
     inlines = (FulfillmentLineInline,)
 
+    def get_queryset(self, request):
+        # Hidden orders are never shown anywhere (DESIGN.md section 3), their fulfillments neither.
+        return super().get_queryset(request).filter(order__hidden=False)
+
     def has_add_permission(self, request) -> bool:
         return False
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.db.models import IntegerField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce, Lower
@@ -16,6 +17,7 @@ from django.db.models.lookups import Contains, StartsWith
 from django.shortcuts import redirect
 from django.utils.functional import cached_property
 
+import orders.user_admin  # noqa: F401  (users and role groups within the role rules)
 from fulfillments.models import Fulfillment, FulfillmentLineItem
 from orders.counting import count_estimated
 from orders.models import Activity, ApiKey, LineItem, Order, Refund, StoreSettings
@@ -296,6 +298,18 @@ class ApiKeyAdmin(admin.ModelAdmin):
     list_select_related = ("user",)
     readonly_fields = ("prefix", "created", "last_used")
     fields = ("name", "user", "revoked", "prefix", "created", "last_used")
+
+    def get_readonly_fields(self, request, obj=None):
+        # A key acts as its user: moving it to another user would hand over that user's powers.
+        if obj is not None:
+            return (*self.readonly_fields, "user")
+        return self.readonly_fields
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # A key acts with its user's permissions: only a superuser may create a superuser's.
+        if db_field.name == "user" and not request.user.is_superuser:
+            kwargs["queryset"] = User.objects.filter(is_superuser=False, is_active=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj: ApiKey, form, change: bool) -> None:
         if change:

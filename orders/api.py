@@ -176,7 +176,7 @@ def order_create_endpoint(request: HttpRequest, payload: OrderCreateIn):
 
 @router.patch("orders/{id}/updateEmail", summary="Update buyer email")
 def order_update_email_endpoint(request: HttpRequest, id: uuid.UUID, payload: UpdateEmailIn):
-    require_perm(request, "orders.change_order")
+    require_perm(request, "orders.change_order", "orders.edit_buyer_email")
     path_id_matches(payload.orderId, id)
     order = order_visible_or_404(id)
     try:

@@ -231,6 +231,7 @@ class Order(models.Model):
         permissions = [
             ("archive_order", "Can archive and unarchive orders"),
             ("manage_payments", "Can mark orders paid, cancel and refund them"),
+            ("edit_buyer_email", "Can change the buyer's email"),
         ]
         indexes = [
             models.Index(fields=["billing_last_name", "billing_first_name"]),

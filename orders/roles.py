@@ -25,11 +25,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     FULFILLMENT_STAFF: [
         *READ,
         "orders.change_order",
+        "orders.edit_buyer_email",
         "orders.archive_order",
         "fulfillments.add_fulfillment",
         "fulfillments.change_fulfillment",
         "fulfillments.delete_fulfillment",
     ],
+    # Notes and addresses (orders.change_order), not the buyer's email.
     SUPPORT: [*READ, "orders.change_order"],
     VIEWER: READ,
 }

@@ -170,7 +170,7 @@ def _order_or_404(number: int):
 
 
 @require_http_methods(["GET", "POST"])
-@permission_required("orders.change_order", raise_exception=True)
+@permission_required(["orders.change_order", "orders.edit_buyer_email"], raise_exception=True)
 def order_email_edit(request: HttpRequest, number: int) -> HttpResponse:
     """GET shows the email form (htmx: the addresses partial); POST saves it."""
     if request.method == "GET":

@@ -1,0 +1,75 @@
+"""Users and roles in the admin, within the role rules: owners manage users, superusers own
+the powers above the roles.
+
+Owners (the auth permissions of the Owner role) add users with a first password, give them
+roles (groups), staff access, and deactivate them. Only a superuser may: make anyone a
+superuser, grant single permissions outside the roles, set an existing user's password (or
+change someone else's email, through which a password reset could take the account), change
+or delete a superuser's account, or edit the role groups themselves (they are defined in
+orders/roles.py). An owner changes their own password on the admin's "Change password" page,
+which asks for the old one.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, User
+from django.core.exceptions import PermissionDenied
+
+SUPERUSER_ONLY_FIELDS = ("is_superuser", "user_permissions")
+
+
+class RoleRulesUserAdmin(UserAdmin):
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or request.user.is_superuser:
+            return fieldsets
+        # Without the password field there is no link to the set-password form either.
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "password"]})
+            for name, options in fieldsets
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = [*super().get_readonly_fields(request, obj), "last_login", "date_joined"]
+        if request.user.is_superuser:
+            return readonly
+        readonly += SUPERUSER_ONLY_FIELDS
+        if obj is not None and obj.pk != request.user.pk:
+            readonly.append("email")
+        return readonly
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def user_change_password(self, request, id, form_url=""):
+        if not request.user.is_superuser:
+            raise PermissionDenied("Only a superuser may set another user's password.")
+        return super().user_change_password(request, id, form_url)
+
+
+class RoleGroupAdmin(GroupAdmin):
+    """The role groups are code (orders/roles.py); only a superuser may change them."""
+
+    def has_add_permission(self, request) -> bool:
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+
+admin.site.unregister(User)
+admin.site.register(User, RoleRulesUserAdmin)
+admin.site.unregister(Group)
+admin.site.register(Group, RoleGroupAdmin)
