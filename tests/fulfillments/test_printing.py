@@ -175,12 +175,16 @@ def test_pick_list_of_the_filter_takes_unfulfilled_orders_only(
     assert "LMP" not in html
 
 
-def test_list_offers_printing_for_the_selection_and_the_view(viewer_client):
+def test_list_offers_printing_for_the_selection_and_the_view(packer_client, viewer_client):
     make_order()
-    html = viewer_client.get("/orders/", {"view": "unfulfilled"}).content.decode()
+    html = packer_client.get("/orders/", {"view": "unfulfilled"}).content.decode()
     assert 'formaction="/pack/slips/"' in html and 'formaction="/pack/pick-list/"' in html
     assert 'href="/pack/slips/?view=unfulfilled"' in html
     assert "first 200" in html
+    # A viewer has no checkboxes, but prints the view.
+    html = viewer_client.get("/orders/", {"view": "unfulfilled"}).content.decode()
+    assert 'formaction="/pack/slips/"' not in html
+    assert 'href="/pack/pick-list/?view=unfulfilled"' in html
 
 
 def test_printing_the_selection_with_nothing_ticked_says_so(packer_client):

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('auth', '0012_alter_user_first_name_max_length'),
-        ('fulfillments', '0002_millisecond_timestamps'),
+        ('fulfillments', '0003_search_indexes'),
     ]
 
     operations = [
