@@ -69,6 +69,13 @@ class TrackingForm(forms.Form):
         }
 
 
+class ShipAllForm(TrackingForm):
+    """The order page's "Ship all remaining": one tracking number for every remaining
+    shippable unit, and the confirmation an unpaid or archived order needs."""
+
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
 def quantity_field(**kwargs) -> forms.IntegerField:
     return forms.IntegerField(min_value=1, max_value=MAX_FULFILLMENT_LINE_QUANTITY, **kwargs)
 
@@ -173,6 +180,9 @@ class BulkFulfilForm(forms.Form):
         choices=[("", "No carrier"), *KNOWN_CARRIER_CHOICES], required=False
     )
     tracking_number = forms.CharField(max_length=100, required=False, label="Shared number")
+    confirm = forms.BooleanField(
+        required=False, label="Ship unpaid and archived orders too (I checked them)"
+    )
 
     def __init__(self, data=None, **kwargs) -> None:
         super().__init__(data, **kwargs)

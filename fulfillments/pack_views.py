@@ -20,13 +20,21 @@ from django_htmx.http import push_url
 from fulfillments.carriers import OTHER
 from fulfillments.forms import PackShipForm
 from fulfillments.models import Fulfillment, PackerPreference
-from fulfillments.packing import PackList, order_for_code, pack_list, pack_queryset
+from fulfillments.packing import (
+    PackList,
+    is_counter_sale,
+    order_for_code,
+    pack_list,
+    pack_queryset,
+)
 from fulfillments.services import (
     UNDO_SECONDS,
     ShipmentNeedsConfirmation,
     fulfillment_ship_remaining,
     fulfillment_undo,
     packer_preference_remember,
+    pickup_mark_ready,
+    pickup_ready_since,
     shipment_holds,
 )
 from orders.models import Order
@@ -63,12 +71,6 @@ def _ship_form_initial(user) -> dict[str, Any]:
     }
 
 
-def _pickup_details(order: Order) -> dict[str, Any] | None:
-    shipping = order.shipping_info if isinstance(order.shipping_info, dict) else {}
-    pickup = shipping.get("pickupDetails")
-    return pickup if isinstance(pickup, dict) else None
-
-
 def _focus(packing: PackList | None, *, require_check: bool, pickup: bool) -> str:
     """Where the packer types next: the scan box, the tracking box or the pickup step."""
     if packing is None or not packing.to_pack or packing.order.is_canceled:
@@ -93,7 +95,10 @@ def _render(
     push: str | None = None,
 ) -> HttpResponse:
     store = store_settings_get()
-    pickup = _pickup_details(packing.order) if packing else None
+    pickup = packing.order.pickup_details if packing else None
+    counter = bool(packing) and pickup is None and is_counter_sale(packing.order)
+    if counter:
+        pickup = {"pickupInstructions": "Point-of-sale order: hand it over at the counter."}
     focus = _focus(packing, require_check=store.require_item_scan, pickup=pickup is not None)
     if ship_form is not None and ship_form.errors:
         focus = "tracking"
@@ -109,6 +114,10 @@ def _render(
         "packing": packing,
         "order": packing.order if packing else None,
         "pickup": pickup,
+        "ready_since": (
+            pickup_ready_since(packing.order) if pickup is not None and not counter else None
+        ),
+        "counter": counter,
         "holds": shipment_holds(order=packing.order) if packing else [],
         "store": store,
         "ship_form": ship_form,
@@ -285,3 +294,40 @@ def pack_undo(request: HttpRequest) -> HttpResponse:
     packing = _packing_for(last["number"], "")
     notice = f"Undone: order #{last['number']} is open again; scan the right tracking number."
     return _render(request, packing=packing, notice=notice, push=pack_url(last["number"]))
+
+
+@require_POST
+@permission_required(CAN_PACK, raise_exception=True)
+def pack_pickup_ready(request: HttpRequest, number: int) -> HttpResponse:
+    """A pickup order is ready: the buyer gets the pickup instructions by email."""
+    packing = _packing_for(number, "")
+    try:
+        pickup_mark_ready(order=packing.order, actor=request.user)
+    except OrderError as error:
+        return _render(request, packing=packing, error=error.message, status=409)
+    if not request.htmx:
+        return redirect(pack_url(number))
+    notice = f"Order #{number} is ready for pickup: the buyer has been emailed."
+    return _render(request, packing=_packing_for(number, ""), notice=notice)
+
+
+@require_POST
+@permission_required(CAN_PACK, raise_exception=True)
+def pack_picked_up(request: HttpRequest, number: int) -> HttpResponse:
+    """The buyer collected a pickup order: every remaining unit is fulfilled, no carrier."""
+    packing = _packing_for(number, "")
+    try:
+        fulfillment_ship_remaining(
+            order=packing.order,
+            tracking=None,
+            actor=request.user,
+            confirmed=request.POST.get("confirm") == "on",
+        )
+    except ShipmentNeedsConfirmation as hold:
+        return _render(request, packing=packing, confirm=hold, status=409)
+    except OrderError as error:
+        return _render(request, packing=_packing_for(number, ""), error=error.message, status=409)
+    notice = f"Order #{number} picked up. Scan the next order."
+    if not request.htmx:
+        return redirect("pack:station")
+    return _render(request, notice=notice, push=reverse("pack:station"))

@@ -15,7 +15,7 @@ from django.db.models import Prefetch, QuerySet
 
 from fulfillments.models import Fulfillment
 from fulfillments.selectors import LineRow, order_rows
-from orders.models import Order
+from orders.models import ChannelType, Order
 from orders.selectors import visible_orders
 
 # The packing slip's barcode carries the order number alone: digits are typed the same by a
@@ -27,6 +27,11 @@ MAX_CODE = 200
 def slip_code(order: Order) -> str:
     """What a packing slip's barcode encodes (and what the scan box accepts)."""
     return str(order.number)
+
+
+def is_counter_sale(order: Order) -> bool:
+    """A point-of-sale order with nowhere to ship to: handed over at the counter."""
+    return order.channel_type == ChannelType.POS and not order.shipment_address
 
 
 def pack_queryset() -> QuerySet[Order]:

@@ -7,11 +7,13 @@ raises `OrderError` and writes nothing.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -25,6 +27,7 @@ from fulfillments.models import (
     PackerPreference,
 )
 from orders.models import ActivityType, FulfillmentStatus, LineItem, Order, PaymentStatus
+from orders.selectors import store_settings_get
 from orders.services import OrderError, activity_record, order_lock, order_touch
 from orders.webhooks.outbox import EventType, event_emit
 
@@ -555,3 +558,80 @@ def packer_preference_remember(
         },
     )
     return preference
+
+
+# ---- Pickup orders: ready for pickup, then picked up ----
+
+logger = logging.getLogger(__name__)
+
+
+def _pickup_email_send(*, to: str, number: int, store: str, instructions: str) -> None:
+    body = f"Your order #{number} from {store} is ready for pickup."
+    if instructions:
+        body += f"\n\n{instructions}"
+    try:
+        send_mail(
+            f"Order #{number} is ready for pickup",
+            body,
+            None,
+            [to],
+        )
+    except Exception:
+        # The order is already marked ready (committed); a mail server outage must not turn
+        # that into an error page. The activity shows it was attempted.
+        logger.exception("Pickup email for order #%s could not be sent", number)
+
+
+def pickup_mark_ready(*, order: Order, actor) -> Order:
+    """Mark a pickup order ready: email the buyer the pickup instructions (after commit) and
+    record PICKUP_READY_EMAIL_SENT. Refused for an order that is not a pickup order, is
+    canceled, has nothing left to hand over or has no buyer email."""
+    with transaction.atomic():
+        locked = order_lock(order_id=order.pk)
+        _refuse_canceled(locked)
+        pickup = locked.pickup_details
+        if pickup is None:
+            raise OrderError("This is not a pickup order: it ships.", status=409)
+        remaining = shippable_remaining(
+            items=locked.line_items.all(), fulfilled=fulfilled_quantities(order=locked)
+        )
+        if not remaining:
+            raise OrderError("Everything on this order has been picked up already.", status=409)
+        email = locked.buyer_email
+        if not email:
+            raise OrderError(
+                "The buyer has no email address: tell them another way.", field="email"
+            )
+        instructions = str(pickup.get("pickupInstructions") or "")
+        activity_record(
+            order=locked,
+            type=ActivityType.PICKUP_READY_EMAIL_SENT,
+            actor=actor,
+            details={"email": email, "pickupInstructions": instructions},
+        )
+        order_touch(order=locked)
+        store = store_settings_get().store_name
+        number = locked.number
+        transaction.on_commit(
+            lambda: _pickup_email_send(
+                to=email, number=number, store=store, instructions=instructions
+            )
+        )
+    return locked
+
+
+def pickup_ready_since(order: Order):
+    """When the buyer was told the order is ready (the last PICKUP_READY_EMAIL_SENT), or
+    None. One query."""
+    activity = (
+        order.activities.filter(type=ActivityType.PICKUP_READY_EMAIL_SENT)
+        .order_by("-timestamp")
+        .first()
+    )
+    return activity.timestamp if activity else None
+
+
+def pickup_ready_since_from(activities: Iterable[Any]):
+    """pickup_ready_since() from already fetched activities (the order page's)."""
+    times = [a.timestamp for a in activities if a.type == ActivityType.PICKUP_READY_EMAIL_SENT]
+    return max(times, default=None)

@@ -21,8 +21,10 @@ from fulfillments.forms import (
     TrackingForm,
 )
 from fulfillments.models import MAX_FULFILLMENT_LINE_QUANTITY
+from fulfillments.packing import is_counter_sale
 from fulfillments.printing import MAX_PICK_ORDERS, MAX_SLIPS
 from fulfillments.selectors import order_page_queryset, order_rows
+from fulfillments.services import pickup_ready_since_from, shipment_holds
 from orders.filters import order_listing
 from orders.forms import StoreSettingsForm
 from orders.selectors import store_settings_get, visible_orders
@@ -67,6 +69,16 @@ def order_list(request: HtmxHttpRequest) -> HttpResponse:
 PAGE = "orders/detail.html"
 
 
+def focus_field(form, preferred: str | None = None) -> None:
+    """Put `autofocus` on the form's first field with an error, else on `preferred`, else on
+    its first visible field: after an htmx swap focus lands where the person types next."""
+    names = [name for name in form.fields if not form[name].is_hidden]
+    errored = [name for name in names if name in form.errors]
+    target = (errored or ([preferred] if preferred in names else names) or [None])[0]
+    if target is not None:
+        form.fields[target].widget.attrs["autofocus"] = True
+
+
 def order_page_context(request: HttpRequest, order, **overrides: Any) -> dict[str, Any]:
     """Everything the order page shows, from an order fetched with order_page_queryset().
 
@@ -81,8 +93,20 @@ def order_page_context(request: HttpRequest, order, **overrides: Any) -> dict[st
         # A line shows its "add tracking" form with errors (`form`), or blank (`blank_form`,
         # written out by the template without building a form object per line).
         row.form = bound_form if row.item.index == bound_index else None
-        row.blank_form = row.form is None and can_add and open_order and row.remaining > 0
-    fulfillable = [row for row in line_rows if row.remaining > 0]
+        # Digital and custom-amount lines never go into a parcel: no tracking form.
+        row.blank_form = (
+            row.form is None and can_add and open_order and row.remaining > 0 and row.shippable
+        )
+        row.autofocus = False
+    fulfillable = [row for row in line_rows if row.remaining > 0 and row.shippable]
+    if overrides.pop("focus_next", False):
+        # After a change, focus the next open tracking box (the first line still to ship).
+        following = next((row for row in line_rows if row.blank_form), None)
+        if following is not None:
+            following.autofocus = True
+    ship_all_form = overrides.pop("ship_all_form", None)
+    if ship_all_form is None and can_add and open_order and fulfillable:
+        ship_all_form = TrackingForm(prefix="all")
     multi_form = overrides.pop("multi_form", None)
     if multi_form is None and can_add and open_order and fulfillable:
         multi_form = MultiFulfilForm(prefix="multi", line_rows=fulfillable)
@@ -100,6 +124,8 @@ def order_page_context(request: HttpRequest, order, **overrides: Any) -> dict[st
                 prefix="edit", initial=TrackingForm.initial_for(frow.fulfillment)
             )
         frow.confirming = bool(confirming and frow.fulfillment.id == confirming)
+        if frow.edit_form is not None:
+            focus_field(frow.edit_form, "tracking_number")
     shipping = order.shipping
     shipping_address = order.shipment_address
     context = {
@@ -107,6 +133,11 @@ def order_page_context(request: HttpRequest, order, **overrides: Any) -> dict[st
         "line_rows": line_rows,
         "fulfillment_rows": fulfillment_rows,
         "multi_form": multi_form,
+        "ship_all_form": ship_all_form,
+        "ship_all_units": sum(row.remaining for row in fulfillable),
+        "ship_holds": shipment_holds(order=order) if ship_all_form is not None else [],
+        "counter_sale": is_counter_sale(order),
+        "ready_since": pickup_ready_since_from(order.activities.all()),
         "shipping_address": shipping_address or {},
         "pickup": shipping.get("pickupDetails"),
         "billing_address": order.billing_address_fields,
@@ -130,6 +161,13 @@ def order_page_context(request: HttpRequest, order, **overrides: Any) -> dict[st
         context["frow"] = next(
             (f for f in fulfillment_rows if f.fulfillment.id == confirming), None
         )
+    for name in ("email_form", "address_form", "ship_all_form"):
+        if context.get(name) is not None and (name != "ship_all_form" or context[name].errors):
+            focus_field(context[name])
+    if bound_form is not None:
+        focus_field(bound_form, "tracking_number")
+    if multi_form is not None and multi_form.errors:
+        focus_field(multi_form)
     return context
 
 
@@ -152,7 +190,7 @@ def order_page_done(request: HttpRequest, number: int, message: str) -> HttpResp
     redirect to the order page (POST/redirect/GET)."""
     messages.success(request, message)
     if request.htmx:
-        return order_page_response(request, number)
+        return order_page_response(request, number, focus_next=True)
     return redirect("orders:detail", number=number)
 
 

@@ -260,3 +260,28 @@ document.addEventListener("htmx:beforeSwap", (event) => {
     event.detail.isError = false;
   }
 });
+
+// Orders list: typing a tracking number in a row selects that row for "Fulfil selected".
+document.addEventListener("input", (event) => {
+  if (!event.target.matches("input.row-tracking")) return;
+  const row = event.target.closest("tr");
+  const box = row && row.querySelector("input[type=checkbox][name=order]");
+  if (box && event.target.value.trim() && !box.checked) {
+    box.checked = true;
+    box.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+});
+
+// After an htmx swap started by a "Cancel" (`data-refocus="<id>"`), focus returns to the
+// control that opened the form.
+let packdeskRefocus = null;
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("[data-refocus]");
+  packdeskRefocus = link ? link.dataset.refocus : null;
+}, true);
+document.addEventListener("htmx:afterSettle", () => {
+  if (!packdeskRefocus) return;
+  const target = document.getElementById(packdeskRefocus);
+  packdeskRefocus = null;
+  if (target) target.focus();
+});
