@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.decorators import permission_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +17,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import push_url
 
+from config.http import HtmxHttpRequest
 from fulfillments.carriers import OTHER
 from fulfillments.forms import PackShipForm
 from fulfillments.models import Fulfillment, PackerPreference
@@ -51,7 +52,7 @@ def pack_url(number: int, checked: str = "") -> str:
     return f"{url}?{urlencode({'checked': checked})}" if checked else url
 
 
-def _last_shipped(request: HttpRequest) -> dict[str, Any] | None:
+def _last_shipped(request: HtmxHttpRequest) -> dict[str, Any] | None:
     """The parcel this packer shipped last, while it can still be undone."""
     last = request.session.get(LAST_SHIPPED)
     if not last:
@@ -83,7 +84,7 @@ def _focus(packing: PackList | None, *, require_check: bool, pickup: bool) -> st
 
 
 def _render(
-    request: HttpRequest,
+    request: HtmxHttpRequest,
     *,
     packing: PackList | None = None,
     error: str = "",
@@ -95,8 +96,9 @@ def _render(
     push: str | None = None,
 ) -> HttpResponse:
     store = store_settings_get()
-    pickup = packing.order.pickup_details if packing else None
-    counter = bool(packing) and pickup is None and is_counter_sale(packing.order)
+    order = packing.order if packing is not None else None
+    pickup = order.pickup_details if order is not None else None
+    counter = order is not None and pickup is None and is_counter_sale(order)
     if counter:
         pickup = {"pickupInstructions": "Point-of-sale order: hand it over at the counter."}
     focus = _focus(packing, require_check=store.require_item_scan, pickup=pickup is not None)
@@ -112,10 +114,10 @@ def _render(
         ship_form.fields["tracking_number"].widget.attrs["autofocus"] = True
     context = {
         "packing": packing,
-        "order": packing.order if packing else None,
+        "order": order,
         "pickup": pickup,
         "ready_since": (
-            pickup_ready_since(packing.order) if pickup is not None and not counter else None
+            pickup_ready_since(order) if order is not None and pickup and not counter else None
         ),
         "counter": counter,
         "holds": shipment_holds(order=packing.order) if packing else [],
@@ -136,7 +138,7 @@ def _render(
     return response
 
 
-def _open(request: HttpRequest, order: Order, checked: str = "") -> HttpResponse:
+def _open(request: HtmxHttpRequest, order: Order, checked: str = "") -> HttpResponse:
     """Pack mode of `order`: htmx gets it in place with the URL pushed, a plain form a
     redirect to its URL (so a reload shows the order without scanning again)."""
     url = pack_url(order.number, checked)
@@ -148,7 +150,7 @@ def _open(request: HttpRequest, order: Order, checked: str = "") -> HttpResponse
 
 @require_GET
 @permission_required(CAN_PACK, raise_exception=True)
-def station(request: HttpRequest) -> HttpResponse:
+def station(request: HtmxHttpRequest) -> HttpResponse:
     """The scan box. `?code=` (a number, #number, the slip's barcode or the id) opens the
     order; an unknown code is refused with the box cleared and focused again."""
     code = (request.GET.get("code") or "").strip()
@@ -178,7 +180,7 @@ def _packing_for(number: int, checked: str) -> PackList:
 
 @require_GET
 @permission_required(CAN_PACK, raise_exception=True)
-def pack_order(request: HttpRequest, number: int) -> HttpResponse:
+def pack_order(request: HtmxHttpRequest, number: int) -> HttpResponse:
     """Pack mode. `?code=` is a scan: one of the order's SKUs counts a unit off (refused
     loudly when it is not in the order or every unit is checked), another order's code
     opens that order. `?checked=` carries the item check."""
@@ -212,7 +214,7 @@ def pack_order(request: HttpRequest, number: int) -> HttpResponse:
 
 @require_POST
 @permission_required(CAN_PACK, raise_exception=True)
-def pack_ship(request: HttpRequest, number: int) -> HttpResponse:
+def pack_ship(request: HtmxHttpRequest, number: int) -> HttpResponse:
     """Ship every remaining shippable unit with the scanned tracking number, then back to
     the scan box for the next order (with an undo for UNDO_SECONDS)."""
     form = PackShipForm(request.POST)
@@ -271,7 +273,7 @@ def pack_ship(request: HttpRequest, number: int) -> HttpResponse:
 
 @require_POST
 @permission_required(CAN_PACK, raise_exception=True)
-def pack_undo(request: HttpRequest) -> HttpResponse:
+def pack_undo(request: HtmxHttpRequest) -> HttpResponse:
     """Take back the parcel just shipped (its fulfillment is deleted) and reopen the order."""
     last = _last_shipped(request)
     if last is None or last["fulfillment"] != request.POST.get("fulfillment"):
@@ -298,7 +300,7 @@ def pack_undo(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @permission_required(CAN_PACK, raise_exception=True)
-def pack_pickup_ready(request: HttpRequest, number: int) -> HttpResponse:
+def pack_pickup_ready(request: HtmxHttpRequest, number: int) -> HttpResponse:
     """A pickup order is ready: the buyer gets the pickup instructions by email."""
     packing = _packing_for(number, "")
     try:
@@ -313,7 +315,7 @@ def pack_pickup_ready(request: HttpRequest, number: int) -> HttpResponse:
 
 @require_POST
 @permission_required(CAN_PACK, raise_exception=True)
-def pack_picked_up(request: HttpRequest, number: int) -> HttpResponse:
+def pack_picked_up(request: HtmxHttpRequest, number: int) -> HttpResponse:
     """The buyer collected a pickup order: every remaining unit is fulfilled, no carrier."""
     packing = _packing_for(number, "")
     try:

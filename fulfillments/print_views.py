@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import permission_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from config.http import HtmxHttpRequest
 from fulfillments.barcodes import code128_svg
 from fulfillments.packing import pack_queryset
 from fulfillments.printing import (
@@ -22,7 +23,7 @@ from orders.selectors import store_settings_get, visible_orders
 CAN_VIEW = "orders.view_order"
 
 
-def _slips_page(request: HttpRequest, orders, *, more: bool = False) -> HttpResponse:
+def _slips_page(request: HtmxHttpRequest, orders, *, more: bool = False) -> HttpResponse:
     slips = slips_for(orders)
     for slip in slips:
         slip.barcode = code128_svg(slip.code)
@@ -32,7 +33,7 @@ def _slips_page(request: HttpRequest, orders, *, more: bool = False) -> HttpResp
 
 @require_GET
 @permission_required(CAN_VIEW, raise_exception=True)
-def slip(request: HttpRequest, number: int) -> HttpResponse:
+def slip(request: HtmxHttpRequest, number: int) -> HttpResponse:
     """One order's packing slip."""
     order = pack_queryset().filter(number=number).first()
     if order is None:
@@ -40,7 +41,7 @@ def slip(request: HttpRequest, number: int) -> HttpResponse:
     return _slips_page(request, [order])
 
 
-def _print_params(request: HttpRequest) -> dict:
+def _print_params(request: HtmxHttpRequest) -> dict:
     """The orders list's checkboxes POST their choice; a GET carries the list's filter."""
     if request.method == "POST":
         return {"params": request.POST, "chosen": True}
@@ -49,7 +50,7 @@ def _print_params(request: HttpRequest) -> dict:
 
 @require_http_methods(["GET", "POST"])
 @permission_required(CAN_VIEW, raise_exception=True)
-def slips(request: HttpRequest) -> HttpResponse:
+def slips(request: HtmxHttpRequest) -> HttpResponse:
     """Slips of the chosen orders (POSTed from the list's checkboxes) or of the list's
     current filter (GET with its parameters), at most MAX_SLIPS, one per printed page."""
     try:
@@ -63,7 +64,7 @@ def slips(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @permission_required(CAN_VIEW, raise_exception=True)
-def picking(request: HttpRequest) -> HttpResponse:
+def picking(request: HtmxHttpRequest) -> HttpResponse:
     """The pick list of the chosen orders, or of the unfulfilled orders of the list's current
     filter (at most MAX_PICK_ORDERS)."""
     try:

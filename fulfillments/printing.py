@@ -75,6 +75,7 @@ class Slip:
     shipped_already: bool
     address: dict[str, Any]
     pickup: dict[str, Any] | None
+    barcode: str = ""
 
 
 def slips_for(orders: Iterable[Order]) -> list[Slip]:

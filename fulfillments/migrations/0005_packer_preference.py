@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('auth', '0012_alter_user_first_name_max_length'),
-        ('fulfillments', '0003_search_indexes'),
+        ('fulfillments', '0004_date_index'),
     ]
 
     operations = [
