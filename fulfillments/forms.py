@@ -70,27 +70,47 @@ class TrackingForm(forms.Form):
         }
 
 
-class ShipAllForm(TrackingForm):
-    """The order page's "Ship all remaining": one tracking number for every remaining
-    shippable unit, and the confirmation an unpaid or archived order needs."""
+NOTIFY_LABEL = "Email the buyer the tracking details"
 
-    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+def notify_field() -> forms.BooleanField:
+    """The per-request "notify the buyer" choice of the forms that create fulfillments; the
+    page ticks it by default as the store's settings say (initial from notify_default())."""
+    return forms.BooleanField(required=False, label=NOTIFY_LABEL)
 
 
 def quantity_field(**kwargs) -> forms.IntegerField:
     return forms.IntegerField(min_value=1, max_value=MAX_FULFILLMENT_LINE_QUANTITY, **kwargs)
 
 
+class ShipAllForm(TrackingForm):
+    """The order page's "Ship all remaining": one tracking number for every remaining
+    shippable unit, and the confirmation an unpaid or archived order needs."""
+
+    notify = notify_field()
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
 class LineFulfilForm(TrackingForm):
     """Add tracking to one line item for a quantity (defaulting to what remains)."""
 
     quantity = quantity_field(label="Quantity")
+    notify = notify_field()
 
-    field_order = ["quantity", "carrier", "carrier_name", "tracking_link", "tracking_number"]
+    field_order = [
+        "quantity",
+        "carrier",
+        "carrier_name",
+        "tracking_link",
+        "tracking_number",
+        "notify",
+    ]
 
 
 class MultiFulfilForm(TrackingForm):
     """Fulfil several lines with one tracking number: a checkbox and a quantity per line."""
+
+    notify = notify_field()
 
     def __init__(self, *args, line_rows: list[Any], **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -144,6 +164,7 @@ class BulkFulfilForm(forms.Form):
     confirm = forms.BooleanField(
         required=False, label="Ship unpaid and archived orders too (I checked them)"
     )
+    notify = notify_field()
 
     def __init__(self, data=None, **kwargs) -> None:
         super().__init__(data, **kwargs)

@@ -23,10 +23,12 @@ from fulfillments.forms import (
     TrackingForm,
 )
 from fulfillments.models import MAX_FULFILLMENT_LINE_QUANTITY
+from fulfillments.notify import notify_default
 from fulfillments.packing import is_counter_sale
 from fulfillments.printing import MAX_PICK_ORDERS, MAX_SLIPS
 from fulfillments.selectors import order_page_queryset, order_rows
 from fulfillments.services import pickup_ready_since_from, shipment_holds
+from fulfillments.timeline import timeline
 from orders.forms import EmailForm, ShippingAddressForm
 from orders.models import Order
 from orders.selectors import order_or_404
@@ -95,12 +97,15 @@ def order_page_context(
         following = next((row for row in line_rows if row.blank_form), None)
         if following is not None:
             following.autofocus = True
+    notify = notify_default() if can_add and open_order and fulfillable else False
     ship_all_form = state.ship_all_form
     if ship_all_form is None and can_add and open_order and fulfillable:
-        ship_all_form = ShipAllForm(prefix="all")
+        ship_all_form = ShipAllForm(prefix="all", initial={"notify": notify})
     multi_form = state.multi_form
     if multi_form is None and can_add and open_order and fulfillable:
-        multi_form = MultiFulfilForm(prefix="multi", line_rows=fulfillable)
+        multi_form = MultiFulfilForm(
+            prefix="multi", line_rows=fulfillable, initial={"notify": notify}
+        )
     for frow in fulfillment_rows:
         if state.editing and frow.fulfillment.id == state.editing:
             frow.edit_form = state.edit_form or TrackingForm(
@@ -142,12 +147,13 @@ def order_page_context(
         "shipping_address": shipping_address or {},
         "pickup": shipping.get("pickupDetails"),
         "billing_address": order.billing_address_fields,
-        "activities": list(order.activities.all()),
+        "timeline": timeline(order.activities.all()),
         "line_by_index": {row.item.index: row.item for row in line_rows},
         # For the hand-written blank line forms (fulfillments/_line_fields_blank.html).
         "carrier_choices": CARRIER_CHOICES,
         "default_carrier": TrackingForm.base_fields["carrier"].initial,
         "max_quantity": MAX_FULFILLMENT_LINE_QUANTITY,
+        "notify_default": notify,
         "email_form": email_form,
         "address_form": address_form,
         "delete_error": state.delete_error,
@@ -184,6 +190,11 @@ def order_page_done(request: HtmxHttpRequest, number: int, message: str) -> Http
 def list_print_limits() -> dict[str, int]:
     """How many orders the orders list's print links take from the current view."""
     return {"max_slips": MAX_SLIPS, "max_pick": MAX_PICK_ORDERS}
+
+
+def bulk_notify_default(user) -> bool:
+    """Whether the list's bulk bar ticks "email each buyer" (the store's default)."""
+    return user.has_perm("fulfillments.add_fulfillment") and notify_default()
 
 
 def bulk_carrier_choices() -> list[tuple[str, str]]:

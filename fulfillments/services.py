@@ -26,6 +26,7 @@ from fulfillments.models import (
     FulfillmentLineItem,
     PackerPreference,
 )
+from fulfillments.notify import shipment_email_queue
 from orders.models import ActivityType, FulfillmentStatus, LineItem, Order, PaymentStatus
 from orders.selectors import store_settings_get
 from orders.services import OrderError, activity_record, order_lock, order_touch
@@ -232,7 +233,12 @@ def _status_update(*, order: Order, items: list[LineItem], actor) -> None:
 
 
 def _create_locked(
-    *, order: Order, lines: Sequence[LineRequest], tracking: Mapping[str, Any] | None, actor
+    *,
+    order: Order,
+    lines: Sequence[LineRequest],
+    tracking: Mapping[str, Any] | None,
+    actor,
+    notify: bool | None = None,
 ) -> Fulfillment:
     _refuse_canceled(order)
     info = _tracking_clean(tracking)
@@ -283,6 +289,7 @@ def _create_locked(
         data={"fulfillmentId": str(fulfillment.id)},
         actor=actor,
     )
+    shipment_email_queue(fulfillment=fulfillment, notify=notify)
     return fulfillment
 
 
@@ -295,19 +302,24 @@ def fulfillment_create(
     lines: Sequence[LineRequest],
     tracking: Mapping[str, Any] | None = None,
     actor,
+    notify: bool | None = None,
 ) -> Fulfillment:
     """Fulfil `lines` of `order` with one tracking number.
 
     `tracking` is a trackingInfo object (trackingNumber, shippingProvider, trackingLink).
+    `notify`: email the buyer the tracking details after commit (None: the store's default;
+    only when there is a tracking number; see fulfillments/notify.py).
     Raises Order.DoesNotExist for an unknown order and OrderError for a refused change.
     """
     with transaction.atomic():
         locked = order_lock(order_id=order.pk)
-        return _create_locked(order=locked, lines=lines, tracking=tracking, actor=actor)
+        return _create_locked(
+            order=locked, lines=lines, tracking=tracking, actor=actor, notify=notify
+        )
 
 
 def fulfillment_bulk_create(
-    *, items: Sequence[tuple[Any, Sequence[Mapping[str, Any]]]], actor
+    *, items: Sequence[tuple[Any, Sequence[Mapping[str, Any]]]], actor, notify: bool | None = None
 ) -> list[BulkItemResult]:
     """Create fulfillments for several orders: `items` is a list of (order id, [{"lines":
     [...], "tracking": {...}}, ...]). Each order runs in its own transaction: a refused
@@ -326,6 +338,7 @@ def fulfillment_bulk_create(
                         lines=spec.get("lines") or [],
                         tracking=spec.get("tracking"),
                         actor=actor,
+                        notify=notify,
                     )
                     for spec in specs
                 ]
@@ -500,12 +513,18 @@ def shippable_remaining(
 
 
 def fulfillment_ship_remaining(
-    *, order: Order, tracking: Mapping[str, Any] | None = None, actor, confirmed: bool = False
+    *,
+    order: Order,
+    tracking: Mapping[str, Any] | None = None,
+    actor,
+    confirmed: bool = False,
+    notify: bool | None = None,
 ) -> Fulfillment:
     """Ship every remaining shippable unit of `order` in one fulfillment.
 
     Refuses a canceled order and an order with nothing left to ship (OrderError, 409); an
-    unpaid or archived order raises ShipmentNeedsConfirmation unless `confirmed`."""
+    unpaid or archived order raises ShipmentNeedsConfirmation unless `confirmed`. `notify` as
+    for fulfillment_create (None: the store's default)."""
     with transaction.atomic():
         locked = order_lock(order_id=order.pk)
         _refuse_canceled(locked)
@@ -517,7 +536,9 @@ def fulfillment_ship_remaining(
         )
         if not lines:
             raise OrderError(NOTHING_TO_SHIP, status=409)
-        return _create_locked(order=locked, lines=lines, tracking=tracking, actor=actor)
+        return _create_locked(
+            order=locked, lines=lines, tracking=tracking, actor=actor, notify=notify
+        )
 
 
 def fulfillment_undo(*, order: Order, fulfillment_id, actor, within: int = UNDO_SECONDS) -> Order:

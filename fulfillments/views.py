@@ -78,6 +78,7 @@ def line_fulfil(request: HtmxHttpRequest, number: int, index: int) -> HttpRespon
                 lines=[(index, form.cleaned_data["quantity"])],
                 tracking=form.tracking(),
                 actor=request.user,
+                notify=form.cleaned_data["notify"],
             )
         except OrderError as error:
             form.add_error(_form_field(error, ["quantity"]), error.message)
@@ -101,7 +102,11 @@ def lines_fulfil(request: HtmxHttpRequest, number: int) -> HttpResponse:
         lines = form.lines()
         try:
             fulfillment_create(
-                order=order, lines=lines, tracking=form.tracking(), actor=request.user
+                order=order,
+                lines=lines,
+                tracking=form.tracking(),
+                actor=request.user,
+                notify=form.cleaned_data["notify"],
             )
         except OrderError as error:
             form.add_error(
@@ -132,6 +137,7 @@ def ship_all(request: HtmxHttpRequest, number: int) -> HttpResponse:
                 tracking=form.tracking(),
                 actor=request.user,
                 confirmed=form.cleaned_data["confirm"],
+                notify=form.cleaned_data["notify"],
             )
         except ShipmentNeedsConfirmation as hold:
             state = OrderPageState(ship_all_form=form, ship_all_confirm=hold.message)
@@ -248,6 +254,7 @@ def bulk_fulfil(request: HtmxHttpRequest) -> HttpResponse:
                     tracking={"shippingProvider": carrier, "trackingNumber": number or None},
                     actor=request.user,
                     confirmed=confirmed,
+                    notify=form.cleaned_data["notify"],
                 )
             except Order.DoesNotExist:
                 result["error"] = "Order not found."
