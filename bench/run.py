@@ -518,6 +518,39 @@ def write_rows(client: Client, api_headers: dict) -> list[Row]:
     return rows
 
 
+def packing_rows(client: Client) -> list[Row]:
+    """The packing station and the printed pages: pack mode of a 50-line order, the pick list
+    of 1,000 unfulfilled orders and 200 packing slips (the list's limit), as POSTed from the
+    orders list's checkboxes."""
+    rows = []
+    order = bench_order(50, 20, "BENCH-50x20")
+    url = f"/pack/{order.number}/"
+    rows.append(Row("pack mode 50 lines", measure(lambda: check(client.get(url)), repeat=REPEAT)))
+    open_ids = [
+        str(pk)
+        for pk in Order.objects.filter(fulfillment_status="NOT_FULFILLED", hidden=False)
+        .order_by("-number")
+        .values_list("pk", flat=True)[:1000]
+    ]
+    rows.append(
+        Row(
+            f"pick list {len(open_ids):,} orders",
+            measure(
+                lambda: check(client.post("/pack/pick-list/", {"order": open_ids})),
+                repeat=REPEAT,
+            ),
+        )
+    )
+    slip_ids = open_ids[:200]
+    rows.append(
+        Row(
+            f"packing slips {len(slip_ids)} orders",
+            measure(lambda: check(client.post("/pack/slips/", {"order": slip_ids})), repeat=5),
+        )
+    )
+    return rows
+
+
 def home_rows(client: Client) -> list[Row]:
     """The home page as an owner (every section), whole and as the minute's HTMX poll."""
     check(client.get("/"))  # the first visit may rebuild the day table in the store's zone
@@ -568,7 +601,9 @@ def main() -> None:
         "--orders", type=int, default=int(os.environ.get("BENCH_ORDERS", 1_000_000))
     )
     parser.add_argument(
-        "--only", help="Run only the list cases whose name contains this (`home`: the home page)."
+        "--only",
+        help="Run only the list cases whose name contains this (`home`: the home page; "
+        "`packing`: the packing station, slip and pick list rows).",
     )
     args = parser.parse_args()
     started = time.monotonic()
@@ -595,6 +630,9 @@ def main() -> None:
     if not args.only:
         print("- writes", flush=True)
         rows += write_rows(client, api_headers)
+    if not args.only or args.only == "packing":
+        print("- packing", flush=True)
+        rows += packing_rows(client)
     report = render(rows, args.orders, time.monotonic() - started)
     print(report)
     RESULTS.mkdir(parents=True, exist_ok=True)

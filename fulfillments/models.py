@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
+from django.utils import timezone
 
 from orders.models import LineItem, Order
 from orders.timestamps import MillisecondDateTimeField, ms_now
@@ -67,3 +68,23 @@ class FulfillmentLineItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line_item_id} x{self.quantity}"
+
+
+class PackerPreference(models.Model):
+    """What a packer chose last at the packing station, offered again next time: the carrier
+    (a known one, or "other" with its name and a tracking link template)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="packer_preference",
+    )
+    carrier = models.CharField(max_length=100, blank=True)
+    carrier_name = models.CharField(max_length=100, blank=True)
+    # For an "other" carrier: its tracking page, "{number}" standing for the tracking number.
+    link_template = models.CharField(max_length=2000, blank=True)
+    last_updated = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.carrier_name or self.carrier}"

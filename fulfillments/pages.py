@@ -15,10 +15,19 @@ from django.shortcuts import redirect, render
 
 from config.http import HtmxHttpRequest
 from fulfillments.carriers import CARRIER_CHOICES
-from fulfillments.forms import BULK_CARRIER_CHOICES, LineFulfilForm, MultiFulfilForm, TrackingForm
+from fulfillments.forms import (
+    BULK_CARRIER_CHOICES,
+    LineFulfilForm,
+    MultiFulfilForm,
+    ShipAllForm,
+    TrackingForm,
+)
 from fulfillments.models import MAX_FULFILLMENT_LINE_QUANTITY
 from fulfillments.notify import notify_default
+from fulfillments.packing import is_counter_sale
+from fulfillments.printing import MAX_PICK_ORDERS, MAX_SLIPS
 from fulfillments.selectors import order_page_queryset, order_rows
+from fulfillments.services import pickup_ready_since_from, shipment_holds
 from fulfillments.timeline import timeline
 from orders.forms import EmailForm, ShippingAddressForm
 from orders.models import Order
@@ -45,6 +54,23 @@ class OrderPageState:
     email_form: EmailForm | None = None
     show_address_form: bool = False
     address_form: ShippingAddressForm | None = None
+    # "Ship all remaining" with errors, or waiting for the confirmation an unpaid or archived
+    # order needs (its message); a refused pickup step.
+    ship_all_form: ShipAllForm | None = None
+    ship_all_confirm: str = ""
+    pickup_error: str = ""
+    # After a change: focus the next open tracking box.
+    focus_next: bool = False
+
+
+def focus_field(form, preferred: str | None = None) -> None:
+    """Put `autofocus` on the form's first field with an error, else on `preferred`, else on
+    its first visible field: after an htmx swap focus lands where the person types next."""
+    names = [name for name in form.fields if not form[name].is_hidden]
+    errored = [name for name in names if name in form.errors]
+    target = (errored or ([preferred] if preferred in names else names) or [None])[0]
+    if target is not None:
+        form.fields[target].widget.attrs["autofocus"] = True
 
 
 def order_page_context(
@@ -60,9 +86,21 @@ def order_page_context(
         # A line shows its "add tracking" form with errors (`form`), or blank (`blank_form`,
         # written out by the template without building a form object per line).
         row.form = bound_form if row.item.index == bound_index else None
-        row.blank_form = row.form is None and can_add and open_order and row.remaining > 0
-    fulfillable = [row for row in line_rows if row.remaining > 0]
+        # Digital and custom-amount lines never go into a parcel: no tracking form.
+        row.blank_form = (
+            row.form is None and can_add and open_order and row.remaining > 0 and row.shippable
+        )
+        row.autofocus = False
+    fulfillable = [row for row in line_rows if row.remaining > 0 and row.shippable]
+    if state.focus_next:
+        # After a change, focus the next open tracking box (the first line still to ship).
+        following = next((row for row in line_rows if row.blank_form), None)
+        if following is not None:
+            following.autofocus = True
     notify = notify_default() if can_add and open_order and fulfillable else False
+    ship_all_form = state.ship_all_form
+    if ship_all_form is None and can_add and open_order and fulfillable:
+        ship_all_form = ShipAllForm(prefix="all", initial={"notify": notify})
     multi_form = state.multi_form
     if multi_form is None and can_add and open_order and fulfillable:
         multi_form = MultiFulfilForm(
@@ -74,6 +112,8 @@ def order_page_context(
                 prefix="edit", initial=TrackingForm.initial_for(frow.fulfillment)
             )
         frow.confirming = bool(state.confirming and frow.fulfillment.id == state.confirming)
+        if frow.edit_form is not None:
+            focus_field(frow.edit_form, "tracking_number")
     shipping = order.shipping
     shipping_address = order.shipment_address
     email_form = state.email_form
@@ -84,12 +124,26 @@ def order_page_context(
         address_form = ShippingAddressForm(
             prefix="address", initial=ShippingAddressForm.initial_for(shipping_address or {})
         )
+    for form in (email_form, address_form, multi_form if state.multi_form else None):
+        if form is not None:
+            focus_field(form)
+    if ship_all_form is not None and ship_all_form.errors:
+        focus_field(ship_all_form)
+    if bound_form is not None:
+        focus_field(bound_form, "tracking_number")
     open_row = state.editing or state.confirming
     return {
         "order": order,
         "line_rows": line_rows,
         "fulfillment_rows": fulfillment_rows,
         "multi_form": multi_form,
+        "ship_all_form": ship_all_form,
+        "ship_all_units": sum(row.remaining for row in fulfillable),
+        "ship_holds": shipment_holds(order=order) if ship_all_form is not None else [],
+        "ship_all_confirm": state.ship_all_confirm,
+        "pickup_error": state.pickup_error,
+        "counter_sale": is_counter_sale(order),
+        "ready_since": pickup_ready_since_from(order.activities.all()),
         "shipping_address": shipping_address or {},
         "pickup": shipping.get("pickupDetails"),
         "billing_address": order.billing_address_fields,
@@ -129,8 +183,13 @@ def order_page_done(request: HtmxHttpRequest, number: int, message: str) -> Http
     redirect to the order page (POST/redirect/GET)."""
     messages.success(request, message)
     if request.htmx:
-        return order_page_response(request, number)
+        return order_page_response(request, number, OrderPageState(focus_next=True))
     return redirect("orders:detail", number=number)
+
+
+def list_print_limits() -> dict[str, int]:
+    """How many orders the orders list's print links take from the current view."""
+    return {"max_slips": MAX_SLIPS, "max_pick": MAX_PICK_ORDERS}
 
 
 def bulk_notify_default(user) -> bool:

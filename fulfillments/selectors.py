@@ -34,6 +34,8 @@ class LineRow:
     # with errors, or whether to write out a blank one.
     form: Any = None
     blank_form: bool = False
+    # Whether its blank form's tracking box takes focus (the next line to ship after a change).
+    autofocus: bool = False
 
     @property
     def shippable(self) -> bool:

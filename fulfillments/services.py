@@ -13,8 +13,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.mail import send_mail
 from django.db import DataError, IntegrityError, transaction
 from django.db.models import Sum
+from django.utils import timezone
 
 from fulfillments.carriers import carrier_is_known, carrier_link, link_is_http
 from fulfillments.models import (
@@ -22,9 +24,11 @@ from fulfillments.models import (
     MAX_FULFILLMENT_LINE_QUANTITY,
     Fulfillment,
     FulfillmentLineItem,
+    PackerPreference,
 )
 from fulfillments.notify import shipment_email_queue
-from orders.models import ActivityType, FulfillmentStatus, LineItem, Order
+from orders.models import ActivityType, FulfillmentStatus, LineItem, Order, PaymentStatus
+from orders.selectors import store_settings_get
 from orders.services import OrderError, activity_record, order_lock, order_touch
 from orders.webhooks.outbox import EventType, event_emit
 
@@ -472,6 +476,29 @@ def fulfillment_update(
     return fulfillment
 
 
+def _delete_locked(*, order: Order, fulfillment: Fulfillment, actor) -> None:
+    _refuse_canceled(order)
+    details = {
+        "fulfillmentId": str(fulfillment.id),
+        "trackingNumber": fulfillment.tracking_number,
+        "lineItems": [
+            {"index": line.line_item.index, "quantity": line.quantity}
+            for line in fulfillment.lines.select_related("line_item")
+        ],
+    }
+    fulfillment.delete()
+    activity_record(
+        order=order, type=ActivityType.FULFILLMENT_DELETED, actor=actor, details=details
+    )
+    _status_update(order=order, items=list(order.line_items.all()), actor=actor)
+    event_emit(
+        order=order,
+        event_type=EventType.FULFILLMENT_DELETED,
+        data={"fulfillmentId": details["fulfillmentId"]},
+        actor=actor,
+    )
+
+
 def fulfillment_delete(*, order: Order, fulfillment_id, actor) -> Order:
     """Delete a fulfillment; its quantities become unfulfilled again. Returns the order.
 
@@ -479,24 +506,194 @@ def fulfillment_delete(*, order: Order, fulfillment_id, actor) -> Order:
     with transaction.atomic():
         locked = order_lock(order_id=order.pk)
         fulfillment = Fulfillment.objects.get(pk=fulfillment_id, order=locked)
-        _refuse_canceled(locked)
-        details = {
-            "fulfillmentId": str(fulfillment.id),
-            "trackingNumber": fulfillment.tracking_number,
-            "lineItems": [
-                {"index": line.line_item.index, "quantity": line.quantity}
-                for line in fulfillment.lines.select_related("line_item")
-            ],
-        }
-        fulfillment.delete()
-        activity_record(
-            order=locked, type=ActivityType.FULFILLMENT_DELETED, actor=actor, details=details
+        _delete_locked(order=locked, fulfillment=fulfillment, actor=actor)
+    return locked
+
+
+# ---- Shipping everything that remains (packing station, order page, bulk, pickup) ----
+
+# Payment states that ship without a question; any other (not paid, pending, partly paid,
+# fully refunded) needs the person shipping to confirm.
+SHIPS_WITHOUT_ASKING = {PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED}
+NOTHING_TO_SHIP = "Nothing left to ship: every shippable item is already fulfilled."
+UNDO_SECONDS = 120
+
+
+class ShipmentNeedsConfirmation(OrderError):
+    """The order may ship only after an explicit confirmation; `reasons` say why."""
+
+    def __init__(self, *, order: Order, reasons: list[str]) -> None:
+        self.reasons = reasons
+        super().__init__(
+            f"Order #{order.number} {' and '.join(reasons)}: confirm to ship it anyway.",
+            field="confirm",
+            status=409,
         )
-        _status_update(order=locked, items=list(locked.line_items.all()), actor=actor)
-        event_emit(
+
+
+def shipment_holds(*, order: Order) -> list[str]:
+    """Why shipping `order` needs an explicit confirmation (empty: it may ship)."""
+    reasons = []
+    if order.payment_status not in SHIPS_WITHOUT_ASKING:
+        reasons.append(f"is not paid (payment: {order.get_payment_status_display()})")
+    if order.archived:
+        reasons.append("is archived")
+    return reasons
+
+
+def shippable_remaining(
+    *, items: Iterable[LineItem], fulfilled: Mapping[int, int]
+) -> list[tuple[LineItem, int]]:
+    """(line item, quantity) for every physical line with units left to ship; digital and
+    custom-amount lines never go into a parcel."""
+    lines = []
+    for item in items:
+        remaining = item.fulfillable_quantity - fulfilled.get(item.pk, 0)
+        if item.is_shippable and remaining > 0:
+            lines.append((item, remaining))
+    return lines
+
+
+def fulfillment_ship_remaining(
+    *,
+    order: Order,
+    tracking: Mapping[str, Any] | None = None,
+    actor,
+    confirmed: bool = False,
+    notify: bool | None = None,
+) -> Fulfillment:
+    """Ship every remaining shippable unit of `order` in one fulfillment.
+
+    Refuses a canceled order and an order with nothing left to ship (OrderError, 409); an
+    unpaid or archived order raises ShipmentNeedsConfirmation unless `confirmed`. `notify` as
+    for fulfillment_create (None: the store's default)."""
+    with transaction.atomic():
+        locked = order_lock(order_id=order.pk)
+        _refuse_canceled(locked)
+        holds = shipment_holds(order=locked)
+        if holds and not confirmed:
+            raise ShipmentNeedsConfirmation(order=locked, reasons=holds)
+        lines = shippable_remaining(
+            items=locked.line_items.all(), fulfilled=fulfilled_quantities(order=locked)
+        )
+        if not lines:
+            raise OrderError(NOTHING_TO_SHIP, status=409)
+        return _create_locked(
+            order=locked, lines=lines, tracking=tracking, actor=actor, notify=notify
+        )
+
+
+def fulfillment_undo(*, order: Order, fulfillment_id, actor, within: int = UNDO_SECONDS) -> Order:
+    """Take back a fulfillment its creator made less than `within` seconds ago (the packing
+    station's undo); later, or for someone else's, the order page's delete is the way.
+
+    Raises Fulfillment.DoesNotExist when the order has no such fulfillment."""
+    with transaction.atomic():
+        locked = order_lock(order_id=order.pk)
+        fulfillment = Fulfillment.objects.get(pk=fulfillment_id, order=locked)
+        if fulfillment.created_by_id != getattr(actor, "pk", None):
+            raise OrderError(
+                "Only the person who shipped it can undo it here: delete it on the order page.",
+                status=409,
+            )
+        if (timezone.now() - fulfillment.date_created).total_seconds() > within:
+            raise OrderError(
+                f"Too late to undo (after {within} seconds): delete the fulfillment on the "
+                "order page.",
+                status=409,
+            )
+        _delete_locked(order=locked, fulfillment=fulfillment, actor=actor)
+    return locked
+
+
+def packer_preference_remember(
+    *, user, carrier: str, carrier_name: str = "", link_template: str = ""
+) -> PackerPreference:
+    """Remember the carrier a packer shipped with, to offer it first next time."""
+    preference, _ = PackerPreference.objects.update_or_create(
+        user=user,
+        defaults={
+            "carrier": carrier,
+            "carrier_name": carrier_name,
+            "link_template": link_template,
+            "last_updated": timezone.now(),
+        },
+    )
+    return preference
+
+
+# ---- Pickup orders: ready for pickup, then picked up ----
+
+logger = logging.getLogger(__name__)
+
+
+def _pickup_email_send(*, to: str, number: int, store: str, instructions: str) -> None:
+    body = f"Your order #{number} from {store} is ready for pickup."
+    if instructions:
+        body += f"\n\n{instructions}"
+    try:
+        send_mail(
+            f"Order #{number} is ready for pickup",
+            body,
+            None,
+            [to],
+        )
+    except Exception:
+        # The order is already marked ready (committed); a mail server outage must not turn
+        # that into an error page. The activity shows it was attempted.
+        logger.exception("Pickup email for order #%s could not be sent", number)
+
+
+def pickup_mark_ready(*, order: Order, actor) -> Order:
+    """Mark a pickup order ready: email the buyer the pickup instructions (after commit) and
+    record PICKUP_READY_EMAIL_SENT. Refused for an order that is not a pickup order, is
+    canceled, has nothing left to hand over or has no buyer email."""
+    with transaction.atomic():
+        locked = order_lock(order_id=order.pk)
+        _refuse_canceled(locked)
+        pickup = locked.pickup_details
+        if pickup is None:
+            raise OrderError("This is not a pickup order: it ships.", status=409)
+        remaining = shippable_remaining(
+            items=locked.line_items.all(), fulfilled=fulfilled_quantities(order=locked)
+        )
+        if not remaining:
+            raise OrderError("Everything on this order has been picked up already.", status=409)
+        email = locked.buyer_email
+        if not email:
+            raise OrderError(
+                "The buyer has no email address: tell them another way.", field="email"
+            )
+        instructions = str(pickup.get("pickupInstructions") or "")
+        activity_record(
             order=locked,
-            event_type=EventType.FULFILLMENT_DELETED,
-            data={"fulfillmentId": details["fulfillmentId"]},
+            type=ActivityType.PICKUP_READY_EMAIL_SENT,
             actor=actor,
+            details={"email": email, "pickupInstructions": instructions},
+        )
+        order_touch(order=locked)
+        store = store_settings_get().store_name
+        number = locked.number
+        transaction.on_commit(
+            lambda: _pickup_email_send(
+                to=email, number=number, store=store, instructions=instructions
+            )
         )
     return locked
+
+
+def pickup_ready_since(order: Order):
+    """When the buyer was told the order is ready (the last PICKUP_READY_EMAIL_SENT), or
+    None. One query."""
+    activity = (
+        order.activities.filter(type=ActivityType.PICKUP_READY_EMAIL_SENT)
+        .order_by("-timestamp")
+        .first()
+    )
+    return activity.timestamp if activity else None
+
+
+def pickup_ready_since_from(activities: Iterable[Any]):
+    """pickup_ready_since() from already fetched activities (the order page's)."""
+    times = [a.timestamp for a in activities if a.type == ActivityType.PICKUP_READY_EMAIL_SENT]
+    return max(times, default=None)

@@ -16,16 +16,25 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from config.http import HtmxHttpRequest
-from fulfillments.forms import BulkFulfilForm, LineFulfilForm, MultiFulfilForm, TrackingForm
+from fulfillments.forms import (
+    BulkFulfilForm,
+    LineFulfilForm,
+    MultiFulfilForm,
+    ShipAllForm,
+    TrackingForm,
+)
 from fulfillments.models import Fulfillment
 from fulfillments.pages import OrderPageState, order_page_done, order_page_response
 from fulfillments.selectors import order_page_queryset, order_rows
 from fulfillments.services import (
+    ShipmentNeedsConfirmation,
     fulfillment_create,
     fulfillment_delete,
+    fulfillment_ship_remaining,
     fulfillment_update,
+    pickup_mark_ready,
 )
-from orders.models import Order
+from orders.models import LineItemType, Order
 from orders.selectors import order_or_404, visible_orders
 from orders.services import OrderError
 
@@ -59,6 +68,11 @@ def line_fulfil(request: HtmxHttpRequest, number: int, index: int) -> HttpRespon
     if not order.line_items.filter(index=index).exists():
         raise Http404(f"Order #{number} has no line item {index}.")
     form = LineFulfilForm(request.POST, prefix=f"line-{index}")
+    if (
+        form.is_valid()
+        and not order.line_items.filter(index=index, line_item_type=LineItemType.PHYSICAL).exists()
+    ):
+        form.add_error(None, f"Line {index} needs no shipping (digital or a custom amount).")
     if form.is_valid():
         try:
             fulfillment_create(
@@ -82,7 +96,9 @@ def lines_fulfil(request: HtmxHttpRequest, number: int) -> HttpResponse:
     order = order_or_404(number, order_page_queryset())
     line_rows, _ = order_rows(order)
     form = MultiFulfilForm(
-        request.POST, prefix="multi", line_rows=[row for row in line_rows if row.remaining > 0]
+        request.POST,
+        prefix="multi",
+        line_rows=[row for row in line_rows if row.remaining > 0 and row.shippable],
     )
     if form.is_valid():
         lines = form.lines()
@@ -106,6 +122,64 @@ def lines_fulfil(request: HtmxHttpRequest, number: int) -> HttpResponse:
             noun = "Lines" if len(indexes) > 1 else "Line"
             return order_page_done(request, number, f"{noun} {done} fulfilled.")
     return order_page_response(request, number, OrderPageState(multi_form=form))
+
+
+@require_POST
+@permission_required("fulfillments.add_fulfillment", raise_exception=True)
+def ship_all(request: HtmxHttpRequest, number: int) -> HttpResponse:
+    """Ship every remaining shippable unit with one tracking number. An unpaid or archived
+    order comes back with the reason and a confirm button (the form posted again with
+    `all-confirm`)."""
+    order = _order(number)
+    form = ShipAllForm(request.POST, prefix="all")
+    if form.is_valid():
+        try:
+            fulfillment_ship_remaining(
+                order=order,
+                tracking=form.tracking(),
+                actor=request.user,
+                confirmed=form.cleaned_data["confirm"],
+                notify=form.cleaned_data["notify"],
+            )
+        except ShipmentNeedsConfirmation as hold:
+            state = OrderPageState(ship_all_form=form, ship_all_confirm=hold.message)
+            return order_page_response(request, number, state)
+        except OrderError as error:
+            form.add_error(_form_field(error), error.message)
+        else:
+            return order_page_done(request, number, "Everything remaining has shipped.")
+    return order_page_response(request, number, OrderPageState(ship_all_form=form))
+
+
+@require_POST
+@permission_required("fulfillments.add_fulfillment", raise_exception=True)
+def pickup_ready(request: HtmxHttpRequest, number: int) -> HttpResponse:
+    """A pickup order is ready: the buyer is emailed the pickup instructions."""
+    order = _order(number)
+    try:
+        pickup_mark_ready(order=order, actor=request.user)
+    except OrderError as error:
+        return order_page_response(request, number, OrderPageState(pickup_error=error.message))
+    return order_page_done(request, number, "Ready for pickup: the buyer has been emailed.")
+
+
+@require_POST
+@permission_required("fulfillments.add_fulfillment", raise_exception=True)
+def picked_up(request: HtmxHttpRequest, number: int) -> HttpResponse:
+    """The buyer collected the order: every remaining unit is fulfilled, no carrier."""
+    order = _order(number)
+    try:
+        fulfillment_ship_remaining(
+            order=order,
+            tracking=None,
+            actor=request.user,
+            confirmed=request.POST.get("confirm") == "on",
+        )
+    except ShipmentNeedsConfirmation as hold:
+        return order_page_response(request, number, OrderPageState(ship_all_confirm=hold.message))
+    except OrderError as error:
+        return order_page_response(request, number, OrderPageState(pickup_error=error.message))
+    return order_page_done(request, number, "Picked up: the order is fulfilled.")
 
 
 @require_http_methods(["GET", "POST"])
@@ -168,41 +242,35 @@ def bulk_fulfil(request: HtmxHttpRequest) -> HttpResponse:
             for o in order_page_queryset().filter(pk__in=order_ids).only("pk", "number")
         }
         carrier = form.cleaned_data.get("carrier") or ""
+        confirmed = bool(form.cleaned_data.get("confirm"))
         for order_id in order_ids:
             order = orders.get(order_id)
             if order is None:
                 results.append({"order_id": order_id, "order": None, "error": "Order not found."})
                 continue
-            line_rows, _ = order_rows(order)
-            lines = [
-                (row.item.index, row.remaining)
-                for row in line_rows
-                if row.remaining > 0 and row.shippable
-            ]
             number = form.number_for(order_id)
             result = {"order_id": order_id, "order": order, "tracking_number": number}
             if order_id in form.number_errors:
                 result["error"] = form.number_errors[order_id]
                 results.append(result)
                 continue
-            if not lines:
-                result["error"] = "Nothing left to ship."
-                results.append(result)
-                continue
             try:
-                fulfillment_create(
+                shipped = fulfillment_ship_remaining(
                     order=order,
-                    lines=lines,
                     tracking={"shippingProvider": carrier, "trackingNumber": number or None},
                     actor=request.user,
+                    confirmed=confirmed,
                     notify=form.cleaned_data["notify"],
                 )
             except Order.DoesNotExist:
                 result["error"] = "Order not found."
+            except ShipmentNeedsConfirmation as hold:
+                result["error"] = hold.message
+                result["needs_confirmation"] = True
             except OrderError as error:
                 result["error"] = error.message
             else:
-                result["fulfilled"] = sum(quantity for _, quantity in lines)
+                result["fulfilled"] = sum(line.quantity for line in shipped.lines.all())
             results.append(result)
     status = 200 if form.is_valid() else 400
     succeeded = sum(1 for r in results if not r.get("error"))
@@ -211,6 +279,7 @@ def bulk_fulfil(request: HtmxHttpRequest) -> HttpResponse:
         "results": results,
         "succeeded": succeeded,
         "failed": len(results) - succeeded,
+        "held": [r for r in results if r.get("needs_confirmation")],
     }
     template = "fulfillments/bulk_result.html"
     if request.htmx:

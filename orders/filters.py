@@ -452,3 +452,9 @@ def _page(queryset: QuerySet[Order], listing: OrderListing, data: dict) -> tuple
     offset = (listing.page - 1) * PAGE_SIZE
     rows = page_rows(queryset, offset, offset + PAGE_SIZE + 1)
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+
+
+def filtered_orders(params: QueryDict) -> QuerySet[Order] | None:
+    """Every order the list shows for these URL parameters, in its sort and unpaged (for
+    printing slips and pick lists); None when the parameters are not valid."""
+    return listing_query(params)[1]

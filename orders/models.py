@@ -264,6 +264,12 @@ class Order(models.Model):
         return json_object(json_object(self.shipping.get("shipmentDetails")).get("address"))
 
     @property
+    def pickup_details(self) -> dict[str, Any] | None:
+        """shippingInfo.pickupDetails when the buyer collects the order, else None."""
+        pickup = self.shipping.get("pickupDetails")
+        return json_object(pickup) if pickup is not None else None
+
+    @property
     def billing_address_fields(self) -> dict[str, Any]:
         """The stored billing address as a dict, whatever is stored."""
         return json_object(self.billing_address)

@@ -17,6 +17,7 @@ from fulfillments.pages import (
     OrderPageState,
     bulk_carrier_choices,
     bulk_notify_default,
+    list_print_limits,
     order_page_done,
     order_page_response,
 )
@@ -67,6 +68,7 @@ def order_list(request: HtmxHttpRequest) -> HttpResponse:
             if key not in ("page", "after", "before", "rows")
             for value in values
         ],
+        **list_print_limits(),
     }
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])

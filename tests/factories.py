@@ -24,11 +24,9 @@ def make_order(
     fields.setdefault("buyer_first_name", first_name)
     fields.setdefault("buyer_last_name", last_name)
     fields.setdefault("buyer_id", uuid.uuid4())
-    order = Order.objects.create(
-        billing_first_name=first_name,
-        billing_last_name=last_name,
-        billing_address={"country": "US", "city": "New York", "email": fields["buyer_email"]},
-        shipping_info={
+    fields.setdefault(
+        "shipping_info",
+        {
             "deliveryOption": "Standard",
             "shipmentDetails": {
                 "address": {
@@ -40,6 +38,11 @@ def make_order(
                 }
             },
         },
+    )
+    order = Order.objects.create(
+        billing_first_name=first_name,
+        billing_last_name=last_name,
+        billing_address={"country": "US", "city": "New York", "email": fields["buyer_email"]},
         **fields,
     )
     specs = [{} for _ in range(lines)] if isinstance(lines, int) else lines

@@ -207,3 +207,92 @@ document.addEventListener("visibilitychange", () => {
   if (document.hidden || !window.htmx) return;
   document.querySelectorAll("[data-poll]").forEach((element) => htmx.trigger(element, "packdesk-refresh"));
 });
+
+// ---- Packing station and keyboard care (every page) ----
+
+// Escape closes what is open: the last visible [data-escape] link on the page (an edit
+// form's Cancel, the station's Close, a confirmation's "Don't").
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape" || event.defaultPrevented) return;
+  const links = [...document.querySelectorAll("[data-escape]")].filter((el) => el.offsetParent);
+  const link = links[links.length - 1];
+  if (!link) return;
+  event.preventDefault();
+  link.click();
+});
+
+// A scan box that gets focus selects its text, so the next scan replaces a refused one.
+function packdeskSelectFocused() {
+  const active = document.activeElement;
+  if (active && active.matches("input[autofocus]") && active.value) active.select();
+}
+
+// A refusal (`[data-alarm]`) beeps once, for the packer looking at the box, not the screen.
+function packdeskAlarm(root) {
+  if (!root.querySelector || !root.querySelector("[data-alarm]")) return;
+  const Audio = window.AudioContext || window.webkitAudioContext;
+  if (!Audio) return;
+  try {
+    const context = new Audio();
+    const tone = context.createOscillator();
+    tone.type = "square";
+    tone.frequency.value = 220;
+    tone.connect(context.destination);
+    tone.start();
+    tone.stop(context.currentTime + 0.25);
+  } catch (error) { /* no sound device: the message is on screen anyway */ }
+}
+
+// Print buttons (without JavaScript the page says Ctrl+P).
+function packdeskInitPrint(root) {
+  root.querySelectorAll("[data-print]").forEach((button) => {
+    button.hidden = false;
+    button.addEventListener("click", () => window.print());
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  packdeskInitPrint(document);
+  packdeskSelectFocused();
+  packdeskAlarm(document);
+});
+document.addEventListener("htmx:afterSettle", (event) => {
+  packdeskSelectFocused();
+  packdeskAlarm(event.detail.elt);
+});
+
+// Regions marked `data-swap-refusals` show the server's 4xx answer (a refused scan, a form
+// with errors) in place, as a page without JavaScript does; htmx skips 4xx swaps by default.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const status = event.detail.xhr.status;
+  const target = event.detail.target;
+  if (status >= 400 && status < 500 && target && target.closest("[data-swap-refusals]")) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});
+
+// Orders list: typing a tracking number in a row selects that row for "Fulfil selected".
+document.addEventListener("input", (event) => {
+  if (!event.target.matches("input.row-tracking")) return;
+  const row = event.target.closest("tr");
+  const box = row && row.querySelector("input[type=checkbox][name=order]");
+  if (box && event.target.value.trim() && !box.checked) {
+    box.checked = true;
+    box.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+});
+
+// After an htmx swap started by a "Cancel" (`data-refocus="<id>"`), focus returns to the
+// control that opened the form.
+let packdeskRefocus = null;
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("[data-refocus]");
+  packdeskRefocus = link ? link.dataset.refocus : null;
+}, true);
+document.addEventListener("htmx:afterSettle", () => {
+  if (!packdeskRefocus) return;
+  const target = document.getElementById(packdeskRefocus);
+  packdeskRefocus = null;
+  if (target) target.focus();
+});

@@ -7,27 +7,11 @@ import os
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-import pytest
-from django.contrib.auth.models import User
-from django.test import Client
 from playwright.sync_api import Page, expect
 
 from fulfillments.models import Fulfillment
 from orders.models import FulfillmentStatus, Order
 from tests.factories import make_order
-
-
-@pytest.fixture
-def logged_in(live_server, page: Page) -> Page:
-    """A browser page with a staff session. Transactional tests flush the role groups, so
-    the user is a superuser (every permission)."""
-    user = User.objects.create_superuser(username="boss", password="pass-boss")
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
-    return page
 
 
 def open_order(page: Page, live_server, order: Order) -> None:

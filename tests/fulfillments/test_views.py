@@ -217,9 +217,10 @@ def test_canceled_order_has_no_add_forms(order_factory, packer_client):
 
 
 def test_bulk_fulfil_each_order_with_its_number(order_factory, packer_client):
-    a = order_factory(lines=[{"quantity": 2}, {"quantity": 1}])
+    a = order_factory(lines=[{"quantity": 2}, {"quantity": 1}], payment_status="PAID")
     b = order_factory(
-        lines=[{"quantity": 1}, {"quantity": 1, "line_item_type": LineItemType.DIGITAL}]
+        lines=[{"quantity": 1}, {"quantity": 1, "line_item_type": LineItemType.DIGITAL}],
+        payment_status="PAID",
     )
     fulfillment_create(order=a, lines=[(1, 1)], actor=None)
     response = packer_client.post(
@@ -246,9 +247,11 @@ def test_bulk_fulfil_each_order_with_its_number(order_factory, packer_client):
 
 
 def test_bulk_fulfil_reports_failures_per_order(order_factory, packer_client):
-    ok = order_factory(lines=1)
-    canceled = order_factory(lines=1, fulfillment_status=FulfillmentStatus.CANCELED)
-    done = order_factory(lines=1)
+    ok = order_factory(lines=1, payment_status="PAID")
+    canceled = order_factory(
+        lines=1, fulfillment_status=FulfillmentStatus.CANCELED, payment_status="PAID"
+    )
+    done = order_factory(lines=1, payment_status="PAID")
     fulfillment_create(order=done, lines=[(1, 1)], actor=None)
     missing = uuid.uuid4()
     response = packer_client.post(
@@ -260,7 +263,7 @@ def test_bulk_fulfil_reports_failures_per_order(order_factory, packer_client):
     assert html.lstrip().startswith('<section id="bulk-results"')
     assert "<strong>1</strong> fulfilled, <strong>3</strong> failed" in html
     assert "canceled" in html
-    assert "Nothing left to ship." in html
+    assert "Nothing left to ship" in html
     assert "Order not found." in html
     assert Fulfillment.objects.filter(order=ok).count() == 1
     assert not Fulfillment.objects.filter(order=canceled).exists()
@@ -272,3 +275,43 @@ def test_bulk_fulfil_bad_input(db, packer_client):
     assert "Not an order id" in response.content.decode()
     assert packer_client.post("/fulfillments/bulk/", {}).status_code == 400
     assert packer_client.get("/fulfillments/bulk/").status_code == 405
+
+
+def test_bulk_fulfil_unpaid_needs_explicit_confirmation(order_factory, packer_client):
+    paid = order_factory(lines=1, payment_status="PAID")
+    unpaid = order_factory(lines=[{"quantity": 1}], payment_status="NOT_PAID")
+    data = {
+        "order": [str(paid.id), str(unpaid.id)],
+        "carrier": "ups",
+        f"tracking-{unpaid.id}": "U1",
+    }
+    html = packer_client.post("/fulfillments/bulk/", data).content.decode()
+    assert "<strong>1</strong> fulfilled, <strong>1</strong> failed" in html
+    assert f"Order #{unpaid.number} is not paid (payment: Not Paid)" in html
+    assert not Fulfillment.objects.filter(order=unpaid).exists()
+    # The result offers to ship the held orders, with what was typed for them.
+    confirm = html.split('class="bulk-confirm"')[1].split("</form>")[0]
+    assert f'name="order" value="{unpaid.id}"' in confirm
+    assert f'name="order" value="{paid.id}"' not in confirm
+    assert f'name="tracking-{unpaid.id}" value="U1"' in confirm
+    assert 'name="confirm" value="on"' in confirm
+    html = packer_client.post(
+        "/fulfillments/bulk/",
+        {
+            "order": [str(unpaid.id)],
+            "carrier": "ups",
+            f"tracking-{unpaid.id}": "U1",
+            "confirm": "on",
+        },
+    ).content.decode()
+    assert "<strong>1</strong> fulfilled, <strong>0</strong> failed" in html
+    assert Fulfillment.objects.get(order=unpaid).tracking_number == "U1"
+
+
+def test_bulk_fulfil_never_ships_digital_lines(order_factory, packer_client):
+    digital = order_factory(lines=[{"line_item_type": LineItemType.DIGITAL}], payment_status="PAID")
+    html = packer_client.post(
+        "/fulfillments/bulk/", {"order": [str(digital.id)], "confirm": "on"}
+    ).content.decode()
+    assert "Nothing left to ship" in html
+    assert not Fulfillment.objects.filter(order=digital).exists()

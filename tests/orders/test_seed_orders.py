@@ -85,10 +85,10 @@ CONSISTENCY = {
         WHERE NOT EXISTS (SELECT 1 FROM fulfillments_fulfillmentlineitem fl
                           WHERE fl.fulfillment_id = f.id)
     """,
-    "tracking activity per fulfillment": """
+    "tracking activity per tracked fulfillment": """
         SELECT count(*) FROM fulfillments_fulfillment f
         JOIN orders_order o ON o.id = f.order_id AND o.number > 10124
-        WHERE NOT EXISTS (SELECT 1 FROM orders_activity a
+        WHERE f.tracking_number <> '' AND NOT EXISTS (SELECT 1 FROM orders_activity a
                           WHERE a.order_id = f.order_id AND a.type = 'TRACKING_NUMBER_ADDED'
                             AND a.details->>'fulfillmentId' = f.id::text)
     """,
@@ -178,6 +178,7 @@ def test_seeded_tracking_links_follow_the_spec_formats():
     rows = list(
         generated()
         .filter(fulfillments__isnull=False)
+        .exclude(fulfillments__tracking_number="")
         .values_list(
             "fulfillments__shipping_provider",
             "fulfillments__tracking_number",
@@ -272,3 +273,23 @@ def test_seed_refuses_bad_arguments():
         seed(-1)
     with pytest.raises(CommandError, match="--seed"):
         seed(1, seed=2)
+
+
+def test_seed_has_pickup_and_point_of_sale_orders():
+    seed(400, seed=0.7)
+    pickup = generated().filter(shipping_info__has_key="pickupDetails")
+    assert 20 <= pickup.count() <= 80
+    assert all(o.channel_type == ChannelType.WEB for o in pickup)
+    assert not pickup.filter(fulfillments__tracking_number__gt="").exists()
+    assert pickup.filter(
+        fulfillment_status=FulfillmentStatus.FULFILLED, activities__type="PICKUP_READY_EMAIL_SENT"
+    ).exists()
+    assert pickup.filter(
+        fulfillment_status=FulfillmentStatus.NOT_FULFILLED,
+        activities__type="PICKUP_READY_EMAIL_SENT",
+    ).exists()
+    pos = generated().filter(channel_type=ChannelType.POS)
+    assert pos.exists()
+    assert not pos.filter(shipping_info__has_key="shipmentDetails").exists()
+    assert not pos.filter(shipping_total__gt=0).exists()
+    assert not pos.filter(activities__type="TRACKING_NUMBER_ADDED").exists()

@@ -284,7 +284,8 @@ def test_bulk_carrier_picker_offers_the_known_carriers(packer_client, order_fact
 
 
 def test_bulk_fulfil_from_list_uses_each_rows_tracking_number(packer_client, order_factory):
-    first, second = order_factory(), order_factory()
+    first = order_factory(payment_status="PAID")
+    second = order_factory(payment_status="PAID")
     response = packer_client.post(
         "/fulfillments/bulk/",
         {

@@ -298,6 +298,9 @@ RARE_PRODUCT_SHARE = 0.0002
 # Repeat buyers: a buyer is a (first name, last name, household) triple with a stable id,
 # email and address, so buyerInfo.id and email filters find several orders.
 HOUSEHOLDS = 20
+# Share of web orders the buyer collects at the shop (pickup), and their instructions.
+PICKUP_SHARE_OF_WEB = 0.15
+PICKUP_INSTRUCTIONS = "Collect at 12 Market Street, Mon-Sat 9:00-18:00. Bring your order number."
 # enteredBy for orders a merchant's staff typed in (POS, back office).
 STAFF_ENTERED_BY = "5b1c0f6e-0000-4000-8000-00000000a11c"
 
@@ -529,6 +532,14 @@ class Command(BaseCommand):
         carrier_links = sql_array([template for _, template in SEED_CARRIERS])
         payment = mix_case("o.r_pay", PAYMENT_MIX)
         channel = mix_case("o.r_channel", CHANNEL_MIX)
+        # Point-of-sale orders are handed over at the counter (no shipment address); a share
+        # of web orders is collected at the shop (shippingInfo.pickupDetails). Pickup orders
+        # take the top of r_split, so they never ship in two parcels.
+        delivery = (
+            f"CASE WHEN ({channel}) = 'POS' THEN 'POS' "
+            f"WHEN ({channel}) = 'WEB' AND o.r_split >= {1 - PICKUP_SHARE_OF_WEB} "
+            "THEN 'PICKUP' ELSE 'SHIP' END"
+        )
         cursor.execute("DROP TABLE IF EXISTS seed_plan")
         cursor.execute(
             f"""
@@ -536,8 +547,10 @@ class Command(BaseCommand):
             WITH base AS (
                 SELECT o.*, agg.subtotal, agg.tax, agg.quantity, agg.physical_quantity,
                        agg.physical_lines, agg.first_physical,
-                       CASE WHEN agg.physical_lines > 0 THEN 5.00 ELSE 0 END AS shipping,
+                       CASE WHEN agg.physical_lines > 0
+                                 AND {delivery} = 'SHIP' THEN 5.00 ELSE 0 END AS shipping,
                        {payment} AS payment_status, {channel} AS channel,
+                       {delivery} AS delivery,
                        CASE WHEN o.r_fulfil < 0.02 THEN 'CANCELED'
                             WHEN agg.physical_lines = 0 THEN 'FULFILLED'
                             WHEN o.r_fulfil < 0.47 THEN 'FULFILLED'
@@ -562,7 +575,7 @@ class Command(BaseCommand):
                        physical_lines > 0
                            AND fulfillment_status IN ('FULFILLED', 'PARTIALLY_FULFILLED') AS ships,
                        fulfillment_status = 'FULFILLED' AND physical_lines > 1
-                           AND r_split < 0.33 AS split,
+                           AND r_split < 0.33 AND delivery = 'SHIP' AS split,
                        CASE WHEN payment_status IN ('PAID', 'PARTIALLY_REFUNDED', 'FULLY_REFUNDED')
                             THEN LEAST(created + interval '3 minutes', date_trunc('milliseconds', now())) END AS paid_at,
                        CASE WHEN payment_status = 'PARTIALLY_PAID'
@@ -574,9 +587,19 @@ class Command(BaseCommand):
                             THEN LEAST(created + interval '1 day', date_trunc('milliseconds', now())) END AS canceled_at,
                        LEAST(created + interval '2 days', date_trunc('milliseconds', now())) AS shipped_at,
                        LEAST(created + interval '3 days', date_trunc('milliseconds', now())) AS shipped2_at,
-                       ({carrier_names})[carrier] AS provider,
+                       CASE WHEN delivery = 'PICKUP' AND (
+                                 fulfillment_status IN ('FULFILLED', 'PARTIALLY_FULFILLED')
+                                 OR r_note < 0.5)
+                            THEN LEAST(created + interval '1 day', date_trunc('milliseconds', now()))
+                            END AS ready_at,
+                       CASE WHEN delivery = 'SHIP' THEN tracking::text ELSE '' END
+                           AS tracking_text,
+                       CASE WHEN delivery = 'SHIP' THEN ({carrier_names})[carrier] ELSE '' END
+                           AS provider,
                        ({carrier_names})[carrier2] AS provider2,
-                       replace(({carrier_links})[carrier], '{{}}', tracking::text) AS link,
+                       CASE WHEN delivery = 'SHIP'
+                            THEN replace(({carrier_links})[carrier], '{{}}', tracking::text)
+                            ELSE '' END AS link,
                        replace(({carrier_links})[carrier2], '{{}}', tracking2::text)
                            AS link2
                 FROM base
@@ -585,7 +608,7 @@ class Command(BaseCommand):
                    gen_random_uuid() AS refund_id,
                    CASE WHEN payment_status = 'FULLY_REFUNDED' THEN total
                         ELSE round(total * 0.25, 2) END AS refund_amount,
-                   GREATEST(created, paid_at, partly_paid_at, refund_at, canceled_at,
+                   GREATEST(created, paid_at, partly_paid_at, refund_at, canceled_at, ready_at,
                             CASE WHEN ships THEN shipped_at END,
                             CASE WHEN split THEN shipped2_at END) AS last_updated
             FROM events
@@ -623,7 +646,13 @@ class Command(BaseCommand):
                        'paymentMethod', CASE WHEN p.r_pay < 0.5 THEN 'Stripe' ELSE 'PayPal' END,
                        'paymentGatewayTransactionId', gen_random_uuid()::text),
                    p.paid_at,
-                   jsonb_build_object('deliveryOption', 'Standard shipping',
+                   CASE WHEN p.delivery = 'POS' THEN jsonb_build_object(
+                       'deliveryOption', 'In store')
+                   WHEN p.delivery = 'PICKUP' THEN jsonb_build_object(
+                       'deliveryOption', 'Pickup at the shop',
+                       'estimatedDeliveryTime', 'Ready within 2 days',
+                       'pickupDetails', jsonb_build_object('pickupInstructions', '{PICKUP_INSTRUCTIONS}'))
+                   ELSE jsonb_build_object('deliveryOption', 'Standard shipping',
                        'estimatedDeliveryTime', '3 - 5 business days',
                        'shipmentDetails', jsonb_build_object('address', jsonb_build_object(
                            'fullName', jsonb_build_object('firstName', b.first,
@@ -631,7 +660,7 @@ class Command(BaseCommand):
                            'country', ({countries})[p.place],
                            'subdivision', ({regions})[p.place], 'city', ({cities})[p.place],
                            'zipCode', ({zips})[p.place], 'addressLine1', b.street),
-                           'priceData', jsonb_build_object('price', p.shipping::text))),
+                           'priceData', jsonb_build_object('price', p.shipping::text))) END,
                    CASE WHEN p.r_note < 0.08 THEN 'Please leave it with the neighbour.'
                         ELSE '' END,
                    p.r_note < 0.7 OR p.ships,
@@ -681,7 +710,7 @@ class Command(BaseCommand):
             INSERT INTO fulfillments_fulfillment (
                 id, order_id, date_created, tracking_number, shipping_provider, tracking_link,
                 created_by_id)
-            SELECT fulfillment_id, id, shipped_at, tracking::text, provider, link, NULL::integer
+            SELECT fulfillment_id, id, shipped_at, tracking_text, provider, link, NULL::integer
             FROM seed_plan WHERE ships
             UNION ALL
             SELECT fulfillment_id2, id, shipped2_at, tracking2::text, provider2, link2,
@@ -726,12 +755,16 @@ class Command(BaseCommand):
                     jsonb_build_object('fulfillmentId', p.fulfillment_id), p.ships),
                 ('FULFILLMENT_CREATED', p.shipped2_at,
                     jsonb_build_object('fulfillmentId', p.fulfillment_id2), p.split),
+                ('PICKUP_READY_EMAIL_SENT', p.ready_at,
+                    jsonb_build_object('pickupInstructions', '{PICKUP_INSTRUCTIONS}'),
+                    p.ready_at IS NOT NULL),
                 ('TRACKING_NUMBER_ADDED', p.shipped_at,
                     jsonb_build_object('fulfillmentId', p.fulfillment_id,
-                                       'trackingNumber', p.tracking::text), p.ships),
+                                       'trackingNumber', p.tracking::text),
+                    p.ships AND p.delivery = 'SHIP'),
                 ('TRACKING_LINK_WAS_SET', p.shipped_at,
                     jsonb_build_object('fulfillmentId', p.fulfillment_id,
-                                       'trackingLink', p.link), p.ships),
+                                       'trackingLink', p.link), p.ships AND p.delivery = 'SHIP'),
                 ('TRACKING_NUMBER_ADDED', p.shipped2_at,
                     jsonb_build_object('fulfillmentId', p.fulfillment_id2,
                                        'trackingNumber', p.tracking2::text), p.split),
@@ -749,5 +782,5 @@ class Command(BaseCommand):
                     p.refund_at IS NOT NULL)
             ) AS a(type, ts, details, keep)
             WHERE a.keep
-            """
+            """.replace("{PICKUP_INSTRUCTIONS}", PICKUP_INSTRUCTIONS)
         )

@@ -1,0 +1,335 @@
+"""The packing station (/pack/): scan an order, check its items, scan the tracking number,
+and the next order is ready. Every step is a plain GET or POST form (htmx swaps the station
+in place and pushes the URL), and the element to type into next carries `autofocus`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.decorators import permission_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import push_url
+
+from config.http import HtmxHttpRequest
+from fulfillments.carriers import OTHER
+from fulfillments.forms import PackShipForm
+from fulfillments.models import Fulfillment, PackerPreference
+from fulfillments.packing import (
+    PackList,
+    is_counter_sale,
+    order_for_code,
+    pack_list,
+    pack_queryset,
+)
+from fulfillments.services import (
+    UNDO_SECONDS,
+    ShipmentNeedsConfirmation,
+    fulfillment_ship_remaining,
+    fulfillment_undo,
+    packer_preference_remember,
+    pickup_mark_ready,
+    pickup_ready_since,
+    shipment_holds,
+)
+from orders.models import Order
+from orders.selectors import store_settings_get
+from orders.services import OrderError
+
+PACK = "fulfillments/pack.html"
+CAN_PACK = "fulfillments.add_fulfillment"
+LAST_SHIPPED = "pack_last_shipped"
+
+
+def pack_url(number: int, checked: str = "") -> str:
+    url = reverse("pack:order", args=[number])
+    return f"{url}?{urlencode({'checked': checked})}" if checked else url
+
+
+def _last_shipped(request: HtmxHttpRequest) -> dict[str, Any] | None:
+    """The parcel this packer shipped last, while it can still be undone."""
+    last = request.session.get(LAST_SHIPPED)
+    if not last:
+        return None
+    age = (timezone.now() - datetime.fromisoformat(last["at"])).total_seconds()
+    return last if age <= UNDO_SECONDS else None
+
+
+def _ship_form_initial(user) -> dict[str, Any]:
+    preference = PackerPreference.objects.filter(user=user).first()
+    if preference is None:
+        return {}
+    return {
+        "carrier": preference.carrier,
+        "carrier_name": preference.carrier_name,
+        "link_template": preference.link_template,
+    }
+
+
+def _focus(packing: PackList | None, *, require_check: bool, pickup: bool) -> str:
+    """Where the packer types next: the scan box, the tracking box or the pickup step."""
+    if packing is None or not packing.to_pack or packing.order.is_canceled:
+        return "scan"
+    if pickup:
+        return "pickup"
+    if require_check and not packing.complete:
+        return "scan"
+    return "tracking"
+
+
+def _render(
+    request: HtmxHttpRequest,
+    *,
+    packing: PackList | None = None,
+    error: str = "",
+    notice: str = "",
+    ship_form: PackShipForm | None = None,
+    confirm: ShipmentNeedsConfirmation | None = None,
+    undo_scan: str | None = None,
+    status: int = 200,
+    push: str | None = None,
+) -> HttpResponse:
+    store = store_settings_get()
+    order = packing.order if packing is not None else None
+    pickup = order.pickup_details if order is not None else None
+    counter = order is not None and pickup is None and is_counter_sale(order)
+    if counter:
+        pickup = {"pickupInstructions": "Point-of-sale order: hand it over at the counter."}
+    focus = _focus(packing, require_check=store.require_item_scan, pickup=pickup is not None)
+    if ship_form is not None and ship_form.errors:
+        focus = "tracking"
+    if confirm is not None:
+        focus = "confirm"
+    if packing is not None and ship_form is None:
+        initial = _ship_form_initial(request.user)
+        initial["checked"] = packing.checked_param()
+        ship_form = PackShipForm(initial=initial)
+    if ship_form is not None and focus == "tracking":
+        ship_form.fields["tracking_number"].widget.attrs["autofocus"] = True
+    context = {
+        "packing": packing,
+        "order": order,
+        "pickup": pickup,
+        "ready_since": (
+            pickup_ready_since(order) if order is not None and pickup and not counter else None
+        ),
+        "counter": counter,
+        "holds": shipment_holds(order=packing.order) if packing else [],
+        "store": store,
+        "ship_form": ship_form,
+        "other_carrier": OTHER,
+        "confirm": confirm,
+        "error": error,
+        "notice": notice,
+        "undo_scan": undo_scan,
+        "last_shipped": _last_shipped(request),
+        "focus": focus,
+    }
+    partial = request.htmx and not request.htmx.history_restore_request
+    response = render(request, f"{PACK}#station" if partial else PACK, context, status=status)
+    if push and request.htmx:
+        push_url(response, push)
+    return response
+
+
+def _open(request: HtmxHttpRequest, order: Order, checked: str = "") -> HttpResponse:
+    """Pack mode of `order`: htmx gets it in place with the URL pushed, a plain form a
+    redirect to its URL (so a reload shows the order without scanning again)."""
+    url = pack_url(order.number, checked)
+    if request.htmx:
+        order = pack_queryset().get(pk=order.pk)
+        return _render(request, packing=pack_list(order, checked), push=url)
+    return redirect(url)
+
+
+@require_GET
+@permission_required(CAN_PACK, raise_exception=True)
+def station(request: HtmxHttpRequest) -> HttpResponse:
+    """The scan box. `?code=` (a number, #number, the slip's barcode or the id) opens the
+    order; an unknown code is refused with the box cleared and focused again."""
+    code = (request.GET.get("code") or "").strip()
+    if not code:
+        return _render(request, push=reverse("pack:station") if "code" in request.GET else None)
+    order = order_for_code(code, pack_queryset())
+    if order is None:
+        return _render(
+            request,
+            error=f"No order matches “{code[:100]}”. Scan the barcode on the packing slip or "
+            "type the order number.",
+            status=404,
+            push=reverse("pack:station"),
+        )
+    if request.htmx:
+        url = pack_url(order.number)
+        return _render(request, packing=pack_list(order), push=url)
+    return redirect(pack_url(order.number))
+
+
+def _packing_for(number: int, checked: str) -> PackList:
+    order = pack_queryset().filter(number=number).first()
+    if order is None:
+        raise Http404("No such order")
+    return pack_list(order, checked)
+
+
+@require_GET
+@permission_required(CAN_PACK, raise_exception=True)
+def pack_order(request: HtmxHttpRequest, number: int) -> HttpResponse:
+    """Pack mode. `?code=` is a scan: one of the order's SKUs counts a unit off (refused
+    loudly when it is not in the order or every unit is checked), another order's code
+    opens that order. `?checked=` carries the item check."""
+    checked = request.GET.get("checked", "")
+    packing = _packing_for(number, checked)
+    code = (request.GET.get("code") or "").strip()
+    if not code:
+        return _render(request, packing=packing)
+    line, refusal = packing.scan(code)
+    if line is not None:
+        new_checked = packing.checked_param()
+        if not request.htmx:
+            return redirect(pack_url(number, new_checked))
+        return _render(
+            request,
+            packing=packing,
+            notice=f"{line.item.name}: {line.checked} of {line.remaining} checked.",
+            undo_scan=packing.undo_param(line),
+            push=pack_url(number, new_checked),
+        )
+    if code.lower() not in packing.skus:
+        other = order_for_code(code)
+        if other is not None and other.pk != packing.order.pk:
+            return _open(request, other)
+        if other is not None:
+            return _render(request, packing=packing, push=pack_url(number, checked))
+    return _render(
+        request, packing=packing, error=refusal, status=409, push=pack_url(number, checked)
+    )
+
+
+@require_POST
+@permission_required(CAN_PACK, raise_exception=True)
+def pack_ship(request: HtmxHttpRequest, number: int) -> HttpResponse:
+    """Ship every remaining shippable unit with the scanned tracking number, then back to
+    the scan box for the next order (with an undo for UNDO_SECONDS)."""
+    form = PackShipForm(request.POST)
+    checked = request.POST.get("checked", "")
+    packing = _packing_for(number, checked)
+    if not form.is_valid():
+        return _render(request, packing=packing, ship_form=form, status=400)
+    store = store_settings_get()
+    tracking = form.tracking()
+    scanned = tracking["trackingNumber"]
+    if store.require_item_scan and not packing.complete:
+        left = packing.units - packing.checked_units
+        form.add_error(
+            None, f"Check every item first: {left} unit{'s' if left != 1 else ''} not scanned."
+        )
+        return _render(request, packing=packing, ship_form=form, status=409)
+    own_number = scanned.lstrip("#") == str(number)
+    if own_number or scanned.lower() in packing.skus:
+        what = "the order number" if own_number else "an item of the order"
+        form.add_error(
+            "tracking_number",
+            f"“{scanned}” is {what}, not a tracking number: scan the parcel label.",
+        )
+        return _render(request, packing=packing, ship_form=form, status=400)
+    try:
+        fulfillment = fulfillment_ship_remaining(
+            order=packing.order,
+            tracking=tracking,
+            actor=request.user,
+            confirmed=form.cleaned_data["confirm"],
+        )
+    except ShipmentNeedsConfirmation as hold:
+        return _render(request, packing=packing, ship_form=form, confirm=hold, status=409)
+    except OrderError as error:
+        # Another packer may have shipped it meanwhile: show the order as it is now.
+        fresh = _packing_for(number, checked)
+        return _render(request, packing=fresh, error=error.message, status=409)
+    data = form.cleaned_data
+    packer_preference_remember(
+        user=request.user,
+        carrier=data["carrier"],
+        carrier_name=data.get("carrier_name") or "",
+        link_template=data.get("link_template") or "",
+    )
+    request.session[LAST_SHIPPED] = {
+        "fulfillment": str(fulfillment.id),
+        "number": number,
+        "tracking": fulfillment.tracking_number,
+        "carrier": fulfillment.shipping_provider,
+        "at": fulfillment.date_created.isoformat(),
+    }
+    if not request.htmx:
+        return redirect("pack:station")
+    return _render(request, push=reverse("pack:station"))
+
+
+@require_POST
+@permission_required(CAN_PACK, raise_exception=True)
+def pack_undo(request: HtmxHttpRequest) -> HttpResponse:
+    """Take back the parcel just shipped (its fulfillment is deleted) and reopen the order."""
+    last = _last_shipped(request)
+    if last is None or last["fulfillment"] != request.POST.get("fulfillment"):
+        return _render(
+            request,
+            error="Nothing to undo: delete the fulfillment on the order page instead.",
+            status=409,
+        )
+    order = pack_queryset().filter(number=last["number"]).first()
+    if order is None:
+        raise Http404("No such order")
+    try:
+        fulfillment_undo(order=order, fulfillment_id=last["fulfillment"], actor=request.user)
+    except Fulfillment.DoesNotExist:
+        request.session.pop(LAST_SHIPPED, None)
+        return _render(request, error="That fulfillment no longer exists.", status=409)
+    except OrderError as error:
+        return _render(request, error=error.message, status=409)
+    request.session.pop(LAST_SHIPPED, None)
+    packing = _packing_for(last["number"], "")
+    notice = f"Undone: order #{last['number']} is open again; scan the right tracking number."
+    return _render(request, packing=packing, notice=notice, push=pack_url(last["number"]))
+
+
+@require_POST
+@permission_required(CAN_PACK, raise_exception=True)
+def pack_pickup_ready(request: HtmxHttpRequest, number: int) -> HttpResponse:
+    """A pickup order is ready: the buyer gets the pickup instructions by email."""
+    packing = _packing_for(number, "")
+    try:
+        pickup_mark_ready(order=packing.order, actor=request.user)
+    except OrderError as error:
+        return _render(request, packing=packing, error=error.message, status=409)
+    if not request.htmx:
+        return redirect(pack_url(number))
+    notice = f"Order #{number} is ready for pickup: the buyer has been emailed."
+    return _render(request, packing=_packing_for(number, ""), notice=notice)
+
+
+@require_POST
+@permission_required(CAN_PACK, raise_exception=True)
+def pack_picked_up(request: HtmxHttpRequest, number: int) -> HttpResponse:
+    """The buyer collected a pickup order: every remaining unit is fulfilled, no carrier."""
+    packing = _packing_for(number, "")
+    try:
+        fulfillment_ship_remaining(
+            order=packing.order,
+            tracking=None,
+            actor=request.user,
+            confirmed=request.POST.get("confirm") == "on",
+        )
+    except ShipmentNeedsConfirmation as hold:
+        return _render(request, packing=packing, confirm=hold, status=409)
+    except OrderError as error:
+        return _render(request, packing=_packing_for(number, ""), error=error.message, status=409)
+    notice = f"Order #{number} picked up. Scan the next order."
+    if not request.htmx:
+        return redirect("pack:station")
+    return _render(request, notice=notice, push=reverse("pack:station"))

@@ -1,0 +1,172 @@
+"""The packing station's reads: finding an order from a scanned code, and the item check.
+
+The item check changes nothing in the database: which units have been scanned travels with
+the page (the `checked` parameter, "index:count,index:count"), so the station works as plain
+GET forms and a reload never counts a scan twice.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, QuerySet
+
+from fulfillments.models import Fulfillment
+from fulfillments.selectors import LineRow, order_rows
+from orders.models import ChannelType, Order
+from orders.selectors import visible_orders
+
+# The packing slip's barcode carries the order number alone: digits are typed the same by a
+# scanner on every keyboard layout, and Code 128 packs them two to a symbol.
+NUMBER_CODE = re.compile(r"#?\s*(\d{1,18})")
+MAX_CODE = 200
+
+
+def slip_code(order: Order) -> str:
+    """What a packing slip's barcode encodes (and what the scan box accepts)."""
+    return str(order.number)
+
+
+def is_counter_sale(order: Order) -> bool:
+    """A point-of-sale order with nowhere to ship to: handed over at the counter."""
+    return order.channel_type == ChannelType.POS and not order.shipment_address
+
+
+def pack_queryset() -> QuerySet[Order]:
+    """Orders with what pack mode shows (lines, fulfillments and their lines): fixed queries."""
+    return visible_orders().prefetch_related(
+        "line_items",
+        Prefetch("fulfillments", queryset=Fulfillment.objects.prefetch_related("lines")),
+    )
+
+
+def order_for_code(code: str, queryset: QuerySet[Order] | None = None) -> Order | None:
+    """The order a scanned or typed code names: its number (`12119`, `#12119`, which is also
+    what the slip's barcode holds) or its id. None when nothing matches."""
+    code = (code or "").strip()
+    if not code or len(code) > MAX_CODE:
+        return None
+    queryset = visible_orders() if queryset is None else queryset
+    match = NUMBER_CODE.fullmatch(code)
+    if match:
+        return queryset.filter(number=int(match.group(1))).first()
+    try:
+        order_id = uuid.UUID(code)
+    except ValueError:
+        return None
+    return queryset.filter(pk=order_id).first()
+
+
+@dataclass
+class PackLine:
+    """A line of pack mode: what remains to put in the parcel and how much is checked."""
+
+    row: LineRow
+    checked: int = 0
+
+    @property
+    def item(self):
+        return self.row.item
+
+    @property
+    def remaining(self) -> int:
+        return self.row.remaining
+
+    @property
+    def to_check(self) -> int:
+        return max(self.remaining - self.checked, 0)
+
+    @property
+    def done(self) -> bool:
+        return self.checked >= self.remaining
+
+
+@dataclass
+class PackList:
+    """Pack mode of one order: lines to pack (physical, units remaining), lines set apart
+    (digital, custom amounts, or nothing left), and the item check's counts."""
+
+    order: Order
+    to_pack: list[PackLine] = field(default_factory=list)
+    apart: list[LineRow] = field(default_factory=list)
+
+    @property
+    def units(self) -> int:
+        return sum(line.remaining for line in self.to_pack)
+
+    @property
+    def checked_units(self) -> int:
+        return sum(min(line.checked, line.remaining) for line in self.to_pack)
+
+    @property
+    def complete(self) -> bool:
+        return all(line.done for line in self.to_pack)
+
+    @property
+    def skus(self) -> set[str]:
+        return {line.item.sku.strip().lower() for line in self.to_pack if line.item.sku}
+
+    def checked_param(self) -> str:
+        """The item check's state as the `checked` parameter."""
+        return ",".join(
+            f"{line.item.index}:{line.checked}" for line in self.to_pack if line.checked
+        )
+
+    def scan(self, code: str) -> tuple[PackLine | None, str]:
+        """Count one unit of the line whose SKU is `code`. Returns (line, "") when counted,
+        (None, why) when refused: a SKU not in the order or every unit already checked.
+        Nothing changes on a refusal."""
+        wanted = (code or "").strip().lower()
+        matches = [line for line in self.to_pack if line.item.sku.strip().lower() == wanted]
+        if not matches:
+            shipped = [row for row in self.apart if row.item.sku.strip().lower() == wanted]
+            if shipped and wanted:
+                row = shipped[0]
+                why = "needs no shipping" if not row.shippable else "is already fulfilled"
+                return None, f"{row.item.name} ({row.item.sku}) {why}: leave it out of the box."
+            return None, f"{code} is not an item of order #{self.order.number}."
+        for line in matches:
+            if not line.done:
+                line.checked += 1
+                return line, ""
+        line = matches[0]
+        total = sum(m.remaining for m in matches)
+        return None, (
+            f"Too many: all {total} of {line.item.name} ({line.item.sku}) are already checked."
+        )
+
+    def undo_param(self, line: PackLine) -> str:
+        """The `checked` state before the last unit of `line` was counted."""
+        line.checked -= 1
+        try:
+            return self.checked_param()
+        finally:
+            line.checked += 1
+
+
+def checked_parse(raw: str) -> dict[int, int]:
+    """Parse "index:count,..." leniently: malformed parts are ignored (it is only a hint of
+    what the packer has scanned so far; nothing is written from it)."""
+    counts: dict[int, int] = {}
+    for part in (raw or "").split(",")[:300]:
+        index, _, count = part.partition(":")
+        if index.strip().isdigit() and count.strip().isdigit():
+            counts[int(index)] = min(int(count), 100_000)
+    return counts
+
+
+def pack_list(order: Order, checked: str = "") -> PackList:
+    """Pack mode of an order fetched with `pack_queryset()`; no further queries."""
+    line_rows, _ = order_rows(order)
+    counts = checked_parse(checked)
+    packing = PackList(order=order)
+    for row in line_rows:
+        if row.shippable and row.remaining > 0:
+            packing.to_pack.append(
+                PackLine(row=row, checked=min(counts.get(row.item.index, 0), row.remaining))
+            )
+        else:
+            packing.apart.append(row)
+    return packing

@@ -1,0 +1,103 @@
+"""Keyboard care on the order page (focus after each swap, Escape closes what is open), the
+list's tracking boxes selecting their rows, and printing (slips, pick lists, any page)."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+from fulfillments.models import Fulfillment
+from tests.browser.a11y import assert_accessible
+from tests.factories import make_order
+
+
+def test_order_page_focus_follows_each_swap_and_escape_closes(live_server, logged_in: Page):
+    order = make_order(payment_status="PAID", lines=[{"name": "Mug"}, {"name": "Cap"}])
+    page = logged_in
+    page.goto(f"{live_server.url}/orders/{order.number}/")
+    first = page.locator("#line-1").get_by_label("Tracking number")
+    first.focus()
+    page.keyboard.type("T-1")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Line 1 fulfilled.")).to_be_visible()
+    # The next open tracking box has focus.
+    expect(page.locator("#line-2").get_by_label("Tracking number")).to_be_focused()
+
+    shipped = Fulfillment.objects.get(order=order)
+    edit_link = page.locator(f"#edit-{shipped.id}")
+    edit_link.focus()
+    page.keyboard.press("Enter")
+    edit_box = page.locator("form.tracking-edit").get_by_label("Tracking number")
+    expect(edit_box).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(page.locator("form.tracking-edit")).to_have_count(0)
+    expect(page.locator(f"#edit-{shipped.id}")).to_be_focused()
+
+    page.locator(f"#delete-{shipped.id}").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="Yes, delete")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("button", name="Yes, delete")).to_have_count(0)
+    expect(page.locator(f"#delete-{shipped.id}")).to_be_focused()
+    assert Fulfillment.objects.filter(order=order).count() == 1
+
+
+def test_ship_all_remaining_with_the_keyboard(live_server, logged_in: Page):
+    order = make_order(payment_status="NOT_PAID", lines=[{"quantity": 2}, {"quantity": 1}])
+    page = logged_in
+    page.goto(f"{live_server.url}/orders/{order.number}/")
+    box = page.locator("#ship-all-form").get_by_label("Tracking number")
+    box.focus()
+    page.keyboard.type("ALL-1")
+    page.keyboard.press("Enter")
+    confirm = page.get_by_role("button", name="Ship anyway")
+    expect(confirm).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Everything remaining has shipped.")).to_be_visible()
+    shipped = Fulfillment.objects.get(order=order)
+    assert shipped.tracking_number == "ALL-1"
+    assert sorted(shipped.lines.values_list("line_item__index", "quantity")) == [(1, 2), (2, 1)]
+
+
+def test_typing_a_tracking_number_selects_the_row(live_server, logged_in: Page):
+    order = make_order(payment_status="PAID")
+    page = logged_in
+    page.goto(f"{live_server.url}/orders/?view=unfulfilled")
+    page.get_by_label(f"Tracking number for order #{order.number}").fill("ROW-1")
+    expect(page.get_by_label(f"Select order #{order.number}")).to_be_checked()
+
+
+def test_slips_print_without_navigation_or_forms(live_server, logged_in: Page):
+    first, second = make_order(payment_status="PAID"), make_order(payment_status="PAID")
+    page = logged_in
+    page.goto(f"{live_server.url}/pack/slips/?view=all")
+    expect(page.locator("article.slip")).to_have_count(2)
+    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+    assert_accessible(page)
+    page.emulate_media(media="print")
+    expect(page.get_by_role("navigation", name="Main")).to_be_hidden()
+    expect(page.locator("header.topbar")).to_be_hidden()
+    for form in page.locator("form").all():
+        expect(form).to_be_hidden()
+    expect(page.get_by_role("button", name="Print")).to_be_hidden()
+    expect(page.locator("article.slip svg.barcode")).to_have_count(2)
+    for slip in page.locator("article.slip").all():
+        expect(slip).to_be_visible()
+    # One slip per sheet.
+    assert (
+        page.locator("article.slip").first.evaluate("el => getComputedStyle(el).breakAfter")
+        == "page"
+    )
+    assert first.number != second.number
+
+
+def test_order_page_prints_without_forms(live_server, logged_in: Page):
+    order = make_order(payment_status="PAID")
+    page = logged_in
+    page.goto(f"{live_server.url}/orders/{order.number}/")
+    page.emulate_media(media="print")
+    expect(page.get_by_role("heading", name=f"Order #{order.number}")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Main")).to_be_hidden()
+    for form in page.locator("form").all():
+        expect(form).to_be_hidden()
+    color = page.locator("body").evaluate("el => getComputedStyle(el).color")
+    assert color == "rgb(0, 0, 0)"

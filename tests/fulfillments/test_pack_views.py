@@ -1,0 +1,354 @@
+"""The packing station (/pack/): lookup, pack mode, item check, ship, confirmation, undo."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from fulfillments.models import Fulfillment, PackerPreference
+from fulfillments.services import fulfillment_create
+from orders.models import Activity, ActivityType, FulfillmentStatus, LineItemType, Order
+from orders.services import store_settings_update
+from tests.factories import make_order
+
+HTMX = {"HX-Request": "true"}
+
+
+def paid_order(**fields):
+    fields.setdefault("payment_status", "PAID")
+    fields.setdefault(
+        "lines",
+        [
+            {"name": "Mug", "sku": "MUG-1", "quantity": 2},
+            {"name": "Cap", "sku": "CAP-9", "quantity": 1},
+        ],
+    )
+    return make_order(**fields)
+
+
+def require_item_scan(actor):
+    store_settings_update(
+        store_name="Shop", require_item_scan=True, notify_buyer_default=True, actor=actor
+    )
+
+
+@pytest.mark.parametrize("code", ["{n}", "#{n}", " #{n} ", "{id}"])
+def test_scan_opens_order_by_number_hash_or_id(packer_client, code):
+    order = paid_order()
+    response = packer_client.get("/pack/", {"code": code.format(n=order.number, id=order.pk)})
+    assert response.status_code == 302
+    assert response.url == f"/pack/{order.number}/"
+
+
+def test_scan_with_htmx_swaps_in_place_and_pushes_url(packer_client):
+    order = paid_order()
+    response = packer_client.get("/pack/", {"code": str(order.number)}, headers=HTMX)
+    assert response.status_code == 200
+    assert response.headers["HX-Push-Url"] == f"/pack/{order.number}/"
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="station"')
+    assert f"Packing order #{order.number}" in html
+    # Item check off: the tracking box takes the next scan.
+    assert 'name="tracking_number"' in html
+    assert (
+        "autofocus"
+        in html.split('name="tracking_number"')[0].rsplit("<input", 1)[1]
+        + (html.split('name="tracking_number"')[1].split(">")[0])
+    )
+
+
+def test_unknown_code_says_so_and_refocuses_the_empty_box(packer_client):
+    response = packer_client.get("/pack/", {"code": "NOPE-42"}, headers=HTMX)
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "No order matches “NOPE-42”" in html
+    assert 'role="alert"' in html
+    box = html.split('id="scan"')[1].split(">")[0]
+    assert "autofocus" in box
+    assert "value=" not in box
+
+
+def test_station_needs_fulfilment_permission(viewer_client, client):
+    assert viewer_client.get("/pack/").status_code == 403
+    assert client.get("/pack/").status_code == 302  # to the login page
+
+
+def test_pack_mode_sets_digital_and_shipped_lines_apart(packer_client, packer):
+    order = make_order(
+        payment_status="PAID",
+        lines=[
+            {"name": "Mug", "sku": "MUG-1", "quantity": 2},
+            {"name": "E-book", "sku": "EBOOK", "line_item_type": LineItemType.DIGITAL},
+            {"name": "Cap", "sku": "CAP-9"},
+        ],
+    )
+    fulfillment_create(order=order, lines=[(3, None)], tracking=None, actor=packer)
+    html = packer_client.get(f"/pack/{order.number}/").content.decode()
+    to_pack, apart = html.split("Not in the box")
+    assert "Mug" in to_pack and "\N{MULTIPLICATION SIGN} 2" in to_pack
+    assert "E-book" not in to_pack and "Cap" not in to_pack.split("Put in the box")[1]
+    assert "Digital: no shipping" in apart
+    assert "Already fulfilled" in apart
+
+
+def test_item_scan_counts_a_unit(packer_client):
+    order = paid_order()
+    response = packer_client.get(
+        f"/pack/{order.number}/", {"code": "mug-1", "checked": ""}, headers=HTMX
+    )
+    assert response.status_code == 200
+    assert response.headers["HX-Push-Url"] == f"/pack/{order.number}/?checked=1%3A1"
+    html = response.content.decode()
+    assert "Mug: 1 of 2 checked." in html
+    assert 'data-checked="1"' in html
+    # The undo link goes back to the state before the scan.
+    assert f'href="/pack/{order.number}/"' in html
+
+
+def test_item_scan_without_js_redirects_to_the_new_state(packer_client):
+    order = paid_order()
+    response = packer_client.get(f"/pack/{order.number}/", {"code": "MUG-1", "checked": "1:1"})
+    assert response.status_code == 302
+    assert response.url == f"/pack/{order.number}/?checked=1%3A2"
+
+
+def test_over_scan_is_refused_loudly_and_changes_nothing(packer_client):
+    order = paid_order()
+    response = packer_client.get(
+        f"/pack/{order.number}/", {"code": "MUG-1", "checked": "1:2"}, headers=HTMX
+    )
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "Too many: all 2 of Mug (MUG-1) are already checked." in html
+    assert "data-alarm" in html
+    assert response.headers["HX-Push-Url"] == f"/pack/{order.number}/?checked=1%3A2"
+
+
+def test_wrong_item_is_refused_loudly(packer_client):
+    order = paid_order()
+    response = packer_client.get(
+        f"/pack/{order.number}/", {"code": "SOCK-3", "checked": "2:1"}, headers=HTMX
+    )
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert f"SOCK-3 is not an item of order #{order.number}." in html
+    assert 'data-checked="1"' in html  # the cap's count is kept
+
+
+def test_scanning_another_order_in_pack_mode_opens_it(packer_client):
+    first, second = paid_order(), paid_order()
+    response = packer_client.get(f"/pack/{first.number}/", {"code": f"#{second.number}"})
+    assert response.status_code == 302
+    assert response.url == f"/pack/{second.number}/"
+
+
+def test_ship_scans_tracking_and_ships_every_remaining_unit(packer_client, packer):
+    order = make_order(
+        payment_status="PAID",
+        lines=[
+            {"name": "Mug", "sku": "MUG-1", "quantity": 2},
+            {"name": "E-book", "line_item_type": LineItemType.DIGITAL},
+            {"name": "Cap", "sku": "CAP-9", "quantity": 3},
+        ],
+    )
+    fulfillment_create(order=order, lines=[(3, 1)], tracking=None, actor=packer)
+    response = packer_client.post(
+        f"/pack/{order.number}/ship/",
+        {"carrier": "ups", "tracking_number": "1Z999", "checked": ""},
+        headers=HTMX,
+    )
+    assert response.status_code == 200
+    assert response.headers["HX-Push-Url"] == "/pack/"
+    html = response.content.decode()
+    assert f"Order #{order.number} shipped" in html and "1Z999" in html
+    assert "Undo shipping" in html
+    assert "autofocus" in html.split('id="scan"')[1].split(">")[0]
+    shipped = Fulfillment.objects.get(order=order, tracking_number="1Z999")
+    assert sorted((line.line_item.index, line.quantity) for line in shipped.lines.all()) == [
+        (1, 2),
+        (3, 2),
+    ]
+    assert shipped.created_by == packer
+    order.refresh_from_db()
+    assert order.fulfillment_status == FulfillmentStatus.FULFILLED
+    assert Activity.objects.filter(
+        order=order, type=ActivityType.TRACKING_NUMBER_ADDED, actor=packer
+    ).exists()
+
+
+def test_ship_without_js_redirects_to_the_station(packer_client):
+    order = paid_order()
+    response = packer_client.post(
+        f"/pack/{order.number}/ship/", {"carrier": "usps", "tracking_number": "9400"}
+    )
+    assert response.status_code == 302 and response.url == "/pack/"
+    page = packer_client.get("/pack/").content.decode()
+    assert f"Order #{order.number} shipped" in page
+
+
+def test_carrier_is_remembered_per_packer(packer_client, packer, owner_client):
+    first, second = paid_order(), paid_order()
+    packer_client.post(
+        f"/pack/{first.number}/ship/",
+        {
+            "carrier": "other",
+            "carrier_name": "Bike courier",
+            "link_template": "https://track.example/{number}",
+            "tracking_number": "B 7",
+        },
+    )
+    shipped = Fulfillment.objects.get(order=first)
+    assert shipped.shipping_provider == "Bike courier"
+    assert shipped.tracking_link == "https://track.example/B%207"
+    assert PackerPreference.objects.get(user=packer).carrier == "other"
+    html = packer_client.get(f"/pack/{second.number}/").content.decode()
+    assert '<option value="other" selected>' in html
+    assert 'value="Bike courier"' in html
+    # Another packer keeps the default.
+    other = owner_client.get(f"/pack/{second.number}/").content.decode()
+    assert '<option value="usps" selected>' in other
+
+
+def test_unpaid_order_needs_an_explicit_confirmation(packer_client):
+    order = paid_order(payment_status="NOT_PAID")
+    page = packer_client.get(f"/pack/{order.number}/").content.decode()
+    assert "is not paid" in page
+    data = {"carrier": "usps", "tracking_number": "9400111"}
+    response = packer_client.post(f"/pack/{order.number}/ship/", data, headers=HTMX)
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert f"Order #{order.number} is not paid (payment: Not Paid)" in html
+    confirm = html.split('class="pack-confirm"')[1]
+    assert 'name="confirm" value="on"' in confirm
+    assert 'name="tracking_number" value="9400111"' in confirm
+    assert "autofocus" in confirm.split("Ship anyway")[0].rsplit("<button", 1)[1]
+    assert not Fulfillment.objects.filter(order=order).exists()
+    response = packer_client.post(
+        f"/pack/{order.number}/ship/", {**data, "confirm": "on"}, headers=HTMX
+    )
+    assert response.status_code == 200
+    assert Fulfillment.objects.get(order=order).tracking_number == "9400111"
+
+
+def test_canceled_order_is_refused(packer_client, owner):
+    from orders.services import order_cancel
+
+    order = paid_order()
+    order_cancel(order=order, actor=owner)
+    page = packer_client.get(f"/pack/{order.number}/").content.decode()
+    assert "This order is canceled: do not ship it." in page
+    assert 'name="tracking_number"' not in page
+    response = packer_client.post(
+        f"/pack/{order.number}/ship/", {"carrier": "usps", "tracking_number": "1", "confirm": "on"}
+    )
+    assert response.status_code == 409
+    assert "canceled" in response.content.decode()
+    assert not Fulfillment.objects.filter(order=order).exists()
+
+
+def test_required_item_check_blocks_shipping_until_every_unit_is_scanned(packer_client, owner):
+    require_item_scan(owner)
+    order = paid_order()
+    html = packer_client.get(f"/pack/{order.number}/").content.decode()
+    assert "autofocus" in html.split('id="scan"')[1].split(">")[0]
+    response = packer_client.post(
+        f"/pack/{order.number}/ship/",
+        {"carrier": "usps", "tracking_number": "1", "checked": "1:2"},
+    )
+    assert response.status_code == 409
+    assert "Check every item first: 1 unit not scanned." in response.content.decode()
+    assert not Fulfillment.objects.exists()
+    # The last unit scanned: focus moves to the tracking box, and shipping works.
+    response = packer_client.get(
+        f"/pack/{order.number}/", {"code": "CAP-9", "checked": "1:2"}, headers=HTMX
+    )
+    tracking = response.content.decode().split('name="tracking_number"')[1].split(">")[0]
+    assert "autofocus" in tracking
+    response = packer_client.post(
+        f"/pack/{order.number}/ship/",
+        {"carrier": "usps", "tracking_number": "1", "checked": "1:2,2:1"},
+    )
+    assert response.status_code == 302
+    assert Fulfillment.objects.filter(order=order).count() == 1
+
+
+def test_a_sku_scanned_into_the_tracking_box_is_refused(packer_client):
+    order = paid_order()
+    response = packer_client.post(
+        f"/pack/{order.number}/ship/", {"carrier": "usps", "tracking_number": "MUG-1"}
+    )
+    assert response.status_code == 400
+    assert "is an item of the order, not a tracking number" in response.content.decode()
+    assert not Fulfillment.objects.exists()
+
+
+def test_race_with_another_packer_ends_in_a_clear_message(packer_client, owner):
+    order = paid_order()
+    fulfillment_create(order=order, lines=[(1, None), (2, None)], tracking=None, actor=owner)
+    response = packer_client.post(
+        f"/pack/{order.number}/ship/", {"carrier": "usps", "tracking_number": "42"}
+    )
+    assert response.status_code == 409
+    assert "Nothing left to ship" in response.content.decode()
+    assert Fulfillment.objects.filter(order=order).count() == 1
+
+
+def test_undo_deletes_the_fulfillment_and_reopens_the_order(packer_client):
+    order = paid_order()
+    packer_client.post(f"/pack/{order.number}/ship/", {"carrier": "usps", "tracking_number": "7"})
+    shipped = Fulfillment.objects.get(order=order)
+    response = packer_client.post("/pack/undo/", {"fulfillment": str(shipped.id)}, headers=HTMX)
+    assert response.status_code == 200
+    assert f"Undone: order #{order.number} is open again" in response.content.decode()
+    assert response.headers["HX-Push-Url"] == f"/pack/{order.number}/"
+    assert not Fulfillment.objects.filter(order=order).exists()
+    order.refresh_from_db()
+    assert order.fulfillment_status == FulfillmentStatus.NOT_FULFILLED
+    again = packer_client.post("/pack/undo/", {"fulfillment": str(shipped.id)})
+    assert again.status_code == 409
+
+
+def test_undo_only_for_a_short_time(packer_client):
+    order = paid_order()
+    packer_client.post(f"/pack/{order.number}/ship/", {"carrier": "usps", "tracking_number": "7"})
+    shipped = Fulfillment.objects.get(order=order)
+    Fulfillment.objects.filter(pk=shipped.pk).update(
+        date_created=timezone.now() - timedelta(minutes=5)
+    )
+    response = packer_client.post("/pack/undo/", {"fulfillment": str(shipped.id)})
+    assert response.status_code == 409
+    assert "Too late to undo" in response.content.decode()
+    assert Fulfillment.objects.filter(pk=shipped.pk).exists()
+
+
+def test_undo_of_an_unknown_fulfillment_changes_nothing(packer_client):
+    response = packer_client.post("/pack/undo/", {"fulfillment": str(uuid.uuid4())})
+    assert response.status_code == 409
+    assert "Nothing to undo" in response.content.decode()
+
+
+@pytest.mark.parametrize("lines", [1, 40])
+def test_pack_mode_query_count_is_fixed(packer_client, django_assert_max_num_queries, lines):
+    order = paid_order(lines=[{"name": f"P{i}", "sku": f"S{i}"} for i in range(lines)])
+    packer_client.get("/pack/")  # settings row and session exist
+    with django_assert_max_num_queries(9):
+        assert packer_client.get(f"/pack/{order.number}/").status_code == 200
+    with django_assert_max_num_queries(9):
+        response = packer_client.get(f"/pack/{order.number}/", {"code": "S0"}, headers=HTMX)
+        assert response.status_code == 200
+
+
+def test_ship_form_bad_input_changes_nothing(packer_client):
+    order = paid_order()
+    response = packer_client.post(
+        f"/pack/{order.number}/ship/",
+        {"carrier": "other", "link_template": "ftp://x", "tracking_number": ""},
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Scan or type the tracking number." in html
+    assert "Enter an http:// or https:// link." in html
+    assert not Order.objects.get(pk=order.pk).fulfillments.exists()

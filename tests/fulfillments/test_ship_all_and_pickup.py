@@ -1,0 +1,170 @@
+"""The order page's "Ship all remaining", digital lines without forms, focus after swaps,
+and pickup / point-of-sale orders on the order page and at the packing station."""
+
+from __future__ import annotations
+
+from django.core import mail
+
+from fulfillments.models import Fulfillment
+from orders.models import Activity, ActivityType, FulfillmentStatus, LineItemType
+from tests.factories import make_order
+
+HTMX = {"HX-Request": "true"}
+PICKUP = {
+    "deliveryOption": "Pickup at the shop",
+    "pickupDetails": {"pickupInstructions": "Back door, ring twice."},
+}
+
+
+def tag_of(html: str, marker: str) -> str:
+    """The opening tag that contains `marker`."""
+    before, after = html.split(marker, 1)
+    return before.rsplit("<", 1)[1] + marker + after.split(">", 1)[0]
+
+
+def test_digital_lines_get_no_tracking_forms(packer_client):
+    order = make_order(
+        payment_status="PAID",
+        lines=[{"name": "Mug"}, {"name": "E-book", "line_item_type": LineItemType.DIGITAL}],
+    )
+    html = packer_client.get(f"/orders/{order.number}/").content.decode()
+    assert 'name="line-1-tracking_number"' in html
+    assert 'name="line-2-tracking_number"' not in html
+    assert 'name="multi-pick_2"' not in html
+    # Posted anyway: refused, nothing written.
+    response = packer_client.post(
+        f"/fulfillments/{order.number}/lines/2/",
+        {"line-2-quantity": "1", "line-2-carrier": "usps", "line-2-tracking_number": "X"},
+    )
+    assert "Line 2 needs no shipping" in response.content.decode()
+    assert not Fulfillment.objects.exists()
+
+
+def test_ship_all_remaining_from_the_order_page(packer_client, packer):
+    order = make_order(
+        payment_status="PAID",
+        lines=[{"quantity": 2}, {"line_item_type": LineItemType.DIGITAL}, {"quantity": 1}],
+    )
+    page = packer_client.get(f"/orders/{order.number}/").content.decode()
+    assert "Ship all remaining" in page and "3 units in one parcel" in page
+    response = packer_client.post(
+        f"/fulfillments/{order.number}/ship-all/",
+        {"all-carrier": "dhl", "all-tracking_number": "JD01"},
+        headers=HTMX,
+    )
+    html = response.content.decode()
+    assert "Everything remaining has shipped." in html
+    shipped = Fulfillment.objects.get(order=order)
+    assert sorted(shipped.lines.values_list("line_item__index", "quantity")) == [(1, 2), (3, 1)]
+    order.refresh_from_db()
+    assert order.fulfillment_status == FulfillmentStatus.FULFILLED
+    assert "Ship all remaining" not in html
+
+
+def test_ship_all_unpaid_asks_then_ships(packer_client):
+    order = make_order(payment_status="PENDING", lines=1)
+    data = {"all-carrier": "usps", "all-tracking_number": "9400"}
+    response = packer_client.post(f"/fulfillments/{order.number}/ship-all/", data, headers=HTMX)
+    html = response.content.decode()
+    assert f"Order #{order.number} is not paid (payment: Pending)" in html
+    assert "autofocus" in tag_of(html, ">Ship anyway<").split("<button")[-1]
+    assert 'name="all-confirm" value="on"' in html
+    assert not Fulfillment.objects.exists()
+    packer_client.post(
+        f"/fulfillments/{order.number}/ship-all/", {**data, "all-confirm": "on"}, headers=HTMX
+    )
+    assert Fulfillment.objects.get(order=order).tracking_number == "9400"
+
+
+def test_after_a_line_ships_focus_goes_to_the_next_tracking_box(packer_client):
+    order = make_order(payment_status="PAID", lines=3)
+    response = packer_client.post(
+        f"/fulfillments/{order.number}/lines/1/",
+        {"line-1-quantity": "1", "line-1-carrier": "usps", "line-1-tracking_number": "A"},
+        headers=HTMX,
+    )
+    html = response.content.decode()
+    assert "autofocus" in tag_of(html, 'name="line-2-tracking_number"')
+    assert html.count("autofocus") == 1
+
+
+def test_opened_edit_form_and_delete_confirm_take_focus(packer_client, packer):
+    from fulfillments.services import fulfillment_create
+
+    order = make_order(payment_status="PAID", lines=1)
+    shipped = fulfillment_create(order=order, lines=[(1, None)], tracking=None, actor=packer)
+    edit = packer_client.get(
+        f"/fulfillments/{order.number}/{shipped.id}/edit/", headers=HTMX
+    ).content.decode()
+    assert "autofocus" in tag_of(edit, 'name="edit-tracking_number"')
+    assert "data-escape" in edit and f'data-refocus="edit-{shipped.id}"' in edit
+    confirm = packer_client.get(
+        f"/fulfillments/{order.number}/{shipped.id}/delete/", headers=HTMX
+    ).content.decode()
+    assert "autofocus" in tag_of(confirm, "Yes, delete").split("<button")[-1]
+    email = packer_client.get(f"/orders/{order.number}/email/", headers=HTMX).content.decode()
+    if 'name="email-email"' in email:
+        assert "autofocus" in tag_of(email, 'name="email-email"')
+
+
+def test_pickup_order_ready_emails_the_buyer_then_picked_up(
+    packer_client, packer, django_capture_on_commit_callbacks
+):
+    order = make_order(payment_status="PAID", lines=[{"quantity": 2}], shipping_info=PICKUP)
+    page = packer_client.get(f"/orders/{order.number}/").content.decode()
+    assert "Back door, ring twice." in page
+    assert "Ready for pickup: email the buyer" in page
+    assert 'name="all-tracking_number"' not in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = packer_client.post(f"/fulfillments/{order.number}/pickup-ready/", headers=HTMX)
+    assert "Ready for pickup: the buyer has been emailed." in response.content.decode()
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == [order.buyer_email]
+    assert "Back door, ring twice." in mail.outbox[0].body
+    activity = Activity.objects.get(order=order, type=ActivityType.PICKUP_READY_EMAIL_SENT)
+    assert activity.actor == packer
+    response = packer_client.post(f"/fulfillments/{order.number}/picked-up/", headers=HTMX)
+    assert "Picked up: the order is fulfilled." in response.content.decode()
+    shipped = Fulfillment.objects.get(order=order)
+    assert shipped.tracking_number == "" and shipped.shipping_provider == ""
+    order.refresh_from_db()
+    assert order.fulfillment_status == FulfillmentStatus.FULFILLED
+
+
+def test_ready_for_pickup_refused_for_a_shipping_order(packer_client):
+    order = make_order(payment_status="PAID", lines=1)
+    response = packer_client.post(f"/fulfillments/{order.number}/pickup-ready/")
+    assert "This is not a pickup order" in response.content.decode()
+    assert not mail.outbox
+    assert not Activity.objects.filter(type=ActivityType.PICKUP_READY_EMAIL_SENT).exists()
+
+
+def test_station_offers_pickup_steps_instead_of_tracking(packer_client):
+    order = make_order(payment_status="PAID", lines=[{"sku": "MUG"}], shipping_info=PICKUP)
+    html = packer_client.get(f"/pack/{order.number}/").content.decode()
+    assert "Pickup order: the buyer collects it." in html
+    assert "Back door, ring twice." in html
+    assert 'name="tracking_number"' not in html
+    assert "autofocus" in tag_of(html, ">Ready for pickup: email the buyer").split("<button")[-1]
+    response = packer_client.post(f"/pack/{order.number}/pickup-ready/", headers=HTMX)
+    html = response.content.decode()
+    assert "is ready for pickup: the buyer has been emailed" in html
+    assert "autofocus" in tag_of(html, ">Picked up: hand over 1 unit").split("<button")[-1]
+    response = packer_client.post(f"/pack/{order.number}/picked-up/", headers=HTMX)
+    assert f"Order #{order.number} picked up." in response.content.decode()
+    assert response.headers["HX-Push-Url"] == "/pack/"
+    assert Fulfillment.objects.get(order=order).tracking_number == ""
+
+
+def test_station_hands_over_a_point_of_sale_order(packer_client):
+    order = make_order(payment_status="NOT_PAID", lines=1, channel_type="POS", shipping_info={})
+    html = packer_client.get(f"/pack/{order.number}/").content.decode()
+    assert "Point-of-sale order." in html
+    assert "Ready for pickup" not in html
+    response = packer_client.post(f"/pack/{order.number}/picked-up/", headers=HTMX)
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "Hand it over anyway (Enter)" in html
+    assert not Fulfillment.objects.exists()
+    packer_client.post(f"/pack/{order.number}/picked-up/", {"confirm": "on"}, headers=HTMX)
+    assert Fulfillment.objects.filter(order=order).count() == 1
