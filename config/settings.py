@@ -221,10 +221,15 @@ TASKS = {
     }
 }
 
-# Webhooks (orders/webhooks.py). The instance id is sent as the events' instanceId.
+# Webhooks (orders/webhooks/). The instance id is sent as the events' instanceId.
 PACKDESK_INSTANCE_ID = os.environ.get("PACKDESK_INSTANCE_ID", "packdesk")
 PACKDESK_WEBHOOK_TIMEOUT = float(os.environ.get("PACKDESK_WEBHOOK_TIMEOUT", "10"))
 # Retries back off 30 s, 1 min, 2 min, ... up to 1 h apart, for 24 h after the first attempt.
 PACKDESK_WEBHOOK_RETRY_BASE = float(os.environ.get("PACKDESK_WEBHOOK_RETRY_BASE", "30"))
 PACKDESK_WEBHOOK_RETRY_CAP = float(os.environ.get("PACKDESK_WEBHOOK_RETRY_CAP", "3600"))
 PACKDESK_WEBHOOK_RETRY_FOR = float(os.environ.get("PACKDESK_WEBHOOK_RETRY_FOR", "86400"))
+# A signed event expires this many seconds after it was sent (the JWT's exp).
+PACKDESK_WEBHOOK_TOKEN_TTL = int(os.environ.get("PACKDESK_WEBHOOK_TOKEN_TTL", "300"))
+# Webhook URLs must reach public addresses (orders/webhooks/targets.py); `1` also allows
+# loopback and private networks, for a receiver on the same machine or LAN. Off by default.
+PACKDESK_WEBHOOK_ALLOW_PRIVATE = env_bool("PACKDESK_WEBHOOK_ALLOW_PRIVATE", False)
