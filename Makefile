@@ -12,7 +12,7 @@ CHROMIUM ?= /usr/bin/chromium
 BOOTSTRAP_PYTHON := $(shell for c in python$$(cat .python-version 2>/dev/null) python3.13 python3.12 python3 python; do \
 	if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then command -v $$c; break; fi; done)
 
-.PHONY: setup run test lint format bench chromium axe clean-db
+.PHONY: setup run serve test lint format bench chromium axe clean-db
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(BOOTSTRAP_PYTHON)" || { echo "Python 3.12+ not found (install it or use pyenv)"; exit 1; }
@@ -33,6 +33,11 @@ run: setup
 	DJANGO_DEBUG=1 $(PY) manage.py deliver_webhooks --every 60 & sweeper=$$!; \
 	trap 'kill $$worker $$sweeper 2>/dev/null' EXIT; \
 	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+# Production settings, gunicorn sized from the CPU count, the tasks worker and the webhook
+# sweeper; Ctrl-C stops them all (ops/serve.py).
+serve: $(VENV)/.installed
+	$(PY) -m ops.serve --host $(HOST) --port $(PORT)
 
 chromium:
 	@test -x $(CHROMIUM) || { \

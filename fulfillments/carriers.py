@@ -29,6 +29,16 @@ KNOWN_CARRIER_CHOICES = [
 CARRIER_CHOICES = [*KNOWN_CARRIER_CHOICES, (OTHER, "Other")]
 
 
+_PROPER_NAMES = {value.lower(): label for value, label in KNOWN_CARRIER_CHOICES}
+
+
+def carrier_name(provider: str | None) -> str:
+    """A carrier as people write it: "FedEx" for fedex or FEDEX; other names as given."""
+    if not provider:
+        return ""
+    return _PROPER_NAMES.get(provider.lower(), provider)
+
+
 def carrier_is_known(provider: str | None) -> bool:
     return bool(provider) and provider.lower() in CARRIER_LINKS
 

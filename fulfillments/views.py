@@ -96,8 +96,12 @@ def lines_fulfil(request: HttpRequest, number: int) -> HttpResponse:
                 _form_field(error, [f"qty_{index}" for index, _ in lines]), error.message
             )
         else:
-            done = ", ".join(str(index) for index, _ in lines)
-            return order_page_done(request, number, f"Lines {done} fulfilled.")
+            indexes = [str(index) for index, _ in lines]
+            done = " and ".join(
+                [", ".join(indexes[:-1]), indexes[-1]] if len(indexes) > 1 else indexes
+            )
+            noun = "Lines" if len(indexes) > 1 else "Line"
+            return order_page_done(request, number, f"{noun} {done} fulfilled.")
     return order_page_response(request, number, multi_form=form)
 
 

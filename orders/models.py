@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Concat
+from django.db.models.functions import Concat, Upper
 from django.utils import timezone
 
 from orders.timestamps import MillisecondDateTimeField, ms_now
@@ -313,6 +313,8 @@ class LineItem(models.Model):
             # Line-item filters are EXISTS subqueries keyed on (value, order).
             models.Index(fields=["product_id", "order"], name="lineitem_product_order_idx"),
             models.Index(fields=["name", "order"], name="lineitem_name_order_idx"),
+            # The list's free-text search finds an exact SKU, case-insensitively (sku__iexact).
+            models.Index(Upper("sku"), name="lineitem_sku_upper_idx"),
         ]
 
     def __str__(self) -> str:

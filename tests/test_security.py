@@ -22,7 +22,8 @@ SAMPLE_ARGS = {
 
 
 def page_urls(patterns=None, prefix: str = ""):
-    """Every URL of the site outside /api/ (API keys) and /admin/ (its own login)."""
+    """Every URL of the site outside /api/ (API keys), /admin/ (its own login) and /metrics
+    (a bearer token: tests/ops/test_metrics.py)."""
     import re
 
     for pattern in patterns if patterns is not None else get_resolver().url_patterns:
@@ -35,6 +36,7 @@ def page_urls(patterns=None, prefix: str = ""):
                 "accounts/password_reset",
                 "accounts/reset",
                 "static/",
+                "metrics",
             )
         ):
             continue

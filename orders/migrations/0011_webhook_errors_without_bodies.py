@@ -12,7 +12,7 @@ WHERE last_response_code IS NOT NULL AND last_error LIKE 'HTTP %'
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("orders", "0009_edit_buyer_email_permission"),
+        ("orders", "0010_search_indexes"),
     ]
 
     operations = [migrations.RunSQL(FORGET_BODIES, migrations.RunSQL.noop, elidable=True)]
