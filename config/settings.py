@@ -228,7 +228,8 @@ LOGGING = {
 }
 
 # Background tasks (Django's tasks framework): the database backend, run by
-# `manage.py tasks_worker` (db_worker that reconnects). Another backend can be named here without code changes.
+# `manage.py tasks_worker` (db_worker that reconnects). Another backend can be named here
+# without code changes.
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("PACKDESK_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
