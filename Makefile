@@ -67,16 +67,23 @@ $(WIX_SDK): tests/sdk/package.json tests/sdk/package-lock.json $(AXE_JS)
 
 sdk: $(WIX_SDK)
 
-test: $(VENV)/.installed chromium $(AXE_JS) $(WIX_SDK)
+# The lint (style, import contracts, types) runs first, so CI (.ci/run calls `make test`)
+# enforces it too.
+test: lint chromium $(AXE_JS) $(WIX_SDK)
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
 
 # A separate database (.pgdata-bench/) seeded with BENCH_ORDERS orders once, then reused.
 bench: $(VENV)/.installed
 	$(PY) bench/run.py --orders $(BENCH_ORDERS) $(BENCH_ARGS)
 
+# ruff; import-linter's contracts (pyproject.toml: apps build one way, no cycles, no views
+# module imports another); mypy with django-stubs on config/ orders/ fulfillments/. mypy loads
+# the settings, so it gets a database URL that is never connected to (no embedded server start).
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	DATABASE_URL=postgresql://lint@127.0.0.1:1/lint $(VENV)/bin/mypy
 
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .

@@ -72,7 +72,7 @@ class StoresUpdateIn(InputSchema):
 
 class IdLineIn(InputSchema):
     id: uuid.UUID | None = None
-    underscore_id: uuid.UUID | None = Field(None, alias="_id")
+    underscore_id: uuid.UUID | None = Field(default=None, alias="_id")
     quantity: int | None = None
 
     def line_id(self, position: int) -> uuid.UUID:
@@ -280,8 +280,8 @@ def ecom_fulfillment_bulk_create(request: HttpRequest, payload: BulkCreateIn):
                 f"orderId is not a valid id: {entry.orderId!r}.", field="orderId"
             )
             order_id, specs = None, []
-        except ApiError as error:
-            refused[position] = OrderError(error.message, field=error.details.get("field"))
+        except ApiError as exc:
+            refused[position] = OrderError(exc.message, field=exc.details.get("field"))
             order_id, specs = None, []
         items.append((order_id, specs))
     runnable = [(i, item) for i, item in enumerate(items) if i not in refused]
@@ -299,9 +299,9 @@ def ecom_fulfillment_bulk_create(request: HttpRequest, payload: BulkCreateIn):
             "success": error is None,
         }
         result: dict[str, Any] = {"itemMetadata": metadata}
-        if error is None:
+        if error is None and outcome is not None:
             result["ordersWithFulfillments"] = order_with_fulfillments(orders[outcome.order_id])
-        else:
+        elif error is not None:
             metadata["error"] = {
                 "code": ERROR_CODES.get(error.status, "INVALID_ARGUMENT"),
                 "description": error.message,

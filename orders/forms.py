@@ -1,4 +1,5 @@
-"""Forms of the order pages. A filter row is one (field, operator, value) of the query
+"""Forms of the order pages: the list's filter rows, the buyer email and shipping address
+edits, and the store settings. A filter row is one (field, operator, value) of the query
 language; its choices come from `orders.query.FIELDS`."""
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from orders.models import StoreSettings
+from orders.models import StoreSettings, json_object
 from orders.query import (
     BOOL,
     CONTAINS,
@@ -171,7 +172,8 @@ class FilterRowForm(forms.Form):
         return f"${op.removeprefix('$')}" if op else ""
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         name, op, text = data.get("f"), data.get("op"), data.get("v", "")
         # A row without a field or a value is still being filled in: it filters nothing.
         if not name or not text.strip():
@@ -300,3 +302,53 @@ class StoreSettingsForm(forms.ModelForm):
             "require_item_scan": "Packers must scan every item before shipping",
             "notify_buyer_default": "Notify the buyer of a shipment by default",
         }
+
+
+# ---- The order page's email and shipping address edits (orders.services) ----
+
+
+class EmailForm(forms.Form):
+    email = forms.EmailField(max_length=254, label="Buyer email")
+
+
+class ShippingAddressForm(forms.Form):
+    first_name = forms.CharField(max_length=200, required=False, label="First name")
+    last_name = forms.CharField(max_length=200, required=False, label="Last name")
+    company = forms.CharField(max_length=200, required=False)
+    address_line1 = forms.CharField(max_length=300, label="Address line 1")
+    address_line2 = forms.CharField(max_length=300, required=False, label="Address line 2")
+    city = forms.CharField(max_length=200)
+    subdivision = forms.CharField(max_length=100, required=False, label="State / region")
+    zip_code = forms.CharField(max_length=30, required=False, label="ZIP / postal code")
+    country = forms.CharField(max_length=100)
+    phone = forms.CharField(max_length=50, required=False)
+
+    KEYS = {
+        "company": "company",
+        "address_line1": "addressLine1",
+        "address_line2": "addressLine2",
+        "city": "city",
+        "subdivision": "subdivision",
+        "zip_code": "zipCode",
+        "country": "country",
+        "phone": "phone",
+    }
+
+    def address(self) -> dict[str, Any]:
+        """The spec-shaped address change: every field the form edits, a blank one as None
+        (removed); fields the form does not edit (email) are left as they are."""
+        data = self.cleaned_data
+        address: dict[str, Any] = {
+            "fullName": {"firstName": data["first_name"], "lastName": data["last_name"]}
+        }
+        for name, key in self.KEYS.items():
+            address[key] = data.get(name) or None
+        return address
+
+    @classmethod
+    def initial_for(cls, address: dict[str, Any]) -> dict[str, Any]:
+        name = json_object(address.get("fullName"))
+        initial = {"first_name": name.get("firstName", ""), "last_name": name.get("lastName", "")}
+        for field, key in cls.KEYS.items():
+            initial[field] = address.get(key, "")
+        return initial

@@ -226,6 +226,10 @@ class Order(models.Model):
     invoice_info = models.JSONField(null=True, blank=True)
     custom_field = models.JSONField(null=True, blank=True)
 
+    # Not columns: set on the rows of a list page by orders.selectors.order_list_items.
+    items: list[tuple[str, int]]
+    items_more: int
+
     class Meta:
         ordering = ["-number"]
         permissions = [
@@ -382,7 +386,7 @@ def hash_api_key(raw_key: str) -> str:
     return hashlib.sha256(raw_key.encode()).hexdigest()
 
 
-class ApiKeyQuerySet(models.QuerySet):
+class ApiKeyQuerySet(models.QuerySet["ApiKey"]):
     def authenticate(self, raw_key: str) -> ApiKey | None:
         if not raw_key or not raw_key.startswith(API_KEY_PREFIX):
             return None

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, F, QuerySet, Window
 from django.db.models.functions import RowNumber
+from django.http import Http404
 
 from orders.models import STORE_SETTINGS_PK, LineItem, Order, StoreSettings
 
@@ -30,6 +32,16 @@ LIST_COLUMNS = (
 def visible_orders() -> QuerySet[Order]:
     """Every order the dashboard and the API may show (hidden orders never are)."""
     return Order.objects.filter(hidden=False)
+
+
+def order_or_404(number: int, queryset: QuerySet[Order] | None = None) -> Order:
+    """The page views' one order lookup: the visible order with this number, from `queryset`
+    (built on visible_orders(), e.g. with the page's prefetches) or all visible orders;
+    Http404 when there is none."""
+    order = (visible_orders() if queryset is None else queryset).filter(number=number).first()
+    if order is None:
+        raise Http404("No such order")
+    return order
 
 
 def order_list_rows() -> QuerySet[Order]:
@@ -121,7 +133,8 @@ def _catalogue_read() -> tuple[list[str], list[tuple[str, str]]]:
 
 def product_catalogue() -> tuple[list[str], list[tuple[str, str]]]:
     """(distinct line item names, [(product id, a name it was sold under)]), both sorted."""
-    return cache.get_or_set("packdesk:product-catalogue", _catalogue_read, CATALOGUE_SECONDS)
+    catalogue = cache.get_or_set("packdesk:product-catalogue", _catalogue_read, CATALOGUE_SECONDS)
+    return cast(tuple[list[str], list[tuple[str, str]]], catalogue)
 
 
 def product_names() -> list[str]:
