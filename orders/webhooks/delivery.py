@@ -86,6 +86,7 @@ def delivery_token(delivery: WebhookDelivery) -> str:
 def _connection(target: Target, timeout: float) -> http.client.HTTPConnection:
     """A connection to the checked address; TLS still checks the certificate against (and
     sends SNI for) the URL's host name."""
+    connection: http.client.HTTPConnection
     if target.scheme == "https":
         connection = http.client.HTTPSConnection(
             target.host, target.port, timeout=timeout, context=ssl.create_default_context()
@@ -96,7 +97,8 @@ def _connection(target: Target, timeout: float) -> http.client.HTTPConnection:
     def connect_to_checked_address(address, timeout, source_address=None):
         return socket.create_connection((target.address, target.port), timeout, source_address)
 
-    connection._create_connection = connect_to_checked_address
+    # http.client opens its socket through this attribute (HTTPS wraps that socket in TLS).
+    connection._create_connection = connect_to_checked_address  # type: ignore[attr-defined]
     return connection
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 from dataclasses import dataclass
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import urlsplit
 
 from django.conf import settings
 
@@ -36,10 +36,18 @@ class Target:
     address: str
 
 
-def _parts(url: str) -> SplitResult:
+@dataclass(frozen=True)
+class _Url:
+    scheme: str
+    host: str
+    port: int
+    path: str
+
+
+def _parts(url: str) -> _Url:
     try:
         parts = urlsplit(url)
-        parts.port  # noqa: B018  (raises ValueError for a port out of range)
+        port = parts.port
     except ValueError as exc:
         raise TargetRefused(f"The URL is not valid: {exc}.") from None
     if parts.scheme not in DEFAULT_PORTS:
@@ -48,7 +56,10 @@ def _parts(url: str) -> SplitResult:
         raise TargetRefused("The URL must not contain a user name or password.")
     if not parts.hostname:
         raise TargetRefused("The URL has no host name.")
-    return parts
+    path = parts.path or "/"
+    if parts.query:
+        path = f"{path}?{parts.query}"
+    return _Url(parts.scheme, parts.hostname, port or DEFAULT_PORTS[parts.scheme], path)
 
 
 def address_refusal(address: str) -> str | None:
@@ -78,7 +89,7 @@ def _resolve(host: str, port: int) -> list[str]:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
         raise TargetRefused(f"The host name {host} could not be resolved ({exc}).") from None
-    return list(dict.fromkeys(info[4][0] for info in infos))
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 def _refuse_private(host: str, addresses: list[str]) -> None:
@@ -95,27 +106,22 @@ def target_check_url(url: str) -> None:
     """The check when an endpoint is saved: the URL's form, and its host's addresses when
     it resolves now (a name that does not resolve yet is checked again at delivery)."""
     parts = _parts(url)
-    port = parts.port or DEFAULT_PORTS[parts.scheme]
-    literal = _literal_address(parts.hostname)
+    literal = _literal_address(parts.host)
     if literal is not None:
-        _refuse_private(parts.hostname, [literal])
+        _refuse_private(parts.host, [literal])
         return
     try:
-        addresses = _resolve(parts.hostname, port)
+        addresses = _resolve(parts.host, parts.port)
     except TargetRefused:
         return
-    _refuse_private(parts.hostname, addresses)
+    _refuse_private(parts.host, addresses)
 
 
 def target_resolve(url: str) -> Target:
     """The check at delivery time: resolve the host, refuse it if any of its addresses is
     not public, and name the address to connect to."""
     parts = _parts(url)
-    port = parts.port or DEFAULT_PORTS[parts.scheme]
-    literal = _literal_address(parts.hostname)
-    addresses = [literal] if literal is not None else _resolve(parts.hostname, port)
-    _refuse_private(parts.hostname, addresses)
-    path = parts.path or "/"
-    if parts.query:
-        path = f"{path}?{parts.query}"
-    return Target(parts.scheme, parts.hostname, port, path, addresses[0])
+    literal = _literal_address(parts.host)
+    addresses = [literal] if literal is not None else _resolve(parts.host, parts.port)
+    _refuse_private(parts.host, addresses)
+    return Target(parts.scheme, parts.host, parts.port, parts.path, addresses[0])
