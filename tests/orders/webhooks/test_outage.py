@@ -134,10 +134,22 @@ def test_worker_and_sweeper_survive_a_database_restart(own_postgres):
             manage(env, "shell", "-c", PAY_AN_ORDER)
             assert receiver.wait_until(lambda r: len(r.accepted()) == 1, WAIT)
             first_event = receiver.accepted()[0]
+            # Both are up and have used the database before it goes away.
+            assert worker.wait_for("Starting worker"), worker.lines
+            manage(
+                env,
+                "shell",
+                "-c",
+                "from orders.webhooks.models import WebhookDelivery\n"
+                "from django.utils import timezone\n"
+                "WebhookDelivery.objects.update(status='pending', next_attempt_at=timezone.now())",
+            )
+            assert sweeper.wait_for("Attempted"), sweeper.lines
+            assert receiver.wait_until(lambda r: len(r.accepted()) == 2, WAIT)
 
             pg_ctl(server, "-m", "fast", "stop")
             assert worker.wait_for("Tasks worker: database unavailable"), worker.lines
-            assert sweeper.wait_for("Webhook sweep: database unavailable"), sweeper.lines
+            assert sweeper.wait_for("Webhook sweep: database unavailable"), "\n".join(sweeper.lines)
             server.ensure_postgres_running()
             assert server.get_uri() == env["DATABASE_URL"]
             sweeps_before = sweeper.count("Attempted")
@@ -154,9 +166,9 @@ def test_worker_and_sweeper_survive_a_database_restart(own_postgres):
                 f"WebhookDelivery.objects.filter(event_id={first_event!r}).update("
                 "status='pending', next_attempt_at=timezone.now())\n",
             )
-            assert receiver.wait_until(lambda r: len(r.accepted()) == 3, WAIT), receiver.requests
+            assert receiver.wait_until(lambda r: len(r.accepted()) == 4, WAIT), receiver.requests
             accepted = receiver.accepted()
-            assert accepted.count(first_event) == 2
+            assert accepted.count(first_event) == 3
             assert len(set(accepted)) == 2
             assert worker.wait_for("state=SUCCESSFUL", times=tasks_before + 1), worker.lines
             assert sweeper.wait_for("Attempted", times=sweeps_before + 1), sweeper.lines

@@ -31,6 +31,10 @@ class Command(BaseCommand):
         "a sweep that fails (the database is down, say) is logged and the next one follows."
     )
 
+    # Some system checks query the database; a sweeper started while it is down must wait for
+    # it, not exit (`manage.py check` belongs to the deploy).
+    requires_system_checks: list[str] = []
+
     def add_arguments(self, parser) -> None:
         parser.add_argument("--every", type=float, default=0, help="Repeat every N seconds.")
         parser.add_argument("--limit", type=int, default=None, help="At most N per sweep.")

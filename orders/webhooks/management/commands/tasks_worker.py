@@ -30,6 +30,10 @@ class Command(db_worker.Command):
         "outage instead of exiting. Takes db_worker's options; never reloads on code changes."
     )
 
+    # Some system checks query the database; a worker started while it is down must wait for
+    # it, not exit (`manage.py check` belongs to the deploy).
+    requires_system_checks: list[str] = []
+
     def handle(self, *args, **options) -> None:
         # The autoreloader runs the worker in a child process this loop could not restart.
         options["reload"] = False
