@@ -26,7 +26,7 @@ RECONNECT_DELAY = 1.0
 
 class Command(db_worker.Command):
     help = (
-        "Run the database tasks worker (webhook deliveries), reconnecting after a database "
+        "Run the database tasks worker (webhooks, shipment emails), reconnecting after a database "
         "outage instead of exiting. Takes db_worker's options; never reloads on code changes."
     )
 

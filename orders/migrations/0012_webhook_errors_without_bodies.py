@@ -12,7 +12,7 @@ WHERE last_response_code IS NOT NULL AND last_error LIKE 'HTTP %'
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("orders", "0010_search_indexes"),
+        ("orders", "0011_saved_views"),
     ]
 
     operations = [migrations.RunSQL(FORGET_BODIES, migrations.RunSQL.noop, elidable=True)]
