@@ -29,7 +29,7 @@ setup: $(VENV)/.installed
 run: setup
 	DJANGO_DEBUG=1 $(PY) manage.py seed_orders --orders $(DEMO_ORDERS) --if-empty
 	DJANGO_DEBUG=1 $(PY) manage.py create_demo_users
-	DJANGO_DEBUG=1 $(PY) manage.py db_worker --no-reload & worker=$$!; \
+	DJANGO_DEBUG=1 $(PY) manage.py tasks_worker & worker=$$!; \
 	DJANGO_DEBUG=1 $(PY) manage.py deliver_webhooks --every 60 & sweeper=$$!; \
 	trap 'kill $$worker $$sweeper 2>/dev/null' EXIT; \
 	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)

@@ -234,8 +234,6 @@ LOGGING = {
     },
 }
 
-# Background tasks (Django's tasks framework): the database backend, run by
-# `manage.py db_worker`. Another backend can be named here without code changes.
 # Email (shipment emails to buyers, fulfillments/notify.py): printed to the console in
 # development, sent over SMTP in production with the settings below.
 EMAIL_BACKEND = os.environ.get(
@@ -253,6 +251,9 @@ EMAIL_USE_SSL = env_bool("DJANGO_EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = int(os.environ.get("DJANGO_EMAIL_TIMEOUT", "10"))
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "shop@localhost")
 
+# Background tasks (Django's tasks framework): the database backend, run by
+# `manage.py tasks_worker` (db_worker that reconnects). Another backend can be named here
+# without code changes.
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("PACKDESK_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
@@ -260,13 +261,18 @@ TASKS = {
     }
 }
 
-# Webhooks (orders/webhooks.py). The instance id is sent as the events' instanceId.
+# Webhooks (orders/webhooks/). The instance id is sent as the events' instanceId.
 PACKDESK_INSTANCE_ID = os.environ.get("PACKDESK_INSTANCE_ID", "packdesk")
 PACKDESK_WEBHOOK_TIMEOUT = float(os.environ.get("PACKDESK_WEBHOOK_TIMEOUT", "10"))
 # Retries back off 30 s, 1 min, 2 min, ... up to 1 h apart, for 24 h after the first attempt.
 PACKDESK_WEBHOOK_RETRY_BASE = float(os.environ.get("PACKDESK_WEBHOOK_RETRY_BASE", "30"))
 PACKDESK_WEBHOOK_RETRY_CAP = float(os.environ.get("PACKDESK_WEBHOOK_RETRY_CAP", "3600"))
 PACKDESK_WEBHOOK_RETRY_FOR = float(os.environ.get("PACKDESK_WEBHOOK_RETRY_FOR", "86400"))
+# A signed event expires this many seconds after it was sent (the JWT's exp).
+PACKDESK_WEBHOOK_TOKEN_TTL = int(os.environ.get("PACKDESK_WEBHOOK_TOKEN_TTL", "300"))
+# Webhook URLs must reach public addresses (orders/webhooks/targets.py); `1` also allows
+# loopback and private networks, for a receiver on the same machine or LAN. Off by default.
+PACKDESK_WEBHOOK_ALLOW_PRIVATE = env_bool("PACKDESK_WEBHOOK_ALLOW_PRIVATE", False)
 
 # Operations (ops/): /metrics answers only `Authorization: Bearer <token>` (404 when unset);
 # /readyz fails when no tasks worker ran its heartbeat within this many seconds.

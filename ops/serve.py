@@ -2,9 +2,9 @@
 
 Production settings (DEBUG off), the secret key from DJANGO_SECRET_KEY or else generated once
 into a git-ignored file, `collectstatic`, migrations, then gunicorn (config/gunicorn.py sizes
-it from the CPU count), the tasks worker (`db_worker`) and the webhook sweeper
-(`deliver_webhooks --every 60`). Ctrl-C (or SIGTERM) stops all three; when one of them dies,
-the others are stopped too and the exit status says so.
+it from the CPU count), the tasks worker (`tasks_worker`: db_worker that reconnects) and the
+webhook sweeper (`deliver_webhooks --every 60`). Ctrl-C (or SIGTERM) stops all three; when one
+of them dies, the others are stopped too and the exit status says so.
 
 Runs before Django is configured (settings refuse to load without a secret), so this module
 imports nothing from Django or the apps.
@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
             "--config",
             "python:config.gunicorn",
         ],
-        "worker": manage("db_worker", "--no-reload"),
+        "worker": manage("tasks_worker"),
         "sweeper": manage("deliver_webhooks", "--every", "60"),
     }
     processes = {

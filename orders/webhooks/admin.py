@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import transaction
+from django.db.models import Q
 
 from orders.webhooks.forms import WebhookEndpointForm
 from orders.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from orders.webhooks.tasks import delivery_resend
+from orders.webhooks.views import secret_shown_once
 
 
 @admin.register(WebhookEndpoint)
@@ -21,6 +23,8 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+        if form.generated_secret:
+            self.message_user(request, secret_shown_once(form.generated_secret), messages.WARNING)
 
 
 @admin.register(WebhookEvent)
@@ -29,6 +33,10 @@ class WebhookEventAdmin(admin.ModelAdmin):
     list_filter = ["event_type"]
     list_select_related = ["order"]
     readonly_fields = ["id", "event_type", "order", "payload", "identity", "created"]
+
+    def get_queryset(self, request):
+        # Hidden orders are never shown, nor the events that carry them.
+        return super().get_queryset(request).filter(Q(order=None) | Q(order__hidden=False))
 
     def has_add_permission(self, request) -> bool:
         return False

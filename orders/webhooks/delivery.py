@@ -9,15 +9,22 @@ and a worker that dies mid-request only delays it. Failures back off exponential
 marked failed once PACKDESK_WEBHOOK_RETRY_FOR seconds have passed since its first attempt.
 Nothing here runs in a request: views and services only write rows and queue tasks
 (orders/webhooks/tasks.py queues attempts and re-queues the ones still pending).
+
+Whatever goes wrong while sending one delivery (a refused or malformed URL, DNS, TLS, a
+timeout, a bad secret) is that delivery's failed attempt: recorded with its reason, retried on
+schedule, shown on the deliveries page; it never escapes to the worker or the sweeper. Only
+HTTP status codes are recorded, never what the receiver answered, so a webhook cannot be used
+to read pages it reaches.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
+import socket
+import ssl
 import time
-import urllib.error
-import urllib.request
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,6 +36,7 @@ from django.utils import timezone
 
 from orders.webhooks.models import WebhookDelivery, WebhookEvent
 from orders.webhooks.models import WebhookDeliveryStatus as Status
+from orders.webhooks.targets import Target, TargetRefused, target_resolve
 
 logger = logging.getLogger(__name__)
 
@@ -38,16 +46,6 @@ USER_AGENT = "Packdesk-Webhooks/1"
 # Extra time a claimed delivery stays invisible to other workers beyond the request timeout.
 LEASE_MARGIN = timedelta(seconds=60)
 MAX_ERROR_LENGTH = 1000
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A receiver answering with a redirect has not accepted the event."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
-
-
-_opener = urllib.request.build_opener(_NoRedirect)
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -72,35 +70,72 @@ def event_jwt_claims(event: WebhookEvent) -> dict[str, Any]:
 
 
 def delivery_token(delivery: WebhookDelivery) -> str:
-    claims = {**event_jwt_claims(delivery.event), "iat": int(time.time())}
+    """The event as a JWT (HS256, the endpoint's secret) that also names the event (`jti`,
+    for de-duplication) and expires PACKDESK_WEBHOOK_TOKEN_TTL seconds after it was made, so
+    a captured token cannot be replayed later. Every attempt signs a fresh one."""
+    now = int(time.time())
+    claims = {
+        **event_jwt_claims(delivery.event),
+        "jti": str(delivery.event_id),
+        "iat": now,
+        "exp": now + int(settings.PACKDESK_WEBHOOK_TOKEN_TTL),
+    }
     return jwt.encode(claims, delivery.endpoint.secret, algorithm="HS256")
+
+
+def _connection(target: Target, timeout: float) -> http.client.HTTPConnection:
+    """A connection to the checked address; TLS still checks the certificate against (and
+    sends SNI for) the URL's host name."""
+    connection: http.client.HTTPConnection
+    if target.scheme == "https":
+        connection = http.client.HTTPSConnection(
+            target.host, target.port, timeout=timeout, context=ssl.create_default_context()
+        )
+    else:
+        connection = http.client.HTTPConnection(target.host, target.port, timeout=timeout)
+
+    def connect_to_checked_address(address, timeout, source_address=None):
+        return socket.create_connection((target.address, target.port), timeout, source_address)
+
+    # http.client opens its socket through this attribute (HTTPS wraps that socket in TLS).
+    connection._create_connection = connect_to_checked_address  # type: ignore[attr-defined]
+    return connection
 
 
 def delivery_post(
     *, url: str, token: str, event_id: str, event_type: str, timeout: float
 ) -> tuple[int | None, str]:
-    """POST the JWT; returns (HTTP status or None when no answer came, error text or "")."""
-    request = urllib.request.Request(
-        url,
-        data=token.encode(),
-        method="POST",
-        headers={
-            "Content-Type": "text/plain; charset=utf-8",
-            "User-Agent": USER_AGENT,
-            EVENT_ID_HEADER: event_id,
-            EVENT_TYPE_HEADER: event_type,
-        },
-    )
+    """POST the JWT; returns (HTTP status or None when no answer came, error text or "").
+
+    Never raises. A redirect is not followed (the receiver has not accepted the event), and
+    what a receiver answers is read but not kept: only the status code is.
+    """
     try:
-        with _opener.open(request, timeout=timeout) as response:
+        target = target_resolve(url)
+        connection = _connection(target, timeout)
+        try:
+            connection.request(
+                "POST",
+                target.path,
+                body=token.encode(),
+                headers={
+                    "Content-Type": "text/plain; charset=utf-8",
+                    "User-Agent": USER_AGENT,
+                    EVENT_ID_HEADER: event_id,
+                    EVENT_TYPE_HEADER: event_type,
+                },
+            )
+            response = connection.getresponse()
             response.read(65536)
-            return response.status, ""
-    except urllib.error.HTTPError as exc:
-        body = exc.read(300).decode("utf-8", "replace")
-        return exc.code, f"HTTP {exc.code} {exc.reason}: {body}".strip()
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        return None, f"{type(reason).__name__}: {reason}"
+        finally:
+            connection.close()
+    except TargetRefused as exc:
+        return None, f"Refused: {exc}"
+    except Exception as exc:
+        return None, f"{type(exc).__name__}: {exc}"
+    if 200 <= response.status < 300:
+        return response.status, ""
+    return response.status, f"HTTP {response.status}"
 
 
 def delivery_attempt(*, delivery_id: int) -> WebhookDelivery | None:
@@ -128,13 +163,18 @@ def delivery_attempt(*, delivery_id: int) -> WebhookDelivery | None:
             update_fields=["attempts", "last_attempt_at", "first_attempt_at", "next_attempt_at"]
         )
 
-    code, error = delivery_post(
-        url=delivery.endpoint.url,
-        token=delivery_token(delivery),
-        event_id=str(delivery.event_id),
-        event_type=delivery.event.event_type,
-        timeout=timeout,
-    )
+    try:
+        code, error = delivery_post(
+            url=delivery.endpoint.url,
+            token=delivery_token(delivery),
+            event_id=str(delivery.event_id),
+            event_type=delivery.event.event_type,
+            timeout=timeout,
+        )
+    except Exception as exc:
+        # Signing can fail too (a corrupt secret or payload): still this delivery's attempt.
+        logger.exception("Webhook delivery %s could not be sent", delivery.pk)
+        code, error = None, f"{type(exc).__name__}: {exc}"
     finished = timezone.now()
     delivery.last_response_code = code
     delivery.last_error = error[:MAX_ERROR_LENGTH]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.tasks import task
 from django.utils import timezone
 
@@ -60,14 +60,24 @@ def delivery_enqueue(*, delivery_id: int, run_after: datetime | None = None) -> 
 
 def deliver_due(*, limit: int | None = None) -> int:
     """The sweeper: attempt every pending delivery whose time has come, here and now.
-    Returns how many were attempted."""
+    Returns how many were attempted.
+
+    One delivery's surprise does not stop the others: it is logged and the sweep goes on
+    (its lease runs out and a later sweep tries it again). A database error ends the sweep,
+    since every other delivery would meet it too.
+    """
     ids = deliveries_due().values_list("pk", flat=True)
     if limit is not None:
         ids = ids[:limit]
     attempted = 0
     for delivery_id in list(ids):
-        if delivery_run(delivery_id=delivery_id) is not None:
-            attempted += 1
+        try:
+            if delivery_run(delivery_id=delivery_id) is not None:
+                attempted += 1
+        except DatabaseError:
+            raise
+        except Exception:
+            logger.exception("Webhook delivery %s failed unexpectedly; sweeping on", delivery_id)
     return attempted
 
 

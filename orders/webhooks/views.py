@@ -20,6 +20,10 @@ from orders.webhooks.tasks import delivery_resend
 DELIVERIES_PER_PAGE = 50
 
 
+def secret_shown_once(secret: str) -> str:
+    return f"Signing secret: {secret} — copy it now, it will not be shown again."
+
+
 @require_GET
 @permission_required("orders.view_webhookendpoint", raise_exception=True)
 def endpoint_list(request: HtmxHttpRequest) -> HttpResponse:
@@ -39,6 +43,8 @@ def endpoint_create(request: HtmxHttpRequest) -> HttpResponse:
         endpoint.created_by = request.user
         endpoint.save()
         messages.success(request, f"Webhook endpoint {endpoint.url} added.")
+        if form.generated_secret:
+            messages.warning(request, secret_shown_once(form.generated_secret))
         return redirect("webhooks:detail", pk=endpoint.pk)
     return render(request, "webhooks/endpoint_form.html", {"form": form, "endpoint": None})
 

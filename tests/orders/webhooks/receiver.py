@@ -23,7 +23,10 @@ class Receiver:
 
     def __init__(self, port: int = 0) -> None:
         self.mode = "ok"
+        self.body = b"ok"
         self.requests: list[tuple[str, str, str]] = []
+        self.hosts: list[str] = []
+        self.arrived = threading.Condition()
         self.release = threading.Event()
         self._lock = threading.Lock()
         receiver = self
@@ -34,13 +37,16 @@ class Receiver:
                 mode = receiver.mode
                 with receiver._lock:
                     receiver.requests.append((mode, self.headers.get(EVENT_ID_HEADER), body))
+                    receiver.hosts.append(self.headers.get("Host"))
                 if mode == "slow":
                     receiver.release.wait(5)
                 status = 500 if mode == "fail" else 200
                 self.send_response(status)
-                self.send_header("Content-Length", "2")
+                self.send_header("Content-Length", str(len(receiver.body)))
                 self.end_headers()
-                self.wfile.write(b"ok")
+                self.wfile.write(receiver.body)
+                with receiver.arrived:
+                    receiver.arrived.notify_all()
 
             def log_message(self, *args) -> None:
                 pass
@@ -59,6 +65,12 @@ class Receiver:
         self.release.set()
         self.server.shutdown()
         self.server.server_close()
+
+    def wait_until(self, condition, timeout: float) -> bool:
+        """Wait until `condition(self)` holds (checked after each request), at most
+        `timeout` seconds; returns whether it does."""
+        with self.arrived:
+            return self.arrived.wait_for(lambda: condition(self), timeout)
 
     def accepted(self) -> list[str]:
         """Event ids of the requests answered 200 in time."""

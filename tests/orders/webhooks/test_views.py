@@ -66,14 +66,15 @@ def test_endpoint_form_errors_rerender(owner_client, data, field_error):
 
 
 def test_owner_edits_and_deletes_endpoint(owner_client, endpoint):
+    new_secret = "a-new-secret-of-forty-characters-000000"
     response = owner_client.post(
         f"/webhooks/{endpoint.pk}/edit/",
-        {"url": endpoint.url, "events": ["OrderCanceled"], "secret": "kept-secret"},
+        {"url": endpoint.url, "events": ["OrderCanceled"], "secret": new_secret},
     )
     assert response.status_code == 302
     endpoint.refresh_from_db()
     assert endpoint.events == ["OrderCanceled"]
-    assert endpoint.secret == "kept-secret"
+    assert endpoint.secret == new_secret
     assert endpoint.active is False
     assert owner_client.get(f"/webhooks/{endpoint.pk}/delete/").status_code == 200
     response = owner_client.post(f"/webhooks/{endpoint.pk}/delete/")
