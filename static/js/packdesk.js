@@ -207,3 +207,13 @@ document.addEventListener("visibilitychange", () => {
   if (document.hidden || !window.htmx) return;
   document.querySelectorAll("[data-poll]").forEach((element) => htmx.trigger(element, "packdesk-refresh"));
 });
+// A poll's swap keeps the chart tables someone opened open.
+let packdeskOpenTables = [];
+document.addEventListener("htmx:beforeSwap", (event) => {
+  if (!event.detail.elt.matches("[data-poll]")) return;
+  packdeskOpenTables = [...event.detail.elt.querySelectorAll("details[open]")].map((d) => d.id);
+});
+document.addEventListener("htmx:afterSettle", () => {
+  packdeskOpenTables.forEach((id) => document.getElementById(id)?.setAttribute("open", ""));
+  packdeskOpenTables = [];
+});
