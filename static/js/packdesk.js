@@ -296,3 +296,14 @@ document.addEventListener("htmx:afterSettle", () => {
   packdeskRefocus = null;
   if (target) target.focus();
 });
+
+// A poll's swap keeps the chart tables someone opened open.
+let packdeskOpenTables = [];
+document.addEventListener("htmx:beforeSwap", (event) => {
+  if (!event.detail.elt.matches("[data-poll]")) return;
+  packdeskOpenTables = [...event.detail.elt.querySelectorAll("details[open]")].map((d) => d.id);
+});
+document.addEventListener("htmx:afterSettle", () => {
+  packdeskOpenTables.forEach((id) => document.getElementById(id)?.setAttribute("open", ""));
+  packdeskOpenTables = [];
+});
