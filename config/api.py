@@ -5,20 +5,24 @@ Errors always have the shape {"message": str, "details": {...}} with a 4xx statu
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib.admin.views.decorators import staff_member_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import connection, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
-from ninja.schema import DjangoGetter
 from ninja.security import APIKeyHeader
-from pydantic import ConfigDict, model_validator
 
 from config.errors import api_exception
 from config.throttle import api_key_failed, api_key_locked_out, cooloff_minutes
 from orders.models import ApiKey
+from orders.query import QueryError
 from orders.services import OrderError
 
 
@@ -57,25 +61,6 @@ class ApiKeysLockedOut(Exception):
     """Too many wrong API keys from this client address lately (config/throttle.py)."""
 
 
-class InputSchema(Schema):
-    """Base of every request body schema: a body part that should be a JSON object must be one,
-    and a key the schema does not know is a 400 naming it (not silently ignored).
-
-    (ninja's Schema would otherwise read attributes off a string or list and fill defaults.)
-    """
-
-    model_config = ConfigDict(extra="forbid")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _must_be_object(cls, value):
-        if isinstance(value, DjangoGetter):
-            value = value._obj
-        if not isinstance(value, dict):
-            raise ValueError("must be a JSON object")
-        return value
-
-
 class ApiError(Exception):
     """A domain error for the API: a status, a stable message and optional details."""
 
@@ -99,10 +84,22 @@ api = NinjaAPI(
 )
 
 
-def api_error(error: OrderError, *, prefix: str = "") -> ApiError:
-    """An OrderError as the API's 400/409 JSON, naming the field at fault."""
-    details = {"field": f"{prefix}{error.field}"} if error.field else {}
-    return ApiError(error.status, error.message, details)
+def error_fields(rename: str | Callable[[str], str]):
+    """Name the fields of the OrderErrors an endpoint's services raise as the endpoint's body
+    does: a prefix ("fulfillment.") or a function of the service's field name."""
+    name = rename if callable(rename) else (lambda field: f"{rename}{field}")
+
+    def decorate(view):
+        @functools.wraps(view)
+        def endpoint(request, *args, **kwargs):
+            request.api_error_field = name
+            return view(request, *args, **kwargs)
+
+        # ninja reads the view's parameters from this; evaluated here, in the view's module.
+        endpoint.__signature__ = inspect.signature(view, eval_str=True)  # type: ignore[attr-defined]
+        return endpoint
+
+    return decorate
 
 
 def error_response(request: HttpRequest, status: int, message: str, details=None) -> HttpResponse:
@@ -118,9 +115,32 @@ def require_perm(request: HttpRequest, *perms: str) -> None:
         raise PermissionDenied(f"This API key lacks the permission: {', '.join(missing)}")
 
 
+# ---- The one error mapping of the API: domain errors and not-found to 400/404/409 ----
+
+
 @api.exception_handler(ApiError)
 def on_api_error(request, exc: ApiError):
     return error_response(request, exc.status, exc.message, exc.details)
+
+
+@api.exception_handler(OrderError)
+def on_order_error(request, exc: OrderError):
+    """A refused change: 400 (bad input) or 409 (the order's state), naming the field."""
+    rename = getattr(request, "api_error_field", None) or (lambda field: field)
+    details = {"field": rename(exc.field)} if exc.field else {}
+    return error_response(request, exc.status, exc.message, details)
+
+
+@api.exception_handler(QueryError)
+def on_query_error(request, exc: QueryError):
+    return error_response(request, 400, exc.message, {"field": exc.field})
+
+
+@api.exception_handler(ObjectDoesNotExist)
+def on_does_not_exist(request, exc: ObjectDoesNotExist):
+    """An unknown or hidden order or fulfillment (services raise Model.DoesNotExist)."""
+    model = type(exc).__qualname__.split(".")[0]
+    return error_response(request, 404, f"{model} not found.")
 
 
 @api.exception_handler(AuthenticationError)
@@ -156,12 +176,22 @@ def on_not_found(request, exc):
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request, exc: ValidationError):
-    details = {}
+    details: dict[str, Any] = {}
     for error in exc.errors:
-        loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "payload")]
-        details[".".join(loc) or "body"] = error.get("msg", "invalid")
+        loc = list(error.get("loc", ()))
+        if loc and loc[0] in ("body", "path", "query", "header", "cookie"):
+            loc = loc[1:]  # where ninja read it, then the endpoint's parameter name
+        if loc and loc[0] == "payload":
+            loc = loc[1:]
+        path = ""
+        for part in loc:
+            path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
+        details[path or "body"] = error.get("msg", "invalid")
     fields = ", ".join(details) or "body"
-    return error_response(request, 400, f"Invalid request: {fields}", details)
+    # `field` names the first input at fault, as for every other 400.
+    return error_response(
+        request, 400, f"Invalid request: {fields}", {"field": next(iter(details)), **details}
+    )
 
 
 @api.exception_handler(HttpError)

@@ -12,10 +12,15 @@ from typing import Any
 
 from django.http import Http404, HttpRequest
 from ninja import Field, Router
+from pydantic import StrictInt
 
-from config.api import ApiError, InputSchema, api_error, require_perm
-from fulfillments.models import Fulfillment
+from config.api import ApiError, error_fields, require_perm
+from config.schemas import InputSchema
+from fulfillments.models import MAX_FULFILLMENT_LINE_QUANTITY, Fulfillment
 from fulfillments.services import (
+    MAX_LINK,
+    MAX_PROVIDER,
+    MAX_TRACKING_NUMBER,
     fulfillment_bulk_create,
     fulfillment_create,
     fulfillment_delete,
@@ -41,9 +46,11 @@ MAX_BULK_ORDERS = 100
 
 
 class TrackingIn(InputSchema):
-    trackingNumber: str | None = None
-    shippingProvider: str | None = None
-    trackingLink: str | None = None
+    trackingNumber: str | None = Field(default=None, max_length=MAX_TRACKING_NUMBER)
+    shippingProvider: str | None = Field(default=None, max_length=MAX_PROVIDER)
+    trackingLink: str | None = Field(
+        None, max_length=MAX_LINK, description="An http(s) URL; null removes the stored link"
+    )
 
 
 def tracking_given(tracking: TrackingIn | None) -> dict[str, Any] | None:
@@ -52,8 +59,10 @@ def tracking_given(tracking: TrackingIn | None) -> dict[str, Any] | None:
 
 
 class IndexLineIn(InputSchema):
-    index: int
-    quantity: int | None = None
+    index: StrictInt = Field(..., ge=1)
+    quantity: StrictInt | None = Field(
+        None, ge=1, le=MAX_FULFILLMENT_LINE_QUANTITY, description="Default: what remains"
+    )
 
 
 class StoresFulfillmentIn(InputSchema):
@@ -73,7 +82,9 @@ class StoresUpdateIn(InputSchema):
 class IdLineIn(InputSchema):
     id: uuid.UUID | None = None
     underscore_id: uuid.UUID | None = Field(default=None, alias="_id")
-    quantity: int | None = None
+    quantity: StrictInt | None = Field(
+        default=None, ge=1, le=MAX_FULFILLMENT_LINE_QUANTITY, description="Default: what remains"
+    )
 
     def line_id(self, position: int) -> uuid.UUID:
         line_id = self.id or self.underscore_id
@@ -100,7 +111,7 @@ class EcomCreateIn(InputSchema):
 class EcomUpdateFulfillmentIn(InputSchema):
     # Wix's SDK sends the path's fulfillment id here (`id`; `_id` from hand-written clients).
     id: uuid.UUID | None = None
-    underscore_id: uuid.UUID | None = Field(None, alias="_id")
+    underscore_id: uuid.UUID | None = Field(default=None, alias="_id")
     trackingInfo: TrackingIn | None = None
     lineItems: list[IdLineIn] | None = None
 
@@ -177,25 +188,30 @@ def order_with_fulfillments_json(order_id) -> dict[str, Any]:
 
 
 @stores_router.post("orders/{id}/fulfillments", summary="Create fulfillment")
+@error_fields("fulfillment.")
 def stores_fulfillment_create(request: HttpRequest, id: uuid.UUID, payload: StoresCreateIn):
     require_perm(request, PERM_ADD)
     order = order_visible_or_404(id)
     body = payload.fulfillment
-    try:
-        fulfillment = fulfillment_create(
-            order=order,
-            lines=[(line.index, line.quantity) for line in body.lineItems],
-            tracking=tracking_given(body.trackingInfo),
-            actor=request.user,
-        )
-    except Order.DoesNotExist:
-        raise Http404(f"Order {id} not found.") from None
-    except OrderError as error:
-        raise api_error(error, prefix="fulfillment.") from None
+    fulfillment = fulfillment_create(
+        order=order,
+        lines=[(line.index, line.quantity) for line in body.lineItems],
+        tracking=tracking_given(body.trackingInfo),
+        actor=request.user,
+    )
     return {"id": str(fulfillment.id), "order": order_json(order.pk)}
 
 
+def stores_update_field(field: str) -> str:
+    """The services name tracking fields `trackingInfo.*`; this body calls it
+    `fulfillmentTrackingInfo`."""
+    if field == "lineItems":
+        return field
+    return "fulfillmentTrackingInfo." + field.removeprefix("trackingInfo.")
+
+
 @stores_router.put("orders/{id}/fulfillments/{fulfillmentId}", summary="Update fulfillment")
+@error_fields(stores_update_field)
 def stores_fulfillment_update(
     request: HttpRequest, id: uuid.UUID, fulfillmentId: uuid.UUID, payload: StoresUpdateIn
 ):
@@ -204,20 +220,13 @@ def stores_fulfillment_update(
     lines = None
     if payload.lineItems is not None:
         lines = [(line.index, line.quantity) for line in payload.lineItems]
-    try:
-        fulfillment_update(
-            order=order,
-            fulfillment_id=fulfillmentId,
-            tracking=tracking_given(payload.fulfillmentTrackingInfo),
-            lines=lines,
-            actor=request.user,
-        )
-    except (Order.DoesNotExist, Fulfillment.DoesNotExist):
-        raise Http404(f"Fulfillment {fulfillmentId} not found on order {id}.") from None
-    except OrderError as error:
-        prefix = "" if error.field == "lineItems" else "fulfillmentTrackingInfo."
-        error.field = (error.field or "").removeprefix("trackingInfo.") or None
-        raise api_error(error, prefix=prefix) from None
+    fulfillment_update(
+        order=order,
+        fulfillment_id=fulfillmentId,
+        tracking=tracking_given(payload.fulfillmentTrackingInfo),
+        lines=lines,
+        actor=request.user,
+    )
     return {"order": order_json(order.pk)}
 
 
@@ -225,12 +234,7 @@ def stores_fulfillment_update(
 def stores_fulfillment_delete(request: HttpRequest, id: uuid.UUID, fulfillmentId: uuid.UUID):
     require_perm(request, PERM_DELETE)
     order = order_visible_or_404(id)
-    try:
-        fulfillment_delete(order=order, fulfillment_id=fulfillmentId, actor=request.user)
-    except (Order.DoesNotExist, Fulfillment.DoesNotExist):
-        raise Http404(f"Fulfillment {fulfillmentId} not found on order {id}.") from None
-    except OrderError as error:
-        raise api_error(error) from None
+    fulfillment_delete(order=order, fulfillment_id=fulfillmentId, actor=request.user)
     return {"order": order_json(order.pk)}
 
 
@@ -238,22 +242,18 @@ def stores_fulfillment_delete(request: HttpRequest, id: uuid.UUID, fulfillmentId
 
 
 @ecom_router.post("orders/{orderId}/create-fulfillment", summary="Create fulfillment")
+@error_fields("fulfillment.")
 def ecom_fulfillment_create(request: HttpRequest, orderId: uuid.UUID, payload: EcomCreateIn):
     require_perm(request, PERM_ADD)
     path_ids_match({"orderId": payload.orderId}, {"orderId": orderId})
     order = order_visible_or_404(orderId)
     body = payload.fulfillment
-    try:
-        fulfillment = fulfillment_create(
-            order=order,
-            lines=id_lines(body.lineItems),
-            tracking=tracking_given(body.trackingInfo),
-            actor=request.user,
-        )
-    except Order.DoesNotExist:
-        raise Http404(f"Order {orderId} not found.") from None
-    except OrderError as error:
-        raise api_error(error, prefix="fulfillment.") from None
+    fulfillment = fulfillment_create(
+        order=order,
+        lines=id_lines(body.lineItems),
+        tracking=tracking_given(body.trackingInfo),
+        actor=request.user,
+    )
     return {
         "fulfillmentId": str(fulfillment.id),
         "orderWithFulfillments": order_with_fulfillments_json(order.pk),
@@ -343,6 +343,7 @@ def ecom_fulfillments_for_orders(request: HttpRequest, payload: ListByIdsIn):
 
 
 @ecom_router.patch("{fulfillmentId}/orders/{orderId}", summary="Update fulfillment")
+@error_fields("fulfillment.")
 def ecom_fulfillment_update(
     request: HttpRequest, fulfillmentId: uuid.UUID, orderId: uuid.UUID, payload: EcomUpdateIn
 ):
@@ -353,19 +354,13 @@ def ecom_fulfillment_update(
         {"orderId": orderId, "fulfillment.id": fulfillmentId},
     )
     order = order_visible_or_404(orderId)
-    try:
-        lines = id_lines(body.lineItems) if body.lineItems is not None else None
-        fulfillment_update(
-            order=order,
-            fulfillment_id=fulfillmentId,
-            tracking=tracking_given(body.trackingInfo) or {},
-            lines=lines,
-            actor=request.user,
-        )
-    except (Order.DoesNotExist, Fulfillment.DoesNotExist):
-        raise Http404(f"Fulfillment {fulfillmentId} not found on order {orderId}.") from None
-    except OrderError as error:
-        raise api_error(error, prefix="fulfillment.") from None
+    fulfillment_update(
+        order=order,
+        fulfillment_id=fulfillmentId,
+        tracking=tracking_given(body.trackingInfo) or {},
+        lines=id_lines(body.lineItems) if body.lineItems is not None else None,
+        actor=request.user,
+    )
     return {"orderWithFulfillments": order_with_fulfillments_json(order.pk)}
 
 
@@ -373,10 +368,5 @@ def ecom_fulfillment_update(
 def ecom_fulfillment_delete(request: HttpRequest, fulfillmentId: uuid.UUID, orderId: uuid.UUID):
     require_perm(request, PERM_DELETE)
     order = order_visible_or_404(orderId)
-    try:
-        fulfillment_delete(order=order, fulfillment_id=fulfillmentId, actor=request.user)
-    except (Order.DoesNotExist, Fulfillment.DoesNotExist):
-        raise Http404(f"Fulfillment {fulfillmentId} not found on order {orderId}.") from None
-    except OrderError as error:
-        raise api_error(error) from None
+    fulfillment_delete(order=order, fulfillment_id=fulfillmentId, actor=request.user)
     return {"orderWithFulfillments": order_with_fulfillments_json(order.pk)}

@@ -56,6 +56,8 @@ def _form_field(error: OrderError, line_fields: list[str | None] | None = None) 
 def line_fulfil(request: HtmxHttpRequest, number: int, index: int) -> HttpResponse:
     """Add a tracking number to one line item for a quantity."""
     order = _order(number)
+    if not order.line_items.filter(index=index).exists():
+        raise Http404(f"Order #{number} has no line item {index}.")
     form = LineFulfilForm(request.POST, prefix=f"line-{index}")
     if form.is_valid():
         try:

@@ -8,25 +8,21 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema
 
-from config.api import ApiError, InputSchema, api_error, require_perm
+from config.api import ApiError, require_perm
+from config.schemas import InputSchema
 from orders.counting import count_estimated
 from orders.models import Order
-from orders.query import QueryError, build_query
+from orders.query import build_query
+from orders.schemas import ErrorOut, OrderCreateIn
 from orders.selectors import order_detail_queryset, visible_orders
 from orders.serializers import order_to_dict
 from orders.services import (
-    OrderError,
     order_create,
     order_update_email,
     order_update_shipping_address,
 )
 
 router = Router(tags=["Stores Orders v2"])
-
-
-class ErrorOut(Schema):
-    message: str
-    details: dict[str, Any]
 
 
 class PagingIn(InputSchema):
@@ -64,10 +60,6 @@ class OrderOut(Schema):
     order: dict[str, Any]
 
 
-class OrderCreateIn(InputSchema):
-    order: dict[str, Any]
-
-
 class UpdateEmailIn(InputSchema):
     orderId: uuid.UUID | None = None
     email: str
@@ -101,10 +93,6 @@ def order_json(order_id) -> dict[str, Any]:
     return order_to_dict(order_detail_queryset().get(pk=order_id))
 
 
-def query_error(exc: QueryError) -> ApiError:
-    return ApiError(400, exc.message, {"field": exc.field})
-
-
 @router.post(
     "orders/query",
     response={200: OrdersQueryOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut},
@@ -120,16 +108,13 @@ def orders_query(request: HttpRequest, payload: OrdersQueryIn):
     full count on every call."""
     require_perm(request, "orders.view_order")
     paging = payload.query.paging or PagingIn()
-    try:
-        query = build_query(
-            filter=payload.query.filter,
-            sort=payload.query.sort,
-            limit=paging.limit,
-            offset=paging.offset,
-            base=order_detail_queryset(),
-        )
-    except QueryError as exc:
-        raise query_error(exc) from None
+    query = build_query(
+        filter=payload.query.filter,
+        sort=payload.query.sort,
+        limit=paging.limit,
+        offset=paging.offset,
+        base=order_detail_queryset(),
+    )
     orders = [order_to_dict(order) for order in query.page()]
     if query.offset == 0 and len(orders) < query.limit:
         total = len(orders)  # everything matched fits on this page
@@ -168,10 +153,7 @@ def order_get(request: HttpRequest, order_id: str):
 @router.post("orders", summary="Create order")
 def order_create_endpoint(request: HttpRequest, payload: OrderCreateIn):
     require_perm(request, "orders.add_order")
-    try:
-        order = order_create(data=payload.order, actor=request.user)
-    except OrderError as error:
-        raise api_error(error) from None
+    order = order_create(data=payload.order, actor=request.user)
     return {"order": order_json(order.pk)}
 
 
@@ -180,12 +162,7 @@ def order_update_email_endpoint(request: HttpRequest, id: uuid.UUID, payload: Up
     require_perm(request, "orders.change_order", "orders.edit_buyer_email")
     path_id_matches(payload.orderId, id)
     order = order_visible_or_404(id)
-    try:
-        order_update_email(order=order, email=payload.email, actor=request.user)
-    except Order.DoesNotExist:
-        raise Http404(f"Order {id} not found.") from None
-    except OrderError as error:
-        raise api_error(error) from None
+    order_update_email(order=order, email=payload.email, actor=request.user)
     return {"order": order_json(order.pk)}
 
 
@@ -196,12 +173,5 @@ def order_update_shipping_address_endpoint(
     require_perm(request, "orders.change_order")
     path_id_matches(payload.orderId, id)
     order = order_visible_or_404(id)
-    try:
-        order_update_shipping_address(
-            order=order, address=payload.shippingAddress, actor=request.user
-        )
-    except Order.DoesNotExist:
-        raise Http404(f"Order {id} not found.") from None
-    except OrderError as error:
-        raise api_error(error) from None
+    order_update_shipping_address(order=order, address=payload.shippingAddress, actor=request.user)
     return {"order": order_json(order.pk)}

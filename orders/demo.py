@@ -112,6 +112,7 @@ def order_from_spec(data: dict[str, Any]) -> Order:
         checkout_id=data.get("checkoutId"),
         buyer_language=data.get("buyerLanguage", ""),
         invoice_info=data.get("invoiceInfo"),
+        subscription_info=data.get("subscriptionInfo"),
     )
     lines = {}
     for item in data.get("lineItems", []):

@@ -225,6 +225,8 @@ class Order(models.Model):
     buyer_language = models.CharField(max_length=16, blank=True)
     invoice_info = models.JSONField(null=True, blank=True)
     custom_field = models.JSONField(null=True, blank=True)
+    # subscriptionInfo for an order that belongs to a subscription; null (absent) otherwise.
+    subscription_info = models.JSONField(null=True, blank=True)
 
     # Not columns: set on the rows of a list page by orders.selectors.order_list_items.
     items: list[tuple[str, int]]
@@ -362,6 +364,8 @@ class Refund(models.Model):
     amount = models.DecimalField(max_digits=14, decimal_places=2)
     reason = models.CharField(max_length=400, blank=True)
     external_refund = models.BooleanField(default=False)
+    # The payment provider's id of the refund transaction (the spec's refunds[] show it).
+    payment_provider_transaction_id = models.CharField(max_length=200, blank=True, db_default="")
     # [{"index": 1, "quantity": 1}, ...] when the refund returns line items.
     line_items = models.JSONField(default=list, blank=True)
     actor = models.ForeignKey(

@@ -204,6 +204,7 @@ def order_to_dict(order: Order) -> dict[str, Any]:
             "channelInfo": channel,
             "enteredBy": entered_by,
             "lastUpdated": iso(order.last_updated),
+            "subscriptionInfo": order.subscription_info,
             "numericId": str(order.number),
             "refunds": [
                 drop_none(
@@ -212,6 +213,8 @@ def order_to_dict(order: Order) -> dict[str, Any]:
                         "dateCreated": iso(refund.date_created),
                         "amount": money(refund.amount),
                         "reason": refund.reason or None,
+                        "paymentProviderTransactionId": refund.payment_provider_transaction_id
+                        or None,
                         "externalRefund": refund.external_refund,
                     }
                 )

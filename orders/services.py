@@ -6,23 +6,23 @@ the acting user, `last_updated` bumped, and its webhook event written in the sam
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from orders.demo import order_from_spec
 from orders.models import (
-    ORDER_NUMBER_SEQUENCE,
     STORE_SETTINGS_PK,
+    UNSPECIFIED_PAYMENT_STATUS,
     Activity,
     ActivityType,
     ChannelType,
     FulfillmentStatus,
+    LineItem,
     LineItemType,
     Order,
     PaymentStatus,
@@ -30,8 +30,16 @@ from orders.models import (
     StoreSettings,
     WeightUnit,
 )
-from orders.serializers import iso
-from orders.timestamps import change_time
+from orders.schemas import (
+    MONEY_LIMIT,
+    AddressIn,
+    BillingInfoIn,
+    BuyerInfoIn,
+    LineItemIn,
+    OrderCreateData,
+    TotalsIn,
+)
+from orders.timestamps import change_time, ms_now
 from orders.webhooks.outbox import EventType, event_emit
 
 
@@ -120,9 +128,17 @@ def order_cancel(*, order: Order, actor) -> Order:
     return order
 
 
-def order_refund(*, order: Order, amount: Decimal, reason: str = "", actor) -> Refund:
+def order_refund(
+    *,
+    order: Order,
+    amount: Decimal,
+    reason: str = "",
+    payment_provider_transaction_id: str = "",
+    actor,
+) -> Refund:
     """Refund `amount` of a paid order (full or partial). The amount must be more than zero
-    and at most what has not been refunded yet."""
+    and at most what has not been refunded yet. `payment_provider_transaction_id` is the
+    provider's id of the refund, when known."""
     with transaction.atomic():
         order = order_lock(order_id=order.pk)
         if order.payment_status not in REFUNDABLE_STATUSES:
@@ -139,7 +155,12 @@ def order_refund(*, order: Order, amount: Decimal, reason: str = "", actor) -> R
                 field="amount",
             )
         refund = Refund.objects.create(
-            order=order, amount=amount, reason=reason, actor=actor, date_created=change_time(order)
+            order=order,
+            amount=amount,
+            reason=reason,
+            payment_provider_transaction_id=payment_provider_transaction_id,
+            actor=actor,
+            date_created=change_time(order),
         )
         fully = amount == refundable
         order.payment_status = (
@@ -326,263 +347,162 @@ def order_update_shipping_address(*, order: Order, address: dict[str, Any], acto
     return order
 
 
-def _enum(value: Any, choices, *, field: str, default: str) -> str:
-    if value is None:
-        return default
-    allowed = [str(choice) for choice in choices.values]
-    if value not in allowed:
-        raise OrderError(
-            f"{field} must be one of: {', '.join(allowed)}; got {value!r}.", field=field
-        )
-    return value
-
-
-def _money_text(value: Any, *, field: str) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise OrderError(f'{field} must be a decimal string such as "10.00".', field=field)
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        raise OrderError(
-            f'{field} must be a decimal string such as "10.00".', field=field
-        ) from None
-    if not amount.is_finite() or amount < 0 or amount >= Decimal("1e12"):
-        raise OrderError(f"{field} must be a non-negative amount.", field=field)
-    return str(amount)
-
-
-def _object(value: Any, *, field: str) -> dict[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise OrderError(f"{field} must be an object.", field=field)
-    return value
-
-
-def _uuid_text(value: Any, *, field: str) -> str | None:
-    if value is None:
-        return None
-    try:
-        return str(uuid.UUID(str(value)))
-    except ValueError:
-        raise OrderError(f"{field} must be a UUID.", field=field) from None
-
-
-def _line_items_clean(raw: Any) -> list[dict[str, Any]]:
-    if not isinstance(raw, list) or not raw:
-        raise OrderError("lineItems must be a non-empty list.", field="order.lineItems")
-    if len(raw) > 300:
-        raise OrderError("An order takes at most 300 line items.", field="order.lineItems")
-    lines = []
-    for position, item in enumerate(raw):
+def _line_rows(lines: list[LineItemIn]) -> list[LineItem]:
+    """Line items as rows, numbered 1..n, with the spec note's rules on types and variants."""
+    rows = []
+    for position, item in enumerate(lines):
         path = f"order.lineItems[{position}]"
-        item = _object(item, field=path)
-        name = item.get("name")
-        if not isinstance(name, str) or not name.strip() or len(name) > 400:
+        price_data = item.priceData
+        price = Decimal(item.price or (price_data and price_data.price) or "0")
+        given_total = item.totalPrice or (price_data and price_data.totalPrice)
+        total_price = Decimal(given_total) if given_total else price * item.quantity
+        if total_price >= MONEY_LIMIT:
             raise OrderError(
-                f"{path}.name is required (at most 400 characters).", field=f"{path}.name"
+                f"{path}: price x quantity must be less than {MONEY_LIMIT:f}.",
+                field=f"{path}.price",
             )
-        quantity = item.get("quantity")
-        if (
-            not isinstance(quantity, int)
-            or isinstance(quantity, bool)
-            or not 1 <= quantity <= 100000
-        ):
-            raise OrderError(
-                f"{path}.quantity must be a whole number from 1 to 100000.",
-                field=f"{path}.quantity",
-            )
-        price_data = _object(item.get("priceData"), field=f"{path}.priceData")
-        price = (
-            _money_text(item.get("price", price_data.get("price")), field=f"{path}.price") or "0"
-        )
-        total_price = _money_text(
-            item.get("totalPrice", price_data.get("totalPrice")), field=f"{path}.totalPrice"
-        ) or str(Decimal(price) * quantity)
-        product_id = _uuid_text(item.get("productId"), field=f"{path}.productId")
-        default_type = LineItemType.PHYSICAL if product_id else LineItemType.CUSTOM_AMOUNT_ITEM
-        line_type = _enum(
-            item.get("lineItemType"),
-            LineItemType,
-            field=f"{path}.lineItemType",
-            default=default_type,
-        )
-        if product_id is None and line_type != LineItemType.CUSTOM_AMOUNT_ITEM:
+        default_type = LineItemType.PHYSICAL if item.productId else LineItemType.CUSTOM_AMOUNT_ITEM
+        line_type = item.lineItemType or default_type
+        if item.productId is None and line_type != LineItemType.CUSTOM_AMOUNT_ITEM:
             raise OrderError(
                 f"{path}.lineItemType must be CUSTOM_AMOUNT_ITEM without a productId.",
                 field=f"{path}.lineItemType",
             )
-        if product_id is not None and line_type == LineItemType.CUSTOM_AMOUNT_ITEM:
+        if item.productId is not None and line_type != LineItemType.PHYSICAL:
             raise OrderError(
-                f"{path}.lineItemType cannot be CUSTOM_AMOUNT_ITEM for a catalog product.",
+                f"{path}.lineItemType must be PHYSICAL for a catalog product (with a productId).",
                 field=f"{path}.lineItemType",
             )
-        options = item.get("options") or []
-        if not isinstance(options, list):
-            raise OrderError(f"{path}.options must be a list.", field=f"{path}.options")
-        media = item.get("mediaItem")
-        if media is not None and not isinstance(media, dict):
-            raise OrderError(f"{path}.mediaItem must be an object.", field=f"{path}.mediaItem")
-        sku = item.get("sku") or ""
-        if not isinstance(sku, str) or len(sku) > 100:
+        options = [option.model_dump() for option in item.options or []]
+        variant_id = item.variantId if item.variantId != uuid.UUID(int=0) else None  # "none"
+        if variant_id is not None and not options:
             raise OrderError(
-                f"{path}.sku must be a string of at most 100 characters.", field=f"{path}.sku"
+                f"{path}.options is required with a variantId (the variant's choices).",
+                field=f"{path}.options",
             )
-        lines.append(
-            {
-                "index": position + 1,
-                "quantity": quantity,
-                "name": name.strip(),
-                "price": price,
-                "totalPrice": total_price,
-                "productId": product_id,
-                "variantId": _uuid_text(item.get("variantId"), field=f"{path}.variantId"),
-                "lineItemType": line_type,
-                "options": options,
-                "mediaItem": media,
-                "sku": sku,
-                "weight": _money_text(item.get("weight"), field=f"{path}.weight"),
-            }
+        rows.append(
+            LineItem(
+                index=position + 1,
+                quantity=item.quantity,
+                name=item.name,
+                translated_name=item.translatedName or "",
+                product_id=item.productId,
+                variant_id=variant_id,
+                sku=item.sku or "",
+                line_item_type=line_type,
+                price=price,
+                total_price=total_price,
+                tax=Decimal(item.tax or "0"),
+                discount=Decimal(item.discount or "0"),
+                tax_included_in_price=bool(price_data and price_data.taxIncludedInPrice),
+                weight=Decimal(item.weight) if item.weight is not None else None,
+                options=options,
+                custom_text_fields=[f.model_dump() for f in item.customTextFields or []],
+                media_item=item.mediaItem.model_dump(exclude_none=True) if item.mediaItem else None,
+                fulfiller_id=item.fulfillerId,
+                tax_group_id=item.taxGroupId,
+            )
         )
-    return lines
+    return rows
 
 
-def order_create(*, data: dict[str, Any], actor) -> Order:
-    """Create an order from the Stores v2 create-order body's `order` object, following the
-    spec's notes: billingInfo.address is required unless channelInfo.type is POS; a shipment
-    address is required unless pickupDetails are given, the channel is POS or every line item
-    is DIGITAL; paymentMethod / paymentProviderTransactionId only with paymentStatus PAID.
-    Number, id, dates, activities and fulfillment status are Packdesk's, never the caller's."""
-    data = _object(data, field="order")
-    if not data:
-        raise OrderError("order is required.", field="order")
-    channel = _object(data.get("channelInfo"), field="order.channelInfo")
-    channel_type = _enum(
-        channel.get("type"), ChannelType, field="order.channelInfo.type", default=ChannelType.WEB
-    )
-    payment_status = data.get("paymentStatus")
-    if payment_status == "UNSPECIFIED_PAYMENT_STATUS":
-        payment_status = None
-    payment_status = _enum(
-        payment_status, PaymentStatus, field="order.paymentStatus", default=PaymentStatus.NOT_PAID
-    )
-    lines = _line_items_clean(data.get("lineItems"))
-    billing = dict(_object(data.get("billingInfo"), field="order.billingInfo"))
-    if "address" in billing:
-        billing_address = address_clean(billing.pop("address"), field="order.billingInfo.address")
-    elif channel_type == ChannelType.POS:
-        billing_address = {}
-    else:
+def _address(address: AddressIn | None) -> dict[str, Any]:
+    return address.model_dump(exclude_none=True) if address is not None else {}
+
+
+def order_create(*, data: OrderCreateData, actor) -> Order:
+    """Create an order from the Stores v2 create-order body's `order` (shapes already checked
+    by orders.schemas), following the spec's notes: billingInfo.address is required unless
+    channelInfo.type is POS; a shipment address is required unless pickupDetails are given,
+    the channel is POS or every line item is DIGITAL; paymentMethod /
+    paymentProviderTransactionId only with paymentStatus PAID. Number, id, dates, activities
+    and fulfillment status are Packdesk's, never the caller's."""
+    channel = data.channelInfo
+    channel_type = (channel and channel.type) or ChannelType.WEB
+    payment_status: str = PaymentStatus.NOT_PAID
+    if data.paymentStatus not in (None, UNSPECIFIED_PAYMENT_STATUS):
+        payment_status = str(data.paymentStatus)
+    paid = payment_status == PaymentStatus.PAID
+    rows = _line_rows(data.lineItems)
+    billing = data.billingInfo or BillingInfoIn()
+    if billing.address is None and channel_type != ChannelType.POS:
         raise OrderError(
             "billingInfo.address is required unless channelInfo.type is POS.",
             field="order.billingInfo.address",
         )
+    payment = billing.model_dump(exclude_none=True, exclude={"address"})
     for key in ("paymentMethod", "paymentProviderTransactionId"):
-        if billing.get(key) is not None and payment_status != PaymentStatus.PAID:
+        if key in payment and not paid:
             raise OrderError(
                 f"billingInfo.{key} can only be given when paymentStatus is PAID.",
                 field=f"order.billingInfo.{key}",
             )
-    payment = {}
-    for key in (
-        "paymentMethod",
-        "externalTransactionId",
-        "paymentProviderTransactionId",
-        "paymentGatewayTransactionId",
+    shipping = data.shippingInfo
+    details = shipping.shipmentDetails if shipping else None
+    all_digital = all(row.line_item_type == LineItemType.DIGITAL for row in rows)
+    if (details is None or details.address is None) and not (
+        (shipping and shipping.pickupDetails) or channel_type == ChannelType.POS or all_digital
     ):
-        if billing.get(key) is not None:
-            if not isinstance(billing[key], str) or len(billing[key]) > 200:
-                raise OrderError(
-                    f"billingInfo.{key} must be a string.", field=f"order.billingInfo.{key}"
-                )
-            payment[key] = billing[key]
-    shipping = dict(_object(data.get("shippingInfo"), field="order.shippingInfo"))
-    details = _object(shipping.get("shipmentDetails"), field="order.shippingInfo.shipmentDetails")
-    pickup = shipping.get("pickupDetails")
-    all_digital = all(line["lineItemType"] == LineItemType.DIGITAL for line in lines)
-    if details.get("address") is not None:
-        details = {
-            **details,
-            "address": address_clean(
-                details["address"], field="order.shippingInfo.shipmentDetails.address"
-            ),
-        }
-        shipping["shipmentDetails"] = details
-    elif not (pickup or channel_type == ChannelType.POS or all_digital):
         raise OrderError(
             "shippingInfo.shipmentDetails.address is required unless pickupDetails are given, "
             "channelInfo.type is POS or every line item is DIGITAL.",
             field="order.shippingInfo.shipmentDetails.address",
         )
-    if pickup is not None:
-        _object(pickup, field="order.shippingInfo.pickupDetails")
-    buyer = _object(data.get("buyerInfo"), field="order.buyerInfo")
-    for key in ("firstName", "lastName", "phone", "email"):
-        if buyer.get(key) is not None and not isinstance(buyer[key], str):
-            raise OrderError(f"buyerInfo.{key} must be a string.", field=f"order.buyerInfo.{key}")
-    totals_in = _object(data.get("totals"), field="order.totals")
-    subtotal = sum((Decimal(line["totalPrice"]) for line in lines), Decimal("0"))
-    totals_out = {"quantity": sum(line["quantity"] for line in lines)}
-    for key in ("subtotal", "shipping", "tax", "discount", "total", "weight"):
-        totals_out[key] = _money_text(totals_in.get(key), field=f"order.totals.{key}")
-    totals_out["subtotal"] = totals_out["subtotal"] or str(subtotal)
-    totals_out["total"] = totals_out["total"] or totals_out["subtotal"]
-    currency = data.get("currency") or "USD"
-    if not isinstance(currency, str) or len(currency) != 3 or not currency.isalpha():
-        raise OrderError("currency must be an ISO-4217 code such as USD.", field="order.currency")
-    weight_unit = _enum(
-        data.get("weightUnit"), WeightUnit, field="order.weightUnit", default=WeightUnit.KG
-    )
-    buyer_note = data.get("buyerNote") or ""
-    if not isinstance(buyer_note, str) or len(buyer_note) > 5000:
-        raise OrderError("buyerNote must be a string.", field="order.buyerNote")
-    external_id = channel.get("externalOrderId") or ""
-    if not isinstance(external_id, str) or len(external_id) > 200:
+    shipping_json = shipping.model_dump(exclude_none=True) if shipping else {}
+    totals = data.totals or TotalsIn()
+    subtotal = sum((row.total_price for row in rows), Decimal("0"))
+    subtotal = Decimal(totals.subtotal) if totals.subtotal is not None else subtotal
+    total = Decimal(totals.total) if totals.total is not None else subtotal
+    if max(subtotal, total) >= MONEY_LIMIT:
         raise OrderError(
-            "channelInfo.externalOrderId must be a string.",
-            field="order.channelInfo.externalOrderId",
+            f"The order's total must be less than {MONEY_LIMIT:f}.", field="order.totals.total"
         )
-    email = buyer.get("email") or billing_address.get("email") or ""
-    full = billing_address.pop("fullName", {}) if billing_address else {}
-    billing_out = {**payment, "address": {"fullName": full, **billing_address}}
-    now = timezone.now()
-    paid = payment_status == PaymentStatus.PAID
-    if paid:
-        billing_out["paidDate"] = iso(now)
+    billing_address = _address(billing.address)
+    name = billing_address.pop("fullName", {})
+    buyer = data.buyerInfo or BuyerInfoIn()
+    email = buyer.email or billing_address.get("email") or ""
+    now = ms_now()
+    order = Order(
+        date_created=now,
+        last_updated=now,
+        buyer_identity_type="CONTACT",
+        buyer_first_name=buyer.firstName or name.get("firstName", ""),
+        buyer_last_name=buyer.lastName or name.get("lastName", ""),
+        buyer_phone=buyer.phone or "",
+        buyer_email=email,
+        currency=data.currency or "USD",
+        weight_unit=data.weightUnit or WeightUnit.KG,
+        subtotal=subtotal,
+        shipping_total=Decimal(totals.shipping or "0"),
+        tax_total=Decimal(totals.tax or "0"),
+        discount_total=Decimal(totals.discount or "0"),
+        total=total,
+        total_weight=Decimal(totals.weight or "0"),
+        total_quantity=sum(row.quantity for row in rows),
+        billing_first_name=name.get("firstName", ""),
+        billing_last_name=name.get("lastName", ""),
+        billing_address=billing_address,
+        billing_payment=payment,
+        paid_date=now if paid else None,
+        shipping_info=shipping_json,
+        buyer_note=data.buyerNote or "",
+        payment_status=payment_status,
+        fulfillment_status=(
+            FulfillmentStatus.NOT_FULFILLED
+            if any(row.line_item_type == LineItemType.PHYSICAL for row in rows)
+            else FulfillmentStatus.FULFILLED
+        ),
+        channel_type=channel_type,
+        channel_external_order_id=(channel and channel.externalOrderId) or "",
+        buyer_language=data.buyerLanguage or "",
+        subscription_info=data.subscriptionInfo,
+    )
+    change_time(order, start=now)
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT nextval(%s)", [ORDER_NUMBER_SEQUENCE])
-            number = cursor.fetchone()[0]
-        document = {
-            "id": str(uuid.uuid4()),
-            "number": number,
-            "dateCreated": iso(now),
-            "lastUpdated": iso(now),
-            "buyerInfo": {
-                "identityType": "CONTACT",
-                "firstName": buyer.get("firstName") or full.get("firstName", ""),
-                "lastName": buyer.get("lastName") or full.get("lastName", ""),
-                "phone": buyer.get("phone") or "",
-                "email": email,
-            },
-            "currency": currency.upper(),
-            "weightUnit": weight_unit,
-            "totals": {key: value for key, value in totals_out.items() if value is not None},
-            "billingInfo": billing_out,
-            "shippingInfo": shipping,
-            "buyerNote": buyer_note,
-            "paymentStatus": payment_status,
-            "lineItems": [{k: v for k, v in line.items() if v is not None} for line in lines],
-            "channelInfo": {"type": channel_type, "externalOrderId": external_id},
-        }
-        order = order_from_spec(document)
-        has_shippable = any(line["lineItemType"] == LineItemType.PHYSICAL for line in lines)
-        order.fulfillment_status = (
-            FulfillmentStatus.NOT_FULFILLED if has_shippable else FulfillmentStatus.FULFILLED
-        )
-        order_touch(order=order, fields=["fulfillment_status"])
+        order.save(force_insert=True)
+        for row in rows:
+            row.order = order
+        LineItem.objects.bulk_create(rows)
         activity_record(order=order, type=ActivityType.ORDER_PLACED, actor=actor)
         if paid:
             activity_record(order=order, type=ActivityType.ORDER_PAID, actor=actor)

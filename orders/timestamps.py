@@ -27,14 +27,15 @@ def ms_now() -> datetime:
     return now.replace(microsecond=now.microsecond - now.microsecond % 1000)
 
 
-def change_time(order) -> datetime:
+def change_time(order, *, start: datetime | None = None) -> datetime:
     """The one time of the change being made to `order` (the locked instance a service works
     on): its activities and `last_updated` all take it, so `lastUpdated` is the time of the
     change's last activity. The first call stamps the instance; services lock a fresh instance
-    per transaction, so each change gets its own time."""
+    per transaction, so each change gets its own time. `start` stamps a new order with the
+    time it is created at."""
     stamped = getattr(order, "_change_time", None)
     if stamped is None:
-        stamped = ms_now()
+        stamped = start or ms_now()
         order._change_time = stamped
     return stamped
 

@@ -212,8 +212,13 @@ def refund(request: HtmxHttpRequest, number: int) -> HttpResponse:
     if not form.is_valid():
         return _refused(request, order, refund_form=form)
     amount, reason = form.cleaned_data["amount"], form.cleaned_data["reason"]
+    provider_id = form.cleaned_data["payment_provider_transaction_id"]
     refund = lambda: services.order_refund(  # noqa: E731
-        order=order, amount=amount, reason=reason, actor=request.user
+        order=order,
+        amount=amount,
+        reason=reason,
+        payment_provider_transaction_id=provider_id,
+        actor=request.user,
     )
     if not _confirmed(request):
         refusal = _refusal(refund)
@@ -240,7 +245,11 @@ def refund(request: HtmxHttpRequest, number: int) -> HttpResponse:
                 f"Reason: {reason}" if reason else "No reason given.",
                 "Packdesk records the refund; it does not move money.",
             ],
-            fields={"amount": amount_text, "reason": reason},
+            fields={
+                "amount": amount_text,
+                "reason": reason,
+                "payment_provider_transaction_id": provider_id,
+            },
         )
     try:
         created = refund()

@@ -371,3 +371,76 @@ def test_unknown_keys_are_400_naming_the_key(packer_api, packer, method, path, b
     assert order.activities.count() == activities
     assert Fulfillment.objects.filter(order=order).count() == 1
     assert LineItem.objects.filter(order=order).count() == 1
+
+
+# ---- 6. Create-order rules of the spec's note ----
+
+CREATE = {
+    "billingInfo": {"address": {"email": "buyer@example.com"}},
+    "shippingInfo": {"shipmentDetails": {"address": {"email": "buyer@example.com"}}},
+    "paymentStatus": "PAID",
+}
+PRODUCT = "a1f9d337-f831-4529-31e6-67db8fd4e1aa"
+VARIANT = "00000000-0000-005f-0005-a48308e4493f"
+OPTIONS = [{"option": "Size", "selection": "Large"}]
+
+
+@pytest.mark.parametrize(
+    ("line", "status", "field"),
+    [
+        ({"productId": PRODUCT, "variantId": VARIANT}, 400, "order.lineItems[0].options"),
+        (
+            {"productId": PRODUCT, "variantId": VARIANT, "options": []},
+            400,
+            "order.lineItems[0].options",
+        ),
+        ({"productId": PRODUCT, "variantId": VARIANT, "options": OPTIONS}, 200, None),
+        ({"productId": PRODUCT, "variantId": str(uuid.UUID(int=0))}, 200, None),
+        ({"productId": PRODUCT, "lineItemType": "DIGITAL"}, 400, "order.lineItems[0].lineItemType"),
+        (
+            {"productId": PRODUCT, "lineItemType": "CUSTOM_AMOUNT_ITEM"},
+            400,
+            "order.lineItems[0].lineItemType",
+        ),
+        ({"productId": PRODUCT, "lineItemType": "PHYSICAL"}, 200, None),
+        ({"lineItemType": "DIGITAL"}, 400, "order.lineItems[0].lineItemType"),
+        ({}, 200, None),
+    ],
+)
+def test_create_order_line_rules(owner_api, line, status, field):
+    body = {"order": {**CREATE, "lineItems": [{"quantity": 1, "name": "Thing", **line}]}}
+    response = owner_api.post(STORES, body)
+    assert response.status_code == status, response.content
+    if field:
+        assert response.json()["details"]["field"] == field
+        assert not Order.objects.exists()
+
+
+# ---- 8. refunds[].paymentProviderTransactionId and subscriptionInfo ----
+
+
+@pytest.mark.parametrize(
+    ("provider_id", "shown"), [("re_1HMYdXEQJH0qyaWeD0fm1qmN", True), ("", False)]
+)
+def test_refunds_show_the_payment_provider_transaction_id(owner_api, owner, provider_id, shown):
+    order = make_order(lines=1, payment_status="PAID")
+    order_refund(
+        order=order,
+        amount=Decimal("1.00"),
+        payment_provider_transaction_id=provider_id,
+        actor=owner,
+    )
+    refund = owner_api.get(f"{STORES}/{order.pk}").json()["order"]["refunds"][0]
+    assert refund.get("paymentProviderTransactionId") == (provider_id if shown else None)
+    assert ("paymentProviderTransactionId" in refund) is shown
+
+
+@pytest.mark.parametrize(
+    "info",
+    [None, {"id": "6f1f9a52-4d5e-4c1b-a1f2-111111111111", "subscriptionOptionTitle": "Monthly"}],
+)
+def test_subscription_info_is_shown_when_known(owner_api, info):
+    order = make_order(lines=1, subscription_info=info)
+    shown = owner_api.get(f"{STORES}/{order.pk}").json()["order"]
+    assert shown.get("subscriptionInfo") == info
+    assert ("subscriptionInfo" in shown) is (info is not None)

@@ -86,6 +86,15 @@ def test_refund_view_records_refund(owner_client, order_factory):
     assert "7.25" in page.text and "late" in page.text
 
 
+def test_refund_view_records_the_payment_providers_refund_id(owner_client, order_factory):
+    order = order_factory(payment_status="PAID")
+    owner_client.post(
+        f"/orders/{order.number}/refund/",
+        {"amount": "1.00", "payment_provider_transaction_id": "re_123", "confirmed": "1"},
+    )
+    assert Refund.objects.get().payment_provider_transaction_id == "re_123"
+
+
 @pytest.mark.parametrize(
     ("amount", "message"),
     [

@@ -1,0 +1,273 @@
+"""Request and response schemas of the Stores Orders v2 API: the shapes, types and limits.
+
+The schemas carry every shape check (types, lengths that fit the columns, enums, UUIDs, email
+and URL forms, no unknown keys); the services get typed values and apply the domain rules
+(what the spec's notes require together, what the order's state allows).
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Annotated, Any, Literal, get_args
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from ninja import Field, Schema
+from pydantic import AfterValidator, BeforeValidator, StrictInt, StringConstraints
+
+from config.schemas import InputSchema
+from orders.models import (
+    UNSPECIFIED_PAYMENT_STATUS,
+    ChannelType,
+    LineItemType,
+    PaymentStatus,
+    WeightUnit,
+)
+
+MAX_LINE_ITEMS = 300
+# numeric(14, 2) money and numeric(12, 3) weights: what the columns hold.
+MONEY_LIMIT = Decimal("1e12")
+WEIGHT_LIMIT = Decimal("1e9")
+
+
+def Text(limit: int):
+    return Annotated[str, StringConstraints(max_length=limit)]
+
+
+def _email(value: str) -> str:
+    value = value.strip()
+    if value:
+        try:
+            validate_email(value)
+        except DjangoValidationError:
+            raise ValueError(f"not a valid email address: {value!r}") from None
+    return value
+
+
+def _http_url(value: str) -> str:
+    if not value.lower().startswith(("http://", "https://")):
+        raise ValueError("must be an http:// or https:// URL")
+    return value
+
+
+def _number_text(value: Any) -> Any:
+    """JSON numbers are taken as their text (the spec writes amounts as strings)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def _amount(value: str, limit: Decimal) -> str:
+    try:
+        amount = Decimal(value)
+    except ArithmeticError:
+        raise ValueError('must be a decimal string such as "10.00"') from None
+    if not amount.is_finite() or amount < 0:
+        raise ValueError("must be a non-negative amount")
+    if amount >= limit:
+        raise ValueError(f"must be less than {limit:f}")
+    return format(amount, "f")
+
+
+def _money(value: str) -> str:
+    return _amount(value, MONEY_LIMIT)
+
+
+def _weight(value: str) -> str:
+    return _amount(value, WEIGHT_LIMIT)
+
+
+def _currency(value: str) -> str:
+    if len(value) != 3 or not value.isascii() or not value.isalpha():
+        raise ValueError("must be an ISO-4217 code such as USD")
+    return value.upper()
+
+
+Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_email)]
+HttpUrl = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_http_url)]
+Money = Annotated[str, BeforeValidator(_number_text), AfterValidator(_money)]
+Weight = Annotated[str, BeforeValidator(_number_text), AfterValidator(_weight)]
+# Text limited to what its column holds.
+Text16 = Annotated[str, StringConstraints(max_length=16)]
+Text32 = Annotated[str, StringConstraints(max_length=32)]
+Text50 = Annotated[str, StringConstraints(max_length=50)]
+Text100 = Annotated[str, StringConstraints(max_length=100)]
+Text200 = Annotated[str, StringConstraints(max_length=200)]
+Text400 = Annotated[str, StringConstraints(max_length=400)]
+Text500 = Annotated[str, StringConstraints(max_length=500)]
+Text2000 = Annotated[str, StringConstraints(max_length=2000)]
+Text5000 = Annotated[str, StringConstraints(max_length=5000)]
+Currency = Annotated[str, AfterValidator(_currency)]
+# The stored statuses, and Wix's "not set" (taken as NOT_PAID).
+PaymentStatusIn = Literal[
+    "PENDING",
+    "NOT_PAID",
+    "PAID",
+    "PARTIALLY_REFUNDED",
+    "FULLY_REFUNDED",
+    "PARTIALLY_PAID",
+    "UNSPECIFIED_PAYMENT_STATUS",
+]
+assert set(get_args(PaymentStatusIn)) == {*PaymentStatus.values, UNSPECIFIED_PAYMENT_STATUS}
+
+
+# ---- Requests ----
+
+
+class FullNameIn(InputSchema):
+    firstName: Text200 | None = None
+    lastName: Text200 | None = None
+
+
+class AddressIn(InputSchema):
+    """An address in the spec's shape (billing or shipment)."""
+
+    fullName: FullNameIn | None = None
+    country: Text500 | None = None
+    subdivision: Text500 | None = None
+    city: Text500 | None = None
+    zipCode: Text500 | None = None
+    phone: Text50 | None = None
+    email: Email | None = None
+    addressLine1: Text500 | None = None
+    addressLine2: Text500 | None = None
+    company: Text500 | None = None
+    street: dict[str, Any] | Text500 | None = None
+    vatId: dict[str, Any] | Text500 | None = None
+
+
+class BuyerInfoIn(InputSchema):
+    firstName: Text200 | None = None
+    lastName: Text200 | None = None
+    phone: Text50 | None = None
+    email: Email | None = None
+
+
+class BillingInfoIn(InputSchema):
+    address: AddressIn | None = None
+    paymentMethod: Text200 | None = None
+    externalTransactionId: Text200 | None = None
+    paymentProviderTransactionId: Text200 | None = None
+    paymentGatewayTransactionId: Text200 | None = None
+
+
+class ShipmentDetailsIn(InputSchema):
+    address: AddressIn | None = None
+    deliveryOption: Text500 | None = None
+    estimatedDeliveryTime: Text500 | None = None
+    shippingRegion: Text500 | None = None
+    discount: Money | None = None
+    tax: Money | None = None
+    priceData: dict[str, Any] | None = None
+
+
+class PickupDetailsIn(InputSchema):
+    pickupAddress: AddressIn | None = None
+    pickupInstructions: Text2000 | None = None
+
+
+class ShippingInfoIn(InputSchema):
+    deliveryOption: Text500 | None = None
+    estimatedDeliveryTime: Text500 | None = None
+    shippingRegion: Text500 | None = None
+    shipmentDetails: ShipmentDetailsIn | None = None
+    pickupDetails: PickupDetailsIn | None = None
+
+
+class MediaItemIn(InputSchema):
+    mediaType: Text32 | None = None
+    url: HttpUrl
+    width: StrictInt | None = Field(default=None, ge=0, le=100_000)
+    height: StrictInt | None = Field(default=None, ge=0, le=100_000)
+    altText: Text500 | None = None
+    id: Text200 | None = None
+    externalImageUrl: HttpUrl | None = None
+
+
+class OptionIn(InputSchema):
+    option: Text200
+    selection: Text200
+
+
+class CustomTextFieldIn(InputSchema):
+    title: Text200
+    value: Text500
+
+
+class PriceDataIn(InputSchema):
+    price: Money | None = None
+    totalPrice: Money | None = None
+    taxIncludedInPrice: bool | None = None
+
+
+class LineItemIn(InputSchema):
+    quantity: StrictInt = Field(..., ge=1, le=100_000)
+    name: Annotated[str, StringConstraints(min_length=1, max_length=400, strip_whitespace=True)]
+    price: Money | None = None
+    totalPrice: Money | None = None
+    priceData: PriceDataIn | None = None
+    productId: uuid.UUID | None = None
+    variantId: uuid.UUID | None = None
+    lineItemType: LineItemType | None = None
+    options: list[OptionIn] | None = Field(default=None, max_length=100)
+    customTextFields: list[CustomTextFieldIn] | None = Field(default=None, max_length=100)
+    mediaItem: MediaItemIn | None = None
+    sku: Text100 | None = None
+    weight: Weight | None = None
+    tax: Money | None = None
+    discount: Money | None = None
+    translatedName: Text400 | None = None
+    fulfillerId: uuid.UUID | None = None
+    taxGroupId: uuid.UUID | None = None
+
+
+class TotalsIn(InputSchema):
+    subtotal: Money | None = None
+    shipping: Money | None = None
+    tax: Money | None = None
+    discount: Money | None = None
+    total: Money | None = None
+    weight: Weight | None = None
+    quantity: StrictInt | None = Field(default=None, ge=0)
+
+
+class ChannelInfoIn(InputSchema):
+    type: ChannelType | None = None
+    externalOrderId: Text200 | None = None
+
+
+class OrderCreateData(InputSchema):
+    """The `order` of a create-order request. Packdesk sets the number, id, dates, activities
+    and fulfillment status."""
+
+    lineItems: list[LineItemIn] = Field(..., min_length=1, max_length=MAX_LINE_ITEMS)
+    billingInfo: BillingInfoIn | None = None
+    shippingInfo: ShippingInfoIn | None = None
+    buyerInfo: BuyerInfoIn | None = None
+    paymentStatus: PaymentStatusIn | None = Field(
+        None, description="UNSPECIFIED_PAYMENT_STATUS is accepted and means NOT_PAID"
+    )
+    totals: TotalsIn | None = None
+    currency: Currency | None = None
+    weightUnit: WeightUnit | None = None
+    buyerNote: Text5000 | None = None
+    channelInfo: ChannelInfoIn | None = None
+    buyerLanguage: Text16 | None = None
+    subscriptionInfo: dict[str, Any] | None = None
+
+
+class OrderCreateIn(InputSchema):
+    order: OrderCreateData
+
+
+# ---- Responses ----
+
+
+class ErrorOut(Schema):
+    """Every error: a message for people and details naming the field at fault."""
+
+    message: str
+    details: dict[str, Any] = Field(
+        ..., description='{"field": "<the input at fault>", ...} when one is at fault'
+    )
