@@ -52,10 +52,10 @@ UNPAID_FILTER: dict[str, Any] = {
     "fulfillmentStatus": {"$hasSome": list(OPEN)},
     "archived": False,
 }
-BACKLOG_Q = Q(payment_status__in=PAID, fulfillment_status__in=OPEN, archived=False)
-UNPAID_Q = Q(payment_status__in=UNPAID, fulfillment_status__in=OPEN, archived=False)
-# Pickup orders not collected yet, whatever their payment (buyers may pay at the counter).
-PICKUP_Q = Q(pickup=True, fulfillment_status__in=OPEN, archived=False)
+# OrderDay rows of open, unarchived orders: the backlog (PAID), unpaid orders waiting (UNPAID)
+# and pickup orders waiting to be collected (pickup, whatever their payment: buyers may pay at
+# the counter) are all among them.
+OPEN_Q = Q(fulfillment_status__in=OPEN, archived=False)
 
 CHART_DAYS = 30
 CHART_WEEKS = 12
@@ -155,17 +155,32 @@ def backlog_figures(today: date, zone: ZoneInfo) -> tuple[Figure, list[Figure], 
     """The backlog (total and by age: placed today, yesterday, 2-3 days ago, older), unpaid
     orders waiting and pickup orders waiting, in one query over OrderDay."""
     yesterday, three_days = today - timedelta(days=1), today - timedelta(days=3)
-    sums = OrderDay.objects.aggregate(
-        backlog=Sum("orders", filter=BACKLOG_Q, default=0),
-        today=Sum("orders", filter=BACKLOG_Q & Q(day__gte=today), default=0),
-        yesterday=Sum("orders", filter=BACKLOG_Q & Q(day=yesterday), default=0),
-        recent=Sum(
-            "orders", filter=BACKLOG_Q & Q(day__gte=three_days, day__lt=yesterday), default=0
-        ),
-        older=Sum("orders", filter=BACKLOG_Q & Q(day__lt=three_days), default=0),
-        unpaid=Sum("orders", filter=UNPAID_Q, default=0),
-        pickup=Sum("orders", filter=PICKUP_Q, default=0),
+    # Every figure here is about open, unarchived orders: filter those rows first, then one
+    # small group per (payment status, pickup) with the age buckets summed alongside.
+    groups = (
+        OrderDay.objects.filter(OPEN_Q)
+        .order_by()
+        .values("payment_status", "pickup")
+        .annotate(
+            total=Sum("orders"),
+            today=Sum("orders", filter=Q(day__gte=today), default=0),
+            yesterday=Sum("orders", filter=Q(day=yesterday), default=0),
+            recent=Sum("orders", filter=Q(day__gte=three_days, day__lt=yesterday), default=0),
+            older=Sum("orders", filter=Q(day__lt=three_days), default=0),
+        )
     )
+    sums = dict.fromkeys(
+        ("backlog", "today", "yesterday", "recent", "older", "unpaid", "pickup"), 0
+    )
+    for group in groups:
+        if group["payment_status"] in PAID:
+            sums["backlog"] += group["total"]
+            for key in ("today", "yesterday", "recent", "older"):
+                sums[key] += group[key]
+        elif group["payment_status"] in UNPAID:
+            sums["unpaid"] += group["total"]
+        if group["pickup"]:
+            sums["pickup"] += group["total"]
     starts = {d: iso(midnight(d, zone)) for d in (today, yesterday, three_days)}
     ranges = [
         ("Placed today", "today", {"$gte": starts[today]}),
@@ -198,6 +213,8 @@ def shipped_per_day(first: date, zone: ZoneInfo) -> dict[date, int]:
     fulfillments' dates: the cost follows the window, not the history)."""
     rows = (
         Fulfillment.objects.filter(date_created__gte=midnight(first, zone))
+        # No Meta.ordering: it would join the orders for their numbers.
+        .order_by()
         .annotate(day=TruncDate("date_created", tzinfo=zone))
         .values("day")
         .annotate(orders=Count("order_id", distinct=True))
@@ -230,7 +247,7 @@ def packer_rows(
     week_start: datetime,
 ) -> list[PackerRow]:
     """Fulfillments created today and this week, per user (only `user`'s unless `everyone`)."""
-    rows = Fulfillment.objects.filter(date_created__gte=week_start)
+    rows = Fulfillment.objects.filter(date_created__gte=week_start).order_by()
     if not everyone:
         rows = rows.filter(created_by_id=user.pk)
     counted = (
