@@ -382,6 +382,12 @@ def listing_query(params: QueryDict) -> tuple[OrderListing, QuerySet[Order] | No
     except QueryError as exc:
         listing.errors.append(exc.message)
         return listing, None
+    except DatabaseError as exc:
+        # The free-text search looks up SKUs and tracking numbers while the filter is built.
+        if not statement_timed_out(exc):
+            raise
+        listing.errors.append(timeout_message())
+        return listing, None
     return listing, query.queryset
 
 
