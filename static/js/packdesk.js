@@ -224,7 +224,10 @@ document.addEventListener("keydown", (event) => {
 // A scan box that gets focus selects its text, so the next scan replaces a refused one.
 function packdeskSelectFocused() {
   const active = document.activeElement;
-  if (active && active.matches("input[autofocus]") && active.value) active.select();
+  // Only the value the server put there: a scanner may already be typing the next code.
+  if (active && active.matches("input[autofocus]") && active.value && active.value === active.defaultValue) {
+    active.select();
+  }
 }
 
 // A refusal (`[data-alarm]`) beeps once, for the packer looking at the box, not the screen.

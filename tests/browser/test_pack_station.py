@@ -27,7 +27,10 @@ class Keys:
         self.pressed: list[str] = []
 
     def scan(self, code: str) -> None:
-        """What a barcode scanner sends: the code's characters, then Enter."""
+        """What a barcode scanner sends: the code's characters, then Enter. A packer scans
+        once the screen has settled; a scan typed during a swap can lose characters (a
+        known limit, see README "Packing station"), so wait until no request is in flight."""
+        expect(self.page.locator(".htmx-request, .htmx-swapping, .htmx-settling")).to_have_count(0)
         self.page.keyboard.type(code)
         self.page.keyboard.press("Enter")
         self.scans += 1
