@@ -23,6 +23,8 @@ def test_order_page_focus_follows_each_swap_and_escape_closes(live_server, logge
     expect(page.locator("#line-2").get_by_label("Tracking number")).to_be_focused()
 
     shipped = Fulfillment.objects.get(order=order)
+    # The person reaches for the edit link once the page has settled.
+    expect(page.locator(".htmx-request, .htmx-swapping, .htmx-settling")).to_have_count(0)
     edit_link = page.locator(f"#edit-{shipped.id}")
     edit_link.focus()
     page.keyboard.press("Enter")
