@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 
-from fulfillments.carriers import CARRIER_CHOICES, KNOWN_CARRIER_CHOICES, OTHER
+from fulfillments.carriers import CARRIER_CHOICES, KNOWN_CARRIER_CHOICES, OTHER, link_is_http
 from fulfillments.models import MAX_FULFILLMENT_LINE_QUANTITY, Fulfillment
 
 MAX_BULK_ORDERS = 100
@@ -38,7 +38,7 @@ class TrackingForm(forms.Form):
 
     def clean_tracking_link(self) -> str:
         link = self.cleaned_data["tracking_link"]
-        if link and not link.lower().startswith(("http://", "https://")):
+        if link and not link_is_http(link):
             raise forms.ValidationError("Enter an http:// or https:// link.")
         return link
 

@@ -21,15 +21,13 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import F, Q, QuerySet
-from django.db.models.functions import Lower
-from django.db.models.lookups import Contains, StartsWith
+from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
-from orders.counting import count_estimated
+from orders.counting import count_matches
 from orders.forms import PERIODS, FilterRowForm
-from orders.models import FulfillmentStatus, LineItem, Order, PaymentStatus
+from orders.models import UNPAID_STATUSES, FulfillmentStatus, Order
 from orders.query import (
     BOOL,
     ENUM,
@@ -40,17 +38,14 @@ from orders.query import (
     parse_json,
 )
 from orders.query_plan import page_rows
+from orders.search import search_q
 from orders.selectors import (
     order_list_items,
     order_list_rows,
     product_catalogue,
-    product_names,
 )
 
 PAGE_SIZE = 50
-# Above this many matches the page shows PostgreSQL's estimate ("about 512,300") instead of
-# counting every row.
-COUNT_CAP = 10_000
 
 QUICK_VIEWS: dict[str, tuple[str, dict[str, Any] | None]] = {
     "all": ("All", None),
@@ -66,13 +61,7 @@ QUICK_VIEWS: dict[str, tuple[str, dict[str, Any] | None]] = {
     "unpaid": (
         "Unpaid",
         {
-            "paymentStatus": {
-                "$hasSome": [
-                    PaymentStatus.NOT_PAID,
-                    PaymentStatus.PENDING,
-                    PaymentStatus.PARTIALLY_PAID,
-                ]
-            },
+            "paymentStatus": {"$hasSome": list(UNPAID_STATUSES)},
             "archived": False,
         },
     ),
@@ -90,42 +79,19 @@ SORTS = {
 DEFAULT_SORT = "-number"
 
 
-# What a search looked in, by the kind of text typed (the page says it under the count).
-SEARCHED_NUMBER = "order numbers and tracking numbers"
-SEARCHED_EMAIL = "buyer emails"
-SEARCHED_TEXT = "buyer names and emails, product names, SKUs and tracking numbers"
-
-
-def search_q(text: str) -> tuple[Q, str]:
-    """Free text, case-insensitively: an order number (digits, optionally after #) or a
-    tracking number; an email start; else also the billing name (contains), product names
-    (contains, matched against the catalogue, then found through the name index), an exact
-    SKU or an exact tracking number. Returns the filter and a sentence saying what it searched."""
-    text = text.strip()
-    needle = text.lower()
-    digits = text.removeprefix("#")
-    number = digits if digits.isdigit() else text
-    shipped = Order.objects.filter(fulfillments__tracking_number__iexact=number)
-    tracking = Q(pk__in=shipped.values("pk"))
-    if digits.isdigit():
-        return Q(number=int(digits)) | tracking, f"Searched {SEARCHED_NUMBER} for “{text}”."
-    email = Q(StartsWith(Lower(F("buyer_email")), needle))
-    if "@" in needle:
-        return email, f"Searched {SEARCHED_EMAIL} for “{text}”."
-    names = [name for name in product_names() if needle in name.lower()]
-    found = Q(Contains(Lower(F("billing_full_name")), needle)) | email | tracking
-    found |= Q(pk__in=LineItem.objects.filter(sku__iexact=text).values("order_id"))
-    note = f"Searched {SEARCHED_TEXT} for “{text}”."
-    if names:
-        found |= filter_q({"lineItems.name": {"$hasSome": names}})
-        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
-        note += f" Products matching: {shown}."
-    return found, note
-
-
 class OrderListForm(forms.Form):
-    """The filterset's form: also checks paging and the advanced JSON (errors next to it)."""
+    """What the list page reads besides the filterset's quick view and search: the advanced
+    JSON filter (checked here, errors next to it; order_listing hands it to build_query with
+    the filter rows, so the engine sees the whole filter when it plans the sort), sort and
+    paging."""
 
+    filter = forms.CharField(
+        required=False,
+        label="Filter JSON",
+        widget=forms.Textarea(
+            attrs={"rows": 3, "placeholder": '{"paymentStatus": {"$hasSome": ["PAID"]}}'}
+        ),
+    )
     sort = forms.ChoiceField(choices=[(key, key) for key in SORTS], required=False)
     page = forms.IntegerField(min_value=1, required=False)
     after = forms.IntegerField(required=False)
@@ -143,6 +109,8 @@ class OrderListForm(forms.Form):
 
 
 class OrderFilterSet(django_filters.FilterSet):
+    """The quick view and the free-text search."""
+
     view = django_filters.ChoiceFilter(
         choices=[(key, label) for key, (label, _) in QUICK_VIEWS.items()],
         method="filter_view",
@@ -159,24 +127,12 @@ class OrderFilterSet(django_filters.FilterSet):
             }
         ),
     )
-    filter = django_filters.CharFilter(
-        method="filter_advanced",
-        label="Filter JSON",
-        widget=forms.Textarea(
-            attrs={"rows": 3, "placeholder": '{"paymentStatus": {"$hasSome": ["PAID"]}}'}
-        ),
-    )
+    # What the search looked in (set by filter_search), shown under the count.
+    search_note = ""
 
     class Meta:
         model = Order
         fields: list[str] = []
-        form = OrderListForm
-
-    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
-        # The form also holds sort and paging fields, which are not filters.
-        for name, filter_ in self.filters.items():
-            queryset = filter_.filter(queryset, self.form.cleaned_data.get(name))
-        return queryset
 
     def filter_view(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         spec = QUICK_VIEWS[value][1]
@@ -187,11 +143,6 @@ class OrderFilterSet(django_filters.FilterSet):
             return queryset
         found, self.search_note = search_q(value)
         return queryset.filter(found)
-
-    def filter_advanced(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
-        # The form validated the JSON (clean_filter); order_listing hands it to build_query
-        # with the filter rows, so the engine sees the whole filter when it plans the sort.
-        return queryset
 
 
 def filter_rows(params: QueryDict) -> list[FilterRowForm]:
@@ -211,6 +162,7 @@ def filter_rows(params: QueryDict) -> list[FilterRowForm]:
 @dataclass
 class OrderListing:
     filterset: OrderFilterSet
+    form: OrderListForm
     rows: list[FilterRowForm]
     sort: str = DEFAULT_SORT
     view: str = "all"
@@ -229,13 +181,13 @@ class OrderListing:
 
     @property
     def search_note(self) -> str:
-        return getattr(self.filterset, "search_note", "")
+        return self.filterset.search_note
 
     @property
     def filter_count(self) -> int:
         """Filter rows in use, plus one for an advanced JSON filter."""
         rows = sum(1 for row in self.rows if row.is_bound and row.data.get("f"))
-        return rows + bool(self.filterset.form.data.get("filter"))
+        return rows + bool(self.form.data.get("filter"))
 
     @property
     def filters_open(self) -> bool:
@@ -294,13 +246,16 @@ def order_listing(params: QueryDict) -> OrderListing:
     """Everything the list page shows for these URL parameters, in two queries (a capped
     count and the page), or the errors that stop it."""
     filterset = OrderFilterSet(params, queryset=order_list_rows())
+    form = OrderListForm(params)
     rows = filter_rows(params)
-    listing = OrderListing(filterset=filterset, rows=rows)
-    form = filterset.form
+    listing = OrderListing(filterset=filterset, form=form, rows=rows)
     rows_valid = all(row.is_valid() for row in rows if row.is_bound)
-    if not filterset.is_valid() or not rows_valid:
+    # Both forms validate (and so show their errors) even when one of them fails.
+    forms_valid = [filterset.is_valid(), form.is_valid()]
+    if not all(forms_valid) or not rows_valid:
+        errors = {**filterset.form.errors, **form.errors}
         for name in ("view", "sort", "page", "after", "before"):
-            listing.errors += [f"{name}: {error}" for error in form.errors.get(name, [])]
+            listing.errors += [f"{name}: {error}" for error in errors.get(name, [])]
         if not listing.errors:
             listing.errors.append("Fix the highlighted filter to see orders.")
         return listing
@@ -323,11 +278,12 @@ def order_listing(params: QueryDict) -> OrderListing:
         listing.errors.append(exc.message)
         return listing
     listing.orders, listing.has_next = _page(query.queryset, listing, data)
-    if listing.page == 1 and not listing.has_next and not data.get("before"):
-        # Everything fits on the first page: its rows are the count, no estimate needed.
-        listing.count, listing.count_exact = len(listing.orders), True
-    else:
-        listing.count, listing.count_exact = count_estimated(query.queryset, exact_up_to=COUNT_CAP)
+    listing.count, listing.count_exact = count_matches(
+        query.queryset,
+        page_rows=len(listing.orders),
+        first_page=listing.page == 1 and not data.get("before"),
+        more=listing.has_next,
+    )
     _label_dates(listing.orders)
     order_list_items(listing.orders)
     if listing.orders and listing.sort.lstrip("-") == "number":

@@ -33,6 +33,11 @@ class PaymentStatus(models.TextChoices):
     PARTIALLY_PAID = "PARTIALLY_PAID"
 
 
+# Not paid (yet): the list's "Unpaid" view shows them and "mark paid" accepts them.
+UNPAID_STATUSES = (PaymentStatus.NOT_PAID, PaymentStatus.PENDING, PaymentStatus.PARTIALLY_PAID)
+# Paid and not fully refunded: a refund may be recorded.
+REFUNDABLE_STATUSES = (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED)
+
 # Accepted on input (it means "not set"), never stored or produced.
 UNSPECIFIED_PAYMENT_STATUS = "UNSPECIFIED_PAYMENT_STATUS"
 

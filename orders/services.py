@@ -18,7 +18,9 @@ from django.utils import timezone
 from orders.demo import order_from_spec
 from orders.models import (
     ORDER_NUMBER_SEQUENCE,
+    REFUNDABLE_STATUSES,
     STORE_SETTINGS_PK,
+    UNPAID_STATUSES,
     Activity,
     ActivityType,
     ChannelType,
@@ -71,8 +73,19 @@ def order_touch(*, order: Order, fields: list[str] | tuple[str, ...] = ()) -> No
 
 # ---- Owner actions: payment and cancellation (permission manage_payments) ----
 
-PAYABLE_STATUSES = {PaymentStatus.NOT_PAID, PaymentStatus.PENDING, PaymentStatus.PARTIALLY_PAID}
-REFUNDABLE_STATUSES = {PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED}
+
+def order_can_mark_paid(order: Order) -> bool:
+    return order.payment_status in UNPAID_STATUSES
+
+
+def order_can_cancel(order: Order) -> bool:
+    """Only an order that has not shipped (nor been canceled) can be canceled."""
+    return order.fulfillment_status == FulfillmentStatus.NOT_FULFILLED
+
+
+def order_can_refund(order: Order) -> bool:
+    """Whether the payment status allows a refund (the amount rules are order_refund's)."""
+    return order.payment_status in REFUNDABLE_STATUSES
 
 
 def order_refunded_amount(*, order: Order) -> Decimal:
@@ -83,7 +96,7 @@ def order_mark_paid(*, order: Order, actor) -> Order:
     """Record that the order was paid in full (payment taken outside Packdesk)."""
     with transaction.atomic():
         order = order_lock(order_id=order.pk)
-        if order.payment_status not in PAYABLE_STATUSES:
+        if not order_can_mark_paid(order):
             raise OrderError(
                 f"The order cannot be marked paid: its payment status is {order.payment_status}.",
                 status=409,
@@ -102,7 +115,7 @@ def order_cancel(*, order: Order, actor) -> Order:
         order = order_lock(order_id=order.pk)
         if order.is_canceled:
             raise OrderError("The order is already canceled.", status=409)
-        if order.fulfillment_status != FulfillmentStatus.NOT_FULFILLED:
+        if not order_can_cancel(order):
             raise OrderError(
                 "A fulfilled order cannot be canceled: delete its fulfillments first.",
                 status=409,
@@ -125,7 +138,7 @@ def order_refund(*, order: Order, amount: Decimal, reason: str = "", actor) -> R
     and at most what has not been refunded yet."""
     with transaction.atomic():
         order = order_lock(order_id=order.pk)
-        if order.payment_status not in REFUNDABLE_STATUSES:
+        if not order_can_refund(order):
             raise OrderError(
                 f"Only a paid order can be refunded; its payment status is {order.payment_status}.",
                 status=409,
