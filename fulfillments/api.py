@@ -16,6 +16,7 @@ from ninja import Field, Router
 from config.api import ApiError, InputSchema, api_error, require_perm
 from fulfillments.models import Fulfillment
 from fulfillments.services import (
+    MAX_BULK_ORDERS,
     fulfillment_bulk_create,
     fulfillment_create,
     fulfillment_delete,
@@ -34,7 +35,6 @@ PERM_VIEW = "fulfillments.view_fulfillment"
 PERM_ADD = "fulfillments.add_fulfillment"
 PERM_CHANGE = "fulfillments.change_fulfillment"
 PERM_DELETE = "fulfillments.delete_fulfillment"
-MAX_BULK_ORDERS = 100
 
 
 # ---- Schemas (wrong types are a 400 naming the field, from config.api) ----

@@ -10,8 +10,8 @@ from django import forms
 
 from fulfillments.carriers import CARRIER_CHOICES, KNOWN_CARRIER_CHOICES, OTHER, link_is_http
 from fulfillments.models import MAX_FULFILLMENT_LINE_QUANTITY, Fulfillment
+from fulfillments.services import MAX_BULK_ORDERS
 
-MAX_BULK_ORDERS = 100
 KNOWN = {value.lower(): value for value, _ in KNOWN_CARRIER_CHOICES}
 # The orders list's "Fulfil selected": no carrier or a known one.
 BULK_CARRIER_CHOICES = [("", "No carrier"), *KNOWN_CARRIER_CHOICES]

@@ -34,6 +34,9 @@ LINES_CHANGE_REFUSED = (
     "Line items and quantities cannot be changed: delete the fulfillment and create it again"
 )
 
+# Orders in one bulk create: the API's bulk endpoint and the list page's "Fulfil selected".
+MAX_BULK_ORDERS = 100
+
 # A requested line: the line item (a LineItem, its index, or its public UUID `line_id`) and
 # the quantity, None meaning "whatever remains to be fulfilled".
 LineRequest = tuple[LineItem | int | uuid.UUID | str, int | None]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import Any
 
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpResponse
@@ -21,6 +22,7 @@ from fulfillments.models import Fulfillment
 from fulfillments.pages import OrderPageState, order_page_done, order_page_response
 from fulfillments.selectors import order_page_queryset, order_rows
 from fulfillments.services import (
+    fulfillment_bulk_create,
     fulfillment_create,
     fulfillment_delete,
     fulfillment_update,
@@ -153,7 +155,7 @@ def bulk_fulfil(request: HtmxHttpRequest) -> HttpResponse:
     """Fulfil each chosen order's remaining shippable items, each order in its own
     transaction, and show what happened to each."""
     form = BulkFulfilForm(request.POST)
-    results = []
+    results: list[dict[str, Any]] = []
     if form.is_valid():
         order_ids = form.cleaned_data["order"]
         orders = {
@@ -161,6 +163,9 @@ def bulk_fulfil(request: HtmxHttpRequest) -> HttpResponse:
             for o in order_page_queryset().filter(pk__in=order_ids).only("pk", "number")
         }
         carrier = form.cleaned_data.get("carrier") or ""
+        # Each order's remaining shippable items, through the API's bulk service (each order
+        # in its own transaction).
+        to_ship: list[tuple[str, list[tuple[int, int]]]] = []
         for order_id in order_ids:
             order = orders.get(order_id)
             if order is None:
@@ -174,24 +179,38 @@ def bulk_fulfil(request: HtmxHttpRequest) -> HttpResponse:
             ]
             number = form.number_for(order_id)
             result = {"order_id": order_id, "order": order, "tracking_number": number}
-            if not lines:
-                result["error"] = "Nothing left to ship."
-                results.append(result)
-                continue
-            try:
-                fulfillment_create(
-                    order=order,
-                    lines=lines,
-                    tracking={"shippingProvider": carrier, "trackingNumber": number or None},
-                    actor=request.user,
-                )
-            except Order.DoesNotExist:
-                result["error"] = "Order not found."
-            except OrderError as error:
-                result["error"] = error.message
+            if lines:
+                to_ship.append((order_id, lines))
             else:
-                result["fulfilled"] = sum(quantity for _, quantity in lines)
+                result["error"] = "Nothing left to ship."
             results.append(result)
+        outcomes = fulfillment_bulk_create(
+            items=[
+                (
+                    order_id,
+                    [
+                        {
+                            "lines": lines,
+                            "tracking": {
+                                "shippingProvider": carrier,
+                                "trackingNumber": form.number_for(order_id) or None,
+                            },
+                        }
+                    ],
+                )
+                for order_id, lines in to_ship
+            ],
+            actor=request.user,
+        )
+        by_order = {str(result["order_id"]): result for result in results}
+        for (order_id, lines), outcome in zip(to_ship, outcomes, strict=True):
+            result = by_order[order_id]
+            if outcome.error is None:
+                result["fulfilled"] = sum(quantity for _, quantity in lines)
+            elif outcome.error.status == 404:
+                result["error"] = "Order not found."
+            else:
+                result["error"] = outcome.error.message
     status = 200 if form.is_valid() else 400
     succeeded = sum(1 for r in results if not r.get("error"))
     context = {

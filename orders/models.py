@@ -147,6 +147,21 @@ def json_object(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def shipment_address_of(shipping: Any) -> dict[str, Any] | None:
+    """shippingInfo.shipmentDetails.address of a stored shippingInfo, or None when there is
+    none (or it is malformed). With shipping_with_address, the one place that knows the path."""
+    address = json_object(json_object(shipping).get("shipmentDetails")).get("address")
+    return address if isinstance(address, dict) else None
+
+
+def shipping_with_address(shipping: Any, address: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a shippingInfo whose shipmentDetails.address is `address` (the other
+    shipmentDetails keys and shippingInfo keys stay)."""
+    info = dict(json_object(shipping))
+    info["shipmentDetails"] = {**json_object(info.get("shipmentDetails")), "address": address}
+    return info
+
+
 def money_field(**kwargs) -> models.DecimalField:
     kwargs.setdefault("default", Decimal("0"))
     return models.DecimalField(max_digits=14, decimal_places=2, **kwargs)
@@ -264,7 +279,7 @@ class Order(models.Model):
     @property
     def shipment_address(self) -> dict[str, Any]:
         """shippingInfo.shipmentDetails.address as a dict ({} when absent or malformed)."""
-        return json_object(json_object(self.shipping.get("shipmentDetails")).get("address"))
+        return shipment_address_of(self.shipping_info) or {}
 
     @property
     def billing_address_fields(self) -> dict[str, Any]:

@@ -31,6 +31,8 @@ from orders.models import (
     Refund,
     StoreSettings,
     WeightUnit,
+    shipment_address_of,
+    shipping_with_address,
 )
 from orders.serializers import iso
 from orders.timestamps import change_time
@@ -194,12 +196,9 @@ def order_update_email(*, order: Order, email: str, actor) -> Order:
         previous = order.buyer_email
         billing = {**order.billing_address_fields, "email": email}
         shipping = dict(order.shipping)
-        details = shipping.get("shipmentDetails")
-        if isinstance(details, dict) and isinstance(details.get("address"), dict):
-            shipping["shipmentDetails"] = {
-                **details,
-                "address": {**details["address"], "email": email},
-            }
+        address = shipment_address_of(shipping)
+        if address is not None:
+            shipping = shipping_with_address(shipping, {**address, "email": email})
         if (previous, billing, shipping) == (email, order.billing_address, order.shipping_info):
             return order  # nothing changes: nothing is written
         order.buyer_email = email
@@ -317,16 +316,12 @@ def order_update_shipping_address(*, order: Order, address: dict[str, Any], acto
     with transaction.atomic():
         order = order_lock(order_id=order.pk)
         shipping = dict(order.shipping)
-        details = shipping.get("shipmentDetails")
-        details = dict(details) if isinstance(details, dict) else {}
-        previous = details.get("address")
-        before = dict(previous) if isinstance(previous, dict) else {}
-        after = {key: value for key, value in before.items() if key not in removed}
+        previous = shipment_address_of(shipping)
+        after = {key: value for key, value in (previous or {}).items() if key not in removed}
         after.update(changes)
         if after == previous and "pickupDetails" not in shipping:
             return order
-        details["address"] = after
-        shipping["shipmentDetails"] = details
+        shipping = shipping_with_address(shipping, after)
         shipping.pop("pickupDetails", None)
         order.shipping_info = shipping
         order_touch(order=order, fields=["shipping_info"])
