@@ -7,7 +7,9 @@ holds them), then measures warm repeated requests through Django's test client:
 - the SQL those requests ran, replayed directly with psycopg (what the database alone needs);
 - the project's own Order admin changelist with the equivalent filter or search;
 - the order page of a 50-line / 20-fulfillment order, a create-fulfillment request, and a bulk
-  create over 100 orders.
+  create over 100 orders;
+- the home page (backlog, charts, packer figures, webhook health) as an owner, whole and as the
+  HTMX poll of its figures.
 Prints one table and writes it to bench/results/.
 """
 
@@ -397,6 +399,26 @@ def write_rows(client: Client, api_headers: dict) -> list[Row]:
     return rows
 
 
+def home_rows(client: Client) -> list[Row]:
+    """The home page as an owner (every section), whole and as the minute's HTMX poll."""
+    check(client.get("/"))  # the first visit may rebuild the day table in the store's zone
+
+    def get_page() -> None:
+        check(client.get("/"))
+
+    def get_poll() -> None:
+        check(client.get("/", headers={"HX-Request": "true"}))
+
+    return [
+        Row("home page (owner)", measure(get_page, repeat=REPEAT), replay_sql(captured(get_page))),
+        Row(
+            "home figures poll (HTMX)",
+            measure(get_poll, repeat=REPEAT),
+            replay_sql(captured(get_poll)),
+        ),
+    ]
+
+
 def render(rows: list[Row], orders: int, seconds: float) -> str:
     table = [HEADER, *[row.cells() for row in rows]]
     widths = [max(len(r[i]) for r in table) for i in range(len(HEADER))]
@@ -426,7 +448,9 @@ def main() -> None:
     parser.add_argument(
         "--orders", type=int, default=int(os.environ.get("BENCH_ORDERS", 1_000_000))
     )
-    parser.add_argument("--only", help="Run only the list cases whose name contains this.")
+    parser.add_argument(
+        "--only", help="Run only the list cases whose name contains this (`home`: the home page)."
+    )
     args = parser.parse_args()
     started = time.monotonic()
     # Not setup_test_environment(): its template instrumentation would slow every render.
@@ -435,6 +459,9 @@ def main() -> None:
     ensure_data(args.orders)
     client, api_headers = bench_user()
     rows: list[Row] = []
+    if not args.only or "home" in args.only:
+        print("- home page", flush=True)
+        rows += home_rows(client)
     for case in cases():
         if args.only and args.only not in case.name:
             continue

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "fulfillments",
     "orders.webhooks",
     "ops",
+    "dashboard",
 ]
 
 MIDDLEWARE = [

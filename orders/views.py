@@ -28,11 +28,6 @@ from orders.services import (
 
 
 @require_GET
-def home(request: HtmxHttpRequest) -> HttpResponse:
-    return render(request, "orders/home.html")
-
-
-@require_GET
 @permission_required("orders.view_order", raise_exception=True)
 def order_list(request: HtmxHttpRequest) -> HttpResponse:
     """The orders list; the URL holds the whole state (see orders/filters.py). HTMX requests
