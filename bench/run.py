@@ -316,6 +316,80 @@ def list_rows(client: Client, api_headers: dict, admin: Client, case: Case) -> l
     return rows
 
 
+def search_rows(client: Client) -> list[Row]:
+    """The list's free-text search (`q`) as the page sends it: a product name (matched against
+    the catalogue, then the name index), an exact SKU, an exact tracking number, a buyer name,
+    and a word that matches nothing (the worst case: every order is looked at)."""
+    from fulfillments.models import Fulfillment
+
+    sku = LineItem.objects.exclude(sku="").values_list("sku", flat=True).first() or "none"
+    tracking = (
+        Fulfillment.objects.exclude(tracking_number="")
+        .values_list("tracking_number", flat=True)
+        .first()
+        or "none"
+    )
+    searches = [
+        ("product name", "indonesian"),
+        ("SKU", sku.lower()),
+        ("tracking number", tracking),
+        ("buyer name", "smith"),
+        ("no match", "zzqx"),
+    ]
+    rows = []
+    for name, text in searches:
+        url = "/orders/?" + urlencode({"q": text})
+
+        def get_swap(url: str = url) -> None:
+            check(client.get(url, headers={"HX-Request": "true"}))
+
+        rows.append(
+            Row(
+                f"list swap p1: search {name}",
+                measure(get_swap, repeat=REPEAT),
+                replay_sql(captured(get_swap)),
+            )
+        )
+    return rows
+
+
+def export_rows(client: Client) -> list[Row]:
+    """CSV export of every order (one row per order) and of every line item of the unfulfilled
+    orders, as the list's "Export CSV" streams them: rows per second, and the Python heap's
+    peak (tracemalloc) while streaming, which stays flat as the row count grows."""
+    import resource
+    import tracemalloc
+
+    def stream(url: str) -> int:
+        count = -1  # the header line
+        for _chunk in client.get(url).streaming_content:
+            count += 1
+        return count
+
+    rows = []
+    for name, url in [
+        ("CSV export: all orders, per order", "/orders/export.csv"),
+        ("CSV export: unfulfilled, per line", "/orders/export.csv?view=unfulfilled&rows=line"),
+    ]:
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        started = time.perf_counter()
+        count = stream(url)
+        seconds = time.perf_counter() - started
+        rss_growth = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before
+        # A second pass under tracemalloc (which slows Python) for the heap's peak.
+        tracemalloc.start()
+        stream(url)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        label = (
+            f"{name}: {count:,} rows, {count / seconds:,.0f} rows/s, heap peak "
+            f"{peak / 2**20:.1f} MiB, max RSS +{rss_growth / 1024:.0f} MiB"
+        )
+        print(f"  {label}", flush=True)
+        rows.append(Row(label, Timing([seconds * 1000])))
+    return rows
+
+
 def write_rows(client: Client, api_headers: dict) -> list[Row]:
     rows = []
     page_order = bench_order(50, 20, "BENCH-50x20")
@@ -467,6 +541,12 @@ def main() -> None:
             continue
         print(f"- {case.name}", flush=True)
         rows += list_rows(client, api_headers, client, case)
+    if not args.only or "search" in args.only:
+        print("- search", flush=True)
+        rows += search_rows(client)
+    if not args.only or "export" in args.only:
+        print("- export", flush=True)
+        rows += export_rows(client)
     if not args.only:
         print("- writes", flush=True)
         rows += write_rows(client, api_headers)

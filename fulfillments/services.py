@@ -22,6 +22,7 @@ from fulfillments.models import (
     Fulfillment,
     FulfillmentLineItem,
 )
+from fulfillments.notify import shipment_email_queue
 from orders.models import ActivityType, FulfillmentStatus, LineItem, Order
 from orders.services import OrderError, activity_record, order_lock, order_touch
 from orders.webhooks.outbox import EventType, event_emit
@@ -230,7 +231,12 @@ def _status_update(*, order: Order, items: list[LineItem], actor) -> None:
 
 
 def _create_locked(
-    *, order: Order, lines: Sequence[LineRequest], tracking: Mapping[str, Any] | None, actor
+    *,
+    order: Order,
+    lines: Sequence[LineRequest],
+    tracking: Mapping[str, Any] | None,
+    actor,
+    notify: bool | None = None,
 ) -> Fulfillment:
     _refuse_canceled(order)
     info = _tracking_clean(tracking)
@@ -281,6 +287,7 @@ def _create_locked(
         data={"fulfillmentId": str(fulfillment.id)},
         actor=actor,
     )
+    shipment_email_queue(fulfillment=fulfillment, notify=notify)
     return fulfillment
 
 
@@ -293,19 +300,24 @@ def fulfillment_create(
     lines: Sequence[LineRequest],
     tracking: Mapping[str, Any] | None = None,
     actor,
+    notify: bool | None = None,
 ) -> Fulfillment:
     """Fulfil `lines` of `order` with one tracking number.
 
     `tracking` is a trackingInfo object (trackingNumber, shippingProvider, trackingLink).
+    `notify`: email the buyer the tracking details after commit (None: the store's default;
+    only when there is a tracking number; see fulfillments/notify.py).
     Raises Order.DoesNotExist for an unknown order and OrderError for a refused change.
     """
     with transaction.atomic():
         locked = order_lock(order_id=order.pk)
-        return _create_locked(order=locked, lines=lines, tracking=tracking, actor=actor)
+        return _create_locked(
+            order=locked, lines=lines, tracking=tracking, actor=actor, notify=notify
+        )
 
 
 def fulfillment_bulk_create(
-    *, items: Sequence[tuple[Any, Sequence[Mapping[str, Any]]]], actor
+    *, items: Sequence[tuple[Any, Sequence[Mapping[str, Any]]]], actor, notify: bool | None = None
 ) -> list[BulkItemResult]:
     """Create fulfillments for several orders: `items` is a list of (order id, [{"lines":
     [...], "tracking": {...}}, ...]). Each order runs in its own transaction: a refused
@@ -324,6 +336,7 @@ def fulfillment_bulk_create(
                         lines=spec.get("lines") or [],
                         tracking=spec.get("tracking"),
                         actor=actor,
+                        notify=notify,
                     )
                     for spec in specs
                 ]

@@ -66,6 +66,7 @@ def line_fulfil(request: HtmxHttpRequest, number: int, index: int) -> HttpRespon
                 lines=[(index, form.cleaned_data["quantity"])],
                 tracking=form.tracking(),
                 actor=request.user,
+                notify=form.cleaned_data["notify"],
             )
         except OrderError as error:
             form.add_error(_form_field(error, ["quantity"]), error.message)
@@ -87,7 +88,11 @@ def lines_fulfil(request: HtmxHttpRequest, number: int) -> HttpResponse:
         lines = form.lines()
         try:
             fulfillment_create(
-                order=order, lines=lines, tracking=form.tracking(), actor=request.user
+                order=order,
+                lines=lines,
+                tracking=form.tracking(),
+                actor=request.user,
+                notify=form.cleaned_data["notify"],
             )
         except OrderError as error:
             form.add_error(
@@ -201,6 +206,7 @@ def bulk_fulfil(request: HtmxHttpRequest) -> HttpResponse:
                 for order_id, lines in to_ship
             ],
             actor=request.user,
+            notify=form.cleaned_data["notify"],
         )
         by_order = {str(result["order_id"]): result for result in results}
         for (order_id, lines), outcome in zip(to_ship, outcomes, strict=True):

@@ -242,9 +242,10 @@ class OrderListing:
         return [(key, label) for key, (label, _) in QUICK_VIEWS.items()]
 
 
-def order_listing(params: QueryDict) -> OrderListing:
-    """Everything the list page shows for these URL parameters, in two queries (a capped
-    count and the page), or the errors that stop it."""
+def listing_query(params: QueryDict) -> tuple[OrderListing, QuerySet[Order] | None]:
+    """The listing's state read from the URL and the filtered, sorted (unpaged) queryset of
+    every matching order, or None with `listing.errors` saying why. The list page and the
+    CSV export share it, so an export holds exactly the orders the page shows."""
     filterset = OrderFilterSet(params, queryset=order_list_rows())
     form = OrderListForm(params)
     rows = filter_rows(params)
@@ -258,10 +259,10 @@ def order_listing(params: QueryDict) -> OrderListing:
             listing.errors += [f"{name}: {error}" for error in errors.get(name, [])]
         if not listing.errors:
             listing.errors.append("Fix the highlighted filter to see orders.")
-        return listing
+        return listing, None
     data = form.cleaned_data
     listing.sort = data.get("sort") or DEFAULT_SORT
-    listing.view = data.get("view") or "all"
+    listing.view = filterset.form.cleaned_data.get("view") or "all"
     listing.page = data.get("page") or 1
     specs = [row.spec for row in rows if row.spec]
     if data.get("filter"):
@@ -276,10 +277,20 @@ def order_listing(params: QueryDict) -> OrderListing:
         )
     except QueryError as exc:
         listing.errors.append(exc.message)
+        return listing, None
+    return listing, query.queryset
+
+
+def order_listing(params: QueryDict) -> OrderListing:
+    """Everything the list page shows for these URL parameters, in two queries (a capped
+    count and the page), or the errors that stop it."""
+    listing, queryset = listing_query(params)
+    if queryset is None:
         return listing
-    listing.orders, listing.has_next = _page(query.queryset, listing, data)
+    data = listing.form.cleaned_data
+    listing.orders, listing.has_next = _page(queryset, listing, data)
     listing.count, listing.count_exact = count_matches(
-        query.queryset,
+        queryset,
         page_rows=len(listing.orders),
         first_page=listing.page == 1 and not data.get("before"),
         more=listing.has_next,
