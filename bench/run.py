@@ -141,7 +141,11 @@ class Row:
                 return "n/a"
             return f"{self.timing.median / t.median:.2f}"
 
-        queries = "n/a" if self.timing is None else str(self.timing.queries)
+        queries = (
+            "n/a"
+            if self.timing is None or self.timing.queries is None
+            else str(self.timing.queries)
+        )
         return [
             self.name,
             ms(self.timing),
