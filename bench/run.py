@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 import time
@@ -473,6 +474,8 @@ def main() -> None:
     # Not setup_test_environment(): its template instrumentation would slow every render.
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     tune_gc()  # as config/wsgi.py does for a served process
+    # One log line per request would print every timed request.
+    logging.getLogger("packdesk.request").setLevel(logging.WARNING)
     ensure_data(args.orders)
     client, api_headers = bench_user()
     rows: list[Row] = []

@@ -128,7 +128,7 @@ DATABASES = {
 # AxesStandaloneBackend first: it refuses a locked-out client before the password is checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "config.permissions.ModelPermissionsBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest
 from ninja import Field, Router
 
@@ -17,7 +18,7 @@ from fulfillments.services import (
     fulfillment_delete,
     fulfillment_update,
 )
-from orders.api import order_json, order_visible_or_404
+from orders.api import order_json, order_json_written, order_visible_or_404
 from orders.models import Order
 from orders.selectors import visible_orders
 from orders.serializers import iso, tracking_info
@@ -146,8 +147,11 @@ def order_with_fulfillments(order: Order) -> dict[str, Any]:
     }
 
 
+FULFILLMENT_RELATIONS = ("line_items", "fulfillments__lines")
+
+
 def fulfillments_queryset():
-    return visible_orders().prefetch_related("line_items", "fulfillments__lines")
+    return visible_orders().prefetch_related(*FULFILLMENT_RELATIONS)
 
 
 def order_with_fulfillments_json(order_id) -> dict[str, Any]:
@@ -173,7 +177,7 @@ def stores_fulfillment_create(request: HttpRequest, id: uuid.UUID, payload: Stor
         raise Http404(f"Order {id} not found.") from None
     except OrderError as error:
         raise api_error(error, prefix="fulfillment.") from None
-    return {"id": str(fulfillment.id), "order": order_json(order.pk)}
+    return {"id": str(fulfillment.id), "order": order_json_written(fulfillment.order)}
 
 
 @stores_router.put("orders/{id}/fulfillments/{fulfillmentId}", summary="Update fulfillment")
@@ -234,9 +238,11 @@ def ecom_fulfillment_create(request: HttpRequest, orderId: uuid.UUID, payload: E
         raise Http404(f"Order {orderId} not found.") from None
     except OrderError as error:
         raise api_error(error, prefix="fulfillment.") from None
+    written = fulfillment.order
+    prefetch_related_objects([written], *FULFILLMENT_RELATIONS)
     return {
         "fulfillmentId": str(fulfillment.id),
-        "orderWithFulfillments": order_with_fulfillments_json(order.pk),
+        "orderWithFulfillments": order_with_fulfillments(written),
     }
 
 

@@ -3,6 +3,13 @@
 Every function runs in one transaction that locks the order row first, so two requests
 fulfilling the same order are serialised and cannot over-fulfil a line item; a refused change
 raises `OrderError` and writes nothing.
+
+Creating a fulfillment runs a fixed number of queries whatever the order's size (asserted in
+tests/fulfillments/test_write_queries.py): lock the order; read its line items with what is
+already fulfilled; insert the fulfillment, its lines and its activities (one INSERT each);
+update the order; write the webhook event. Everything else is computed from what was read.
+Inside a caller's transaction (every write request has one) it adds no savepoint: the checks
+run before anything is written and their error is raised after the block.
 """
 
 from __future__ import annotations
@@ -13,7 +20,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import (
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Subquery,
+    Sum,
+    Value,
+    prefetch_related_objects,
+)
+from django.db.models.functions import Coalesce
 
 from fulfillments.carriers import carrier_is_known, carrier_link, link_is_http
 from fulfillments.models import (
@@ -23,7 +39,14 @@ from fulfillments.models import (
     FulfillmentLineItem,
 )
 from orders.models import ActivityType, FulfillmentStatus, LineItem, Order
-from orders.services import OrderError, activity_record, order_lock, order_touch
+from orders.serializers import iso, tracking_info
+from orders.services import (
+    OrderError,
+    activities_record,
+    activity_record,
+    order_lock,
+    order_touch,
+)
 from orders.webhooks.outbox import EventType, event_emit
 
 TRACKING_KEYS = ("trackingNumber", "shippingProvider", "trackingLink")
@@ -53,14 +76,22 @@ class BulkItemResult:
 # ---- Reads used by the rules (and by the order page) ----
 
 
-def fulfilled_quantities(*, order: Order) -> dict[int, int]:
-    """LineItem pk -> quantity fulfilled across all of the order's fulfillments."""
-    rows = (
-        FulfillmentLineItem.objects.filter(fulfillment__order=order)
-        .values("line_item_id")
+def line_items_with_fulfilled(*, order: Order) -> tuple[list[LineItem], dict[int, int]]:
+    """The order's line items (also kept as `order.line_items.all()`) and (LineItem pk ->
+    quantity fulfilled), in one query. Run it after locking the order, as its own statement:
+    it must see every fulfillment committed before the lock was granted."""
+    fulfilled_sum = (
+        FulfillmentLineItem.objects.filter(line_item=OuterRef("pk"))
+        .values("line_item")
         .annotate(total=Sum("quantity"))
+        .values("total")
     )
-    return {row["line_item_id"]: row["total"] for row in rows}
+    annotated = LineItem.objects.annotate(
+        fulfilled_total=Coalesce(Subquery(fulfilled_sum), Value(0), output_field=IntegerField())
+    )
+    prefetch_related_objects([order], Prefetch("line_items", queryset=annotated))
+    items = list(order.line_items.all())
+    return items, {item.pk: item.fulfilled_total for item in items if item.fulfilled_total}
 
 
 def fulfillment_status_compute(
@@ -157,7 +188,7 @@ def _line_lookup(items: list[LineItem], key, position: int) -> LineItem:
 
 
 def _lines_resolve(
-    *, order: Order, lines: Sequence[LineRequest], items: list[LineItem]
+    *, lines: Sequence[LineRequest], items: list[LineItem], fulfilled: Mapping[int, int]
 ) -> list[tuple[LineItem, int]]:
     """Check the requested lines against what is left to fulfil; return (line item,
     quantity) pairs. Raises OrderError (409 when the cause is what is already fulfilled)."""
@@ -168,7 +199,6 @@ def _lines_resolve(
             f"A fulfillment takes at most {MAX_FULFILLMENT_LINE_ITEMS} line items.",
             field="lineItems",
         )
-    fulfilled = fulfilled_quantities(order=order)
     resolved: list[tuple[LineItem, int]] = []
     seen: set[int] = set()
     for position, (key, quantity) in enumerate(lines):
@@ -216,67 +246,100 @@ def _refuse_canceled(order: Order) -> None:
         raise OrderError("The order is canceled: its fulfillments cannot change.", status=409)
 
 
-def _status_update(*, order: Order, items: list[LineItem], actor) -> None:
-    """Recompute fulfillmentStatus, save it with last_updated, and note a completed order."""
+def _status_update(
+    *,
+    order: Order,
+    items: list[LineItem],
+    fulfilled: Mapping[int, int],
+    actor,
+    entries: list[tuple[str, dict[str, Any]]] | None = None,
+) -> None:
+    """Recompute fulfillmentStatus from `fulfilled` (what is fulfilled now), save it with
+    last_updated, and record the change's activities (`entries`, plus ORDER_FULFILLED when
+    the order just became fulfilled) in one INSERT."""
     previous = order.fulfillment_status
     order.fulfillment_status = fulfillment_status_compute(
-        order=order, line_items=items, fulfilled=fulfilled_quantities(order=order)
+        order=order, line_items=items, fulfilled=fulfilled
     )
-    order_touch(order=order, fields=["fulfillment_status"])
+    entries = list(entries or [])
     if order.fulfillment_status == FulfillmentStatus.FULFILLED != previous:
-        activity_record(order=order, type=ActivityType.ORDER_FULFILLED, actor=actor)
+        entries.append((ActivityType.ORDER_FULFILLED, {}))
+    if entries:
+        activities_record(order=order, entries=entries, actor=actor)
+    order_touch(order=order, fields=["fulfillment_status"])
 
 
-def _create_locked(
-    *, order: Order, lines: Sequence[LineRequest], tracking: Mapping[str, Any] | None, actor
-) -> Fulfillment:
+@dataclass
+class _Plan:
+    """A checked fulfillment, not written yet."""
+
+    resolved: list[tuple[LineItem, int]]
+    tracking: dict[str, str]
+
+
+def _create_check(
+    *,
+    order: Order,
+    items: list[LineItem],
+    fulfilled: Mapping[int, int],
+    lines: Sequence[LineRequest],
+    tracking: Mapping[str, Any] | None,
+) -> _Plan:
+    """Every rule of a new fulfillment, without writing; raises OrderError."""
     _refuse_canceled(order)
     info = _tracking_clean(tracking)
-    items = list(order.line_items.all())
-    resolved = _lines_resolve(order=order, lines=lines, items=items)
+    resolved = _lines_resolve(lines=lines, items=items, fulfilled=fulfilled)
     fields = tracking_resolve(
         number=info.get("trackingNumber") or "",
         provider=info.get("shippingProvider") or "",
         link=info.get("trackingLink") or "",
     )
-    fulfillment = Fulfillment.objects.create(order=order, created_by=actor, **fields)
+    return _Plan(resolved=resolved, tracking=fields)
+
+
+def _create_write(
+    *, order: Order, items: list[LineItem], fulfilled: dict[int, int], plan: _Plan, actor
+) -> Fulfillment:
+    """Write a checked fulfillment; `fulfilled` is updated to include it."""
+    fulfillment = Fulfillment.objects.create(order=order, created_by=actor, **plan.tracking)
     FulfillmentLineItem.objects.bulk_create(
         FulfillmentLineItem(fulfillment=fulfillment, line_item=item, quantity=quantity)
-        for item, quantity in resolved
+        for item, quantity in plan.resolved
     )
+    for item, quantity in plan.resolved:
+        fulfilled[item.pk] = fulfilled.get(item.pk, 0) + quantity
     details = {
         "fulfillmentId": str(fulfillment.id),
-        "lineItems": [{"index": item.index, "quantity": q} for item, q in resolved],
+        "lineItems": [{"index": item.index, "quantity": q} for item, q in plan.resolved],
     }
-    activity_record(
-        order=order, type=ActivityType.FULFILLMENT_CREATED, actor=actor, details=details
-    )
+    entries: list[tuple[str, dict[str, Any]]] = [(ActivityType.FULFILLMENT_CREATED, details)]
     if fulfillment.tracking_number:
-        activity_record(
-            order=order,
-            type=ActivityType.TRACKING_NUMBER_ADDED,
-            actor=actor,
-            details={
-                **details,
-                "trackingNumber": fulfillment.tracking_number,
-                "shippingProvider": fulfillment.shipping_provider,
-            },
+        entries.append(
+            (
+                ActivityType.TRACKING_NUMBER_ADDED,
+                {
+                    **details,
+                    "trackingNumber": fulfillment.tracking_number,
+                    "shippingProvider": fulfillment.shipping_provider,
+                },
+            )
         )
     if fulfillment.tracking_link:
-        activity_record(
-            order=order,
-            type=ActivityType.TRACKING_LINK_WAS_SET,
-            actor=actor,
-            details={
-                "fulfillmentId": str(fulfillment.id),
-                "trackingLink": fulfillment.tracking_link,
-            },
+        entries.append(
+            (
+                ActivityType.TRACKING_LINK_WAS_SET,
+                {"fulfillmentId": str(fulfillment.id), "trackingLink": fulfillment.tracking_link},
+            )
         )
-    _status_update(order=order, items=items, actor=actor)
+    _status_update(order=order, items=items, fulfilled=fulfilled, actor=actor, entries=entries)
     event_emit(
         order=order,
         event_type=EventType.FULFILLMENT_CREATED,
-        data={"fulfillmentId": str(fulfillment.id)},
+        data={
+            "fulfillmentId": str(fulfillment.id),
+            "trackingInfo": tracking_info(fulfillment),
+            "dateCreated": iso(fulfillment.date_created),
+        },
         actor=actor,
     )
     return fulfillment
@@ -297,17 +360,33 @@ def fulfillment_create(
     `tracking` is a trackingInfo object (trackingNumber, shippingProvider, trackingLink).
     Raises Order.DoesNotExist for an unknown order and OrderError for a refused change.
     """
-    with transaction.atomic():
-        locked = order_lock(order_id=order.pk)
-        return _create_locked(order=locked, lines=lines, tracking=tracking, actor=actor)
+    refused: Exception | None = None
+    # No savepoint: nothing is written until every check passed, and a refusal leaves the
+    # block normally (raised below), so a caller's transaction stays usable.
+    with transaction.atomic(savepoint=False):
+        try:
+            locked = order_lock(order_id=order.pk)
+            items, fulfilled = line_items_with_fulfilled(order=locked)
+            plan = _create_check(
+                order=locked, items=items, fulfilled=fulfilled, lines=lines, tracking=tracking
+            )
+        except (Order.DoesNotExist, OrderError) as error:
+            refused = error
+        else:
+            fulfillment = _create_write(
+                order=locked, items=items, fulfilled=fulfilled, plan=plan, actor=actor
+            )
+    if refused is not None:
+        raise refused
+    return fulfillment
 
 
 def fulfillment_bulk_create(
     *, items: Sequence[tuple[Any, Sequence[Mapping[str, Any]]]], actor
 ) -> list[BulkItemResult]:
     """Create fulfillments for several orders: `items` is a list of (order id, [{"lines":
-    [...], "tracking": {...}}, ...]). Each order runs in its own transaction: a refused
-    order changes nothing and does not stop the others."""
+    [...], "tracking": {...}}, ...]). Each order runs in its own transaction (a savepoint
+    inside a caller's): a refused order changes nothing and does not stop the others."""
     results = []
     for position, (order_id, specs) in enumerate(items):
         result = BulkItemResult(order_id=order_id, original_index=position, success=False)
@@ -316,15 +395,24 @@ def fulfillment_bulk_create(
                 locked = order_lock(order_id=order_id)
                 if not specs:
                     raise OrderError("No fulfillments given for the order.", field="fulfillments")
-                result.fulfillments = [
-                    _create_locked(
+                line_items, fulfilled = line_items_with_fulfilled(order=locked)
+                for spec in specs:
+                    plan = _create_check(
                         order=locked,
+                        items=line_items,
+                        fulfilled=fulfilled,
                         lines=spec.get("lines") or [],
                         tracking=spec.get("tracking"),
-                        actor=actor,
                     )
-                    for spec in specs
-                ]
+                    result.fulfillments.append(
+                        _create_write(
+                            order=locked,
+                            items=line_items,
+                            fulfilled=fulfilled,
+                            plan=plan,
+                            actor=actor,
+                        )
+                    )
             result.success = True
         except Order.DoesNotExist:
             result.fulfillments = []
@@ -434,10 +522,14 @@ def fulfillment_delete(*, order: Order, fulfillment_id, actor) -> Order:
             ],
         }
         fulfillment.delete()
-        activity_record(
-            order=locked, type=ActivityType.FULFILLMENT_DELETED, actor=actor, details=details
+        items, fulfilled = line_items_with_fulfilled(order=locked)
+        _status_update(
+            order=locked,
+            items=items,
+            fulfilled=fulfilled,
+            actor=actor,
+            entries=[(ActivityType.FULFILLMENT_DELETED, details)],
         )
-        _status_update(order=locked, items=list(locked.line_items.all()), actor=actor)
         event_emit(
             order=locked,
             event_type=EventType.FULFILLMENT_DELETED,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema
 
@@ -12,7 +13,7 @@ from config.api import ApiError, InputSchema, api_error, require_perm
 from orders.counting import count_estimated
 from orders.models import Order
 from orders.query import QueryError, build_query
-from orders.selectors import order_detail_queryset, visible_orders
+from orders.selectors import ORDER_DETAIL_RELATIONS, order_detail_queryset, visible_orders
 from orders.serializers import order_to_dict
 from orders.services import (
     OrderError,
@@ -98,6 +99,13 @@ def path_id_matches(body_id: uuid.UUID | None, path_id: uuid.UUID) -> None:
 def order_json(order_id) -> dict[str, Any]:
     """The order's Stores v2 JSON, read after a write."""
     return order_to_dict(order_detail_queryset().get(pk=order_id))
+
+
+def order_json_written(order: Order) -> dict[str, Any]:
+    """The Stores v2 JSON of `order` as a service just locked and saved it: only the
+    relations the service did not already read are fetched."""
+    prefetch_related_objects([order], *ORDER_DETAIL_RELATIONS)
+    return order_to_dict(order)
 
 
 def query_error(exc: QueryError) -> ApiError:
