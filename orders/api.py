@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema
 
 from config.api import ApiError, InputSchema, api_error, require_perm
+from ops.replicas import replica_reads
 from orders.counting import count_estimated
 from orders.models import Order
 from orders.query import QueryError, build_query
@@ -137,11 +138,12 @@ def orders_query(request: HttpRequest, payload: OrdersQueryIn):
         )
     except QueryError as exc:
         raise query_error(exc) from None
-    orders = [order_to_dict(order) for order in query.page()]
-    if query.offset == 0 and len(orders) < query.limit:
-        total = len(orders)  # everything matched fits on this page
-    else:
-        total = count_estimated(query.queryset)[0]
+    with replica_reads(request):
+        orders = [order_to_dict(order) for order in query.page()]
+        if query.offset == 0 and len(orders) < query.limit:
+            total = len(orders)  # everything matched fits on this page
+        else:
+            total = count_estimated(query.queryset)[0]
     return {
         "orders": orders,
         "metadata": {"items": len(orders), "offset": query.offset},

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import json
 
-from django.db import connection
+from django.db import connections
 from django.db.models import QuerySet
 
 
 def planner_estimate(queryset: QuerySet) -> int:
     """PostgreSQL's row estimate for `queryset`, from EXPLAIN: no rows are read."""
     sql, params = queryset.order_by().query.sql_with_params()
-    with connection.cursor() as cursor:
+    # The database the queryset reads from (a replica in a list view when there is one).
+    with connections[queryset.db].cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0]
     if isinstance(plan, str):

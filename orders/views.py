@@ -22,6 +22,7 @@ from fulfillments.forms import (
 )
 from fulfillments.models import MAX_FULFILLMENT_LINE_QUANTITY
 from fulfillments.selectors import order_page_queryset, order_rows
+from ops.replicas import reads_from_replica
 from orders.filters import order_listing
 from orders.forms import StoreSettingsForm
 from orders.selectors import store_settings_get, visible_orders
@@ -44,6 +45,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @permission_required("orders.view_order", raise_exception=True)
+@reads_from_replica
 def order_list(request: HtmxHttpRequest) -> HttpResponse:
     """The orders list; the URL holds the whole state (see orders/filters.py). HTMX requests
     get only the results partial, except history restores, which need the page."""
