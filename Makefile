@@ -12,7 +12,7 @@ CHROMIUM ?= /usr/bin/chromium
 BOOTSTRAP_PYTHON := $(shell for c in python$$(cat .python-version 2>/dev/null) python3.13 python3.12 python3 python; do \
 	if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then command -v $$c; break; fi; done)
 
-.PHONY: setup run serve test lint format bench chromium axe clean-db
+.PHONY: setup run serve test lint format bench chromium axe sdk clean-db
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(BOOTSTRAP_PYTHON)" || { echo "Python 3.12+ not found (install it or use pyenv)"; exit 1; }
@@ -58,16 +58,32 @@ $(AXE_JS): tests/browser/axe/package.json tests/browser/axe/package-lock.json
 
 axe: $(AXE_JS)
 
-test: $(VENV)/.installed chromium $(AXE_JS)
+# Wix's JavaScript SDK for tests/sdk/test_wix_sdk.py, pinned by tests/sdk/package-lock.json and
+# installed from the npm registry into a git-ignored folder.
+WIX_SDK := tests/sdk/node_modules/@wix/ecom/package.json
+$(WIX_SDK): tests/sdk/package.json tests/sdk/package-lock.json $(AXE_JS)
+	cd tests/sdk && npm ci --no-audit --no-fund --silent
+	touch $@
+
+sdk: $(WIX_SDK)
+
+# The lint (style, import contracts, types) runs first, so CI (.ci/run calls `make test`)
+# enforces it too.
+test: lint chromium $(AXE_JS) $(WIX_SDK)
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
 
 # A separate database (.pgdata-bench/) seeded with BENCH_ORDERS orders once, then reused.
 bench: $(VENV)/.installed
 	$(PY) bench/run.py --orders $(BENCH_ORDERS) $(BENCH_ARGS)
 
+# ruff; import-linter's contracts (pyproject.toml: apps build one way, no cycles, no views
+# module imports another); mypy with django-stubs on config/ orders/ fulfillments/. mypy loads
+# the settings, so it gets a database URL that is never connected to (no embedded server start).
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	DATABASE_URL=postgresql://lint@127.0.0.1:1/lint $(VENV)/bin/mypy
 
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .

@@ -23,6 +23,8 @@ from psycopg import errors as pg_errors
 logger = logging.getLogger("packdesk.errors")
 
 API_PREFIX = "/api/"
+# The same API also answers at Wix's own paths (config/urls.py).
+API_PREFIXES = (API_PREFIX, "/stores/v2/", "/ecom/v1/fulfillments/")
 # Seconds a client is asked to wait before retrying while the database is unavailable.
 RETRY_AFTER = 5
 
@@ -39,7 +41,7 @@ STATUS_MESSAGES = {
 
 
 def is_api(request: HttpRequest) -> bool:
-    return request.path.startswith(API_PREFIX)
+    return request.path.startswith(API_PREFIXES)
 
 
 def statement_timed_out(exc: BaseException | None) -> bool:

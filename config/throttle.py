@@ -52,7 +52,7 @@ def api_key_failed(request: HttpRequest) -> None:
     """Count a wrong API key against this address; the request after the last allowed one
     is refused (the API answers its own JSON 429, so axes' lockout page is not wanted here)."""
     user_login_failed.send(sender=__name__, credentials=API_KEY_CREDENTIALS, request=request)
-    request.axes_locked_out = False
+    request.axes_locked_out = False  # type: ignore[attr-defined]  # django-axes' own flag
 
 
 def lockout_response(

@@ -36,11 +36,22 @@ api.add_router("/ecom/v1/fulfillments/", ecom_router)
 api_urls, api_app_name, api_namespace = api.urls
 api_key_protected(api_urls)
 
+# Both APIs also answer at Wix's own paths (https://www.wixapis.com/stores/v2/...,
+# /ecom/v1/fulfillments/...), so a Wix client whose base URL is the only change works
+# unmodified. The same views, unnamed: reversing names stays under /api/.
+WIX_PREFIXES = ("stores/v2/", "ecom/v1/fulfillments/")
+wix_urls = [
+    URLPattern(pattern.pattern, pattern.callback, pattern.default_args)
+    for pattern in api_urls
+    if isinstance(pattern, URLPattern) and str(pattern.pattern).startswith(WIX_PREFIXES)
+]
+
 urlpatterns = [
     path("", order_views.home, name="home"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/", (api_urls, api_app_name, api_namespace)),
+    path("", include(wix_urls)),
     path("orders/", include("orders.urls")),
     path("fulfillments/", include("fulfillments.urls")),
     path("webhooks/", include("orders.webhooks.urls")),

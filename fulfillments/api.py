@@ -1,5 +1,9 @@
 """Fulfillment endpoints: the Stores v2 ones under /api/stores/v2/ (line items by index) and
-the eCommerce ones under /api/ecom/v1/fulfillments/ (line items by id, `_id`/`_createdDate`)."""
+the eCommerce ones under /api/ecom/v1/fulfillments/ (line items by id).
+
+The eCommerce endpoints speak Wix's REST wire format (`id`, `createdDate`); Wix's JS SDK turns
+those into the `_id` / `_createdDate` of the spec's examples for its caller. Requests accept
+`id` and, for hand-written clients, `_id`."""
 
 from __future__ import annotations
 
@@ -69,7 +73,7 @@ class StoresUpdateIn(InputSchema):
 
 class IdLineIn(InputSchema):
     id: uuid.UUID | None = None
-    underscore_id: uuid.UUID | None = Field(None, alias="_id")
+    underscore_id: uuid.UUID | None = Field(default=None, alias="_id")
     quantity: int | None = None
 
     def line_id(self, position: int) -> uuid.UUID:
@@ -89,16 +93,31 @@ class EcomFulfillmentIn(InputSchema):
 
 
 class EcomCreateIn(InputSchema):
+    # Wix's SDK also sends the path's orderId in the body.
+    orderId: uuid.UUID | None = None
     fulfillment: EcomFulfillmentIn
 
 
 class EcomUpdateFulfillmentIn(InputSchema):
+    # Wix's SDK sends the path's fulfillment id here (`id`; `_id` from hand-written clients).
+    id: uuid.UUID | None = None
+    underscore_id: uuid.UUID | None = Field(None, alias="_id")
     trackingInfo: TrackingIn | None = None
     lineItems: list[IdLineIn] | None = None
 
 
 class EcomUpdateIn(InputSchema):
+    orderId: uuid.UUID | None = None
     fulfillment: EcomUpdateFulfillmentIn
+
+
+def path_ids_match(sent: dict[str, uuid.UUID | None], path: dict[str, uuid.UUID]) -> None:
+    """Ids repeated in the body (as Wix's SDK does) must be the path's."""
+    for field, value in sent.items():
+        if value is not None and value != path[field]:
+            raise ApiError(
+                400, f"{field} {value} does not match the path ({path[field]}).", {"field": field}
+            )
 
 
 class BulkOrderIn(InputSchema):
@@ -124,10 +143,10 @@ def id_lines(lines: list[IdLineIn]) -> list[tuple[uuid.UUID, int | None]]:
 
 def ecom_fulfillment(fulfillment: Fulfillment, line_ids: dict[int, uuid.UUID]) -> dict[str, Any]:
     return {
-        "_id": str(fulfillment.id),
-        "_createdDate": iso(fulfillment.date_created),
+        "id": str(fulfillment.id),
+        "createdDate": iso(fulfillment.date_created),
         "lineItems": [
-            {"_id": str(line_ids[line.line_item_id]), "quantity": line.quantity}
+            {"id": str(line_ids[line.line_item_id]), "quantity": line.quantity}
             for line in fulfillment.lines.all()
         ],
         "trackingInfo": tracking_info(fulfillment),
@@ -225,6 +244,7 @@ def stores_fulfillment_delete(request: HttpRequest, id: uuid.UUID, fulfillmentId
 @ecom_router.post("orders/{orderId}/create-fulfillment", summary="Create fulfillment")
 def ecom_fulfillment_create(request: HttpRequest, orderId: uuid.UUID, payload: EcomCreateIn):
     require_perm(request, PERM_ADD)
+    path_ids_match({"orderId": payload.orderId}, {"orderId": orderId})
     order = order_visible_or_404(orderId)
     body = payload.fulfillment
     try:
@@ -266,8 +286,8 @@ def ecom_fulfillment_bulk_create(request: HttpRequest, payload: BulkCreateIn):
                 f"orderId is not a valid id: {entry.orderId!r}.", field="orderId"
             )
             order_id, specs = None, []
-        except ApiError as error:
-            refused[position] = OrderError(error.message, field=error.details.get("field"))
+        except ApiError as exc:
+            refused[position] = OrderError(exc.message, field=exc.details.get("field"))
             order_id, specs = None, []
         items.append((order_id, specs))
     runnable = [(i, item) for i, item in enumerate(items) if i not in refused]
@@ -280,14 +300,14 @@ def ecom_fulfillment_bulk_create(request: HttpRequest, payload: BulkCreateIn):
         outcome = by_position.get(position)
         error = refused.get(position) or (outcome.error if outcome else None)
         metadata: dict[str, Any] = {
-            "_id": entry.orderId,
+            "id": entry.orderId,
             "originalIndex": position,
             "success": error is None,
         }
         result: dict[str, Any] = {"itemMetadata": metadata}
-        if error is None:
+        if error is None and outcome is not None:
             result["ordersWithFulfillments"] = order_with_fulfillments(orders[outcome.order_id])
-        else:
+        elif error is not None:
             metadata["error"] = {
                 "code": ERROR_CODES.get(error.status, "INVALID_ARGUMENT"),
                 "description": error.message,
@@ -333,8 +353,12 @@ def ecom_fulfillment_update(
     request: HttpRequest, fulfillmentId: uuid.UUID, orderId: uuid.UUID, payload: EcomUpdateIn
 ):
     require_perm(request, PERM_CHANGE)
-    order = order_visible_or_404(orderId)
     body = payload.fulfillment
+    path_ids_match(
+        {"orderId": payload.orderId, "fulfillment.id": body.id or body.underscore_id},
+        {"orderId": orderId, "fulfillment.id": fulfillmentId},
+    )
+    order = order_visible_or_404(orderId)
     try:
         lines = id_lines(body.lineItems) if body.lineItems is not None else None
         fulfillment_update(

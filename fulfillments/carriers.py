@@ -29,13 +29,23 @@ KNOWN_CARRIER_CHOICES = [
 CARRIER_CHOICES = [*KNOWN_CARRIER_CHOICES, (OTHER, "Other")]
 
 
+_PROPER_NAMES = {value.lower(): label for value, label in KNOWN_CARRIER_CHOICES}
+
+
+def carrier_name(provider: str | None) -> str:
+    """A carrier as people write it: "FedEx" for fedex or FEDEX; other names as given."""
+    if not provider:
+        return ""
+    return _PROPER_NAMES.get(provider.lower(), provider)
+
+
 def carrier_is_known(provider: str | None) -> bool:
-    return bool(provider) and provider.lower() in CARRIER_LINKS
+    return bool(provider) and (provider or "").lower() in CARRIER_LINKS
 
 
 def carrier_link(provider: str | None, number: str | None) -> str | None:
     """The tracking page of `number` at a known carrier, or None for other carriers."""
-    if not number or not carrier_is_known(provider):
+    if not number or not provider or not carrier_is_known(provider):
         return None
     return CARRIER_LINKS[provider.lower()].format(quote(number, safe=""))
 

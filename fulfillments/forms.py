@@ -1,5 +1,5 @@
-"""Forms of the order page: add tracking to a line, fulfil several lines, edit tracking, bulk
-fulfil from the list, and the email / shipping address edits."""
+"""Fulfillment forms: add tracking to a line, fulfil several lines, edit tracking (the order
+page), and bulk fulfil from the orders list."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from django import forms
 
 from fulfillments.carriers import CARRIER_CHOICES, KNOWN_CARRIER_CHOICES, OTHER
 from fulfillments.models import MAX_FULFILLMENT_LINE_QUANTITY, Fulfillment
-from orders.models import json_object
 
 MAX_BULK_ORDERS = 100
 KNOWN = {value.lower(): value for value, _ in KNOWN_CARRIER_CHOICES}
+# The orders list's "Fulfil selected": no carrier or a known one.
+BULK_CARRIER_CHOICES = [("", "No carrier"), *KNOWN_CARRIER_CHOICES]
 
 
 class TrackingForm(forms.Form):
@@ -96,7 +97,8 @@ class MultiFulfilForm(TrackingForm):
             )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         picked = [row for row in self.line_rows if data.get(f"pick_{row.item.index}")]
         if not picked:
             raise forms.ValidationError("Choose at least one line to fulfil.")
@@ -109,58 +111,19 @@ class MultiFulfilForm(TrackingForm):
             if self.cleaned_data.get(f"pick_{row.item.index}")
         ]
 
-    def pick_field(self, index: int):
+    def pick_field(self, index: int) -> forms.BoundField:
         return self[f"pick_{index}"]
 
-    def qty_field(self, index: int):
+    def qty_field(self, index: int) -> forms.BoundField:
         return self[f"qty_{index}"]
 
-
-class EmailForm(forms.Form):
-    email = forms.EmailField(max_length=254, label="Buyer email")
-
-
-class ShippingAddressForm(forms.Form):
-    first_name = forms.CharField(max_length=200, required=False, label="First name")
-    last_name = forms.CharField(max_length=200, required=False, label="Last name")
-    company = forms.CharField(max_length=200, required=False)
-    address_line1 = forms.CharField(max_length=300, label="Address line 1")
-    address_line2 = forms.CharField(max_length=300, required=False, label="Address line 2")
-    city = forms.CharField(max_length=200)
-    subdivision = forms.CharField(max_length=100, required=False, label="State / region")
-    zip_code = forms.CharField(max_length=30, required=False, label="ZIP / postal code")
-    country = forms.CharField(max_length=100)
-    phone = forms.CharField(max_length=50, required=False)
-
-    KEYS = {
-        "company": "company",
-        "address_line1": "addressLine1",
-        "address_line2": "addressLine2",
-        "city": "city",
-        "subdivision": "subdivision",
-        "zip_code": "zipCode",
-        "country": "country",
-        "phone": "phone",
-    }
-
-    def address(self) -> dict[str, Any]:
-        """The spec-shaped address change: every field the form edits, a blank one as None
-        (removed); fields the form does not edit (email) are left as they are."""
-        data = self.cleaned_data
-        address: dict[str, Any] = {
-            "fullName": {"firstName": data["first_name"], "lastName": data["last_name"]}
-        }
-        for name, key in self.KEYS.items():
-            address[key] = data.get(name) or None
-        return address
-
-    @classmethod
-    def initial_for(cls, address: dict[str, Any]) -> dict[str, Any]:
-        name = json_object(address.get("fullName"))
-        initial = {"first_name": name.get("firstName", ""), "last_name": name.get("lastName", "")}
-        for field, key in cls.KEYS.items():
-            initial[field] = address.get(key, "")
-        return initial
+    @property
+    def rows(self) -> list[tuple[Any, forms.BoundField, forms.BoundField]]:
+        """(line row, its checkbox, its quantity) per line, for the template."""
+        return [
+            (row, self.pick_field(row.item.index), self.qty_field(row.item.index))
+            for row in self.line_rows
+        ]
 
 
 class BulkFulfilForm(forms.Form):
@@ -168,16 +131,16 @@ class BulkFulfilForm(forms.Form):
     and a tracking number per order (`tracking-<order id>`) or one shared number."""
 
     order = forms.MultipleChoiceField(choices=(), label="Orders")
-    carrier = forms.ChoiceField(
-        choices=[("", "No carrier"), *KNOWN_CARRIER_CHOICES], required=False
-    )
+    carrier = forms.ChoiceField(choices=BULK_CARRIER_CHOICES, required=False)
     tracking_number = forms.CharField(max_length=100, required=False, label="Shared number")
 
     def __init__(self, data=None, **kwargs) -> None:
         super().__init__(data, **kwargs)
         # Any submitted value is a choice; clean_order checks that each is a UUID.
         values = data.getlist("order") if data is not None else []
-        self.fields["order"].choices = [(value, value) for value in values]
+        order_field = self.fields["order"]
+        assert isinstance(order_field, forms.MultipleChoiceField)
+        order_field.choices = [(value, value) for value in values]
 
     def clean_order(self) -> list[str]:
         ids = []

@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 
 from orders.models import LineItem, Order
 from orders.timestamps import MillisecondDateTimeField, ms_now
@@ -28,7 +29,11 @@ class Fulfillment(models.Model):
 
     class Meta:
         ordering = ["order", "date_created", "id"]
-        indexes = [models.Index(fields=["order", "date_created"], name="fulfillment_order_idx")]
+        indexes = [
+            models.Index(fields=["order", "date_created"], name="fulfillment_order_idx"),
+            # The orders list's search finds a tracking number, case-insensitively (iexact).
+            models.Index(Upper("tracking_number"), name="fulfillment_tracking_upper_idx"),
+        ]
 
     def __str__(self) -> str:
         tracking = self.tracking_number or "no tracking"

@@ -4,6 +4,7 @@ queries, and per-line fulfilled / remaining quantities computed from the prefetc
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
@@ -29,6 +30,10 @@ class LineRow:
     item: LineItem
     fulfilled: int
     remaining: int
+    # Set by the order page (fulfillments/pages.py): the line's bound "add tracking" form
+    # with errors, or whether to write out a blank one.
+    form: Any = None
+    blank_form: bool = False
 
     @property
     def shippable(self) -> bool:
@@ -39,6 +44,10 @@ class LineRow:
 class FulfillmentRow:
     fulfillment: Fulfillment
     lines: list[tuple[LineItem, int]]
+    # Set by the order page (fulfillments/pages.py): the open tracking form, or the
+    # delete confirmation.
+    edit_form: Any = None
+    confirming: bool = False
 
 
 def order_rows(order: Order) -> tuple[list[LineRow], list[FulfillmentRow]]:

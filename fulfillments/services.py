@@ -130,14 +130,13 @@ def tracking_resolve(
     carrier's link is always its own tracking page for the number (a link given for it is
     ignored), unless `keep_link` says the stored link stays as it is (an update that sent
     trackingLink null, which removes it, or that changed neither number nor carrier); another
-    carrier keeps the link given, which must be an http(s) URL."""
-    if carrier_is_known(provider):
-        if not keep_link:
-            link = carrier_link(provider, number) or ""
-    elif link and not link_is_http(link):
+    carrier keeps the link given. A link given must be an http(s) URL in any case."""
+    if link and not link_is_http(link):
         raise OrderError(
             "trackingLink must be an http:// or https:// URL.", field="trackingInfo.trackingLink"
         )
+    if carrier_is_known(provider) and not keep_link:
+        link = carrier_link(provider, number) or ""
     return {"tracking_number": number, "shipping_provider": provider, "tracking_link": link}
 
 

@@ -11,12 +11,14 @@ import re
 import uuid
 
 from django.contrib.auth.decorators import permission_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from config.http import HtmxHttpRequest
 from fulfillments.forms import BulkFulfilForm, LineFulfilForm, MultiFulfilForm, TrackingForm
 from fulfillments.models import Fulfillment
+from fulfillments.pages import OrderPageState, order_page_done, order_page_response
 from fulfillments.selectors import order_page_queryset, order_rows
 from fulfillments.services import (
     fulfillment_create,
@@ -24,9 +26,8 @@ from fulfillments.services import (
     fulfillment_update,
 )
 from orders.models import Order
-from orders.selectors import visible_orders
+from orders.selectors import order_or_404, visible_orders
 from orders.services import OrderError
-from orders.views import order_page_done, order_page_response
 
 TRACKING_FIELDS = {
     "trackingInfo.trackingNumber": "tracking_number",
@@ -37,10 +38,7 @@ LINE_FIELD = re.compile(r"lineItems\[(\d+)\]")
 
 
 def _order(number: int) -> Order:
-    order = visible_orders().filter(number=number).only("pk", "number").first()
-    if order is None:
-        raise Http404("No such order")
-    return order
+    return order_or_404(number, visible_orders().only("pk", "number"))
 
 
 def _form_field(error: OrderError, line_fields: list[str | None] | None = None) -> str | None:
@@ -55,7 +53,7 @@ def _form_field(error: OrderError, line_fields: list[str | None] | None = None) 
 
 @require_POST
 @permission_required("fulfillments.add_fulfillment", raise_exception=True)
-def line_fulfil(request: HttpRequest, number: int, index: int) -> HttpResponse:
+def line_fulfil(request: HtmxHttpRequest, number: int, index: int) -> HttpResponse:
     """Add a tracking number to one line item for a quantity."""
     order = _order(number)
     form = LineFulfilForm(request.POST, prefix=f"line-{index}")
@@ -71,16 +69,14 @@ def line_fulfil(request: HttpRequest, number: int, index: int) -> HttpResponse:
             form.add_error(_form_field(error, ["quantity"]), error.message)
         else:
             return order_page_done(request, number, f"Line {index} fulfilled.")
-    return order_page_response(request, number, line_form=(index, form))
+    return order_page_response(request, number, OrderPageState(line_form=(index, form)))
 
 
 @require_POST
 @permission_required("fulfillments.add_fulfillment", raise_exception=True)
-def lines_fulfil(request: HttpRequest, number: int) -> HttpResponse:
+def lines_fulfil(request: HtmxHttpRequest, number: int) -> HttpResponse:
     """Fulfil several line items with one tracking number."""
-    order = order_page_queryset().filter(number=number).first()
-    if order is None:
-        raise Http404("No such order")
+    order = order_or_404(number, order_page_queryset())
     line_rows, _ = order_rows(order)
     form = MultiFulfilForm(
         request.POST, prefix="multi", line_rows=[row for row in line_rows if row.remaining > 0]
@@ -96,19 +92,22 @@ def lines_fulfil(request: HttpRequest, number: int) -> HttpResponse:
                 _form_field(error, [f"qty_{index}" for index, _ in lines]), error.message
             )
         else:
-            done = ", ".join(str(index) for index, _ in lines)
-            return order_page_done(request, number, f"Lines {done} fulfilled.")
-    return order_page_response(request, number, multi_form=form)
+            indexes = [str(index) for index, _ in lines]
+            done = " and ".join(
+                [", ".join(indexes[:-1]), indexes[-1]] if len(indexes) > 1 else indexes
+            )
+            noun = "Lines" if len(indexes) > 1 else "Line"
+            return order_page_done(request, number, f"{noun} {done} fulfilled.")
+    return order_page_response(request, number, OrderPageState(multi_form=form))
 
 
 @require_http_methods(["GET", "POST"])
 @permission_required("fulfillments.change_fulfillment", raise_exception=True)
-def tracking_edit(request: HttpRequest, number: int, fulfillment_id: uuid.UUID) -> HttpResponse:
+def tracking_edit(request: HtmxHttpRequest, number: int, fulfillment_id: uuid.UUID) -> HttpResponse:
     """GET: the fulfillment's tracking form (htmx: its row). POST: save it."""
     if request.method == "GET":
-        return order_page_response(
-            request, number, partial="fulfillment-row", editing=fulfillment_id
-        )
+        state = OrderPageState(editing=fulfillment_id)
+        return order_page_response(request, number, state, partial="fulfillment-row")
     order = _order(number)
     form = TrackingForm(request.POST, prefix="edit")
     if form.is_valid():
@@ -124,34 +123,33 @@ def tracking_edit(request: HttpRequest, number: int, fulfillment_id: uuid.UUID) 
             form.add_error(_form_field(error), error.message)
         else:
             return order_page_done(request, number, "Tracking updated.")
-    return order_page_response(request, number, editing=fulfillment_id, edit_form=form)
+    state = OrderPageState(editing=fulfillment_id, edit_form=form)
+    return order_page_response(request, number, state)
 
 
 @require_http_methods(["GET", "POST"])
 @permission_required("fulfillments.delete_fulfillment", raise_exception=True)
 def fulfillment_remove(
-    request: HttpRequest, number: int, fulfillment_id: uuid.UUID
+    request: HtmxHttpRequest, number: int, fulfillment_id: uuid.UUID
 ) -> HttpResponse:
     """GET: the confirmation step (htmx: in the fulfillment's row). POST: delete."""
     if request.method == "GET":
-        return order_page_response(
-            request, number, partial="fulfillment-row", confirming=fulfillment_id
-        )
+        state = OrderPageState(confirming=fulfillment_id)
+        return order_page_response(request, number, state, partial="fulfillment-row")
     order = _order(number)
     try:
         fulfillment_delete(order=order, fulfillment_id=fulfillment_id, actor=request.user)
     except Fulfillment.DoesNotExist:
         raise Http404("No such fulfillment") from None
     except OrderError as error:
-        return order_page_response(
-            request, number, confirming=fulfillment_id, delete_error=error.message
-        )
+        state = OrderPageState(confirming=fulfillment_id, delete_error=error.message)
+        return order_page_response(request, number, state)
     return order_page_done(request, number, "Fulfillment deleted.")
 
 
 @require_POST
 @permission_required("fulfillments.add_fulfillment", raise_exception=True)
-def bulk_fulfil(request: HttpRequest) -> HttpResponse:
+def bulk_fulfil(request: HtmxHttpRequest) -> HttpResponse:
     """Fulfil each chosen order's remaining shippable items, each order in its own
     transaction, and show what happened to each."""
     form = BulkFulfilForm(request.POST)

@@ -7,11 +7,13 @@ name), and inlines whose fulfilled quantities come from one aggregate query.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypedDict
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.models import User
 from django.core.paginator import Paginator
-from django.db.models import IntegerField, OuterRef, Subquery, Sum
+from django.db.models import IntegerField, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, Lower
 from django.db.models.lookups import Contains, StartsWith
 from django.shortcuts import redirect
@@ -33,6 +35,17 @@ from orders.services import (
     store_settings_update,
 )
 
+
+class _Fulfilled(TypedDict):
+    fulfilled_qty: int
+
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    # A line item annotated with its fulfilled quantity (LineItemInline.get_queryset).
+    LineWithFulfilled = WithAnnotations[LineItem, _Fulfilled]
+
 EXACT_COUNT_LIMIT = 10_000
 
 
@@ -45,6 +58,7 @@ class EstimatedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
+        assert isinstance(self.object_list, QuerySet)
         return count_estimated(self.object_list, exact_up_to=EXACT_COUNT_LIMIT)[0]
 
 
@@ -87,11 +101,11 @@ class LineItemInline(admin.TabularInline):
         return False
 
     @admin.display(description="Fulfilled")
-    def fulfilled(self, item: LineItem) -> int:
+    def fulfilled(self, item: LineWithFulfilled) -> int:
         return item.fulfilled_qty
 
     @admin.display(description="Remaining")
-    def remaining(self, item: LineItem) -> int:
+    def remaining(self, item: LineWithFulfilled) -> int:
         return max(item.fulfillable_quantity - item.fulfilled_qty, 0)
 
 

@@ -32,16 +32,17 @@ class ErrorOut(Schema):
 
 
 class PagingIn(InputSchema):
-    limit: int | None = Field(None, description="1..100, default 50")
-    offset: int | None = Field(None, description=">= 0, default 0")
+    limit: int | None = Field(default=None, description="1..100, default 50")
+    offset: int | None = Field(default=None, description=">= 0, default 0")
 
 
 class QueryIn(InputSchema):
     filter: str | dict[str, Any] | None = Field(
-        None, description='A filter object or its JSON string, e.g. {"paymentStatus": "PAID"}'
+        default=None,
+        description='A filter object or its JSON string, e.g. {"paymentStatus": "PAID"}',
     )
     sort: str | list[Any] | None = Field(
-        None, description='A sort list or its JSON string, e.g. [{"number": "desc"}]'
+        default=None, description='A sort list or its JSON string, e.g. [{"number": "desc"}]'
     )
     paging: PagingIn | None = None
 

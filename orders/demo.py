@@ -43,9 +43,7 @@ ECOM_EXAMPLE_LINES = [
 ]
 
 
-def parse_date(value: str | None) -> datetime | None:
-    if not value:
-        return None
+def parse_date(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
 
 
@@ -59,7 +57,8 @@ def order_from_spec(data: dict[str, Any]) -> Order:
     billing = dict(data.get("billingInfo", {}))
     address = dict(billing.pop("address", {}))
     name = address.pop("fullName", {})
-    paid_date = parse_date(billing.pop("paidDate", None))
+    paid = billing.pop("paidDate", None)
+    paid_date = parse_date(paid) if paid else None
     totals = data.get("totals", {})
     discount = data.get("discount") or {}
     channel = data.get("channelInfo", {})

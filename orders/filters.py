@@ -28,8 +28,8 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from orders.counting import count_estimated
-from orders.forms import FilterRowForm
-from orders.models import FulfillmentStatus, Order, PaymentStatus
+from orders.forms import PERIODS, FilterRowForm
+from orders.models import FulfillmentStatus, LineItem, Order, PaymentStatus
 from orders.query import (
     BOOL,
     ENUM,
@@ -40,7 +40,12 @@ from orders.query import (
     parse_json,
 )
 from orders.query_plan import page_rows
-from orders.selectors import order_list_rows
+from orders.selectors import (
+    order_list_items,
+    order_list_rows,
+    product_catalogue,
+    product_names,
+)
 
 PAGE_SIZE = 50
 # Above this many matches the page shows PostgreSQL's estimate ("about 512,300") instead of
@@ -85,18 +90,37 @@ SORTS = {
 DEFAULT_SORT = "-number"
 
 
-def search_q(text: str) -> Q:
-    """Free text: an order number (digits, optionally after #), else the buyer's billing name
-    (contains) or email (starts with), case-insensitively."""
+# What a search looked in, by the kind of text typed (the page says it under the count).
+SEARCHED_NUMBER = "order numbers and tracking numbers"
+SEARCHED_EMAIL = "buyer emails"
+SEARCHED_TEXT = "buyer names and emails, product names, SKUs and tracking numbers"
+
+
+def search_q(text: str) -> tuple[Q, str]:
+    """Free text, case-insensitively: an order number (digits, optionally after #) or a
+    tracking number; an email start; else also the billing name (contains), product names
+    (contains, matched against the catalogue, then found through the name index), an exact
+    SKU or an exact tracking number. Returns the filter and a sentence saying what it searched."""
     text = text.strip()
-    digits = text.removeprefix("#")
-    if digits.isdigit():
-        return Q(number=int(digits))
     needle = text.lower()
+    digits = text.removeprefix("#")
+    number = digits if digits.isdigit() else text
+    shipped = Order.objects.filter(fulfillments__tracking_number__iexact=number)
+    tracking = Q(pk__in=shipped.values("pk"))
+    if digits.isdigit():
+        return Q(number=int(digits)) | tracking, f"Searched {SEARCHED_NUMBER} for “{text}”."
     email = Q(StartsWith(Lower(F("buyer_email")), needle))
     if "@" in needle:
-        return email
-    return Q(Contains(Lower(F("billing_full_name")), needle)) | email
+        return email, f"Searched {SEARCHED_EMAIL} for “{text}”."
+    names = [name for name in product_names() if needle in name.lower()]
+    found = Q(Contains(Lower(F("billing_full_name")), needle)) | email | tracking
+    found |= Q(pk__in=LineItem.objects.filter(sku__iexact=text).values("order_id"))
+    note = f"Searched {SEARCHED_TEXT} for “{text}”."
+    if names:
+        found |= filter_q({"lineItems.name": {"$hasSome": names}})
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        note += f" Products matching: {shown}."
+    return found, note
 
 
 class OrderListForm(forms.Form):
@@ -128,7 +152,11 @@ class OrderFilterSet(django_filters.FilterSet):
         method="filter_search",
         label="Search",
         widget=forms.TextInput(
-            attrs={"type": "search", "placeholder": "Number, buyer name or email"}
+            attrs={
+                "type": "search",
+                "placeholder": "Number, name, email, product, SKU or tracking number",
+                "aria-describedby": "search-hint",
+            }
         ),
     )
     filter = django_filters.CharFilter(
@@ -155,7 +183,10 @@ class OrderFilterSet(django_filters.FilterSet):
         return queryset if spec is None else queryset.filter(filter_q(spec))
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(search_q(value)) if value.strip() else queryset
+        if not value.strip():
+            return queryset
+        found, self.search_note = search_q(value)
+        return queryset.filter(found)
 
     def filter_advanced(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
         # The form validated the JSON (clean_filter); order_listing hands it to build_query
@@ -167,11 +198,13 @@ def filter_rows(params: QueryDict) -> list[FilterRowForm]:
     """One bound form per (f, op, v) triple in the URL, then a blank row to add one more."""
     triples = zip_longest(params.getlist("f"), params.getlist("op"), params.getlist("v"))
     rows = [
-        FilterRowForm(data={"f": f or "", "op": op or "", "v": v or ""}, auto_id=f"id_row{i}_%s")
+        FilterRowForm(
+            data={"f": f or "", "op": op or "", "v": v or ""}, auto_id=f"id_row{i}_%s", row=i
+        )
         for i, (f, op, v) in enumerate(triples)
         if f or v
     ]
-    rows.append(FilterRowForm(auto_id=f"id_row{len(rows)}_%s"))
+    rows.append(FilterRowForm(auto_id=f"id_row{len(rows)}_%s", row=len(rows)))
     return rows
 
 
@@ -193,6 +226,26 @@ class OrderListing:
     @property
     def valid(self) -> bool:
         return not self.errors
+
+    @property
+    def search_note(self) -> str:
+        return getattr(self.filterset, "search_note", "")
+
+    @property
+    def filter_count(self) -> int:
+        """Filter rows in use, plus one for an advanced JSON filter."""
+        rows = sum(1 for row in self.rows if row.is_bound and row.data.get("f"))
+        return rows + bool(self.filterset.form.data.get("filter"))
+
+    @property
+    def filters_open(self) -> bool:
+        """The filter box starts open when it holds a filter or an error."""
+        return bool(self.filter_count) or any(row.errors for row in self.rows if row.is_bound)
+
+    @property
+    def out_of_range(self) -> bool:
+        """A page past the last one (a stale link or a typed URL)."""
+        return self.page > 1 and not self.orders
 
     @property
     def count_label(self) -> str:
@@ -218,13 +271,19 @@ class OrderListing:
         return links
 
     @property
-    def value_lists(self) -> list[tuple[str, tuple[str, ...]]]:
-        """Suggestions for the value input of enum and boolean fields."""
-        return [
-            (name, f.choices if f.type == ENUM else ("true", "false"))
+    def value_lists(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        """Suggestions (value, label) for the value input: enum and boolean values, date
+        periods, and the product catalogue by name."""
+        lists = [
+            (name, [(c, "") for c in (f.choices if f.type == ENUM else ("yes", "no"))])
             for name, f in FIELDS.items()
             if f.type in (ENUM, BOOL)
         ]
+        names, products = product_catalogue()
+        lists.append(("periods", [(label, "") for label in PERIODS.values()]))
+        lists.append(("lineItems.name", [(name, "") for name in names]))
+        lists.append(("lineItems.productId", products))
+        return lists
 
     @property
     def views(self) -> list[tuple[str, str]]:
@@ -270,6 +329,7 @@ def order_listing(params: QueryDict) -> OrderListing:
     else:
         listing.count, listing.count_exact = count_estimated(query.queryset, exact_up_to=COUNT_CAP)
     _label_dates(listing.orders)
+    order_list_items(listing.orders)
     if listing.orders and listing.sort.lstrip("-") == "number":
         listing.next_after = listing.orders[-1].number
         listing.prev_before = listing.orders[0].number if listing.page > 2 else None

@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Concat
+from django.db.models.functions import Concat, Upper
 from django.utils import timezone
 
 from orders.timestamps import MillisecondDateTimeField, ms_now
@@ -226,6 +226,10 @@ class Order(models.Model):
     invoice_info = models.JSONField(null=True, blank=True)
     custom_field = models.JSONField(null=True, blank=True)
 
+    # Not columns: set on the rows of a list page by orders.selectors.order_list_items.
+    items: list[tuple[str, int]]
+    items_more: int
+
     class Meta:
         ordering = ["-number"]
         permissions = [
@@ -313,6 +317,8 @@ class LineItem(models.Model):
             # Line-item filters are EXISTS subqueries keyed on (value, order).
             models.Index(fields=["product_id", "order"], name="lineitem_product_order_idx"),
             models.Index(fields=["name", "order"], name="lineitem_name_order_idx"),
+            # The list's free-text search finds an exact SKU, case-insensitively (sku__iexact).
+            models.Index(Upper("sku"), name="lineitem_sku_upper_idx"),
         ]
 
     def __str__(self) -> str:
@@ -380,7 +386,7 @@ def hash_api_key(raw_key: str) -> str:
     return hashlib.sha256(raw_key.encode()).hexdigest()
 
 
-class ApiKeyQuerySet(models.QuerySet):
+class ApiKeyQuerySet(models.QuerySet["ApiKey"]):
     def authenticate(self, raw_key: str) -> ApiKey | None:
         if not raw_key or not raw_key.startswith(API_KEY_PREFIX):
             return None

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from collections.abc import Sequence
+from typing import cast
 
-from orders.models import STORE_SETTINGS_PK, Order, StoreSettings
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Count, F, QuerySet, Window
+from django.db.models.functions import RowNumber
+from django.http import Http404
+
+from orders.models import STORE_SETTINGS_PK, LineItem, Order, StoreSettings
 
 LIST_COLUMNS = (
     "id",
@@ -27,8 +34,46 @@ def visible_orders() -> QuerySet[Order]:
     return Order.objects.filter(hidden=False)
 
 
+def order_or_404(number: int, queryset: QuerySet[Order] | None = None) -> Order:
+    """The page views' one order lookup: the visible order with this number, from `queryset`
+    (built on visible_orders(), e.g. with the page's prefetches) or all visible orders;
+    Http404 when there is none."""
+    order = (visible_orders() if queryset is None else queryset).filter(number=number).first()
+    if order is None:
+        raise Http404("No such order")
+    return order
+
+
 def order_list_rows() -> QuerySet[Order]:
     return visible_orders().only(*LIST_COLUMNS).order_by("-number")
+
+
+# How many line items the list's items column names before "+N more".
+LIST_ITEMS_SHOWN = 2
+
+
+def order_list_items(orders: Sequence[Order]) -> None:
+    """Attach `items` (the first LIST_ITEMS_SHOWN line items as (name, quantity)) and
+    `items_more` (how many are not shown) to each order of a list page, in one query that
+    reads only those lines from the (order, index) index."""
+    for order in orders:
+        order.items, order.items_more = [], 0
+    if not orders:
+        return
+    by_id = {order.pk: order for order in orders}
+    rows = (
+        LineItem.objects.filter(order_id__in=by_id)
+        .annotate(
+            position=Window(RowNumber(), partition_by=[F("order_id")], order_by=F("index").asc()),
+            lines=Window(Count("*"), partition_by=[F("order_id")]),
+        )
+        .filter(position__lte=LIST_ITEMS_SHOWN)
+        .values_list("order_id", "name", "quantity", "lines")
+    )
+    for order_id, name, quantity, lines in rows:
+        order = by_id[order_id]
+        order.items.append((name, quantity))
+        order.items_more = lines - len(order.items)
 
 
 # What `serializers.order_to_dict` and the order page read besides the order row.
@@ -45,3 +90,54 @@ def store_settings_get() -> StoreSettings:
     """The store's settings row, created with the defaults the first time it is read."""
     row, _ = StoreSettings.objects.get_or_create(pk=STORE_SETTINGS_PK)
     return row
+
+
+# The product catalogue (distinct line item names and product ids) feeds the list's product
+# picker and its name search. Read by skipping through the (name, order) and (product, order)
+# indexes, one probe per distinct value, and kept for a minute per process.
+CATALOGUE_MAX = 5000
+CATALOGUE_SECONDS = 60
+
+_DISTINCT_NAMES = """
+WITH RECURSIVE names AS (
+    (SELECT name FROM orders_lineitem ORDER BY name LIMIT 1)
+    UNION ALL
+    SELECT (SELECT l.name FROM orders_lineitem l WHERE l.name > names.name
+            ORDER BY l.name LIMIT 1)
+    FROM names WHERE names.name IS NOT NULL
+)
+SELECT name FROM names WHERE name IS NOT NULL LIMIT %s
+"""
+
+_DISTINCT_PRODUCTS = """
+WITH RECURSIVE products AS (
+    (SELECT product_id FROM orders_lineitem WHERE product_id IS NOT NULL
+     ORDER BY product_id LIMIT 1)
+    UNION ALL
+    SELECT (SELECT l.product_id FROM orders_lineitem l WHERE l.product_id > products.product_id
+            ORDER BY l.product_id LIMIT 1)
+    FROM products WHERE products.product_id IS NOT NULL
+)
+SELECT p.product_id::text,
+       (SELECT l.name FROM orders_lineitem l WHERE l.product_id = p.product_id LIMIT 1)
+FROM products p WHERE p.product_id IS NOT NULL LIMIT %s
+"""
+
+
+def _catalogue_read() -> tuple[list[str], list[tuple[str, str]]]:
+    with connection.cursor() as cursor:
+        cursor.execute(_DISTINCT_NAMES, [CATALOGUE_MAX])
+        names = [row[0] for row in cursor.fetchall()]
+        cursor.execute(_DISTINCT_PRODUCTS, [CATALOGUE_MAX])
+        products = sorted(((pid, name) for pid, name in cursor.fetchall()), key=lambda p: p[1])
+    return names, products
+
+
+def product_catalogue() -> tuple[list[str], list[tuple[str, str]]]:
+    """(distinct line item names, [(product id, a name it was sold under)]), both sorted."""
+    catalogue = cache.get_or_set("packdesk:product-catalogue", _catalogue_read, CATALOGUE_SECONDS)
+    return cast(tuple[list[str], list[tuple[str, str]]], catalogue)
+
+
+def product_names() -> list[str]:
+    return product_catalogue()[0]

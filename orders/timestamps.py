@@ -9,6 +9,7 @@ one `change_time()` so that an order's `lastUpdated` equals its change's last ac
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.db import models
 from django.utils import timezone
@@ -22,7 +23,8 @@ def truncate_ms(value: datetime | None) -> datetime | None:
 
 def ms_now() -> datetime:
     """timezone.now() at millisecond precision."""
-    return truncate_ms(timezone.now())
+    now = timezone.now()
+    return now.replace(microsecond=now.microsecond - now.microsecond % 1000)
 
 
 def change_time(order) -> datetime:
@@ -69,7 +71,7 @@ def truncate_stored(connection, table: str, columns: list[str], *, batch: int = 
     changed, last, done = 0, None, False
     while not done:
         after = "" if last is None else "WHERE id > %s"
-        params = [] if last is None else [last]
+        params: list[Any] = [] if last is None else [last]
         with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
             # The batch's last key; none means fewer than `batch` rows remain.
             cursor.execute(

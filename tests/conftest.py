@@ -35,6 +35,14 @@ def make_user(role: str, username: str | None = None) -> User:
     return user
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache (the product catalogue is cached for a minute)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def owner(db) -> User:
     return make_user("owner")

@@ -22,8 +22,8 @@ SAMPLE_ARGS = {
 
 
 def page_urls(patterns=None, prefix: str = ""):
-    """Every URL of the site outside /api/ (API keys), /admin/ (its own login) and /metrics
-    (a bearer token: tests/ops/test_metrics.py)."""
+    """Every URL of the site outside the API (API keys: /api/ and Wix's own paths), /admin/
+    (its own login) and /metrics (a bearer token: tests/ops/test_metrics.py)."""
     import re
 
     for pattern in patterns if patterns is not None else get_resolver().url_patterns:
@@ -31,6 +31,8 @@ def page_urls(patterns=None, prefix: str = ""):
         if route.startswith(
             (
                 "api/",
+                "stores/v2/",
+                "ecom/v1/",
                 "admin/",
                 "accounts/login",
                 "accounts/password_reset",

@@ -11,9 +11,10 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from orders import services
+from orders.models import Order
 
 
-class PaymentActionsAdminMixin:
+class PaymentActionsAdminMixin(admin.ModelAdmin[Order]):
     """Order admin actions, each calling its service per order (permission manage_payments)."""
 
     actions = ["mark_paid", "cancel_orders", "refund_in_full"]

@@ -11,26 +11,20 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
+from config.http import HtmxHttpRequest
 from orders import services
 from orders.models import FulfillmentStatus, Order
 from orders.payments.forms import RefundForm
-from orders.selectors import visible_orders
+from orders.selectors import order_or_404
 
 MANAGE_PAYMENTS = "orders.manage_payments"
-
-
-def order_for_number(number: int) -> Order:
-    order = visible_orders().filter(number=number).first()
-    if order is None:
-        raise Http404("No such order")
-    return order
 
 
 def payment_actions_context(
@@ -52,7 +46,7 @@ def payment_actions_context(
     }
 
 
-def _done(request: HttpRequest, order: Order, message: str) -> HttpResponse:
+def _done(request: HtmxHttpRequest, order: Order, message: str) -> HttpResponse:
     messages.success(request, message)
     if request.htmx:
         return HttpResponseClientRefresh()
@@ -65,7 +59,11 @@ def _done(request: HttpRequest, order: Order, message: str) -> HttpResponse:
 
 
 def _refused(
-    request: HttpRequest, order: Order, *, error: str = "", refund_form: RefundForm | None = None
+    request: HtmxHttpRequest,
+    order: Order,
+    *,
+    error: str = "",
+    refund_form: RefundForm | None = None,
 ) -> HttpResponse:
     context = payment_actions_context(
         order=order,
@@ -80,8 +78,8 @@ def _refused(
 
 @require_GET
 @permission_required(["orders.view_order", MANAGE_PAYMENTS], raise_exception=True)
-def payments(request: HttpRequest, number: int) -> HttpResponse:
-    order = order_for_number(number)
+def payments(request: HtmxHttpRequest, number: int) -> HttpResponse:
+    order = order_or_404(number)
     context = payment_actions_context(
         order=order, next_url=reverse("orders:payments", args=[number])
     )
@@ -91,8 +89,8 @@ def payments(request: HttpRequest, number: int) -> HttpResponse:
 
 @require_POST
 @permission_required(MANAGE_PAYMENTS, raise_exception=True)
-def mark_paid(request: HttpRequest, number: int) -> HttpResponse:
-    order = order_for_number(number)
+def mark_paid(request: HtmxHttpRequest, number: int) -> HttpResponse:
+    order = order_or_404(number)
     try:
         services.order_mark_paid(order=order, actor=request.user)
     except services.OrderError as exc:
@@ -102,8 +100,8 @@ def mark_paid(request: HttpRequest, number: int) -> HttpResponse:
 
 @require_POST
 @permission_required(MANAGE_PAYMENTS, raise_exception=True)
-def cancel(request: HttpRequest, number: int) -> HttpResponse:
-    order = order_for_number(number)
+def cancel(request: HtmxHttpRequest, number: int) -> HttpResponse:
+    order = order_or_404(number)
     try:
         services.order_cancel(order=order, actor=request.user)
     except services.OrderError as exc:
@@ -113,8 +111,8 @@ def cancel(request: HttpRequest, number: int) -> HttpResponse:
 
 @require_POST
 @permission_required(MANAGE_PAYMENTS, raise_exception=True)
-def refund(request: HttpRequest, number: int) -> HttpResponse:
-    order = order_for_number(number)
+def refund(request: HtmxHttpRequest, number: int) -> HttpResponse:
+    order = order_or_404(number)
     form = RefundForm(request.POST)
     if not form.is_valid():
         return _refused(request, order, refund_form=form)

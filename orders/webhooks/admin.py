@@ -39,7 +39,7 @@ class WebhookEventAdmin(admin.ModelAdmin):
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(admin.ModelAdmin):
-    list_display = [
+    list_display = (
         "event",
         "endpoint",
         "status",
@@ -47,10 +47,10 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         "last_response_code",
         "last_attempt_at",
         "next_attempt_at",
-    ]
+    )
     list_filter = ["status", "endpoint"]
     list_select_related = ["event", "endpoint"]
-    readonly_fields = [*list_display, "created", "first_attempt_at", "last_error"]
+    readonly_fields = (*list_display, "created", "first_attempt_at", "last_error")
     actions = ["resend"]
 
     def has_add_permission(self, request) -> bool:

@@ -8,10 +8,11 @@ from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.http import HtmxHttpRequest
 from orders.webhooks.forms import WebhookEndpointForm
 from orders.webhooks.models import WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint
 from orders.webhooks.tasks import delivery_resend
@@ -21,7 +22,7 @@ DELIVERIES_PER_PAGE = 50
 
 @require_GET
 @permission_required("orders.view_webhookendpoint", raise_exception=True)
-def endpoint_list(request: HttpRequest) -> HttpResponse:
+def endpoint_list(request: HtmxHttpRequest) -> HttpResponse:
     endpoints = WebhookEndpoint.objects.annotate(
         pending=Count("deliveries", filter=Q(deliveries__status=WebhookDeliveryStatus.PENDING)),
         failed=Count("deliveries", filter=Q(deliveries__status=WebhookDeliveryStatus.FAILED)),
@@ -31,7 +32,7 @@ def endpoint_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @permission_required("orders.add_webhookendpoint", raise_exception=True)
-def endpoint_create(request: HttpRequest) -> HttpResponse:
+def endpoint_create(request: HtmxHttpRequest) -> HttpResponse:
     form = WebhookEndpointForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         endpoint = form.save(commit=False)
@@ -44,7 +45,7 @@ def endpoint_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @permission_required("orders.change_webhookendpoint", raise_exception=True)
-def endpoint_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def endpoint_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     endpoint = get_object_or_404(WebhookEndpoint, pk=pk)
     form = WebhookEndpointForm(request.POST or None, instance=endpoint)
     if request.method == "POST" and form.is_valid():
@@ -56,7 +57,7 @@ def endpoint_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @permission_required("orders.delete_webhookendpoint", raise_exception=True)
-def endpoint_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def endpoint_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     endpoint = get_object_or_404(WebhookEndpoint, pk=pk)
     if request.method == "POST":
         endpoint.delete()
@@ -72,7 +73,7 @@ def endpoint_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required(
     ["orders.view_webhookendpoint", "orders.view_webhookdelivery"], raise_exception=True
 )
-def endpoint_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def endpoint_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     endpoint = get_object_or_404(WebhookEndpoint, pk=pk)
     deliveries = endpoint.deliveries.select_related("event", "event__order")
     status = request.GET.get("status", "")
@@ -93,7 +94,7 @@ def endpoint_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @permission_required("orders.change_webhookdelivery", raise_exception=True)
-def delivery_resend_view(request: HttpRequest, pk: int) -> HttpResponse:
+def delivery_resend_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     delivery = get_object_or_404(WebhookDelivery.objects.select_related("event"), pk=pk)
     with transaction.atomic():
         delivery = delivery_resend(delivery=delivery)

@@ -1,12 +1,60 @@
 // Small progressive enhancements; every page works without this file.
+
+// A failed htmx request (a server error, or the network is down) is never silent: a visible,
+// dismissible message appears at the top of the page and is announced.
+function packdeskShowRequestError(text) {
+  const box = document.getElementById("request-error");
+  if (!box) return;
+  box.querySelector("[data-request-error-text]").textContent = text;
+  box.hidden = false;
+}
 document.addEventListener("htmx:responseError", (event) => {
   const target = event.detail.target;
   if (target) target.setAttribute("aria-busy", "false");
+  const status = event.detail.xhr ? event.detail.xhr.status : 0;
+  packdeskShowRequestError(status === 403
+    ? "You are not allowed to do that (error 403)."
+    : `The server could not do that (error ${status}). Nothing was changed by the failed request; try again.`);
+});
+document.addEventListener("htmx:sendError", () => {
+  packdeskShowRequestError("The network seems to be down: the request did not reach the server. Try again when you are back online.");
+});
+document.addEventListener("htmx:beforeRequest", () => {
+  const box = document.getElementById("request-error");
+  if (box) box.hidden = true;
+});
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-dismiss-request-error]")) {
+    document.getElementById("request-error").hidden = true;
+  }
+});
+
+// Orders list: after paging, focus and scroll move to the top of the new results. After any
+// swap the filter rows' values say whether they are invalid (their messages are swapped in).
+document.addEventListener("htmx:afterSwap", (event) => {
+  if (event.detail.target.id !== "results") return;
+  const trigger = event.detail.requestConfig && event.detail.requestConfig.elt;
+  if (trigger && trigger.matches("[data-pager]")) {
+    const heading = document.getElementById("results-heading");
+    if (heading) {
+      heading.focus({preventScroll: true});
+      heading.scrollIntoView({block: "start"});
+    }
+  }
+  document.querySelectorAll("[data-filter-row]").forEach((row) => {
+    const error = row.querySelector(".field-error");
+    const invalid = Boolean(error && error.textContent.trim());
+    row.querySelectorAll("select[name=op], input[name=v]").forEach((control) => {
+      if (invalid) control.setAttribute("aria-invalid", "true");
+      else control.removeAttribute("aria-invalid");
+    });
+  });
+  packdeskSyncBulkBar();
 });
 
 // Orders list filter rows: offer only the operators the chosen field allows (each option's
 // data-fields lists them; the server checks anyway), suggest values, add rows.
-function packdeskSyncRow(row) {
+function packdeskSyncRow(row, fieldChanged) {
   const field = row.querySelector("select[name=f]");
   const op = row.querySelector("select[name=op]");
   const value = row.querySelector("input[name=v]");
@@ -19,26 +67,58 @@ function packdeskSyncRow(row) {
     option.disabled = !ok;
     if (ok && firstValid === null) firstValid = option.value;
   }
+  const fieldOption = field.options[field.selectedIndex];
+  const defaultOp = fieldOption && fieldOption.dataset.defaultOp;
   const selected = op.options[op.selectedIndex];
-  if (field.value && (!selected || !selected.value || selected.disabled)) op.value = firstValid;
+  if (fieldChanged && defaultOp) op.value = defaultOp;
+  else if (field.value && (!selected || !selected.value || selected.disabled)) op.value = defaultOp || firstValid;
   if (value) {
-    const list = document.getElementById("values-" + field.value);
-    if (list) value.setAttribute("list", list.id);
+    // Dates: a date picker, or the period names for "during".
+    const isDate = field.value === "dateCreated" || field.value === "lastUpdated";
+    const wantsDay = isDate && op.value !== "during" && op.value !== "hasSome";
+    if (wantsDay && !/^\d{4}-\d{2}-\d{2}$/.test(value.value)) value.value = "";
+    if (isDate && op.value === "during" && /^\d{4}-/.test(value.value)) value.value = "";
+    value.type = wantsDay ? "date" : "text";
+    const list = document.getElementById("values-" + (isDate ? "periods" : field.value));
+    if (list && !wantsDay) value.setAttribute("list", list.id);
     else value.removeAttribute("list");
   }
 }
 
 function packdeskInitFilterRows(root) {
-  root.querySelectorAll("[data-filter-row]").forEach(packdeskSyncRow);
-  root.querySelectorAll("[data-add-row]").forEach((button) => { button.hidden = false; });
+  root.querySelectorAll("[data-filter-row]").forEach((row) => packdeskSyncRow(row, false));
+  root.querySelectorAll("[data-add-row], [data-remove-row]").forEach((button) => { button.hidden = false; });
 }
 
 // Capture phase: fix the operator before htmx (listening on the form) reads the values.
 document.addEventListener("change", (event) => {
-  if (event.target.matches("[data-filter-row] select[name=f]")) {
-    packdeskSyncRow(event.target.closest("[data-filter-row]"));
+  if (event.target.matches("[data-filter-row] select[name=f], [data-filter-row] select[name=op]")) {
+    packdeskSyncRow(event.target.closest("[data-filter-row]"), event.target.name === "f");
   }
 }, true);
+
+// The x of a filter row: remove it (the last row is emptied instead), focus the next
+// control, and apply the filters again.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-remove-row]");
+  if (!button) return;
+  const row = button.closest("[data-filter-row]");
+  const rows = [...row.parentElement.querySelectorAll("[data-filter-row]")];
+  const form = row.closest("form");
+  let focusTarget;
+  if (rows.length > 1) {
+    const next = rows[rows.indexOf(row) + 1] || rows[rows.indexOf(row) - 1];
+    row.remove();
+    focusTarget = next.querySelector("select");
+  } else {
+    row.querySelectorAll("select, input").forEach((control) => { control.value = ""; });
+    packdeskSyncRow(row, false);
+    focusTarget = row.querySelector("select");
+  }
+  focusTarget.focus();
+  if (window.htmx) htmx.trigger(form, "submit");
+  else form.requestSubmit();
+});
 
 document.addEventListener("click", (event) => {
   const button = event.target.closest("[data-add-row]");
@@ -53,17 +133,31 @@ document.addEventListener("click", (event) => {
   });
   const error = row.querySelector(".field-error");
   if (error) { error.id = "error-row-" + n; error.textContent = ""; }
+  row.querySelectorAll("[aria-describedby]").forEach((control) => {
+    control.setAttribute("aria-describedby", "error-row-" + n);
+    control.removeAttribute("aria-invalid");
+  });
   last.after(row);
-  packdeskSyncRow(row);
+  packdeskSyncRow(row, false);
   row.querySelector("select").focus();
 });
 
-// Select-all checkbox of the bulk form.
+// Select-all checkbox of the bulk form; the bulk bar counts the selection and stays in view
+// (sticky) once anything is selected.
+function packdeskSyncBulkBar() {
+  const bar = document.querySelector("[data-bulk-bar]");
+  if (!bar) return;
+  const count = bar.form.querySelectorAll("input[type=checkbox][name=order]:checked").length;
+  bar.classList.toggle("sticky", count > 0);
+  bar.querySelector("[data-selected-count]").textContent = count ? `(${count} selected)` : "";
+}
 document.addEventListener("change", (event) => {
-  if (!event.target.matches("[data-select-all]")) return;
-  event.target.form.querySelectorAll("input[type=checkbox][name=order]").forEach((box) => {
-    box.checked = event.target.checked;
-  });
+  if (event.target.matches("[data-select-all]")) {
+    event.target.form.querySelectorAll("input[type=checkbox][name=order]").forEach((box) => {
+      box.checked = event.target.checked;
+    });
+  }
+  if (event.target.matches("[data-select-all], input[type=checkbox][name=order]")) packdeskSyncBulkBar();
 });
 
 document.addEventListener("DOMContentLoaded", () => packdeskInitFilterRows(document));
@@ -85,3 +179,20 @@ function initCarrierPickers(root) {
 }
 document.addEventListener("DOMContentLoaded", () => initCarrierPickers(document));
 document.addEventListener("htmx:load", (event) => initCarrierPickers(event.detail.elt));
+
+// Product images: a local placeholder when the picture cannot load (offline, a dead CDN
+// link), never a broken-image icon. `error` does not bubble, so listen in the capture phase.
+function packdeskImageFallback(img) {
+  const placeholder = img.dataset.placeholder;
+  if (!placeholder) return;
+  img.removeAttribute("data-placeholder");
+  img.src = placeholder;
+}
+document.addEventListener("error", (event) => {
+  if (event.target instanceof HTMLImageElement) packdeskImageFallback(event.target);
+}, true);
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("img[data-placeholder]").forEach((img) => {
+    if (img.complete && img.naturalWidth === 0) packdeskImageFallback(img);
+  });
+});

@@ -46,6 +46,7 @@ def test_pages_work_under_the_csp(live_server, transactional_db, page: Page, con
     expect(page.locator("[data-count]")).to_have_text("3")
 
     # The list's filter row (packdesk.js) and an htmx swap of the results.
+    page.locator("summary", has_text="Filters").click()
     row = page.locator("[data-filter-row]").first
     row.locator("select[name=f]").select_option("number")
     expect(row.locator("select[name=op] option[value=contains]")).to_be_disabled()

@@ -67,7 +67,7 @@ def test_fulfil_several_lines(live_server, logged_in: Page):
     form.get_by_label("Carrier", exact=True).select_option("ups")
     form.get_by_label("Tracking number").fill("1Z42")
     form.get_by_role("button", name="Fulfil selected lines").click()
-    expect(page.get_by_text("Lines 1, 2 fulfilled.")).to_be_visible()
+    expect(page.get_by_text("Lines 1 and 2 fulfilled.")).to_be_visible()
     expect(page.locator("#fulfillment-status")).to_have_text("Fulfilled")
     assert Order.objects.get(pk=order.pk).fulfillment_status == FulfillmentStatus.FULFILLED
 

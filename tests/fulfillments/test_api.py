@@ -201,9 +201,10 @@ def test_ecom_create_spec_example(spec_orders, packer_api):
     body = response.json()
     fulfillments = body["orderWithFulfillments"]["fulfillments"]
     assert body["orderWithFulfillments"]["orderId"] == ECOM_A
-    assert fulfillments[0]["_id"] == body["fulfillmentId"]
-    assert fulfillments[0]["_createdDate"].endswith("Z")
-    assert fulfillments[0]["lineItems"] == [{"_id": LINE.format(1), "quantity": 1}]
+    # Wix's REST wire format (the SDK shows these as _id / _createdDate).
+    assert fulfillments[0]["id"] == body["fulfillmentId"]
+    assert fulfillments[0]["createdDate"].endswith("Z")
+    assert fulfillments[0]["lineItems"] == [{"id": LINE.format(1), "quantity": 1}]
     assert fulfillments[0]["trackingInfo"] == {
         "trackingNumber": "12345",
         "shippingProvider": "dhl",
@@ -269,7 +270,7 @@ def test_ecom_bulk_create_spec_example(spec_orders, packer_api):
         "undetailedFailures": 0,
     }
     first, second = body["results"]
-    assert first["itemMetadata"] == {"_id": ECOM_A, "originalIndex": 0, "success": True}
+    assert first["itemMetadata"] == {"id": ECOM_A, "originalIndex": 0, "success": True}
     assert first["ordersWithFulfillments"]["fulfillments"][0]["trackingInfo"] == {
         "trackingNumber": "93645",
         "shippingProvider": "canadaPost",
@@ -328,8 +329,8 @@ def test_ecom_list_single_and_multiple(spec_orders, viewer_api, django_assert_ma
     single = response.json()["orderWithFulfillments"]
     assert single["orderId"] == O10012
     assert single["fulfillments"][0]["lineItems"] == [
-        {"_id": LINE.format(1), "quantity": 1},
-        {"_id": LINE.format(2), "quantity": 1},
+        {"id": LINE.format(1), "quantity": 1},
+        {"id": LINE.format(2), "quantity": 1},
     ]
     assert viewer_api.get(f"{ECOM}/orders/{uuid.uuid4()}").status_code == 404
     # 8 + the POST's request transaction (a SAVEPOINT and its RELEASE inside the test's).

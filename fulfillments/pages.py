@@ -1,0 +1,132 @@
+"""The order page, which composes an order with its fulfillments: what it shows (rows, forms)
+and how its views answer (the page, an htmx partial, or a redirect after a change). The order
+page's views (orders/views.py, fulfillments/views.py) and the orders list's bulk controls use it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+
+from config.http import HtmxHttpRequest
+from fulfillments.carriers import CARRIER_CHOICES
+from fulfillments.forms import BULK_CARRIER_CHOICES, LineFulfilForm, MultiFulfilForm, TrackingForm
+from fulfillments.models import MAX_FULFILLMENT_LINE_QUANTITY
+from fulfillments.selectors import order_page_queryset, order_rows
+from orders.forms import EmailForm, ShippingAddressForm
+from orders.models import Order
+from orders.selectors import order_or_404
+
+PAGE = "orders/detail.html"
+
+
+@dataclass
+class OrderPageState:
+    """What one request adds to the order page: a bound form with its errors, or which inline
+    form is open. The defaults show the plain page."""
+
+    # A line's "add tracking" form with errors: (line index, form).
+    line_form: tuple[int, LineFulfilForm] | None = None
+    multi_form: MultiFulfilForm | None = None
+    # The fulfillment whose tracking is being edited (and its bound form, if any).
+    editing: uuid.UUID | None = None
+    edit_form: TrackingForm | None = None
+    # The fulfillment whose deletion is being confirmed (and why a delete was refused).
+    confirming: uuid.UUID | None = None
+    delete_error: str = ""
+    show_email_form: bool = False
+    email_form: EmailForm | None = None
+    show_address_form: bool = False
+    address_form: ShippingAddressForm | None = None
+
+
+def order_page_context(
+    request: HtmxHttpRequest, order: Order, state: OrderPageState | None = None
+) -> dict[str, Any]:
+    """Everything the order page shows, from an order fetched with order_page_queryset()."""
+    state = state or OrderPageState()
+    line_rows, fulfillment_rows = order_rows(order)
+    can_add = request.user.has_perm("fulfillments.add_fulfillment")
+    open_order = not order.is_canceled
+    bound_index, bound_form = state.line_form or (None, None)
+    for row in line_rows:
+        # A line shows its "add tracking" form with errors (`form`), or blank (`blank_form`,
+        # written out by the template without building a form object per line).
+        row.form = bound_form if row.item.index == bound_index else None
+        row.blank_form = row.form is None and can_add and open_order and row.remaining > 0
+    fulfillable = [row for row in line_rows if row.remaining > 0]
+    multi_form = state.multi_form
+    if multi_form is None and can_add and open_order and fulfillable:
+        multi_form = MultiFulfilForm(prefix="multi", line_rows=fulfillable)
+    for frow in fulfillment_rows:
+        if state.editing and frow.fulfillment.id == state.editing:
+            frow.edit_form = state.edit_form or TrackingForm(
+                prefix="edit", initial=TrackingForm.initial_for(frow.fulfillment)
+            )
+        frow.confirming = bool(state.confirming and frow.fulfillment.id == state.confirming)
+    shipping = order.shipping
+    shipping_address = order.shipment_address
+    email_form = state.email_form
+    if state.show_email_form and email_form is None:
+        email_form = EmailForm(prefix="email", initial={"email": order.buyer_email})
+    address_form = state.address_form
+    if state.show_address_form and address_form is None:
+        address_form = ShippingAddressForm(
+            prefix="address", initial=ShippingAddressForm.initial_for(shipping_address or {})
+        )
+    open_row = state.editing or state.confirming
+    return {
+        "order": order,
+        "line_rows": line_rows,
+        "fulfillment_rows": fulfillment_rows,
+        "multi_form": multi_form,
+        "shipping_address": shipping_address or {},
+        "pickup": shipping.get("pickupDetails"),
+        "billing_address": order.billing_address_fields,
+        "activities": list(order.activities.all()),
+        "line_by_index": {row.item.index: row.item for row in line_rows},
+        # For the hand-written blank line forms (fulfillments/_line_fields_blank.html).
+        "carrier_choices": CARRIER_CHOICES,
+        "default_carrier": TrackingForm.base_fields["carrier"].initial,
+        "max_quantity": MAX_FULFILLMENT_LINE_QUANTITY,
+        "email_form": email_form,
+        "address_form": address_form,
+        "delete_error": state.delete_error,
+        # The fulfillment row being edited or confirmed, for its partial.
+        "frow": next((f for f in fulfillment_rows if f.fulfillment.id == open_row), None),
+    }
+
+
+def order_page_response(
+    request: HtmxHttpRequest,
+    number: int,
+    state: OrderPageState | None = None,
+    *,
+    partial: str = "order-body",
+) -> HttpResponse:
+    """The order page, or only `partial` of it for an htmx request."""
+    order = order_or_404(number, order_page_queryset())
+    context = order_page_context(request, order, state)
+    if state and (state.editing or state.confirming) and context["frow"] is None:
+        raise Http404("No such fulfillment")
+    template = f"{PAGE}#{partial}" if request.htmx else PAGE
+    return render(request, template, context)
+
+
+def order_page_done(request: HtmxHttpRequest, number: int, message: str) -> HttpResponse:
+    """After a successful change: the fresh page body for htmx (with the message), else a
+    redirect to the order page (POST/redirect/GET)."""
+    messages.success(request, message)
+    if request.htmx:
+        return order_page_response(request, number)
+    return redirect("orders:detail", number=number)
+
+
+def bulk_carrier_choices() -> list[tuple[str, str]]:
+    """The carriers the orders list's "Fulfil selected" controls offer."""
+    return BULK_CARRIER_CHOICES
