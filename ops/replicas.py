@@ -1,9 +1,9 @@
 """Read replicas: which database a read goes to, and read-your-writes pinning.
 
 With DATABASE_REPLICA_URLS set, the views marked `@reads_from_replica` (the orders list, the
-orders query API, the CSV export, the admin changelist) read from a replica picked at random
-per request. Everything else (every write, every row lock, every read outside those views)
-uses the primary, `default`. A session or API key that has just written is pinned to the
+orders query API, the admin changelist; a CSV export opts in the same way) read from a replica
+picked at random per request. Everything else (every write, every row lock, every read
+outside those views) uses the primary, `default`. A session or API key that has just written is pinned to the
 primary for PACKDESK_REPLICA_PIN_SECONDS, so it reads its own writes while the replicas
 catch up: a session carries the pin in a signed cookie, an API key in an `ops.ReadPin` row on
 the primary. Without replicas none of this runs a query or sets a cookie.
