@@ -91,7 +91,8 @@ def line_items_with_fulfilled(*, order: Order) -> tuple[list[LineItem], dict[int
     )
     prefetch_related_objects([order], Prefetch("line_items", queryset=annotated))
     items = list(order.line_items.all())
-    return items, {item.pk: item.fulfilled_total for item in items if item.fulfilled_total}
+    totals = {item.pk: item.fulfilled_total for item in items}  # type: ignore[attr-defined]
+    return items, {pk: total for pk, total in totals.items() if total}
 
 
 def fulfillment_status_compute(

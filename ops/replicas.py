@@ -1,12 +1,12 @@
 """Read replicas: which database a read goes to, and read-your-writes pinning.
 
 With DATABASE_REPLICA_URLS set, the views marked `@reads_from_replica` (the orders list, the
-orders query API, the admin changelist; a CSV export opts in the same way) read from a replica
-picked at random per request. Everything else (every write, every row lock, every read
-outside those views) uses the primary, `default`. A session or API key that has just written is pinned to the
-primary for PACKDESK_REPLICA_PIN_SECONDS, so it reads its own writes while the replicas
-catch up: a session carries the pin in a signed cookie, an API key in an `ops.ReadPin` row on
-the primary. Without replicas none of this runs a query or sets a cookie.
+orders query API, the admin changelist; a CSV export opts in the same way) read from a
+replica picked at random per request. Everything else (every write, every row lock, every
+read outside those views) uses the primary, `default`. A session or API key that has just
+written is pinned to the primary for PACKDESK_REPLICA_PIN_SECONDS, so it reads its own writes
+while the replicas catch up: a session carries the pin in a signed cookie, an API key in an
+`ops.ReadPin` row on the primary. Without replicas none of this runs a query or sets a cookie.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
 from ops.models import ReadPin
@@ -28,6 +28,8 @@ from ops.models import ReadPin
 PIN_COOKIE = "packdesk_primary"
 PIN_SALT = "packdesk.replicas.pin"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+# Set on a request by a replica view: its POST (the query API) is a read, not a write to pin.
+READ_ONLY_FLAG = "packdesk_read_only"
 
 _read_alias: ContextVar[str | None] = ContextVar("packdesk_read_alias", default=None)
 
@@ -70,7 +72,9 @@ def pinned_to_primary(request: HttpRequest) -> bool:
     if not cookie:
         return False
     try:
-        signing.TimestampSigner(salt=PIN_SALT).unsign(cookie, max_age=pin_seconds())
+        signing.TimestampSigner(salt=PIN_SALT).unsign(
+            cookie, max_age=timedelta(seconds=pin_seconds())
+        )
     except signing.BadSignature:
         return False
     return True
@@ -97,7 +101,7 @@ def _streamed(alias: str, content: Iterator) -> Iterator:
 def replica_reads(request: HttpRequest) -> Iterator[str | None]:
     """Inside the block, reads go to a replica (yields its alias, or None for the primary).
     For views whose signature must stay their own (django-ninja reads its annotations)."""
-    request.packdesk_read_only = True
+    setattr(request, READ_ONLY_FLAG, True)
     alias = replica_for(request)
     if alias is None:
         yield None
@@ -117,7 +121,7 @@ def reads_from_replica(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         with replica_reads(request) as alias:
             response = view(request, *args, **kwargs)
-        if alias is not None and getattr(response, "streaming", False):
+        if alias is not None and isinstance(response, StreamingHttpResponse):
             response.streaming_content = _streamed(alias, response.streaming_content)
         return response
 
@@ -135,7 +139,7 @@ class ReadYourWritesMiddleware:
         if (
             settings.PACKDESK_DB_REPLICAS
             and request.method not in SAFE_METHODS
-            and not getattr(request, "packdesk_read_only", False)
+            and not getattr(request, READ_ONLY_FLAG, False)
             and response.status_code < 400
         ):
             self.pin(request, response)

@@ -6,7 +6,6 @@ it commits (orders/webhooks/tasks.py queues, orders/webhooks/delivery.py sends).
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
 from decimal import Decimal
@@ -131,10 +130,10 @@ def event_payload(*, order: Order, event_type: str, data: dict[str, Any]) -> dic
 
 
 def _order_snapshot(order: Order) -> dict[str, Any]:
-    """The full order as the service saved it; its relations are read afresh (on a copy, so
-    the caller's instance keeps what it had), the order row is not read again."""
-    fresh = copy.copy(order)
-    fresh._prefetched_objects_cache = {}
+    """The full order as the service saved it: its relations are read afresh (on a new
+    instance with the caller's field values), the order row is not read again."""
+    names = [field.attname for field in Order._meta.concrete_fields]
+    fresh = Order.from_db(order._state.db, names, [getattr(order, name) for name in names])
     prefetch_related_objects([fresh], *ORDER_DETAIL_RELATIONS)
     snapshot = order_to_dict(fresh)
     refunded = sum((refund.amount for refund in fresh.refunds.all()), Decimal("0"))
