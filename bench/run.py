@@ -7,7 +7,9 @@ holds them), then measures warm repeated requests through Django's test client:
 - the SQL those requests ran, replayed directly with psycopg (what the database alone needs);
 - the project's own Order admin changelist with the equivalent filter or search;
 - the order page of a 50-line / 20-fulfillment order, a create-fulfillment request, and a bulk
-  create over 100 orders.
+  create over 100 orders;
+- the home page (backlog, charts, packer figures, webhook health) as an owner, whole and as the
+  HTMX poll of its figures.
 Prints one table and writes it to bench/results/.
 """
 
@@ -314,6 +316,80 @@ def list_rows(client: Client, api_headers: dict, admin: Client, case: Case) -> l
     return rows
 
 
+def search_rows(client: Client) -> list[Row]:
+    """The list's free-text search (`q`) as the page sends it: a product name (matched against
+    the catalogue, then the name index), an exact SKU, an exact tracking number, a buyer name,
+    and a word that matches nothing (the worst case: every order is looked at)."""
+    from fulfillments.models import Fulfillment
+
+    sku = LineItem.objects.exclude(sku="").values_list("sku", flat=True).first() or "none"
+    tracking = (
+        Fulfillment.objects.exclude(tracking_number="")
+        .values_list("tracking_number", flat=True)
+        .first()
+        or "none"
+    )
+    searches = [
+        ("product name", "indonesian"),
+        ("SKU", sku.lower()),
+        ("tracking number", tracking),
+        ("buyer name", "smith"),
+        ("no match", "zzqx"),
+    ]
+    rows = []
+    for name, text in searches:
+        url = "/orders/?" + urlencode({"q": text})
+
+        def get_swap(url: str = url) -> None:
+            check(client.get(url, headers={"HX-Request": "true"}))
+
+        rows.append(
+            Row(
+                f"list swap p1: search {name}",
+                measure(get_swap, repeat=REPEAT),
+                replay_sql(captured(get_swap)),
+            )
+        )
+    return rows
+
+
+def export_rows(client: Client) -> list[Row]:
+    """CSV export of every order (one row per order) and of every line item of the unfulfilled
+    orders, as the list's "Export CSV" streams them: rows per second, and the Python heap's
+    peak (tracemalloc) while streaming, which stays flat as the row count grows."""
+    import resource
+    import tracemalloc
+
+    def stream(url: str) -> int:
+        count = -1  # the header line
+        for _chunk in client.get(url).streaming_content:
+            count += 1
+        return count
+
+    rows = []
+    for name, url in [
+        ("CSV export: all orders, per order", "/orders/export.csv"),
+        ("CSV export: unfulfilled, per line", "/orders/export.csv?view=unfulfilled&rows=line"),
+    ]:
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        started = time.perf_counter()
+        count = stream(url)
+        seconds = time.perf_counter() - started
+        rss_growth = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before
+        # A second pass under tracemalloc (which slows Python) for the heap's peak.
+        tracemalloc.start()
+        stream(url)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        label = (
+            f"{name}: {count:,} rows, {count / seconds:,.0f} rows/s, heap peak "
+            f"{peak / 2**20:.1f} MiB, max RSS +{rss_growth / 1024:.0f} MiB"
+        )
+        print(f"  {label}", flush=True)
+        rows.append(Row(label, Timing([seconds * 1000])))
+    return rows
+
+
 def bench_order(lines: int, fulfillments: int, tag: str) -> Order:
     """An order with `lines` lines and `fulfillments` fulfillments, made once and reused."""
     from fulfillments.services import fulfillment_create
@@ -439,6 +515,26 @@ def write_rows(client: Client, api_headers: dict) -> list[Row]:
     return rows
 
 
+def home_rows(client: Client) -> list[Row]:
+    """The home page as an owner (every section), whole and as the minute's HTMX poll."""
+    check(client.get("/"))  # the first visit may rebuild the day table in the store's zone
+
+    def get_page() -> None:
+        check(client.get("/"))
+
+    def get_poll() -> None:
+        check(client.get("/", headers={"HX-Request": "true"}))
+
+    return [
+        Row("home page (owner)", measure(get_page, repeat=REPEAT), replay_sql(captured(get_page))),
+        Row(
+            "home figures poll (HTMX)",
+            measure(get_poll, repeat=REPEAT),
+            replay_sql(captured(get_poll)),
+        ),
+    ]
+
+
 def render(rows: list[Row], orders: int, seconds: float) -> str:
     table = [HEADER, *[row.cells() for row in rows]]
     widths = [max(len(r[i]) for r in table) for i in range(len(HEADER))]
@@ -469,7 +565,9 @@ def main() -> None:
         "--orders", type=int, default=int(os.environ.get("BENCH_ORDERS", 1_000_000))
     )
     parser.add_argument(
-        "--only", help="Run only the list cases whose name contains this (`writes`: the writes)."
+        "--only",
+        help="Run only the list cases whose name contains this (`home`: the home page;"
+        " `writes`: the writes).",
     )
     args = parser.parse_args()
     started = time.monotonic()
@@ -481,11 +579,20 @@ def main() -> None:
     ensure_data(args.orders)
     client, api_headers = bench_user()
     rows: list[Row] = []
+    if not args.only or "home" in args.only:
+        print("- home page", flush=True)
+        rows += home_rows(client)
     for case in cases():
         if args.only and args.only not in case.name:
             continue
         print(f"- {case.name}", flush=True)
         rows += list_rows(client, api_headers, client, case)
+    if not args.only or "search" in args.only:
+        print("- search", flush=True)
+        rows += search_rows(client)
+    if not args.only or "export" in args.only:
+        print("- export", flush=True)
+        rows += export_rows(client)
     if not args.only or args.only == "writes":
         print("- writes", flush=True)
         rows += write_rows(client, api_headers)

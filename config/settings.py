@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "fulfillments",
     "orders.webhooks",
     "ops",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -237,6 +238,23 @@ LOGGING = {
 
 # Background tasks (Django's tasks framework): the database backend, run by
 # `manage.py db_worker`. Another backend can be named here without code changes.
+# Email (shipment emails to buyers, fulfillments/notify.py): printed to the console in
+# development, sent over SMTP in production with the settings below.
+EMAIL_BACKEND = os.environ.get(
+    "DJANGO_EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("DJANGO_EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("DJANGO_EMAIL_TIMEOUT", "10"))
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "shop@localhost")
+
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("PACKDESK_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),

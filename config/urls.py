@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import URLPattern, URLResolver, include, path
 
 from config.api import api
+from dashboard import views as dashboard_views
 from fulfillments.api import ecom_router, stores_router
 from ops.metrics import metrics_view
 from orders import views as order_views
@@ -47,7 +48,7 @@ wix_urls = [
 ]
 
 urlpatterns = [
-    path("", order_views.home, name="home"),
+    path("", dashboard_views.home, name="home"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/", (api_urls, api_app_name, api_namespace)),

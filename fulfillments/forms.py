@@ -69,6 +69,15 @@ class TrackingForm(forms.Form):
         }
 
 
+NOTIFY_LABEL = "Email the buyer the tracking details"
+
+
+def notify_field() -> forms.BooleanField:
+    """The per-request "notify the buyer" choice of the forms that create fulfillments; the
+    page ticks it by default as the store's settings say (initial from notify_default())."""
+    return forms.BooleanField(required=False, label=NOTIFY_LABEL)
+
+
 def quantity_field(**kwargs) -> forms.IntegerField:
     return forms.IntegerField(min_value=1, max_value=MAX_FULFILLMENT_LINE_QUANTITY, **kwargs)
 
@@ -77,12 +86,22 @@ class LineFulfilForm(TrackingForm):
     """Add tracking to one line item for a quantity (defaulting to what remains)."""
 
     quantity = quantity_field(label="Quantity")
+    notify = notify_field()
 
-    field_order = ["quantity", "carrier", "carrier_name", "tracking_link", "tracking_number"]
+    field_order = [
+        "quantity",
+        "carrier",
+        "carrier_name",
+        "tracking_link",
+        "tracking_number",
+        "notify",
+    ]
 
 
 class MultiFulfilForm(TrackingForm):
     """Fulfil several lines with one tracking number: a checkbox and a quantity per line."""
+
+    notify = notify_field()
 
     def __init__(self, *args, line_rows: list[Any], **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -133,6 +152,7 @@ class BulkFulfilForm(forms.Form):
     order = forms.MultipleChoiceField(choices=(), label="Orders")
     carrier = forms.ChoiceField(choices=BULK_CARRIER_CHOICES, required=False)
     tracking_number = forms.CharField(max_length=100, required=False, label="Shared number")
+    notify = notify_field()
 
     def __init__(self, data=None, **kwargs) -> None:
         super().__init__(data, **kwargs)

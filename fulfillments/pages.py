@@ -17,7 +17,9 @@ from config.http import HtmxHttpRequest
 from fulfillments.carriers import CARRIER_CHOICES
 from fulfillments.forms import BULK_CARRIER_CHOICES, LineFulfilForm, MultiFulfilForm, TrackingForm
 from fulfillments.models import MAX_FULFILLMENT_LINE_QUANTITY
+from fulfillments.notify import notify_default
 from fulfillments.selectors import order_page_queryset, order_rows
+from fulfillments.timeline import timeline
 from orders.forms import EmailForm, ShippingAddressForm
 from orders.models import Order
 from orders.selectors import order_or_404
@@ -60,9 +62,12 @@ def order_page_context(
         row.form = bound_form if row.item.index == bound_index else None
         row.blank_form = row.form is None and can_add and open_order and row.remaining > 0
     fulfillable = [row for row in line_rows if row.remaining > 0]
+    notify = notify_default() if can_add and open_order and fulfillable else False
     multi_form = state.multi_form
     if multi_form is None and can_add and open_order and fulfillable:
-        multi_form = MultiFulfilForm(prefix="multi", line_rows=fulfillable)
+        multi_form = MultiFulfilForm(
+            prefix="multi", line_rows=fulfillable, initial={"notify": notify}
+        )
     for frow in fulfillment_rows:
         if state.editing and frow.fulfillment.id == state.editing:
             frow.edit_form = state.edit_form or TrackingForm(
@@ -88,12 +93,13 @@ def order_page_context(
         "shipping_address": shipping_address or {},
         "pickup": shipping.get("pickupDetails"),
         "billing_address": order.billing_address_fields,
-        "activities": list(order.activities.all()),
+        "timeline": timeline(order.activities.all()),
         "line_by_index": {row.item.index: row.item for row in line_rows},
         # For the hand-written blank line forms (fulfillments/_line_fields_blank.html).
         "carrier_choices": CARRIER_CHOICES,
         "default_carrier": TrackingForm.base_fields["carrier"].initial,
         "max_quantity": MAX_FULFILLMENT_LINE_QUANTITY,
+        "notify_default": notify,
         "email_form": email_form,
         "address_form": address_form,
         "delete_error": state.delete_error,
@@ -125,6 +131,11 @@ def order_page_done(request: HtmxHttpRequest, number: int, message: str) -> Http
     if request.htmx:
         return order_page_response(request, number)
     return redirect("orders:detail", number=number)
+
+
+def bulk_notify_default(user) -> bool:
+    """Whether the list's bulk bar ticks "email each buyer" (the store's default)."""
+    return user.has_perm("fulfillments.add_fulfillment") and notify_default()
 
 
 def bulk_carrier_choices() -> list[tuple[str, str]]:

@@ -38,6 +38,7 @@ from fulfillments.models import (
     Fulfillment,
     FulfillmentLineItem,
 )
+from fulfillments.notify import shipment_email_queue
 from orders.models import ActivityType, FulfillmentStatus, LineItem, Order
 from orders.serializers import iso, tracking_info
 from orders.services import (
@@ -298,7 +299,13 @@ def _create_check(
 
 
 def _create_write(
-    *, order: Order, items: list[LineItem], fulfilled: dict[int, int], plan: _Plan, actor
+    *,
+    order: Order,
+    items: list[LineItem],
+    fulfilled: dict[int, int],
+    plan: _Plan,
+    actor,
+    notify: bool | None = None,
 ) -> Fulfillment:
     """Write a checked fulfillment; `fulfilled` is updated to include it."""
     fulfillment = Fulfillment.objects.create(order=order, created_by=actor, **plan.tracking)
@@ -342,6 +349,7 @@ def _create_write(
         },
         actor=actor,
     )
+    shipment_email_queue(fulfillment=fulfillment, notify=notify)
     return fulfillment
 
 
@@ -354,10 +362,13 @@ def fulfillment_create(
     lines: Sequence[LineRequest],
     tracking: Mapping[str, Any] | None = None,
     actor,
+    notify: bool | None = None,
 ) -> Fulfillment:
     """Fulfil `lines` of `order` with one tracking number.
 
     `tracking` is a trackingInfo object (trackingNumber, shippingProvider, trackingLink).
+    `notify`: email the buyer the tracking details after commit (None: the store's default;
+    only when there is a tracking number; see fulfillments/notify.py).
     Raises Order.DoesNotExist for an unknown order and OrderError for a refused change.
     """
     refused: Exception | None = None
@@ -374,7 +385,12 @@ def fulfillment_create(
             refused = error
         else:
             fulfillment = _create_write(
-                order=locked, items=items, fulfilled=fulfilled, plan=plan, actor=actor
+                order=locked,
+                items=items,
+                fulfilled=fulfilled,
+                plan=plan,
+                actor=actor,
+                notify=notify,
             )
     if refused is not None:
         raise refused
@@ -382,7 +398,7 @@ def fulfillment_create(
 
 
 def fulfillment_bulk_create(
-    *, items: Sequence[tuple[Any, Sequence[Mapping[str, Any]]]], actor
+    *, items: Sequence[tuple[Any, Sequence[Mapping[str, Any]]]], actor, notify: bool | None = None
 ) -> list[BulkItemResult]:
     """Create fulfillments for several orders: `items` is a list of (order id, [{"lines":
     [...], "tracking": {...}}, ...]). Each order runs in its own transaction (a savepoint
@@ -411,6 +427,7 @@ def fulfillment_bulk_create(
                             fulfilled=fulfilled,
                             plan=plan,
                             actor=actor,
+                            notify=notify,
                         )
                     )
             result.success = True

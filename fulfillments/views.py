@@ -64,6 +64,7 @@ def line_fulfil(request: HtmxHttpRequest, number: int, index: int) -> HttpRespon
                 lines=[(index, form.cleaned_data["quantity"])],
                 tracking=form.tracking(),
                 actor=request.user,
+                notify=form.cleaned_data["notify"],
             )
         except OrderError as error:
             form.add_error(_form_field(error, ["quantity"]), error.message)
@@ -85,7 +86,11 @@ def lines_fulfil(request: HtmxHttpRequest, number: int) -> HttpResponse:
         lines = form.lines()
         try:
             fulfillment_create(
-                order=order, lines=lines, tracking=form.tracking(), actor=request.user
+                order=order,
+                lines=lines,
+                tracking=form.tracking(),
+                actor=request.user,
+                notify=form.cleaned_data["notify"],
             )
         except OrderError as error:
             form.add_error(
@@ -184,6 +189,7 @@ def bulk_fulfil(request: HtmxHttpRequest) -> HttpResponse:
                     lines=lines,
                     tracking={"shippingProvider": carrier, "trackingNumber": number or None},
                     actor=request.user,
+                    notify=form.cleaned_data["notify"],
                 )
             except Order.DoesNotExist:
                 result["error"] = "Order not found."

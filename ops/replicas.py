@@ -1,7 +1,7 @@
 """Read replicas: which database a read goes to, and read-your-writes pinning.
 
-With DATABASE_REPLICA_URLS set, the views marked `@reads_from_replica` (the orders list, the
-orders query API, the admin changelist; a CSV export opts in the same way) read from a
+With DATABASE_REPLICA_URLS set, the views marked `@reads_from_replica` (the orders list and its
+CSV export, the orders query API, the admin changelist) read from a
 replica picked at random per request. Everything else (every write, every row lock, every
 read outside those views) uses the primary, `default`. A session or API key that has just
 written is pinned to the primary for PACKDESK_REPLICA_PIN_SECONDS, so it reads its own writes

@@ -21,7 +21,7 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
 from django.db.models.lookups import Contains, StartsWith
 from django.http import QueryDict
@@ -98,37 +98,80 @@ SORTS = {
 DEFAULT_SORT = "-number"
 
 
-# What a search looked in, by the kind of text typed (the page says it under the count).
-SEARCHED_NUMBER = "order numbers and tracking numbers"
-SEARCHED_EMAIL = "buyer emails"
-SEARCHED_TEXT = "buyer names and emails, product names, SKUs and tracking numbers"
+# At most this many orders are collected by id for an exact SKU or tracking number (an index
+# lookup each); past it the search walks the orders in list order and checks each one instead,
+# which finds a page of a common SKU quickly.
+SEARCH_ID_CAP = 1000
+
+
+def _orders_with(rows: QuerySet, column: str, per_order: Q) -> Q | None:
+    """A filter on the orders that `rows` (rows with an order id `column`) name, or None when
+    there are none. `per_order` is the same test written from the order's side."""
+    ids = list(rows.values_list(column, flat=True)[: SEARCH_ID_CAP + 1])
+    if not ids:
+        return None
+    if len(ids) > SEARCH_ID_CAP:
+        return per_order
+    return Q(pk__in=ids)
+
+
+def _shown(names: list[str]) -> str:
+    more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+    return ", ".join(names[:3]) + more
 
 
 def search_q(text: str) -> tuple[Q, str]:
-    """Free text, case-insensitively: an order number (digits, optionally after #) or a
-    tracking number; an email start; else also the billing name (contains), product names
-    (contains, matched against the catalogue, then found through the name index), an exact
-    SKU or an exact tracking number. Returns the filter and a sentence saying what it searched."""
+    """Free text, case-insensitively, in the first place that has it, so each kind of search
+    runs on its own index: digits (optionally after #) are an order number or a tracking
+    number; text with @ is the start of an email; otherwise an exact SKU, then an exact
+    tracking number, then product names containing the text (matched against the catalogue,
+    then through the name index), and last the billing name (contains) or email start.
+    `buyer:` before the text searches only buyer names and emails. Returns the filter and a
+    sentence saying what was searched."""
     text = text.strip()
+    buyer_only = text.lower().startswith("buyer:")
+    if buyer_only:
+        text = text[len("buyer:") :].strip()
     needle = text.lower()
-    digits = text.removeprefix("#")
-    number = digits if digits.isdigit() else text
-    shipped = Order.objects.filter(fulfillments__tracking_number__iexact=number)
-    tracking = Q(pk__in=shipped.values("pk"))
-    if digits.isdigit():
-        return Q(number=int(digits)) | tracking, f"Searched {SEARCHED_NUMBER} for “{text}”."
     email = Q(StartsWith(Lower(F("buyer_email")), needle))
+    digits = text.removeprefix("#")
+    if digits.isdigit() and not buyer_only:
+        found = Q(number=int(digits))
+        tracked = tracked_orders(digits)
+        if tracked is not None:
+            found |= tracked
+        return found, f"Searched order numbers and tracking numbers for “{text}”."
     if "@" in needle:
-        return email, f"Searched {SEARCHED_EMAIL} for “{text}”."
-    names = [name for name in product_names() if needle in name.lower()]
-    found = Q(Contains(Lower(F("billing_full_name")), needle)) | email | tracking
-    found |= Q(pk__in=LineItem.objects.filter(sku__iexact=text).values("order_id"))
-    note = f"Searched {SEARCHED_TEXT} for “{text}”."
-    if names:
-        found |= filter_q({"lineItems.name": {"$hasSome": names}})
-        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
-        note += f" Products matching: {shown}."
-    return found, note
+        return email, f"Searched buyer emails for “{text}”."
+    if not buyer_only:
+        by_sku = _orders_with(
+            LineItem.objects.filter(sku__iexact=text),
+            "order_id",
+            Q(Exists(LineItem.objects.filter(order=OuterRef("pk"), sku__iexact=text))),
+        )
+        if by_sku is not None:
+            return by_sku, f"Found the SKU “{text}”."
+        tracked = tracked_orders(text)
+        if tracked is not None:
+            return tracked, f"Found the tracking number “{text}”."
+        names = [name for name in product_names() if needle in name.lower()]
+        if names:
+            return filter_q({"lineItems.name": {"$hasSome": names}}), (
+                f"Searched product names for “{text}”: {_shown(names)}. "
+                f"Type “buyer:{text}” to search buyer names instead."
+            )
+    return Q(Contains(Lower(F("billing_full_name")), needle)) | email, (
+        f"Searched buyer names and emails for “{text}” (no product name, SKU or tracking "
+        "number matched)."
+        if not buyer_only
+        else f"Searched buyer names and emails for “{text}”."
+    )
+
+
+def tracked_orders(number: str) -> Q | None:
+    """Orders with a fulfillment tracked under `number` (case-insensitive, exact)."""
+    shipped = Order.objects.filter(fulfillments__tracking_number__iexact=number)
+    return _orders_with(shipped, "pk", Q(pk__in=shipped.values("pk")))
 
 
 class OrderListForm(forms.Form):
@@ -305,9 +348,10 @@ class OrderListing:
         return [(key, label) for key, (label, _) in QUICK_VIEWS.items()]
 
 
-def order_listing(params: QueryDict) -> OrderListing:
-    """Everything the list page shows for these URL parameters, in two queries (a capped
-    count and the page), or the errors that stop it."""
+def listing_query(params: QueryDict) -> tuple[OrderListing, QuerySet[Order] | None]:
+    """The listing's state read from the URL and the filtered, sorted (unpaged) queryset of
+    every matching order, or None with `listing.errors` saying why. The list page and the
+    CSV export share it, so an export holds exactly the orders the page shows."""
     filterset = OrderFilterSet(params, queryset=order_list_rows())
     rows = filter_rows(params)
     listing = OrderListing(filterset=filterset, rows=rows)
@@ -318,7 +362,7 @@ def order_listing(params: QueryDict) -> OrderListing:
             listing.errors += [f"{name}: {error}" for error in form.errors.get(name, [])]
         if not listing.errors:
             listing.errors.append("Fix the highlighted filter to see orders.")
-        return listing
+        return listing, None
     data = form.cleaned_data
     listing.sort = data.get("sort") or DEFAULT_SORT
     listing.view = data.get("view") or "all"
@@ -336,13 +380,23 @@ def order_listing(params: QueryDict) -> OrderListing:
         )
     except QueryError as exc:
         listing.errors.append(exc.message)
+        return listing, None
+    return listing, query.queryset
+
+
+def order_listing(params: QueryDict) -> OrderListing:
+    """Everything the list page shows for these URL parameters, in two queries (a capped
+    count and the page), or the errors that stop it."""
+    listing, queryset = listing_query(params)
+    if queryset is None:
         return listing
-    listing.orders, listing.has_next = _page(query.queryset, listing, data)
+    data = listing.filterset.form.cleaned_data
+    listing.orders, listing.has_next = _page(queryset, listing, data)
     if listing.page == 1 and not listing.has_next and not data.get("before"):
         # Everything fits on the first page: its rows are the count, no estimate needed.
         listing.count, listing.count_exact = len(listing.orders), True
     else:
-        listing.count, listing.count_exact = count_estimated(query.queryset, exact_up_to=COUNT_CAP)
+        listing.count, listing.count_exact = count_estimated(queryset, exact_up_to=COUNT_CAP)
     _label_dates(listing.orders)
     order_list_items(listing.orders)
     if listing.orders and listing.sort.lstrip("-") == "number":

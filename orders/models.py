@@ -468,3 +468,29 @@ class StoreSettings(models.Model):
 
     def __str__(self) -> str:
         return f"Settings of {self.store_name}"
+
+
+class SavedView(models.Model):
+    """A named state of the orders list (its URL query: filters, sort, search), kept for its
+    creator or shared with everyone in the store. Owners (orders.delete_savedview) manage the
+    shared ones; anyone deletes their own."""
+
+    name = models.CharField(max_length=60)
+    # The list's URL query string without paging (`view=unpaid&q=smith&sort=-dateCreated`).
+    query = models.CharField(max_length=4000, blank=True)
+    shared = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views"
+    )
+    created = models.DateTimeField(default=timezone.now)
+
+    # Set by the list view for its tabs: whether it is the view shown, and may be deleted.
+    is_current: bool = False
+    can_delete: bool = False
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["created_by", "name"], name="savedview_user_name_idx")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -35,8 +35,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     SUPPORT: [*READ, "orders.change_order"],
     VIEWER: READ,
 }
-# The Owner may do everything in these apps: orders, API keys, webhooks, fulfillments, users.
-OWNER_APPS = ["orders", "fulfillments", "auth"]
+# The Owner may do everything in these apps: orders, API keys, webhooks, fulfillments, users,
+# and the home page's team figures.
+OWNER_APPS = ["orders", "fulfillments", "auth", "dashboard"]
 
 
 def roles_sync(apps) -> None:

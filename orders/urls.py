@@ -7,6 +7,9 @@ app_name = "orders"
 
 urlpatterns = [
     path("", views.order_list, name="list"),
+    path("export.csv", views.order_export, name="export"),
+    path("views/", views.saved_view_create, name="saved_view_create"),
+    path("views/<int:pk>/delete/", views.saved_view_remove, name="saved_view_delete"),
     path("<int:number>/", views.order_detail, name="detail"),
     path("<int:number>/email/", views.order_email_edit, name="email_edit"),
     path(

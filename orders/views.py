@@ -4,21 +4,35 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.http import HtmxHttpRequest
 from fulfillments.pages import (
     OrderPageState,
     bulk_carrier_choices,
+    bulk_notify_default,
     order_page_done,
     order_page_response,
 )
 from ops.replicas import reads_from_replica
-from orders.filters import order_listing
+from orders.export import csv_stream
+from orders.filters import listing_query, order_listing
 from orders.forms import EmailForm, ShippingAddressForm, StoreSettingsForm
+from orders.saved_views import (
+    SavedViewError,
+    SavedViewForm,
+    saved_view_can_delete,
+    saved_view_delete,
+    saved_view_save,
+    saved_views_for,
+    view_query,
+)
 from orders.selectors import order_or_404, store_settings_get, visible_orders
 from orders.services import (
     OrderError,
@@ -26,11 +40,6 @@ from orders.services import (
     order_update_shipping_address,
     store_settings_update,
 )
-
-
-@require_GET
-def home(request: HtmxHttpRequest) -> HttpResponse:
-    return render(request, "orders/home.html")
 
 
 @require_GET
@@ -42,13 +51,87 @@ def order_list(request: HtmxHttpRequest) -> HttpResponse:
     listing = order_listing(request.GET)
     partial = request.htmx and not request.htmx.history_restore_request
     template = "orders/list.html#results" if partial else "orders/list.html"
+    current = view_query(request.GET)
+    saved = list(saved_views_for(request.user))
+    for view in saved:
+        view.is_current = view.query == current
+        view.can_delete = saved_view_can_delete(view, request.user)
     context = {
         "listing": listing,
         "bulk_carrier_choices": bulk_carrier_choices(),
+        "notify_default": bulk_notify_default(request.user),
+        "saved_views": saved,
+        "saved_current": any(view.is_current for view in saved),
+        "current_query": current,
+        "export_params": [
+            (key, value)
+            for key, values in request.GET.lists()
+            if key not in ("page", "after", "before", "rows")
+            for value in values
+        ],
     }
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+@require_GET
+@permission_required("orders.view_order", raise_exception=True)
+@reads_from_replica
+def order_export(request: HttpRequest) -> HttpResponseBase:
+    """The list's current view as CSV (`rows=line` for one row per line item), streamed."""
+    listing, queryset = listing_query(request.GET)
+    if queryset is None:
+        # The list page shows what is wrong with the filter.
+        params = request.GET.copy()
+        params.pop("rows", None)
+        return redirect(f"{reverse('orders:list')}?{params.urlencode()}")
+    per_line = request.GET.get("rows") == "line"
+    response = StreamingHttpResponse(
+        csv_stream(queryset, per_line=per_line, sort=listing.sort),
+        content_type="text/csv; charset=utf-8",
+    )
+    stamp = timezone.localtime().strftime("%Y-%m-%d-%H%M")
+    kind = "order-lines" if per_line else "orders"
+    response["Content-Disposition"] = f'attachment; filename="{kind}-{stamp}.csv"'
+    return response
+
+
+@require_POST
+@permission_required("orders.view_order", raise_exception=True)
+def saved_view_create(request: HttpRequest) -> HttpResponse:
+    """Save the list's current view (its query) under a name, for the user or shared."""
+    form = SavedViewForm(request.POST)
+    query = request.POST.get("query", "")
+    if form.is_valid():
+        try:
+            view = saved_view_save(
+                user=request.user,
+                name=form.cleaned_data["name"],
+                query=view_query(QueryDict(form.cleaned_data["query"])),
+                shared=form.cleaned_data["shared"],
+            )
+        except SavedViewError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"View “{view.name}” saved.")
+            return redirect(f"{reverse('orders:list')}?{view.query}")
+    else:
+        messages.error(request, "Give the view a name (at most 60 characters).")
+    return redirect(f"{reverse('orders:list')}?{query}")
+
+
+@require_POST
+@permission_required("orders.view_order", raise_exception=True)
+def saved_view_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    view = get_object_or_404(saved_views_for(request.user), pk=pk)
+    try:
+        saved_view_delete(view=view, user=request.user)
+    except SavedViewError as error:
+        messages.error(request, error.message)
+        return redirect(f"{reverse('orders:list')}?{view.query}")
+    messages.success(request, f"View “{view.name}” deleted.")
+    return redirect("orders:list")
 
 
 # ---- The order page (composed in fulfillments/pages.py) ----

@@ -14,6 +14,9 @@ def payment_actions(context, order):
     request = context["request"]
     return {
         **payment_actions_context(order=order, next_url=request.get_full_path()),
+        # The order page prefetched the refunds; the payments page lists them itself.
+        "on_order_page": True,
+        "order_refunds": list(order.refunds.all()),
         "csrf_token": context.get("csrf_token"),
         "perms": context.get("perms"),
     }

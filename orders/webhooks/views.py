@@ -98,8 +98,11 @@ def delivery_resend_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     delivery = get_object_or_404(WebhookDelivery.objects.select_related("event"), pk=pk)
     with transaction.atomic():
         delivery = delivery_resend(delivery=delivery)
+    delivery = WebhookDelivery.objects.select_related("event", "event__order").get(pk=pk)
+    order = f" for order #{delivery.event.order.number}" if delivery.event.order else ""
+    message = f"“{delivery.event.get_event_type_display()}”{order} will be sent again shortly."
     if request.htmx:
-        delivery = WebhookDelivery.objects.select_related("event", "event__order").get(pk=pk)
-        return render(request, "webhooks/endpoint_detail.html#delivery_row", {"delivery": delivery})
-    messages.success(request, f"Event {delivery.event_id} queued to be sent again.")
+        context = {"delivery": delivery, "resend_message": message}
+        return render(request, "webhooks/endpoint_detail.html#delivery_row", context)
+    messages.success(request, message)
     return redirect("webhooks:detail", pk=delivery.endpoint_id)

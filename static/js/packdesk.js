@@ -196,3 +196,14 @@ document.addEventListener("DOMContentLoaded", () => {
     if (img.complete && img.naturalWidth === 0) packdeskImageFallback(img);
   });
 });
+
+// Home page: the figures poll every minute (hx-trigger="every 60s"), but not while the tab is
+// hidden, and they refresh at once when it is shown again. Done here rather than with an
+// hx-trigger filter expression, which htmx evaluates with eval.
+document.addEventListener("htmx:beforeRequest", (event) => {
+  if (document.hidden && event.detail.elt.matches("[data-poll]")) event.preventDefault();
+});
+document.addEventListener("visibilitychange", () => {
+  if (document.hidden || !window.htmx) return;
+  document.querySelectorAll("[data-poll]").forEach((element) => htmx.trigger(element, "packdesk-refresh"));
+});

@@ -7,6 +7,8 @@ import os
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
+import re
+
 import pytest
 from django.test import Client
 from playwright.sync_api import Page, expect
@@ -122,6 +124,19 @@ def test_every_page_passes_axe_and_fits(page: Page, live_server, store, viewport
     for name, path in pages.items():
         page.goto(url + path)
         check(page, failures, name)
+
+    # The list's tools open: filters, saving a view, the export dialog.
+    page.goto(f"{url}/orders/")
+    for summary in ("Filters", "Save this view", "Export CSV"):
+        page.locator("summary", has_text=summary).click()
+    expect(page.get_by_role("button", name="Download CSV")).to_be_visible()
+    check(page, failures, "orders list, tools open")
+
+    # A money action asks first, with a summary.
+    page.goto(f"{url}/orders/{shipped_n}/payments/")
+    page.get_by_role("button", name="Record refund").click()
+    expect(page.get_by_role("button", name=re.compile(r"^Yes, refund"))).to_be_focused()
+    check(page, failures, "payments, confirming a refund")
 
     # States reached by clicking on the order page.
     page.goto(f"{url}/orders/{shipped_n}/")

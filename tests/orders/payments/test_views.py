@@ -40,7 +40,8 @@ def test_actions_need_post(owner_client, order_factory):
 def test_mark_paid_view_redirects_to_next(owner_client, order_factory, owner):
     order = order_factory()
     response = owner_client.post(
-        f"/orders/{order.number}/mark-paid/", {"next": f"/orders/{order.number}/"}
+        f"/orders/{order.number}/mark-paid/",
+        {"next": f"/orders/{order.number}/", "confirmed": "1"},
     )
     assert response.status_code == 302
     assert response["Location"] == f"/orders/{order.number}/"
@@ -52,14 +53,16 @@ def test_mark_paid_view_redirects_to_next(owner_client, order_factory, owner):
 def test_view_ignores_offsite_next(owner_client, order_factory):
     order = order_factory()
     response = owner_client.post(
-        f"/orders/{order.number}/cancel/", {"next": "https://evil.example/"}
+        f"/orders/{order.number}/cancel/", {"next": "https://evil.example/", "confirmed": "1"}
     )
     assert response["Location"] == f"/orders/{order.number}/payments/"
 
 
 def test_htmx_action_refreshes_page(owner_client, order_factory):
     order = order_factory()
-    response = owner_client.post(f"/orders/{order.number}/cancel/", headers={"HX-Request": "true"})
+    response = owner_client.post(
+        f"/orders/{order.number}/cancel/", {"confirmed": "1"}, headers={"HX-Request": "true"}
+    )
     assert response.status_code == 200
     assert response["HX-Refresh"] == "true"
 
@@ -74,7 +77,7 @@ def test_refused_action_shows_message(owner_client, order_factory):
 def test_refund_view_records_refund(owner_client, order_factory):
     order = order_factory(payment_status="PAID")
     response = owner_client.post(
-        f"/orders/{order.number}/refund/", {"amount": "7.25", "reason": "late"}
+        f"/orders/{order.number}/refund/", {"amount": "7.25", "reason": "late", "confirmed": "1"}
     )
     assert response.status_code == 302
     refund = Refund.objects.get()
@@ -113,3 +116,53 @@ def test_refund_view_htmx_error_renders_panel_only(owner_client, order_factory):
 
 def test_unknown_order_is_404(owner_client):
     assert owner_client.post("/orders/999999/mark-paid/").status_code == 404
+
+
+def test_mark_paid_asks_first_with_a_summary(owner_client, order_factory):
+    order = order_factory(payment_status="NOT_PAID")
+    response = owner_client.post(
+        f"/orders/{order.number}/mark-paid/", headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200
+    html = response.text
+    assert f"Mark order #{order.number} as paid?" in html
+    assert "from Not Paid to Paid" in html and f"{order.total} {order.currency}" in html
+    assert 'name="confirmed" value="1"' in html and "Yes, mark as paid" in html
+    order.refresh_from_db()
+    assert order.payment_status == "NOT_PAID"
+    assert not order.activities.filter(type="ORDER_PAID").exists()
+
+
+def test_refund_asks_first_with_amounts_and_the_new_status(owner_client, order_factory):
+    order = order_factory(payment_status="PAID")  # total 20.00
+    response = owner_client.post(
+        f"/orders/{order.number}/refund/", {"amount": "5", "reason": "dented"}
+    )
+    assert response.status_code == 200
+    html = response.text
+    assert f"Refund 5.00 {order.currency} on order #{order.number}?" in html
+    assert "Refunded so far: 0.00 of 20.00 USD; after this: 5.00 USD." in html
+    assert "Payment status becomes Partially Refunded." in html
+    assert "Reason: dented" in html
+    assert 'name="amount" value="5.00"' in html and 'name="reason" value="dented"' in html
+    assert not Refund.objects.exists()
+    response = owner_client.post(f"/orders/{order.number}/refund/", {"amount": "20"})
+    assert "Payment status becomes Fully Refunded." in response.text
+
+
+def test_refund_over_the_refundable_amount_is_refused_before_asking(owner_client, order_factory):
+    order = order_factory(payment_status="PAID")
+    response = owner_client.post(f"/orders/{order.number}/refund/", {"amount": "25"})
+    assert "cannot exceed 20.00" in response.text
+    assert "confirmed" not in response.text
+    assert not Refund.objects.exists()
+
+
+def test_order_page_links_owners_to_payments_and_lists_refunds(owner_client, order_factory):
+    order = order_factory(payment_status="PAID")
+    owner_client.post(
+        f"/orders/{order.number}/refund/", {"amount": "3", "reason": "late", "confirmed": "1"}
+    )
+    html = owner_client.get(f"/orders/{order.number}/").text
+    assert f'href="/orders/{order.number}/payments/">Payments and refunds</a>' in html
+    assert "3.00" in html and "(late)" in html

@@ -26,7 +26,7 @@ def test_commit_queues_delivery_in_database_not_in_request(
         receiver.mode = "slow"
         WebhookEndpoint.objects.filter(pk=endpoint.pk).update(url=receiver.url)
         with django_capture_on_commit_callbacks(execute=True):
-            response = owner_client.post(f"/orders/{order.number}/mark-paid/")
+            response = owner_client.post(f"/orders/{order.number}/mark-paid/", {"confirmed": "1"})
         assert response.status_code == 302
         assert receiver.requests == []
     delivery = WebhookDelivery.objects.get()

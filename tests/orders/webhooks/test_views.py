@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.utils import timezone
 
@@ -90,7 +92,7 @@ def test_endpoint_page_lists_deliveries(owner_client, endpoint, owner):
     assert response.status_code == 200
     delivery = WebhookDelivery.objects.get()
     row = response.text.split(f'id="delivery-{delivery.pk}"')[1].split("</tr>")[0]
-    assert "OrderPaid" in row and f"#{order.number}" in row
+    assert "Order paid" in row and f"#{order.number}" in row
     assert "Pending" in row and ">1<" in row and "500" in row
     # Filtered by status, through htmx: only the deliveries region comes back.
     response = owner_client.get(
@@ -117,6 +119,12 @@ def test_resend_delivers_failed_event_again(
             )
         assert response.status_code == 200
         assert f'id="delivery-{delivery.pk}"' in response.text
+        # A message says what happened, swapped into the page's status line.
+        number = delivery.event.order.number
+        assert 'id="resend-status" class="message success" role="status" hx-swap-oob="true"' in (
+            response.text
+        )
+        assert f"“Order paid” for order #{number} will be sent again shortly." in response.text
         assert receiver.accepted() == [str(delivery.event_id)]
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts, delivery.last_response_code) == (
@@ -132,6 +140,12 @@ def test_resend_without_htmx_redirects(owner_client, endpoint, owner):
     delivery = WebhookDelivery.objects.get()
     response = owner_client.post(f"/webhooks/deliveries/{delivery.pk}/resend/")
     assert response["Location"] == f"/webhooks/{endpoint.pk}/"
+    page = owner_client.get(response["Location"]).text
+    assert "will be sent again shortly." in page
+    # Event names as people say them, on the endpoint and its deliveries.
+    events = re.search(r"<p>Events: ([^<]*)</p>", page).group(1)
+    assert "Order paid" in events and "OrderPaid" not in events
+    assert "<td>Order paid<br>" in page
     delivery.refresh_from_db()
     assert delivery.status == "pending"
     assert delivery.first_attempt_at is None

@@ -1,0 +1,328 @@
+"""Reads for the home page: the backlog, keeping-up series, packer figures and webhook health,
+each in one query whatever the number of orders.
+
+The backlog and its siblings are defined once here as query-language filters (`FIGURES`); the
+counts come from `OrderDay` with the same conditions, and every number links to the orders list
+with its filter, so what the home page counts is what the list shows.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import (
+    Aggregate,
+    Count,
+    DurationField,
+    F,
+    FilteredRelation,
+    Q,
+    Sum,
+)
+from django.db.models.functions import TruncDate, TruncWeek
+from django.urls import reverse
+from django.utils import timezone
+
+from dashboard.models import STATS_ZONE_PK, OrderDay, OrderShipment, StatsZone
+from dashboard.stats import order_days_rebuild, store_zone_name
+from fulfillments.models import Fulfillment
+from orders.models import FulfillmentStatus, PaymentStatus
+from orders.webhooks.models import WebhookDeliveryStatus, WebhookEndpoint
+
+PAID = (PaymentStatus.PAID, PaymentStatus.PARTIALLY_PAID)
+UNPAID = (PaymentStatus.NOT_PAID, PaymentStatus.PENDING)
+OPEN = (FulfillmentStatus.NOT_FULFILLED, FulfillmentStatus.PARTIALLY_FULFILLED)
+
+# Waiting to ship: paid or partly paid, not (fully) fulfilled, not canceled (CANCELED is a
+# fulfillment status), not archived. A derived NOT/PARTIALLY_FULFILLED means something
+# shippable is left: an order with nothing left to ship is FULFILLED.
+BACKLOG_FILTER: dict[str, Any] = {
+    "paymentStatus": {"$hasSome": list(PAID)},
+    "fulfillmentStatus": {"$hasSome": list(OPEN)},
+    "archived": False,
+}
+UNPAID_FILTER: dict[str, Any] = {
+    "paymentStatus": {"$hasSome": list(UNPAID)},
+    "fulfillmentStatus": {"$hasSome": list(OPEN)},
+    "archived": False,
+}
+BACKLOG_Q = Q(payment_status__in=PAID, fulfillment_status__in=OPEN, archived=False)
+UNPAID_Q = Q(payment_status__in=UNPAID, fulfillment_status__in=OPEN, archived=False)
+# Pickup orders not collected yet, whatever their payment (buyers may pay at the counter).
+PICKUP_Q = Q(pickup=True, fulfillment_status__in=OPEN, archived=False)
+
+CHART_DAYS = 30
+CHART_WEEKS = 12
+# Webhook deliveries are retried for a day at most; a week shows what failed lately.
+WEBHOOK_WINDOW = timedelta(days=7)
+
+
+class Median(Aggregate):
+    """PostgreSQL's exact median of an interval (or number) expression."""
+
+    function = "percentile_cont"
+    name = "Median"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = DurationField()
+
+
+def list_url(spec: dict[str, Any]) -> str:
+    """The orders list filtered by `spec` (the list's `filter=` parameter)."""
+    return reverse("orders:list") + "?" + urlencode({"filter": json.dumps(spec)})
+
+
+def iso(value: datetime) -> str:
+    return value.isoformat()
+
+
+@dataclass
+class Figure:
+    label: str
+    count: int
+    url: str | None = None
+    # The query-language filter the count agrees with (None: the list cannot express it).
+    filter: dict[str, Any] | None = None
+
+
+@dataclass
+class DayPoint:
+    day: date
+    placed: int
+    shipped: int
+
+
+@dataclass
+class WeekPoint:
+    week: date
+    median: timedelta | None
+    orders: int
+    label: str = ""
+
+
+@dataclass
+class PackerRow:
+    name: str
+    today: int
+    week: int
+
+
+@dataclass
+class EndpointHealth:
+    pk: int
+    name: str
+    failed: int
+    retrying: int
+
+
+@dataclass
+class HomeFigures:
+    zone: str
+    now: datetime
+    today: date
+    week_start: date
+    backlog: Figure
+    buckets: list[Figure]
+    unpaid: Figure
+    pickup: Figure
+    fulfilled_today: Figure
+    days: list[DayPoint]
+    weeks: list[WeekPoint]
+    packers: list[PackerRow] | None = None
+    packers_everyone: bool = False
+    webhooks: list[EndpointHealth] | None = None
+
+
+def midnight(day: date, zone: ZoneInfo) -> datetime:
+    """The first instant of `day` in `zone` (on a day that starts with a DST gap, the gap's
+    end, as PostgreSQL's `AT TIME ZONE` reckons local dates)."""
+    return datetime.combine(day, time.min, tzinfo=zone).astimezone(ZoneInfo("UTC")).astimezone(zone)
+
+
+def _stats_zone_current(zone: str) -> None:
+    """OrderDay counts days in the zone it was built in; rebuild it if the store's changed."""
+    built = StatsZone.objects.filter(pk=STATS_ZONE_PK).values_list("zone", flat=True).first()
+    if built != zone:
+        order_days_rebuild(zone=zone)
+
+
+def backlog_figures(today: date, zone: ZoneInfo) -> tuple[Figure, list[Figure], Figure, Figure]:
+    """The backlog (total and by age: placed today, yesterday, 2-3 days ago, older), unpaid
+    orders waiting and pickup orders waiting, in one query over OrderDay."""
+    yesterday, three_days = today - timedelta(days=1), today - timedelta(days=3)
+    sums = OrderDay.objects.aggregate(
+        backlog=Sum("orders", filter=BACKLOG_Q, default=0),
+        today=Sum("orders", filter=BACKLOG_Q & Q(day__gte=today), default=0),
+        yesterday=Sum("orders", filter=BACKLOG_Q & Q(day=yesterday), default=0),
+        recent=Sum(
+            "orders", filter=BACKLOG_Q & Q(day__gte=three_days, day__lt=yesterday), default=0
+        ),
+        older=Sum("orders", filter=BACKLOG_Q & Q(day__lt=three_days), default=0),
+        unpaid=Sum("orders", filter=UNPAID_Q, default=0),
+        pickup=Sum("orders", filter=PICKUP_Q, default=0),
+    )
+    starts = {d: iso(midnight(d, zone)) for d in (today, yesterday, three_days)}
+    ranges = [
+        ("Placed today", "today", {"$gte": starts[today]}),
+        ("Yesterday", "yesterday", {"$gte": starts[yesterday], "$lt": starts[today]}),
+        ("2-3 days ago", "recent", {"$gte": starts[three_days], "$lt": starts[yesterday]}),
+        ("Older", "older", {"$lt": starts[three_days]}),
+    ]
+    buckets = []
+    for label, key, dates in ranges:
+        spec = {**BACKLOG_FILTER, "dateCreated": dates}
+        buckets.append(Figure(label, sums[key], list_url(spec), spec))
+    backlog = Figure("Waiting to ship", sums["backlog"], list_url(BACKLOG_FILTER), BACKLOG_FILTER)
+    unpaid = Figure("Unpaid, waiting", sums["unpaid"], list_url(UNPAID_FILTER), UNPAID_FILTER)
+    pickup = Figure("Pickup, waiting to be collected", sums["pickup"])
+    return backlog, buckets, unpaid, pickup
+
+
+def placed_per_day(first: date) -> dict[date, int]:
+    rows = (
+        OrderDay.objects.filter(day__gte=first)
+        .values("day")
+        .annotate(placed=Sum("orders"))
+        .values_list("day", "placed")
+    )
+    return dict(rows)
+
+
+def shipped_per_day(first: date, zone: ZoneInfo) -> dict[date, int]:
+    """Orders that got a fulfillment, per day from `first` (an index-only scan on the
+    fulfillments' dates: the cost follows the window, not the history)."""
+    rows = (
+        Fulfillment.objects.filter(date_created__gte=midnight(first, zone))
+        .annotate(day=TruncDate("date_created", tzinfo=zone))
+        .values("day")
+        .annotate(orders=Count("order_id", distinct=True))
+        .values_list("day", "orders")
+    )
+    return dict(rows)
+
+
+def lead_times(first_week: date, zone: ZoneInfo) -> dict[date, tuple[timedelta, int]]:
+    """Per week (Monday, store time), the median time from order to first fulfillment of the
+    orders first fulfilled that week, and how many there were."""
+    rows = (
+        OrderShipment.objects.filter(first_fulfilled_at__gte=midnight(first_week, zone))
+        .annotate(week=TruncWeek("first_fulfilled_at", tzinfo=zone))
+        .values("week")
+        .annotate(
+            median=Median(F("first_fulfilled_at") - F("placed_at")),
+            orders=Count("order_id"),
+        )
+        .values_list("week", "median", "orders")
+    )
+    return {week.date(): (median, orders) for week, median, orders in rows}
+
+
+def packer_rows(
+    user: User | AnonymousUser,
+    *,
+    everyone: bool,
+    today_start: datetime,
+    week_start: datetime,
+) -> list[PackerRow]:
+    """Fulfillments created today and this week, per user (only `user`'s unless `everyone`)."""
+    rows = Fulfillment.objects.filter(date_created__gte=week_start)
+    if not everyone:
+        rows = rows.filter(created_by_id=user.pk)
+    counted = (
+        rows.values("created_by_id", "created_by__username")
+        .annotate(
+            today=Count("id", filter=Q(date_created__gte=today_start)),
+            week=Count("id"),
+        )
+        .order_by("-week", "created_by__username")
+    )
+    result = [
+        PackerRow(
+            row["created_by__username"] or "Unknown (imported)",
+            row["today"],
+            row["week"],
+        )
+        for row in counted
+    ]
+    if not everyone and not result:
+        result = [PackerRow(user.get_username(), 0, 0)]
+    return result
+
+
+def webhook_health(now: datetime) -> list[EndpointHealth]:
+    """Endpoints with deliveries that failed in the last week or wait for a retry."""
+    since = now - WEBHOOK_WINDOW
+    endpoints = (
+        WebhookEndpoint.objects.annotate(
+            recent=FilteredRelation("deliveries", condition=Q(deliveries__created__gte=since))
+        )
+        .annotate(
+            failed=Count("recent", filter=Q(recent__status=WebhookDeliveryStatus.FAILED)),
+            retrying=Count(
+                "recent",
+                filter=Q(recent__status=WebhookDeliveryStatus.PENDING, recent__attempts__gt=0),
+            ),
+        )
+        .filter(Q(failed__gt=0) | Q(retrying__gt=0))
+        .order_by("created", "id")
+    )
+    return [EndpointHealth(e.pk, e.description or e.url, e.failed, e.retrying) for e in endpoints]
+
+
+def home_figures(user: User | AnonymousUser, *, now: datetime | None = None) -> HomeFigures:
+    """Everything the home page shows `user` (who may view orders), in a fixed number of
+    queries. Day and week boundaries are the store's time zone."""
+    zone_name = store_zone_name()
+    zone = ZoneInfo(zone_name)
+    now = (now or timezone.now()).astimezone(zone)
+    today = now.date()
+    week_start = today - timedelta(days=today.weekday())
+    _stats_zone_current(zone_name)
+    backlog, buckets, unpaid, pickup = backlog_figures(today, zone)
+
+    first_day = today - timedelta(days=CHART_DAYS - 1)
+    placed = placed_per_day(first_day)
+    shipped = shipped_per_day(first_day, zone)
+    days = [
+        DayPoint(day, placed.get(day, 0), shipped.get(day, 0))
+        for day in (first_day + timedelta(days=n) for n in range(CHART_DAYS))
+    ]
+    first_week = week_start - timedelta(weeks=CHART_WEEKS - 1)
+    medians = lead_times(first_week, zone)
+    weeks = []
+    for n in range(CHART_WEEKS):
+        week = first_week + timedelta(weeks=n)
+        median, orders = medians.get(week, (None, 0))
+        weeks.append(WeekPoint(week, median, orders))
+    fulfilled_today = Figure("Fulfilled today", shipped.get(today, 0))
+
+    figures = HomeFigures(
+        zone=zone_name,
+        now=now,
+        today=today,
+        week_start=week_start,
+        backlog=backlog,
+        buckets=buckets,
+        unpaid=unpaid,
+        pickup=pickup,
+        fulfilled_today=fulfilled_today,
+        days=days,
+        weeks=weeks,
+    )
+    everyone = user.has_perm("dashboard.view_team_figures")
+    if everyone or user.has_perm("fulfillments.add_fulfillment"):
+        figures.packers_everyone = everyone
+        figures.packers = packer_rows(
+            user,
+            everyone=everyone,
+            today_start=midnight(today, zone),
+            week_start=midnight(week_start, zone),
+        )
+    if user.has_perm("orders.view_webhookendpoint"):
+        figures.webhooks = webhook_health(now)
+    return figures

@@ -1,0 +1,134 @@
+"""Shipment emails: queued after commit when a fulfillment with tracking is created (any
+path), sent once per fulfillment through the tasks framework, recorded in the timeline."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+
+from fulfillments.notify import shipment_email_deliver
+from fulfillments.services import fulfillment_bulk_create, fulfillment_create
+from orders.models import Activity, ActivityType, StoreSettings
+from orders.selectors import store_settings_get
+
+IMMEDIATE = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def immediate_tasks(settings):
+    settings.TASKS = IMMEDIATE
+
+
+def sent_activities(order):
+    return Activity.objects.filter(order=order, type=ActivityType.SHIPPING_CONFIRMATION_EMAIL_SENT)
+
+
+def test_created_with_tracking_emails_the_buyer_once(
+    order_factory, owner, django_capture_on_commit_callbacks
+):
+    order = order_factory(lines=[{"name": "Mug", "quantity": 2}], buyer_email="ann@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        fulfillment = fulfillment_create(
+            order=order,
+            lines=[(1, 2)],
+            tracking={"trackingNumber": "1Z999", "shippingProvider": "ups"},
+            actor=owner,
+        )
+    assert len(mail.outbox) == 1
+    email = mail.outbox[0]
+    assert email.to == ["ann@example.com"]
+    assert email.subject == f"Your order #{order.number} has shipped"
+    assert "2 x Mug" in email.body and "Carrier: UPS" in email.body
+    assert "Tracking number: 1Z999" in email.body and fulfillment.tracking_link in email.body
+    activity = sent_activities(order).get()
+    assert activity.details["fulfillmentId"] == str(fulfillment.id)
+    # A second run of the task (a retry, a duplicate) sends nothing more.
+    assert shipment_email_deliver(fulfillment_id=str(fulfillment.id)) == "already sent"
+    assert len(mail.outbox) == 1 and sent_activities(order).count() == 1
+
+
+def test_not_sent_before_commit_nor_when_rolled_back(order_factory, owner):
+    order = order_factory(lines=1)
+    fulfillment_create(order=order, lines=[(1, 1)], tracking={"trackingNumber": "X1"}, actor=owner)
+    # The test's transaction never commits: nothing was queued to run.
+    assert mail.outbox == []
+
+
+def test_no_tracking_number_no_email(order_factory, owner, django_capture_on_commit_callbacks):
+    order = order_factory(lines=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        fulfillment_create(order=order, lines=[(1, 1)], tracking={}, actor=owner)
+    assert mail.outbox == []
+
+
+def test_store_default_and_per_request_choice(
+    order_factory, owner, django_capture_on_commit_callbacks
+):
+    store_settings_get()
+    StoreSettings.objects.update(notify_buyer_default=False)
+    order = order_factory(lines=[{"quantity": 3}])
+    with django_capture_on_commit_callbacks(execute=True):
+        fulfillment_create(
+            order=order, lines=[(1, 1)], tracking={"trackingNumber": "A"}, actor=owner
+        )
+    assert mail.outbox == []
+    with django_capture_on_commit_callbacks(execute=True):
+        fulfillment_create(
+            order=order, lines=[(1, 1)], tracking={"trackingNumber": "B"}, actor=owner, notify=True
+        )
+    assert len(mail.outbox) == 1
+    StoreSettings.objects.update(notify_buyer_default=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        fulfillment_create(
+            order=order, lines=[(1, 1)], tracking={"trackingNumber": "C"}, actor=owner, notify=False
+        )
+    assert len(mail.outbox) == 1
+
+
+def test_bulk_and_api_paths_email_too(
+    order_factory, owner, owner_api, django_capture_on_commit_callbacks
+):
+    first, second = order_factory(lines=1), order_factory(lines=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        fulfillment_bulk_create(
+            items=[(first.id, [{"lines": [(1, 1)], "tracking": {"trackingNumber": "T1"}}])],
+            actor=owner,
+        )
+        response = owner_api.post(
+            f"/api/stores/v2/orders/{second.id}/fulfillments",
+            {
+                "fulfillment": {
+                    "lineItems": [{"index": 1, "quantity": 1}],
+                    "trackingInfo": {"trackingNumber": "T2", "shippingProvider": "fedex"},
+                }
+            },
+        )
+    assert response.status_code == 200, response.content
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([first.buyer_email, second.buyer_email])
+
+
+def test_order_page_choice_is_ticked_by_default_and_honoured(
+    order_factory, packer_client, django_capture_on_commit_callbacks
+):
+    order = order_factory(lines=[{"quantity": 2}])
+    html = packer_client.get(f"/orders/{order.number}/").content.decode()
+    assert 'name="line-1-notify" id="id_line-1-notify" checked' in html
+    with django_capture_on_commit_callbacks(execute=True):
+        packer_client.post(
+            f"/fulfillments/{order.number}/lines/1/",
+            {"line-1-quantity": "1", "line-1-carrier": "usps", "line-1-tracking_number": "N1"},
+        )
+    assert mail.outbox == []  # unticked: no email
+    with django_capture_on_commit_callbacks(execute=True):
+        packer_client.post(
+            f"/fulfillments/{order.number}/lines/1/",
+            {
+                "line-1-quantity": "1",
+                "line-1-carrier": "usps",
+                "line-1-tracking_number": "N2",
+                "line-1-notify": "on",
+            },
+        )
+    assert len(mail.outbox) == 1
+    page = packer_client.get(f"/orders/{order.number}/").content.decode()
+    assert "Shipment email sent to the buyer" in page
