@@ -105,8 +105,9 @@ def prepare(path: Path) -> dict:
     )
     numbers = dict(open_orders)
     first_lines = dict(
-        LineItem.objects.filter(order_id__in=numbers, index=1, line_item_type="PHYSICAL")
-        .values_list("order_id", "line_id")
+        LineItem.objects.filter(
+            order_id__in=numbers, index=1, line_item_type="PHYSICAL"
+        ).values_list("order_id", "line_id")
     )
     data = {
         "sessions": sessions,
@@ -130,9 +131,19 @@ def free_port() -> int:
 def start_server(port: int) -> subprocess.Popen:
     env = {**os.environ, "DJANGO_LOG_LEVEL": "WARNING"}
     server = subprocess.Popen(
-        [sys.executable, "-m", "ops.serve", "--host", "127.0.0.1", "--port", str(port),
-         "--settings", "bench.loadtest_settings"],
-        cwd=ROOT, env=env,
+        [
+            sys.executable,
+            "-m",
+            "ops.serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--settings",
+            "bench.loadtest_settings",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     deadline = time.monotonic() + 600  # collectstatic and migrate first; slow on a busy machine
     while time.monotonic() < deadline:
@@ -149,11 +160,31 @@ def start_server(port: int) -> subprocess.Popen:
 
 def run_locust(base: str, users: int, seconds: int, classes: list[str], prefix: Path) -> list[dict]:
     subprocess.run(
-        [sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"),
-         "--headless", "-u", str(users), "-r", str(users), "-t", f"{seconds}s", "--reset-stats",
-         "--host", base, "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING",
-         *classes],
-        check=False, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "locust",
+            "-f",
+            str(ROOT / "bench" / "locustfile.py"),
+            "--headless",
+            "-u",
+            str(users),
+            "-r",
+            str(users),
+            "-t",
+            f"{seconds}s",
+            "--reset-stats",
+            "--host",
+            base,
+            "--csv",
+            str(prefix),
+            "--only-summary",
+            "--loglevel",
+            "WARNING",
+            *classes,
+        ],
+        check=False,
+        cwd=ROOT,
     )
     with open(f"{prefix}_stats.csv") as handle:
         return list(csv.DictReader(handle))
@@ -194,8 +225,9 @@ def main() -> None:
     report = [
         f"# Packdesk load test, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "",
-        f"{args.orders:,} orders; `make serve` (gunicorn {os.environ.get('WEB_CONCURRENCY', 'default')}"
-        f" workers) and locust {args.seconds} s per point on the same {os.cpu_count()}-CPU machine;"
+        f"{args.orders:,} orders; `make serve` (gunicorn workers:"
+        f" {os.environ.get('WEB_CONCURRENCY', '2 x CPUs + 1')}) and locust {args.seconds} s"
+        f" per point on the same {os.cpu_count()}-CPU machine;"
         f" {len(data['orders'])} open orders in the packers' pool. Times in ms.",
     ]
     failures = 0
@@ -203,12 +235,14 @@ def main() -> None:
         for users in map(int, args.users.split(",")):
             for phase, classes in (("mix", MIX), ("baseline", BASELINE)):
                 print(f"- {users} users, {phase}", flush=True)
-                rows = run_locust(
-                    base, users, args.seconds, classes, csv_dir / f"{users}-{phase}"
-                )
+                rows = run_locust(base, users, args.seconds, classes, csv_dir / f"{users}-{phase}")
                 failures += sum(int(r["Failure Count"]) for r in rows if r["Type"])
-                report += ["", f"## {users} users: {phase} ({', '.join(classes)})", "",
-                           *table(rows)]
+                report += [
+                    "",
+                    f"## {users} users: {phase} ({', '.join(classes)})",
+                    "",
+                    *table(rows),
+                ]
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(timeout=60)
@@ -216,7 +250,11 @@ def main() -> None:
     with connection.cursor() as cursor:
         cursor.execute(OVER_FULFILLED_SQL)
         over = cursor.fetchone()[0]
-    report += ["", f"Failed requests: {failures}. Over-fulfilled line items afterwards: {over}.", ""]
+    report += [
+        "",
+        f"Failed requests: {failures}. Over-fulfilled line items afterwards: {over}.",
+        "",
+    ]
     text = "\n".join(report)
     print(text)
     path = RESULTS / f"loadtest-{args.orders}.md"

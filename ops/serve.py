@@ -96,7 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument(
-        "--settings", default="config.settings", help="Settings module (the load test adds a baseline)."
+        "--settings",
+        default="config.settings",
+        help="Settings module (the load test's adds a baseline).",
     )
     args = parser.parse_args(argv)
 

@@ -24,11 +24,12 @@ from orders.services import (
 from tests.fulfillments.test_views import line_post
 
 SIZES = [2, 40]
-# lock, line items with fulfilled, fulfillment, its lines, activities, order, endpoints, event
-SERVICE_CAP = 8
+# lock, line items with fulfilled, fulfillment, its lines, activities, order, endpoints, event,
+# and the store's notify-buyer default when the caller leaves `notify` unset (the APIs do)
+SERVICE_CAP = 9
 PAGE_CAP = 14
-STORES_API_CAP = 18
-ECOM_API_CAP = 16
+STORES_API_CAP = 19
+ECOM_API_CAP = 17
 
 
 @pytest.fixture
@@ -118,10 +119,11 @@ def test_create_fulfillment_ecom_api_cap(
 
 
 def test_bulk_create_costs_the_same_per_order(order_factory, packer, django_assert_max_num_queries):
-    """Each order: savepoint, lock, line items, the four writes, endpoints, event, release."""
+    """Each order: savepoint, lock, line items, the four writes, endpoints, event, the
+    notify default, release."""
     orders = [order_factory(lines=[{"quantity": 2} for _ in range(n)]) for n in (1, 8, 30)]
     items = [(order.pk, [{"lines": [(1, 1)], "tracking": tracking()}]) for order in orders]
-    with django_assert_max_num_queries(10 * len(orders)):
+    with django_assert_max_num_queries(11 * len(orders)):
         results = fulfillment_bulk_create(items=items, actor=packer)
     assert all(result.success for result in results)
 

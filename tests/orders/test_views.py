@@ -198,9 +198,7 @@ def test_paging_and_keyset_cursor(owner_client, order_factory):
     assert shown(back) == numbers[:50]
 
 
-def test_typed_deep_page_is_refused_with_a_message_but_cursors_reach_any_depth(
-    owner_client, three
-):
+def test_typed_deep_page_is_refused_with_a_message_but_cursors_reach_any_depth(owner_client, three):
     numbers = sorted((order.number for order in three), reverse=True)
     deep = owner_client.get(url(("page", str(MAX_TYPED_PAGE + 1))))
     assert deep.status_code == 200
