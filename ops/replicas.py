@@ -17,10 +17,11 @@ import random
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from datetime import timedelta
+from typing import cast
 
 from django.conf import settings
 from django.core import signing
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.utils import timezone
 
 from ops.models import ReadPin
@@ -113,16 +114,23 @@ def replica_reads(request: HttpRequest) -> Iterator[str | None]:
         _read_alias.reset(token)
 
 
-def reads_from_replica(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def reads_from_replica(
+    view: Callable[..., HttpResponseBase],
+) -> Callable[..., HttpResponseBase]:
     """Let `view` (which must only read) read from a replica. Put it closest to the function,
     under the login and permission decorators, so those still read the primary."""
 
     @functools.wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
         with replica_reads(request) as alias:
             response = view(request, *args, **kwargs)
-        if alias is not None and isinstance(response, StreamingHttpResponse):
-            response.streaming_content = _streamed(alias, response.streaming_content)
+        if (
+            alias is not None
+            and isinstance(response, StreamingHttpResponse)
+            and not response.is_async
+        ):
+            content = cast(Iterator[bytes], response.streaming_content)
+            response.streaming_content = _streamed(alias, content)
         return response
 
     return wrapped
