@@ -48,14 +48,6 @@ from orders.selectors import (
 )
 
 PAGE_SIZE = 50
-# A typed ?page=N without a cursor skips (N - 1) x PAGE_SIZE rows (an OFFSET, 160-190 ms of SQL
-# at page 10,000 of a million orders). Up to this page that stays a few milliseconds; deeper,
-# the list asks for Next/Previous, whose keyset cursors cost the same at any depth.
-MAX_TYPED_PAGE = 200
-DEEP_PAGE_MESSAGE = (
-    f"Pages past {MAX_TYPED_PAGE} cannot be opened by number: use Next and Previous (they stay"
-    " fast at any depth), narrow the filter, or sort the other way."
-)
 # Above this many matches the page shows PostgreSQL's estimate ("about 512,300") instead of
 # counting every row.
 COUNT_CAP = 10_000
@@ -181,13 +173,6 @@ class OrderListForm(forms.Form):
     page = forms.IntegerField(min_value=1, required=False)
     after = forms.IntegerField(required=False)
     before = forms.IntegerField(required=False)
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        cursor = cleaned.get("after") is not None or cleaned.get("before") is not None
-        if (cleaned.get("page") or 1) > MAX_TYPED_PAGE and not cursor:
-            self.add_error("page", DEEP_PAGE_MESSAGE)
-        return cleaned
 
     def clean_filter(self) -> dict[str, Any] | None:
         text = self.cleaned_data.get("filter") or ""
