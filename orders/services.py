@@ -75,6 +75,17 @@ def activity_record(*, order: Order, type: str, actor=None, details: dict[str, A
     )
 
 
+def activities_record(
+    *, order: Order, entries: list[tuple[str, dict[str, Any]]], actor=None
+) -> list[Activity]:
+    """Several activities of one change (type, details) in one INSERT."""
+    when = change_time(order)
+    return Activity.objects.bulk_create(
+        Activity(order=order, type=type, actor=actor, details=details, timestamp=when)
+        for type, details in entries
+    )
+
+
 def order_touch(*, order: Order, fields: list[str] | tuple[str, ...] = ()) -> None:
     """Save `fields` and bump `last_updated` (to the change's time) in one UPDATE."""
     order.last_updated = change_time(order)
