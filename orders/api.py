@@ -10,8 +10,8 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema
 
 from config.api import ApiError, require_perm
+from config.ops.replicas import replica_reads
 from config.schemas import InputSchema
-from ops.replicas import replica_reads
 from orders.counting import count_matches
 from orders.idempotency import idempotent
 from orders.models import Order
