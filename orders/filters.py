@@ -16,20 +16,25 @@ URL parameters (every one optional, combined with AND):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
+from html import escape
 from itertools import islice, zip_longest
-from typing import Any
+from typing import Any, TypedDict
 
 import django_filters
 from django import forms
 from django.db import DatabaseError
-from django.db.models import QuerySet
+from django.db.models import QuerySet, TextChoices
 from django.http import QueryDict
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import localize
+from django.utils.safestring import SafeString, mark_safe
 
 from config.errors import statement_timed_out, timeout_message
 from orders.counting import count_matches
 from orders.forms import PERIODS, FilterRowForm
-from orders.models import UNPAID_STATUSES, FulfillmentStatus, Order
+from orders.models import UNPAID_STATUSES, FulfillmentStatus, Order, PaymentStatus
 from orders.query import (
     BOOL,
     ENUM,
@@ -170,6 +175,32 @@ def filter_rows(params: QueryDict) -> list[FilterRowForm]:
     return rows
 
 
+class OrderRow(TypedDict):
+    """One row of the list's table with every value ready to print. Rendering 50 rows was most
+    of the list page's Python time: per value the template engine resolved attributes, called
+    filters and tags (`url`, `date`, `lower`, `get_..._display`) and localized numbers. A
+    dict's key is the engine's cheapest lookup, so the row template only looks keys up."""
+
+    id: str
+    number: str
+    url: str
+    archived: bool
+    created_iso: str
+    created_label: str
+    updated_iso: str
+    updated_label: str
+    buyer_name: str
+    buyer_email: str
+    items: list[str]
+    more: str
+    total: str
+    payment_class: str
+    payment_label: str
+    fulfillment_class: str
+    fulfillment_label: str
+    open: bool
+
+
 @dataclass
 class OrderListing:
     filterset: OrderFilterSet
@@ -178,6 +209,7 @@ class OrderListing:
     sort: str = DEFAULT_SORT
     view: str = "all"
     orders: list[Order] = field(default_factory=list)
+    table: list[OrderRow] = field(default_factory=list)
     count: int = 0
     count_exact: bool = True
     page: int = 1
@@ -234,9 +266,10 @@ class OrderListing:
         return links
 
     @property
-    def value_lists(self) -> list[tuple[str, list[tuple[str, str]]]]:
-        """Suggestions (value, label) for the value input: enum and boolean values, date
-        periods, and the product catalogue by name."""
+    def value_lists(self) -> list[tuple[str, SafeString]]:
+        """Suggestions for the value input, per field as its datalist's `<option value label>`
+        elements: enum and boolean values, date periods, and the product catalogue by name.
+        Joined here because 200-odd options through the template's loop cost 1.5 ms a page."""
         lists = [
             (name, [(c, "") for c in (f.choices if f.type == ENUM else ("yes", "no"))])
             for name, f in FIELDS.items()
@@ -246,11 +279,23 @@ class OrderListing:
         lists.append(("periods", [(label, "") for label in PERIODS.values()]))
         lists.append(("lineItems.name", [(name, "") for name in names]))
         lists.append(("lineItems.productId", products))
-        return lists
+        return [(name, _datalist_options(values)) for name, values in lists]
 
     @property
     def views(self) -> list[tuple[str, str]]:
         return [(key, label) for key, (label, _) in QUICK_VIEWS.items()]
+
+
+def _datalist_options(values: list[tuple[str, str]]) -> SafeString:
+    # Safe: every value and label goes through html.escape (what Django's escape calls).
+    return mark_safe(
+        "".join(
+            f'<option value="{escape(value)}"'
+            + (f' label="{escape(label)}"' if label else "")
+            + "></option>"
+            for value, label in values
+        )
+    )
 
 
 def listing_query(params: QueryDict) -> tuple[OrderListing, QuerySet[Order] | None]:
@@ -334,22 +379,65 @@ def _listing_read(listing: OrderListing, queryset: QuerySet[Order], data: dict) 
         first_page=listing.page == 1 and not data.get("before"),
         more=listing.has_next,
     )
-    _label_dates(listing.orders)
     order_list_items(listing.orders)
+    listing.table = table_rows(listing.orders)
     if listing.orders and listing.sort.lstrip("-") == "number":
         listing.next_after = listing.orders[-1].number
         listing.prev_before = listing.orders[0].number if listing.page > 2 else None
 
 
-def _label_dates(orders: list[Order]) -> None:
-    """Format the rows' dates once in Python: the template's date filter, called four times per
-    row, was the largest single cost of rendering a page."""
+def table_rows(orders: list[Order]) -> list[OrderRow]:
+    """The table rows of a page of orders (their `items` attached by order_list_items)."""
     zone = timezone.get_current_timezone()
+    payment = _labels(PaymentStatus)
+    fulfillment = _labels(FulfillmentStatus)
+    # One reverse() for the page (it costs ~50 us): the number is the pattern's only argument.
+    head, _, tail = reverse("orders:detail", args=[0]).rpartition("0")
+    rows: list[OrderRow] = []
     for order in orders:
-        for name in ("date_created", "last_updated"):
-            value = getattr(order, name).astimezone(zone)
-            setattr(order, f"{name}_iso", value.isoformat())
-            setattr(order, f"{name}_label", f"{value:%b} {value.day}, {value:%Y %H:%M}")
+        created = order.date_created.astimezone(zone)
+        updated = order.last_updated.astimezone(zone)
+        rows.append(
+            {
+                "id": str(order.pk),
+                "number": str(order.number),
+                "url": f"{head}{order.number}{tail}",
+                "archived": order.archived,
+                "created_iso": created.isoformat(),
+                "created_label": _date_label(created),
+                "updated_iso": updated.isoformat(),
+                "updated_label": _date_label(updated),
+                "buyer_name": order.buyer_name,
+                "buyer_email": order.buyer_email,
+                "items": [
+                    f"{quantity} \N{MULTIPLICATION SIGN} {name}" for name, quantity in order.items
+                ],
+                "more": f"+{order.items_more} more" if order.items_more else "",
+                "total": f"{localize(order.total)} {order.currency}",
+                "payment_class": order.payment_status.lower(),
+                "payment_label": payment.get(order.payment_status, order.payment_status),
+                "fulfillment_class": order.fulfillment_status.lower(),
+                "fulfillment_label": fulfillment.get(
+                    order.fulfillment_status, order.fulfillment_status
+                ),
+                "open": order.fulfillment_status in OPEN_STATUSES,
+            }
+        )
+    return rows
+
+
+# Orders that still have something to ship get a tracking box in their row.
+OPEN_STATUSES = frozenset({FulfillmentStatus.NOT_FULFILLED, FulfillmentStatus.PARTIALLY_FULFILLED})
+
+
+def _labels(choices: type[TextChoices]) -> dict[str, str]:
+    """Labels by value, as get_<field>_display() shows them (in the request's language)."""
+    return {value: str(label) for value, label in choices.choices}
+
+
+def _date_label(value: datetime) -> str:
+    """ "Nov 29, 2026 13:05", as people read a row's date."""
+    return f"{value:%b} {value.day}, {value:%Y %H:%M}"
 
 
 def _page(queryset: QuerySet[Order], listing: OrderListing, data: dict) -> tuple[list, bool]:

@@ -119,13 +119,21 @@ def row_operators(name: str) -> tuple[str, ...]:
     return (default, *[op for op in ops if op != default]) if default else tuple(ops)
 
 
+# The filter row menus' data attributes, worked out once (every list page renders them).
+FIELD_DEFAULT_OPS = {name: row_operators(name)[0][1:] for name in FIELDS}
+OPERATOR_FIELDS = {
+    op[1:]: " ".join(name for name in FIELDS if op in row_operators(name))
+    for op in ROW_OPERATOR_LABELS
+}
+
+
 class FieldSelect(forms.Select):
     """Each field option names its default operator (`data-default-op`) for the page's script."""
 
     def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
         option = super().create_option(name, value, label, selected, index, subindex, attrs)
         if value:
-            option["attrs"]["data-default-op"] = row_operators(value)[0][1:]
+            option["attrs"]["data-default-op"] = FIELD_DEFAULT_OPS[value]
         return option
 
 
@@ -136,10 +144,7 @@ class OperatorSelect(forms.Select):
     def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
         option = super().create_option(name, value, label, selected, index, subindex, attrs)
         if value:
-            op = f"${value}"
-            option["attrs"]["data-fields"] = " ".join(
-                name for name in FIELDS if op in row_operators(name)
-            )
+            option["attrs"]["data-fields"] = OPERATOR_FIELDS[value]
         return option
 
 

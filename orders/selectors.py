@@ -6,9 +6,8 @@ from collections.abc import Sequence
 from typing import cast
 
 from django.core.cache import cache
-from django.db import connection
-from django.db.models import Count, F, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db import DEFAULT_DB_ALIAS, connection, connections, router
+from django.db.models import QuerySet
 from django.http import Http404
 
 from orders.models import STORE_SETTINGS_PK, LineItem, Order, StoreSettings
@@ -20,6 +19,9 @@ LIST_COLUMNS = (
     "last_updated",
     "billing_first_name",
     "billing_last_name",
+    # buyer_name falls back to these when the billing name is empty.
+    "buyer_first_name",
+    "buyer_last_name",
     "buyer_email",
     "currency",
     "total",
@@ -52,24 +54,35 @@ def order_list_rows() -> QuerySet[Order]:
 LIST_ITEMS_SHOWN = 2
 
 
+# The first LIST_ITEMS_SHOWN lines of each order and its number of lines, from the (order,
+# index) index. Written as SQL: compiling the ORM's window query cost 2 ms of Python per list
+# page, seven times what running it costs.
+_LIST_ITEMS = f"""
+SELECT order_id, name, quantity, lines FROM (
+    SELECT order_id, name, quantity,
+           row_number() OVER (PARTITION BY order_id ORDER BY index) AS position,
+           count(*) OVER (PARTITION BY order_id) AS lines
+    FROM {LineItem._meta.db_table}
+    WHERE order_id = ANY(%s)
+) AS firsts
+WHERE position <= %s
+ORDER BY order_id, position
+"""
+
+
 def order_list_items(orders: Sequence[Order]) -> None:
     """Attach `items` (the first LIST_ITEMS_SHOWN line items as (name, quantity)) and
-    `items_more` (how many are not shown) to each order of a list page, in one query that
-    reads only those lines from the (order, index) index."""
+    `items_more` (how many are not shown) to each order of a list page, in one query on the
+    database the page reads from (a replica under `reads_from_replica`)."""
     for order in orders:
         order.items, order.items_more = [], 0
     if not orders:
         return
     by_id = {order.pk: order for order in orders}
-    rows = (
-        LineItem.objects.filter(order_id__in=by_id)
-        .annotate(
-            position=Window(RowNumber(), partition_by=[F("order_id")], order_by=F("index").asc()),
-            lines=Window(Count("*"), partition_by=[F("order_id")]),
-        )
-        .filter(position__lte=LIST_ITEMS_SHOWN)
-        .values_list("order_id", "name", "quantity", "lines")
-    )
+    alias = router.db_for_read(LineItem) or DEFAULT_DB_ALIAS
+    with connections[alias].cursor() as cursor:
+        cursor.execute(_LIST_ITEMS, [list(by_id), LIST_ITEMS_SHOWN])
+        rows = cursor.fetchall()
     for order_id, name, quantity, lines in rows:
         order = by_id[order_id]
         order.items.append((name, quantity))
