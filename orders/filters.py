@@ -28,7 +28,6 @@ from django.db.models import QuerySet, TextChoices
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
 
 from config.errors import statement_timed_out, timeout_message
@@ -179,7 +178,8 @@ class OrderRow(TypedDict):
     """One row of the list's table with every value ready to print. Rendering 50 rows was most
     of the list page's Python time: per value the template engine resolved attributes, called
     filters and tags (`url`, `date`, `lower`, `get_..._display`) and localized numbers. A
-    dict's key is the engine's cheapest lookup, so the row template only looks keys up."""
+    dict's key is the engine's cheapest lookup, so the row template only looks keys up; the
+    strings come escaped (SafeString), so printing them costs no second escape."""
 
     id: str
     number: str
@@ -399,26 +399,29 @@ def table_rows(orders: list[Order]) -> list[OrderRow]:
         updated = order.last_updated.astimezone(zone)
         rows.append(
             {
-                "id": str(order.pk),
-                "number": str(order.number),
-                "url": f"{head}{order.number}{tail}",
+                "id": _html(str(order.pk)),
+                "number": _html(str(order.number)),
+                "url": _html(f"{head}{order.number}{tail}"),
                 "archived": order.archived,
-                "created_iso": created.isoformat(),
-                "created_label": _date_label(created),
-                "updated_iso": updated.isoformat(),
-                "updated_label": _date_label(updated),
-                "buyer_name": order.buyer_name,
-                "buyer_email": order.buyer_email,
+                "created_iso": _html(created.isoformat()),
+                "created_label": _html(_date_label(created)),
+                "updated_iso": _html(updated.isoformat()),
+                "updated_label": _html(_date_label(updated)),
+                "buyer_name": _html(order.buyer_name),
+                "buyer_email": _html(order.buyer_email),
                 "items": [
-                    f"{quantity} \N{MULTIPLICATION SIGN} {name}" for name, quantity in order.items
+                    _html(f"{quantity} \N{MULTIPLICATION SIGN} {name}")
+                    for name, quantity in order.items
                 ],
-                "more": f"+{order.items_more} more" if order.items_more else "",
-                "total": f"{localize(order.total)} {order.currency}",
-                "payment_class": order.payment_status.lower(),
-                "payment_label": payment.get(order.payment_status, order.payment_status),
-                "fulfillment_class": order.fulfillment_status.lower(),
-                "fulfillment_label": fulfillment.get(
-                    order.fulfillment_status, order.fulfillment_status
+                "more": _html(f"+{order.items_more} more" if order.items_more else ""),
+                # As the template printed a Decimal (no grouping: USE_THOUSAND_SEPARATOR is
+                # off), without localize()'s 25 us.
+                "total": _html(f"{order.total:f} {order.currency}"),
+                "payment_class": _html(order.payment_status.lower()),
+                "payment_label": _html(payment.get(order.payment_status, order.payment_status)),
+                "fulfillment_class": _html(order.fulfillment_status.lower()),
+                "fulfillment_label": _html(
+                    fulfillment.get(order.fulfillment_status, order.fulfillment_status)
                 ),
                 "open": order.fulfillment_status in OPEN_STATUSES,
             }
@@ -430,14 +433,38 @@ def table_rows(orders: list[Order]) -> list[OrderRow]:
 OPEN_STATUSES = frozenset({FulfillmentStatus.NOT_FULFILLED, FulfillmentStatus.PARTIALLY_FULFILLED})
 
 
+def _html(text: str) -> SafeString:
+    """`text` escaped here, once, as the template would have: its `{{ }}` then prints it as is
+    (escaping every value in the template was a fifth of the rows' rendering)."""
+    return SafeString(escape(text))
+
+
 def _labels(choices: type[TextChoices]) -> dict[str, str]:
     """Labels by value, as get_<field>_display() shows them (in the request's language)."""
     return {value: str(label) for value, label in choices.choices}
 
 
+# strftime("%b") in the C locale Python runs in, without strftime's 20 us per call.
+MONTH_ABBR = (
+    "",
+    "Jan",
+    "Feb",
+    "Mar",
+    "Apr",
+    "May",
+    "Jun",
+    "Jul",
+    "Aug",
+    "Sep",
+    "Oct",
+    "Nov",
+    "Dec",
+)
+
+
 def _date_label(value: datetime) -> str:
     """ "Nov 29, 2026 13:05", as people read a row's date."""
-    return f"{value:%b} {value.day}, {value:%Y %H:%M}"
+    return f"{MONTH_ABBR[value.month]} {value.day}, {value.year} {value.hour:02}:{value.minute:02}"
 
 
 def _page(queryset: QuerySet[Order], listing: OrderListing, data: dict) -> tuple[list, bool]:
