@@ -96,8 +96,8 @@ def main() -> None:
         sql = replay_sql(statements)
         print(
             f"{name:44} {statistics.median(walls):8.1f} / {p95(walls):7.1f}"
-            f" {statistics.median(cpus):8.1f} / {min(cpus):5.1f} {sql.median:10.1f} {len(statements):7d}"
-            f" {size / 1024:5.0f}",
+            f" {statistics.median(cpus):8.1f} / {min(cpus):5.1f} {sql.median:10.1f}"
+            f" {len(statements):7d} {size / 1024:5.0f}",
             flush=True,
         )
     if args.profile:
