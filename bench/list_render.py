@@ -52,6 +52,16 @@ CASES = [
         f"/orders/?page={MAX_OFFSET // PAGE_SIZE + 1}",
         {"HX-Request": "true"},
     ),
+    (
+        f"swap, unfulfilled, page {MAX_OFFSET // PAGE_SIZE + 1}",
+        f"/orders/?view=unfulfilled&page={MAX_OFFSET // PAGE_SIZE + 1}",
+        {"HX-Request": "true"},
+    ),
+    (
+        f"swap, page {MAX_OFFSET // PAGE_SIZE + 2} (refused)",
+        f"/orders/?page={MAX_OFFSET // PAGE_SIZE + 2}",
+        {"HX-Request": "true"},
+    ),
 ]
 
 

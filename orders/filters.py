@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from config.errors import statement_timed_out, timeout_message
-from orders.counting import count_matches
+from orders.counting import count_estimated, count_matches
 from orders.forms import PERIODS, FilterRowForm
 from orders.models import UNPAID_STATUSES, FulfillmentStatus, Order, PaymentStatus
 from orders.query import (
@@ -354,13 +354,10 @@ def order_listing(params: QueryDict) -> OrderListing:
         return listing
     data = listing.form.cleaned_data
     cursor = data.get("after") is not None or data.get("before") is not None
-    if not cursor and (listing.page - 1) * PAGE_SIZE > MAX_OFFSET:
-        listing.errors.append(
-            f"Pages past {MAX_OFFSET // PAGE_SIZE + 1} are reached with the Next link "
-            "(sorted by number) or a narrower filter."
-        )
-        return listing
     try:
+        if not cursor and (listing.page - 1) * PAGE_SIZE > MAX_OFFSET:
+            _deep_page(listing, queryset)
+            return listing
         _listing_read(listing, queryset, data)
     except DatabaseError as exc:
         if not statement_timed_out(exc):
@@ -368,6 +365,20 @@ def order_listing(params: QueryDict) -> OrderListing:
         listing.orders, listing.count = [], 0
         listing.errors.append(timeout_message())
     return listing
+
+
+def _deep_page(listing: OrderListing, queryset: QuerySet[Order]) -> None:
+    """A typed page deeper than MAX_OFFSET rows, which PostgreSQL would have to skip one by
+    one. When the results are counted exactly (up to COUNT_EXACT_UP_TO) and end before it, the
+    page is past their end: it says so and links to the last page (a stale link, a typo).
+    Otherwise it is refused with a message: no row is skipped."""
+    listing.count, listing.count_exact = count_estimated(queryset)
+    if listing.count_exact and listing.count <= (listing.page - 1) * PAGE_SIZE:
+        return
+    listing.errors.append(
+        f"Pages past {MAX_OFFSET // PAGE_SIZE + 1} are reached with the Next link "
+        "(sorted by number) or a narrower filter."
+    )
 
 
 def _listing_read(listing: OrderListing, queryset: QuerySet[Order], data: dict) -> None:

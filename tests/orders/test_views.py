@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from fulfillments.carriers import KNOWN_CARRIER_CHOICES
 from fulfillments.models import Fulfillment, FulfillmentLineItem
@@ -210,6 +211,74 @@ def test_count_is_exact_when_everything_fits_on_the_first_page(owner_client, thr
     monkeypatch.setattr("orders.counting.COUNT_EXACT_UP_TO", 1)
     html = owner_client.get(LIST).content.decode()
     assert "<span data-count>3</span>" in html
+
+
+def test_page_past_the_end_says_so_and_links_to_the_last_page(owner_client, three, monkeypatch):
+    monkeypatch.setattr("orders.filters.PAGE_SIZE", 2)
+    # 999 is within the offset bound, 999999 far past it: both only read the count.
+    for page in ("999", "999999"):
+        response = owner_client.get(url(("page", page)), headers=HTMX)
+        html = response.content.decode()
+        assert response.status_code == 200 and shown(response) == []
+        assert f"Page {page} is past the end of these results (2 pages)." in html
+        assert '<a href="?page=2">Go to the last page</a>' in html
+        assert 'class="errors"' not in html
+    assert shown(owner_client.get(url(("page", "2")))) == [min(o.number for o in three)]
+
+
+def test_typed_page_past_max_offset_of_broad_results_is_refused(owner_client, three, monkeypatch):
+    # As if the three orders were more than can be counted exactly and offset page 2 too deep.
+    monkeypatch.setattr("orders.counting.COUNT_EXACT_UP_TO", 1)
+    monkeypatch.setattr("orders.filters.MAX_OFFSET", 1)
+    deep = owner_client.get(url(("page", "2")), headers=HTMX)
+    assert deep.status_code == 200 and shown(deep) == []
+    assert "Pages past 1 are reached with the Next link" in deep.content.decode()
+    # With a cursor the page number is only a label: any depth is one index range.
+    numbers = sorted((o.number for o in three), reverse=True)
+    reached = owner_client.get(url(("page", "20000"), ("after", str(numbers[0]))))
+    assert shown(reached) == numbers[1:]
+
+
+def test_rows_print_what_the_template_used_to_compute(owner_client, order_factory):
+    order = order_factory(
+        first_name="<b>Ann</b>",
+        lines=[{"name": "Mug & <Cup>", "quantity": 3}, {"name": "Tea"}, {"name": "Pot"}],
+        payment_status=PaymentStatus.PARTIALLY_REFUNDED,
+        fulfillment_status=FulfillmentStatus.PARTIALLY_FULFILLED,
+        archived=True,
+        currency="EUR",
+    )
+    html = owner_client.get(LIST).content.decode()
+    assert (
+        f'<a href="/orders/{order.number}/">#{order.number}</a> <span class="badge">Archived'
+        in html
+    )
+    assert "&lt;b&gt;Ann&lt;/b&gt; Lovelace<br>" in html
+    times = "\N{MULTIPLICATION SIGN}"
+    assert (
+        f"<li>3 {times} Mug &amp; &lt;Cup&gt;</li><li>1 {times} Tea</li>"
+        '<li class="more">+1 more</li>'
+    ) in html
+    assert '<td class="num total">50.00 EUR</td>' in html
+    assert '<span class="badge partially_refunded">Partially Refunded</span>' in html
+    assert '<span class="badge partially_fulfilled">Partially Fulfilled</span>' in html
+    assert f'name="tracking-{order.pk}"' in html
+    created = timezone.localtime(order.date_created)
+    assert f'<time datetime="{created.isoformat()}">{created:%b} {created.day}, ' in html
+
+
+def test_buyer_name_falls_back_without_a_query_per_row(
+    owner_client, order_factory, django_assert_max_num_queries
+):
+    for _ in range(3):
+        order_factory()
+    owner_client.get(LIST)
+    with CaptureQueriesContext(connection) as named:
+        owner_client.get(LIST)
+    Order.objects.update(billing_first_name="", billing_last_name="", buyer_first_name="Bo")
+    with django_assert_max_num_queries(len(named)):
+        html = owner_client.get(LIST).content.decode()
+    assert html.count("Bo Lovelace<br>") == 3
 
 
 def test_rows_have_checkboxes_in_bulk_form(owner_client, three):
