@@ -352,13 +352,8 @@ def order_listing(params: QueryDict) -> OrderListing:
     listing, queryset = listing_query(params)
     if queryset is None:
         return listing
-    data = listing.form.cleaned_data
-    cursor = data.get("after") is not None or data.get("before") is not None
     try:
-        if not cursor and (listing.page - 1) * PAGE_SIZE > MAX_OFFSET:
-            _deep_page(listing, queryset)
-            return listing
-        _listing_read(listing, queryset, data)
+        _listing_read(listing, queryset, listing.form.cleaned_data)
     except DatabaseError as exc:
         if not statement_timed_out(exc):
             raise
@@ -367,29 +362,33 @@ def order_listing(params: QueryDict) -> OrderListing:
     return listing
 
 
-def _deep_page(listing: OrderListing, queryset: QuerySet[Order]) -> None:
-    """A typed page deeper than MAX_OFFSET rows, which PostgreSQL would have to skip one by
-    one. When the results are counted exactly (up to COUNT_EXACT_UP_TO) and end before it, the
-    page is past their end: it says so and links to the last page (a stale link, a typo).
-    Otherwise it is refused with a message: no row is skipped."""
-    listing.count, listing.count_exact = count_estimated(queryset)
-    if listing.count_exact and listing.count <= (listing.page - 1) * PAGE_SIZE:
-        return
-    listing.errors.append(
-        f"Pages past {MAX_OFFSET // PAGE_SIZE + 1} are reached with the Next link "
-        "(sorted by number) or a narrower filter."
-    )
-
-
 def _listing_read(listing: OrderListing, queryset: QuerySet[Order], data: dict) -> None:
     """The page of orders, the count and the cursors (the part that reads the database)."""
-    listing.orders, listing.has_next = _page(queryset, listing, data)
-    listing.count, listing.count_exact = count_matches(
-        queryset,
-        page_rows=len(listing.orders),
-        first_page=listing.page == 1 and not data.get("before"),
-        more=listing.has_next,
-    )
+    cursor = data.get("after") is not None or data.get("before") is not None
+    offset = (listing.page - 1) * PAGE_SIZE
+    if offset and not cursor:
+        # An offset page (typed, or a date sort's Next link) counts first (at most
+        # COUNT_EXACT_UP_TO rows): a page past the end of an exact count then reads no row
+        # (the page says so and links to the last one) instead of walking every match, and a
+        # page deeper than MAX_OFFSET rows, which PostgreSQL would skip one by one, is refused.
+        listing.count, listing.count_exact = count_estimated(queryset)
+        if listing.count_exact and offset >= listing.count:
+            return
+        if offset > MAX_OFFSET:
+            listing.errors.append(
+                f"Pages past {MAX_OFFSET // PAGE_SIZE + 1} are reached with the Next link "
+                "(sorted by number) or a narrower filter."
+            )
+            return
+        listing.orders, listing.has_next = _page(queryset, listing, data)
+    else:
+        listing.orders, listing.has_next = _page(queryset, listing, data)
+        listing.count, listing.count_exact = count_matches(
+            queryset,
+            page_rows=len(listing.orders),
+            first_page=listing.page == 1 and not data.get("before"),
+            more=listing.has_next,
+        )
     order_list_items(listing.orders)
     listing.table = table_rows(listing.orders)
     if listing.orders and listing.sort.lstrip("-") == "number":
