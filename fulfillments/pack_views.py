@@ -45,6 +45,9 @@ from orders.services import OrderError
 PACK = "fulfillments/pack.html"
 CAN_PACK = "fulfillments.add_fulfillment"
 LAST_SHIPPED = "pack_last_shipped"
+# Typed or scanned into the scan box while an undo is offered: focus the Undo button, so one
+# more Enter takes the parcel back (Ctrl+Z does it in one key where JavaScript runs).
+UNDO_COMMAND = "undo"
 
 
 def pack_url(number: int, checked: str = "") -> str:
@@ -92,6 +95,7 @@ def _render(
     ship_form: PackShipForm | None = None,
     confirm: ShipmentNeedsConfirmation | None = None,
     undo_scan: str | None = None,
+    focus_undo: bool = False,
     status: int = 200,
     push: str | None = None,
 ) -> HttpResponse:
@@ -106,6 +110,9 @@ def _render(
         focus = "tracking"
     if confirm is not None:
         focus = "confirm"
+    last_shipped = _last_shipped(request)
+    if focus_undo and last_shipped is not None:
+        focus = "undo"
     if packing is not None and ship_form is None:
         initial = _ship_form_initial(request.user)
         initial["checked"] = packing.checked_param()
@@ -128,7 +135,7 @@ def _render(
         "error": error,
         "notice": notice,
         "undo_scan": undo_scan,
-        "last_shipped": _last_shipped(request),
+        "last_shipped": last_shipped,
         "focus": focus,
     }
     partial = request.htmx and not request.htmx.history_restore_request
@@ -156,6 +163,8 @@ def station(request: HtmxHttpRequest) -> HttpResponse:
     code = (request.GET.get("code") or "").strip()
     if not code:
         return _render(request, push=reverse("pack:station") if "code" in request.GET else None)
+    if code.lower() == UNDO_COMMAND:
+        return _offer_undo(request, push=reverse("pack:station"))
     order = order_for_code(code, pack_queryset())
     if order is None:
         return _render(
@@ -169,6 +178,23 @@ def station(request: HtmxHttpRequest) -> HttpResponse:
         url = pack_url(order.number)
         return _render(request, packing=pack_list(order), push=url)
     return redirect(pack_url(order.number))
+
+
+def _offer_undo(
+    request: HtmxHttpRequest, *, packing: PackList | None = None, push: str
+) -> HttpResponse:
+    """The UNDO command: the Undo button gets focus (Enter then undoes), or the packer hears
+    that there is nothing left to undo."""
+    if _last_shipped(request) is None:
+        return _render(
+            request,
+            packing=packing,
+            error="Nothing to undo: the last parcel can be taken back for "
+            f"{UNDO_SECONDS // 60} minutes after it ships; delete it on the order page instead.",
+            status=409,
+            push=push,
+        )
+    return _render(request, packing=packing, focus_undo=True, push=push)
 
 
 def _packing_for(number: int, checked: str) -> PackList:
@@ -189,6 +215,8 @@ def pack_order(request: HtmxHttpRequest, number: int) -> HttpResponse:
     code = (request.GET.get("code") or "").strip()
     if not code:
         return _render(request, packing=packing)
+    if code.lower() == UNDO_COMMAND and code.lower() not in packing.skus:
+        return _offer_undo(request, packing=packing, push=pack_url(number, checked))
     line, refusal = packing.scan(code)
     if line is not None:
         new_checked = packing.checked_param()

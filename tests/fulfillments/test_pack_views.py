@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import timedelta
 
@@ -322,6 +323,34 @@ def test_undo_only_for_a_short_time(packer_client):
     assert response.status_code == 409
     assert "Too late to undo" in response.content.decode()
     assert Fulfillment.objects.filter(pk=shipped.pk).exists()
+
+
+@pytest.mark.parametrize("where", ["station", "pack mode"])
+def test_undo_command_in_the_scan_box_focuses_the_undo_button(packer_client, where):
+    order, other = paid_order(), paid_order()
+    packer_client.post(f"/pack/{order.number}/ship/", {"carrier": "usps", "tracking_number": "7"})
+    url = "/pack/" if where == "station" else f"/pack/{other.number}/"
+    response = packer_client.get(url, {"code": " undo "}, headers=HTMX)
+    assert response.status_code == 200
+    html = response.content.decode()
+    undo_button = rf"<button type=\"submit\"[^>]*autofocus>Undo shipping #{order.number}<"
+    assert re.search(undo_button, html)
+    assert "Enter undoes it; Escape keeps it." in html
+    assert 'id="scan"' in html and not re.search(r'id="scan"[^>]*autofocus', html)
+    assert Fulfillment.objects.filter(order=order).exists()  # a GET changes nothing
+
+
+def test_undo_command_with_nothing_to_undo_says_so(packer_client):
+    response = packer_client.get("/pack/", {"code": "UNDO"}, headers=HTMX)
+    assert response.status_code == 409
+    assert "Nothing to undo" in response.content.decode()
+
+
+def test_an_item_whose_sku_is_undo_is_still_an_item(packer_client):
+    order = paid_order(lines=[{"name": "Undo ribbon", "sku": "UNDO", "quantity": 2}])
+    response = packer_client.get(f"/pack/{order.number}/", {"code": "undo"}, headers=HTMX)
+    assert response.status_code == 200
+    assert "Undo ribbon: 1 of 2 checked." in response.content.decode()
 
 
 def test_undo_of_an_unknown_fulfillment_changes_nothing(packer_client):
