@@ -228,6 +228,9 @@ class PackShipForm(TrackingForm):
         widget=forms.TextInput(attrs={"autocomplete": "off", "enterkeyhint": "send"}),
     )
     checked = forms.CharField(required=False, max_length=4000, widget=forms.HiddenInput)
+    # What the packer was shown as remaining ("index:quantity,..."): the shipment refuses if
+    # the order changed meanwhile, so the parcel and the record never differ.
+    expected = forms.CharField(required=False, max_length=4000, widget=forms.HiddenInput)
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     field_order = ["carrier", "carrier_name", "link_template", "tracking_number"]

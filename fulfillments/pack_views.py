@@ -23,6 +23,7 @@ from fulfillments.forms import PackShipForm
 from fulfillments.models import Fulfillment, PackerPreference
 from fulfillments.packing import (
     PackList,
+    checked_parse,
     is_counter_sale,
     order_for_code,
     pack_list,
@@ -116,6 +117,7 @@ def _render(
     if packing is not None and ship_form is None:
         initial = _ship_form_initial(request.user)
         initial["checked"] = packing.checked_param()
+        initial["expected"] = packing.expected_param()
         ship_form = PackShipForm(initial=initial)
     if ship_form is not None and focus == "tracking":
         ship_form.fields["tracking_number"].widget.attrs["autofocus"] = True
@@ -267,19 +269,27 @@ def pack_ship(request: HtmxHttpRequest, number: int) -> HttpResponse:
             f"“{scanned}” is {what}, not a tracking number: scan the parcel label.",
         )
         return _render(request, packing=packing, ship_form=form, status=400)
+    shown = form.cleaned_data["expected"]
     try:
         fulfillment = fulfillment_ship_remaining(
             order=packing.order,
             tracking=tracking,
             actor=request.user,
             confirmed=form.cleaned_data["confirm"],
+            expected=checked_parse(shown) if shown else None,
         )
     except ShipmentNeedsConfirmation as hold:
         return _render(request, packing=packing, ship_form=form, confirm=hold, status=409)
     except OrderError as error:
         # Another packer may have shipped it meanwhile: show the order as it is now.
         fresh = _packing_for(number, checked)
-        return _render(request, packing=fresh, error=error.message, status=409)
+        message = error.message
+        if shown and not fresh.to_pack and not fresh.order.is_canceled:
+            message = (
+                f"Someone else shipped order #{number} while you were packing it: nothing "
+                "was shipped twice. Take this parcel apart, or scan the next order."
+            )
+        return _render(request, packing=fresh, error=message, status=409)
     data = form.cleaned_data
     packer_preference_remember(
         user=request.user,

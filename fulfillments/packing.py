@@ -114,6 +114,10 @@ class PackList:
             f"{line.item.index}:{line.checked}" for line in self.to_pack if line.checked
         )
 
+    def expected_param(self) -> str:
+        """What is shown as remaining to pack, "index:quantity,...", to compare at shipping."""
+        return ",".join(f"{line.item.index}:{line.remaining}" for line in self.to_pack)
+
     def scan(self, code: str) -> tuple[PackLine | None, str]:
         """Count one unit of the line whose SKU is `code`. Returns (line, "") when counted,
         (None, why) when refused: a SKU not in the order or every unit already checked.

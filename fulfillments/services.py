@@ -554,6 +554,19 @@ def shippable_remaining(
     return lines
 
 
+class ShipmentChanged(OrderError):
+    """What remains to ship is no longer what the packer was shown (someone else shipped,
+    or a refund took back, part of the order meanwhile): nothing is shipped."""
+
+    def __init__(self, *, order: Order) -> None:
+        super().__init__(
+            f"Order #{order.number} changed while you were packing it: someone else shipped "
+            "or refunded part of it. Nothing was shipped: check the box against the list "
+            "below, then scan the tracking number again.",
+            status=409,
+        )
+
+
 def fulfillment_ship_remaining(
     *,
     order: Order,
@@ -561,12 +574,15 @@ def fulfillment_ship_remaining(
     actor,
     confirmed: bool = False,
     notify: bool | None = None,
+    expected: Mapping[int, int] | None = None,
 ) -> Fulfillment:
     """Ship every remaining shippable unit of `order` in one fulfillment.
 
     Refuses a canceled order and an order with nothing left to ship (OrderError, 409); an
-    unpaid or archived order raises ShipmentNeedsConfirmation unless `confirmed`. `notify` as
-    for fulfillment_create (None: the store's default)."""
+    unpaid or archived order raises ShipmentNeedsConfirmation unless `confirmed`. `expected`
+    ({line index: quantity}) is what the caller showed as remaining: when the locked order's
+    remainder differs, ShipmentChanged (409) and nothing ships. `notify` as for
+    fulfillment_create (None: the store's default)."""
     with transaction.atomic():
         locked = order_lock(order_id=order.pk)
         _refuse_canceled(locked)
@@ -578,6 +594,8 @@ def fulfillment_ship_remaining(
         )
         if not lines:
             raise OrderError(NOTHING_TO_SHIP, status=409)
+        if expected is not None and {item.index: qty for item, qty in lines} != dict(expected):
+            raise ShipmentChanged(order=locked)
         return _create_locked(
             order=locked, lines=lines, tracking=tracking, actor=actor, notify=notify
         )

@@ -297,6 +297,44 @@ def test_race_with_another_packer_ends_in_a_clear_message(packer_client, owner):
     assert Fulfillment.objects.filter(order=order).count() == 1
 
 
+def test_pack_mode_ship_form_carries_what_it_shows(packer_client, packer):
+    order = paid_order()
+    fulfillment_create(order=order, lines=[(1, 1)], tracking=None, actor=packer)
+    html = packer_client.get(f"/pack/{order.number}/").content.decode()
+    assert re.search(r'<input type="hidden" name="expected" value="1:1,2:1"', html)
+
+
+def test_race_on_part_of_the_order_ships_nothing_and_says_so(packer_client, owner):
+    order = paid_order()
+    fulfillment_create(order=order, lines=[(1, 1)], tracking=None, actor=owner)
+    response = packer_client.post(
+        f"/pack/{order.number}/ship/",
+        {"carrier": "usps", "tracking_number": "42", "expected": "1:2,2:1"},
+        headers=HTMX,
+    )
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert f"Order #{order.number} changed while you were packing it" in html
+    # The list is the order as it is now, ready for the right parcel.
+    assert "Scan the tracking number to ship 2 units" in html
+    assert re.search(r'name="expected" value="1:1,2:1"', html)
+    assert Fulfillment.objects.filter(order=order).count() == 1
+
+
+def test_race_on_the_whole_order_says_someone_else_shipped_it(packer_client, owner):
+    order = paid_order()
+    fulfillment_create(order=order, lines=[(1, None), (2, None)], tracking=None, actor=owner)
+    response = packer_client.post(
+        f"/pack/{order.number}/ship/",
+        {"carrier": "usps", "tracking_number": "42", "expected": "1:2,2:1"},
+    )
+    assert response.status_code == 409
+    assert f"Someone else shipped order #{order.number} while you were packing it" in (
+        response.content.decode()
+    )
+    assert Fulfillment.objects.filter(order=order).count() == 1
+
+
 def test_undo_deletes_the_fulfillment_and_reopens_the_order(packer_client):
     order = paid_order()
     packer_client.post(f"/pack/{order.number}/ship/", {"carrier": "usps", "tracking_number": "7"})
