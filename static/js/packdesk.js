@@ -347,9 +347,14 @@ function packdeskReplay() {
     if (key === "Undo") {
       packdeskUndo();
     } else if (!target || !target.matches("input") || !target.form) {
-      // The answer asks for a decision (Ship anyway? Undo?): a key typed before it was on
-      // screen never answers it.
-      packdeskScan.keys = [];
+      // The answer asks for a decision (Ship anyway? Picked up?): a key typed before it was
+      // on screen never answers it; a code typed ahead goes to the scan box, as when typed now.
+      const box = document.getElementById("scan");
+      if (key.length === 1 && box) {
+        box.value = "";
+        box.focus();
+        packdeskScan.keys.unshift(key);
+      }
     } else if (key === "Enter") {
       target.form.requestSubmit();
     } else {
@@ -407,6 +412,21 @@ document.addEventListener("keydown", (event) => {
     event.preventDefault();
     packdeskUndo();
     return;
+  }
+  // A scan while the station's focus is on a button (Picked up, Ship anyway, Undo) is meant
+  // for the scan box: its characters go there, and its Enter scans instead of pressing the
+  // button. Space and Enter typed alone still press the button.
+  const onStationButton = event.target.matches && event.target.matches("button, a[href]")
+    && packdeskInStation(event.target);
+  if (onStationButton && event.key.length === 1 && event.key !== " " && !event.ctrlKey && !event.metaKey && !event.altKey) {
+    const box = document.getElementById("scan");
+    if (box) {
+      event.preventDefault();
+      box.value = "";
+      box.focus();
+      packdeskTypeInto(box, event.key);
+      return;
+    }
   }
   if (event.key === "Escape" && event.target.closest && event.target.closest("[data-undo]")) {
     const box = document.getElementById("scan");

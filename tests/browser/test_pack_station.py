@@ -12,6 +12,7 @@ from django.contrib.auth.models import User
 from playwright.sync_api import Page, expect
 
 from fulfillments.models import Fulfillment
+from fulfillments.services import fulfillment_create
 from orders.models import FulfillmentStatus, Order
 from orders.services import store_settings_update
 from tests.browser.a11y import assert_accessible, assert_no_horizontal_overflow
@@ -339,3 +340,76 @@ def test_station_and_printed_pages_fit_a_phone(live_server, logged_in):
         page.emulate_media(media="print")
         assert_no_horizontal_overflow(page)
         page.emulate_media(media="screen")
+
+
+def test_pickup_order_two_steps_and_a_scan_never_presses_a_button(live_server, logged_in):
+    pickup = four_line_order(
+        shipping_info={
+            "deliveryOption": "Pickup at the shop",
+            "pickupDetails": {"pickupInstructions": "Back door, ring twice."},
+        }
+    )
+    other = four_line_order()
+    page = logged_in
+    keys = Keys(page)
+    page.goto(f"{live_server.url}/pack/")
+    scan_box = page.locator("#scan")
+
+    keys.scan(str(pickup.number))
+    expect(page.get_by_text("Back door, ring twice.")).to_be_visible()
+    ready = page.get_by_role("button", name="Ready for pickup: email the buyer")
+    expect(ready).to_be_focused()
+    keys.press("Enter")
+    expect(page.get_by_text(f"Order #{pickup.number} is ready for pickup")).to_be_visible()
+    picked_up = page.get_by_role("button", name="Picked up: hand over 5 units")
+    expect(picked_up).to_be_focused()
+
+    # The buyer has not come yet; the packer scans the next order. Its Enter must not press
+    # "Picked up": the code goes to the scan box and opens that order.
+    keys.scan(str(other.number))
+    expect(page.get_by_role("heading", name=f"Packing order #{other.number}")).to_be_visible()
+    expect(page.get_by_label("Scan the tracking number to ship 5 units")).to_be_focused()
+    pickup.refresh_from_db()
+    assert pickup.fulfillment_status == FulfillmentStatus.NOT_FULFILLED
+
+    keys.press("Escape")
+    expect(scan_box).to_be_focused()
+    keys.scan(f"#{pickup.number}")
+    expect(picked_up).to_be_focused()
+    keys.press("Enter")
+    expect(page.get_by_text(f"Order #{pickup.number} picked up.")).to_be_visible()
+    expect(scan_box).to_be_focused()
+    pickup.refresh_from_db()
+    assert pickup.fulfillment_status == FulfillmentStatus.FULFILLED
+    assert Fulfillment.objects.get(order=pickup).tracking_number in ("", None)
+    assert keys.pressed == ["Enter", "Enter", "Enter", "Escape", "Enter", "Enter"]
+
+
+def test_another_packer_ships_part_of_the_order_meanwhile(live_server, logged_in):
+    order = four_line_order()
+    page = logged_in
+    keys = Keys(page)
+    page.goto(f"{live_server.url}/pack/")
+    keys.scan(str(order.number))
+    tracking_box = page.get_by_label("Scan the tracking number to ship 5 units")
+    expect(tracking_box).to_be_focused()
+
+    # Someone else ships the cap (line 2) from the order page.
+    other = User.objects.create_user(username="other-packer")
+    fulfillment_create(order=order, lines=[(2, None)], tracking=None, actor=other)
+
+    keys.scan("1Z-MINE")
+    expect(page.get_by_role("alert")).to_contain_text(
+        f"Order #{order.number} changed while you were packing it"
+    )
+    tracking_box = page.get_by_label("Scan the tracking number to ship 4 units")
+    expect(tracking_box).to_be_focused()
+    assert not Fulfillment.objects.filter(order=order, tracking_number="1Z-MINE").exists()
+    assert_accessible(page)
+
+    keys.scan("1Z-MINE")
+    expect(page.get_by_text(f"Order #{order.number} shipped")).to_be_visible()
+    expect(page.locator("#scan")).to_be_focused()
+    mine = Fulfillment.objects.get(order=order, tracking_number="1Z-MINE")
+    assert sorted(line.line_item.index for line in mine.lines.all()) == [1, 3, 4]
+    assert keys.pressed == ["Enter"] * 3
