@@ -7,6 +7,8 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from fulfillments.models import Fulfillment, PackerPreference
@@ -419,3 +421,35 @@ def test_ship_form_bad_input_changes_nothing(packer_client):
     assert "Scan or type the tracking number." in html
     assert "Enter an http:// or https:// link." in html
     assert not Order.objects.get(pk=order.pk).fulfillments.exists()
+
+
+def _order_of_size(lines: int, packer) -> Order:
+    """An order with `lines` physical lines (3 units each), a digital line, and a shipment
+    for every other line: pack mode shows lines to pack, lines apart and fulfillments."""
+    specs = [{"name": f"P{i}", "sku": f"S{i}", "quantity": 3} for i in range(lines)]
+    specs.append({"name": "E-book", "line_item_type": LineItemType.DIGITAL})
+    order = paid_order(lines=specs)
+    for index in range(2, lines + 1, 2):
+        fulfillment_create(order=order, lines=[(index, 1)], tracking=None, actor=packer)
+    return order
+
+
+def test_station_and_slip_queries_do_not_grow_with_the_order(packer_client, packer):
+    small, large = _order_of_size(2, packer), _order_of_size(60, packer)
+    packer_client.get("/pack/")  # the settings row and the session exist
+
+    def queries(order: Order) -> list[int]:
+        counts = []
+        for path, params, headers in (
+            ("/pack/", {"code": str(order.number)}, HTMX),
+            (f"/pack/{order.number}/", {}, {}),
+            (f"/pack/{order.number}/", {"code": "S0", "checked": "1:1"}, HTMX),
+            (f"/orders/{order.number}/slip/", {}, {}),
+        ):
+            with CaptureQueriesContext(connection) as captured:
+                response = packer_client.get(path, params, headers=headers)
+            assert response.status_code in (200, 409), path
+            counts.append(len(captured.captured_queries))
+        return counts
+
+    assert queries(large) == queries(small)
