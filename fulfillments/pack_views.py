@@ -76,15 +76,22 @@ def _ship_form_initial(user) -> dict[str, Any]:
     }
 
 
-def _focus(packing: PackList | None, *, require_check: bool, pickup: bool) -> str:
-    """Where the packer types next: the scan box, the tracking box or the pickup step."""
+def _focus(packing: PackList | None, *, require_check: bool, pickup: bool, ready: bool) -> str:
+    """Where the packer types next: the scan box, the tracking box or the pickup step. A
+    required item check comes first, except for a pickup order already prepared (ready)."""
     if packing is None or not packing.to_pack or packing.order.is_canceled:
         return "scan"
-    if pickup:
-        return "pickup"
-    if require_check and not packing.complete:
+    if require_check and not packing.complete and not (pickup and ready):
         return "scan"
-    return "tracking"
+    return "pickup" if pickup else "tracking"
+
+
+def _unchecked(packing: PackList) -> str:
+    """Why a required item check stops the parcel (empty: every unit is checked)."""
+    if not store_settings_get().require_item_scan or packing.complete:
+        return ""
+    left = packing.units - packing.checked_units
+    return f"Check every item first: {left} unit{'s' if left != 1 else ''} not scanned."
 
 
 def _render(
@@ -106,7 +113,15 @@ def _render(
     counter = order is not None and pickup is None and is_counter_sale(order)
     if counter:
         pickup = {"pickupInstructions": "Point-of-sale order: hand it over at the counter."}
-    focus = _focus(packing, require_check=store.require_item_scan, pickup=pickup is not None)
+    ready_since = None
+    if order is not None and pickup is not None and not counter:
+        ready_since = pickup_ready_since(order)
+    focus = _focus(
+        packing,
+        require_check=store.require_item_scan,
+        pickup=pickup is not None,
+        ready=ready_since is not None,
+    )
     if ship_form is not None and ship_form.errors:
         focus = "tracking"
     if confirm is not None:
@@ -125,9 +140,7 @@ def _render(
         "packing": packing,
         "order": order,
         "pickup": pickup,
-        "ready_since": (
-            pickup_ready_since(order) if order is not None and pickup and not counter else None
-        ),
+        "ready_since": ready_since,
         "counter": counter,
         "holds": shipment_holds(order=packing.order) if packing else [],
         "store": store,
@@ -252,14 +265,10 @@ def pack_ship(request: HtmxHttpRequest, number: int) -> HttpResponse:
     packing = _packing_for(number, checked)
     if not form.is_valid():
         return _render(request, packing=packing, ship_form=form, status=400)
-    store = store_settings_get()
     tracking = form.tracking()
     scanned = tracking["trackingNumber"]
-    if store.require_item_scan and not packing.complete:
-        left = packing.units - packing.checked_units
-        form.add_error(
-            None, f"Check every item first: {left} unit{'s' if left != 1 else ''} not scanned."
-        )
+    if unchecked := _unchecked(packing):
+        form.add_error(None, unchecked)
         return _render(request, packing=packing, ship_form=form, status=409)
     own_number = scanned.lstrip("#") == str(number)
     if own_number or scanned.lower() in packing.skus:
@@ -339,8 +348,11 @@ def pack_undo(request: HtmxHttpRequest) -> HttpResponse:
 @require_POST
 @permission_required(CAN_PACK, raise_exception=True)
 def pack_pickup_ready(request: HtmxHttpRequest, number: int) -> HttpResponse:
-    """A pickup order is ready: the buyer gets the pickup instructions by email."""
-    packing = _packing_for(number, "")
+    """A pickup order is ready: the buyer gets the pickup instructions by email (after the
+    item check, when the store requires it)."""
+    packing = _packing_for(number, request.POST.get("checked", ""))
+    if unchecked := _unchecked(packing):
+        return _render(request, packing=packing, error=unchecked, status=409)
     try:
         pickup_mark_ready(order=packing.order, actor=request.user)
     except OrderError as error:
@@ -354,8 +366,12 @@ def pack_pickup_ready(request: HtmxHttpRequest, number: int) -> HttpResponse:
 @require_POST
 @permission_required(CAN_PACK, raise_exception=True)
 def pack_picked_up(request: HtmxHttpRequest, number: int) -> HttpResponse:
-    """The buyer collected a pickup order: every remaining unit is fulfilled, no carrier."""
-    packing = _packing_for(number, "")
+    """The buyer collected a pickup order: every remaining unit is fulfilled, no carrier. A
+    required item check applies unless the order was prepared (marked ready) already."""
+    packing = _packing_for(number, request.POST.get("checked", ""))
+    unchecked = _unchecked(packing)
+    if unchecked and (is_counter_sale(packing.order) or not pickup_ready_since(packing.order)):
+        return _render(request, packing=packing, error=unchecked, status=409)
     try:
         fulfillment_ship_remaining(
             order=packing.order,

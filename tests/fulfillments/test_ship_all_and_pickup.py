@@ -3,10 +3,13 @@ and pickup / point-of-sale orders on the order page and at the packing station."
 
 from __future__ import annotations
 
+import re
+
 from django.core import mail
 
 from fulfillments.models import Fulfillment
 from orders.models import Activity, ActivityType, FulfillmentStatus, LineItemType
+from orders.services import store_settings_update
 from tests.factories import make_order
 
 HTMX = {"HX-Request": "true"}
@@ -168,3 +171,55 @@ def test_station_hands_over_a_point_of_sale_order(packer_client):
     assert not Fulfillment.objects.exists()
     packer_client.post(f"/pack/{order.number}/picked-up/", {"confirm": "on"}, headers=HTMX)
     assert Fulfillment.objects.filter(order=order).count() == 1
+
+
+def test_required_item_check_comes_before_a_pickup_order_is_ready(packer_client, owner):
+    store_settings_update(
+        store_name="Shop", require_item_scan=True, notify_buyer_default=True, actor=owner
+    )
+    order = make_order(
+        payment_status="PAID", lines=[{"sku": "MUG", "quantity": 2}], shipping_info=PICKUP
+    )
+    html = packer_client.get(f"/pack/{order.number}/").content.decode()
+    assert re.search(r'id="scan"[^>]*autofocus', html)
+    assert "autofocus" not in tag_of(html, ">Ready for pickup: email the buyer")
+
+    response = packer_client.post(
+        f"/pack/{order.number}/pickup-ready/", {"checked": "1:1"}, headers=HTMX
+    )
+    assert response.status_code == 409
+    assert "Check every item first: 1 unit not scanned." in response.content.decode()
+    assert not Activity.objects.filter(
+        order=order, type=ActivityType.PICKUP_READY_EMAIL_SENT
+    ).exists()
+    assert not mail.outbox
+
+    html = packer_client.get(f"/pack/{order.number}/", {"checked": "1:2"}).content.decode()
+    assert "autofocus" in tag_of(html, ">Ready for pickup: email the buyer").split("<button")[-1]
+    response = packer_client.post(
+        f"/pack/{order.number}/pickup-ready/", {"checked": "1:2"}, headers=HTMX
+    )
+    assert "is ready for pickup" in response.content.decode()
+
+    # Prepared and checked already: when the buyer comes, "Picked up" needs no new scans.
+    html = packer_client.get(f"/pack/{order.number}/").content.decode()
+    assert "autofocus" in tag_of(html, ">Picked up: hand over 2 units").split("<button")[-1]
+    response = packer_client.post(f"/pack/{order.number}/picked-up/", headers=HTMX)
+    assert f"Order #{order.number} picked up." in response.content.decode()
+
+
+def test_required_item_check_comes_before_a_counter_hand_over(packer_client, owner):
+    store_settings_update(
+        store_name="Shop", require_item_scan=True, notify_buyer_default=True, actor=owner
+    )
+    order = make_order(
+        payment_status="PAID", lines=[{"sku": "MUG"}], channel_type="POS", shipping_info={}
+    )
+    response = packer_client.post(f"/pack/{order.number}/picked-up/", headers=HTMX)
+    assert response.status_code == 409
+    assert "Check every item first: 1 unit not scanned." in response.content.decode()
+    assert not Fulfillment.objects.exists()
+    response = packer_client.post(
+        f"/pack/{order.number}/picked-up/", {"checked": "1:1"}, headers=HTMX
+    )
+    assert f"Order #{order.number} picked up." in response.content.decode()
