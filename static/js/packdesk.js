@@ -356,7 +356,8 @@ function packdeskReplay() {
         packdeskScan.keys.unshift(key);
       }
     } else if (key === "Enter") {
-      target.form.requestSubmit();
+      // An Enter held with nothing typed before it (a double Enter) carries no scan.
+      if (target.value.trim()) target.form.requestSubmit();
     } else {
       let text = key;
       while (packdeskScan.keys.length && packdeskScan.keys[0].length === 1) text += packdeskScan.keys.shift();
