@@ -86,12 +86,12 @@ def _focus(packing: PackList | None, *, require_check: bool, pickup: bool, ready
     return "pickup" if pickup else "tracking"
 
 
-def _unchecked(packing: PackList) -> str:
+def _unchecked(packing: PackList, *, when: str = "first") -> str:
     """Why a required item check stops the parcel (empty: every unit is checked)."""
     if not store_settings_get().require_item_scan or packing.complete:
         return ""
     left = packing.units - packing.checked_units
-    return f"Check every item first: {left} unit{'s' if left != 1 else ''} not scanned."
+    return f"Check every item {when}: {left} unit{'s' if left != 1 else ''} not scanned."
 
 
 def _render(
@@ -250,6 +250,9 @@ def pack_order(request: HtmxHttpRequest, number: int) -> HttpResponse:
             return _open(request, other)
         if other is not None:
             return _render(request, packing=packing, push=pack_url(number, checked))
+    if unchecked := _unchecked(packing, when="before the tracking number"):
+        # Most often the parcel label, scanned before the items: say what comes first.
+        refusal = f"{refusal} {unchecked}"
     return _render(
         request, packing=packing, error=refusal, status=409, push=pack_url(number, checked)
     )

@@ -102,7 +102,8 @@ def test_item_check_then_tracking_with_a_refused_scan(live_server, logged_in):
 
     keys.scan("SOCK-3")
     expect(page.get_by_role("alert")).to_contain_text(
-        f"SOCK-3 is not an item of order #{order.number}."
+        f"SOCK-3 is not an item of order #{order.number}. Check every item before the "
+        "tracking number: 5 units not scanned."
     )
     expect(scan_box).to_be_focused()
     assert_accessible(page)

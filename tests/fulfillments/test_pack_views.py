@@ -141,6 +141,19 @@ def test_wrong_item_is_refused_loudly(packer_client):
     assert 'data-checked="1"' in html  # the cap's count is kept
 
 
+def test_a_label_scanned_before_the_required_items_says_what_comes_first(packer_client, owner):
+    require_item_scan(owner)
+    order = paid_order()
+    response = packer_client.get(
+        f"/pack/{order.number}/", {"code": "1Z999", "checked": "1:1"}, headers=HTMX
+    )
+    assert response.status_code == 409
+    assert (
+        f"1Z999 is not an item of order #{order.number}. Check every item before the tracking "
+        "number: 2 units not scanned." in response.content.decode()
+    )
+
+
 def test_scanning_another_order_in_pack_mode_opens_it(packer_client):
     first, second = paid_order(), paid_order()
     response = packer_client.get(f"/pack/{first.number}/", {"code": f"#{second.number}"})
