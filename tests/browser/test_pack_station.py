@@ -9,6 +9,7 @@ import os
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 from django.contrib.auth.models import User
+from django.test import Client
 from playwright.sync_api import Page, expect
 
 from fulfillments.models import Fulfillment
@@ -423,3 +424,23 @@ def test_another_packer_ships_part_of_the_order_meanwhile(live_server, logged_in
     mine = Fulfillment.objects.get(order=order, tracking_number="1Z-MINE")
     assert sorted(line.line_item.index for line in mine.lines.all()) == [1, 3, 4]
     assert keys.pressed == ["Enter"] * 3
+
+
+def test_header_with_a_long_username_fits_a_phone(live_server, page: Page):
+    """The header's username (often an email address) wraps instead of widening the page."""
+    user = User.objects.create_superuser(
+        username="fulfilment.team.lead.nightshift@northwind-warehouse.example.com",
+        password="pass-long",
+    )
+    client = Client()
+    client.force_login(user)
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    order = four_line_order()
+    for width in (360, 390):
+        page.set_viewport_size({"width": width, "height": 844})
+        for path in ("/pack/", f"/pack/{order.number}/", f"/orders/{order.number}/slip/", "/"):
+            page.goto(live_server.url + path)
+            expect(page.get_by_text(user.username)).to_be_visible()
+            assert_no_horizontal_overflow(page)
