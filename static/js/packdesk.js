@@ -372,10 +372,12 @@ function packdeskScanDone(replay) {
   if (replay) {
     packdeskReplay();
   } else {
-    // The answer never came (server or network error): keep the typed text, drop the Enters.
-    const text = packdeskScan.keys.filter((key) => key.length === 1).join("");
+    // The answer never came (server or network error, shown at the top): what was typed
+    // ahead belonged to a screen that never appeared, so it is dropped; the box's code is
+    // selected, so Enter tries it again and the next scan replaces it.
     packdeskScan.keys = [];
-    packdeskTypeInto(document.activeElement, text);
+    const active = document.activeElement;
+    if (active && active.matches("input[type=text]")) active.select();
   }
 }
 
@@ -388,7 +390,9 @@ document.addEventListener("htmx:afterSettle", (event) => {
 document.addEventListener("htmx:afterRequest", (event) => {
   if (packdeskInStation(event.detail.elt) && event.detail.failed) packdeskScanDone(false);
 });
-document.addEventListener("htmx:sendError", () => packdeskScanDone(false));
+["htmx:sendError", "htmx:sendAbort", "htmx:timeout", "htmx:swapError"].forEach((name) => {
+  document.addEventListener(name, () => packdeskScanDone(false));
+});
 
 // Ctrl+Z (Cmd+Z) takes back the parcel just shipped while the station offers its undo, unless
 // the focused box has text of its own to undo. Inside the offered Undo button, Escape goes

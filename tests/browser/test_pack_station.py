@@ -444,3 +444,32 @@ def test_header_with_a_long_username_fits_a_phone(live_server, page: Page):
             page.goto(live_server.url + path)
             expect(page.get_by_text(user.username)).to_be_visible()
             assert_no_horizontal_overflow(page)
+
+
+def test_a_failed_answer_drops_what_was_typed_ahead(live_server, logged_in):
+    order = four_line_order()
+    page = logged_in
+    keys = Keys(page)
+    page.goto(f"{live_server.url}/pack/")
+    held = []
+
+    def hold_first(route):
+        if held:
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.route("**/pack/**", hold_first)
+    scan_box = page.locator("#scan")
+    keys.scan(str(order.number))
+    expect(page.locator("#scan-form.htmx-request")).to_have_count(1)
+    keys.scan("1Z-LOST")
+    held[0].fulfill(status=500, body="boom")
+    expect(page.get_by_role("alert")).to_contain_text("The server could not do that (error 500)")
+    expect(scan_box).to_be_focused()
+    expect(scan_box).to_have_value(str(order.number))
+    assert page.evaluate("() => document.getSelection().toString()") == str(order.number)
+
+    keys.press("Enter")  # try again
+    expect(page.get_by_label("Scan the tracking number to ship 5 units")).to_be_focused()
+    assert not Fulfillment.objects.filter(order=order).exists()
