@@ -353,7 +353,8 @@ def pack_undo(request: HtmxHttpRequest) -> HttpResponse:
 def pack_pickup_ready(request: HtmxHttpRequest, number: int) -> HttpResponse:
     """A pickup order is ready: the buyer gets the pickup instructions by email (after the
     item check, when the store requires it)."""
-    packing = _packing_for(number, request.POST.get("checked", ""))
+    checked = request.POST.get("checked", "")
+    packing = _packing_for(number, checked)
     if unchecked := _unchecked(packing):
         return _render(request, packing=packing, error=unchecked, status=409)
     try:
@@ -361,9 +362,10 @@ def pack_pickup_ready(request: HtmxHttpRequest, number: int) -> HttpResponse:
     except OrderError as error:
         return _render(request, packing=packing, error=error.message, status=409)
     if not request.htmx:
-        return redirect(pack_url(number))
+        return redirect(pack_url(number, packing.checked_param()))
     notice = f"Order #{number} is ready for pickup: the buyer has been emailed."
-    return _render(request, packing=_packing_for(number, ""), notice=notice)
+    # The counts stay on screen: the packer sees the bag that was checked.
+    return _render(request, packing=_packing_for(number, checked), notice=notice)
 
 
 @require_POST

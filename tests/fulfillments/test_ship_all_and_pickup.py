@@ -199,7 +199,9 @@ def test_required_item_check_comes_before_a_pickup_order_is_ready(packer_client,
     response = packer_client.post(
         f"/pack/{order.number}/pickup-ready/", {"checked": "1:2"}, headers=HTMX
     )
-    assert "is ready for pickup" in response.content.decode()
+    html = response.content.decode()
+    assert "is ready for pickup" in html
+    assert "2 of 2 checked" in html  # the bag just checked, not a reset count
 
     # Prepared and checked already: when the buyer comes, "Picked up" needs no new scans.
     html = packer_client.get(f"/pack/{order.number}/").content.decode()
