@@ -239,36 +239,41 @@ def _lines_resolve(
     resolved: list[tuple[LineItem, int]] = []
     seen: set[int] = set()
     for position, (key, quantity) in enumerate(lines):
-        item = _line_lookup(items, key, position)
-        qty_field = f"lineItems[{position}].quantity"
-        if item.pk in seen:
-            raise OrderError(
-                f"Line item {item.index} appears more than once.", field=f"lineItems[{position}]"
-            )
-        seen.add(item.pk)
-        already = fulfilled.get(item.pk, 0)
-        remaining = item.fulfillable_quantity - already
-        label = f"Line item {item.index} ({item.name})"
-        if quantity is None:
-            if remaining <= 0:
+        try:
+            item = _line_lookup(items, key, position)
+            qty_field = f"lineItems[{position}].quantity"
+            if item.pk in seen:
                 raise OrderError(
-                    f"{label} is already fully fulfilled.", field=qty_field, status=409
+                    f"Line item {item.index} appears more than once.",
+                    field=f"lineItems[{position}]",
                 )
-            quantity = remaining
-        _quantity_check(quantity, field=qty_field)
-        if quantity > item.fulfillable_quantity:
-            raise OrderError(
-                f"{label}: {quantity} is more than the {item.fulfillable_quantity} ordered"
-                + (" (after refunds)." if item.refunded_quantity else "."),
-                field=qty_field,
-            )
-        if quantity > remaining:
-            raise OrderError(
-                f"{label}: only {remaining} left to fulfil ({already} already fulfilled).",
-                field=qty_field,
-                status=409,
-            )
-        resolved.append((item, quantity))
+            seen.add(item.pk)
+            already = fulfilled.get(item.pk, 0)
+            remaining = item.fulfillable_quantity - already
+            label = f"Line item {item.index} ({item.name})"
+            if quantity is None:
+                if remaining <= 0:
+                    raise OrderError(
+                        f"{label} is already fully fulfilled.", field=qty_field, status=409
+                    )
+                quantity = remaining
+            _quantity_check(quantity, field=qty_field)
+            if quantity > item.fulfillable_quantity:
+                raise OrderError(
+                    f"{label}: {quantity} is more than the {item.fulfillable_quantity} ordered"
+                    + (" (after refunds)." if item.refunded_quantity else "."),
+                    field=qty_field,
+                )
+            if quantity > remaining:
+                raise OrderError(
+                    f"{label}: only {remaining} left to fulfil ({already} already fulfilled).",
+                    field=qty_field,
+                    status=409,
+                )
+            resolved.append((item, quantity))
+        except OrderError as error:
+            error.line = position  # the position of the requested line at fault
+            raise
     return resolved
 
 
