@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest
 from ninja import Field, Router
 from pydantic import StrictInt
@@ -27,7 +28,7 @@ from fulfillments.services import (
     fulfillment_delete,
     fulfillment_update,
 )
-from orders.api import order_json, order_visible_or_404
+from orders.api import order_json, order_json_written, order_visible_or_404
 from orders.idempotency import idempotent
 from orders.models import Order
 from orders.selectors import visible_orders
@@ -177,8 +178,11 @@ def order_with_fulfillments(order: Order) -> dict[str, Any]:
     }
 
 
+FULFILLMENT_RELATIONS = ("line_items", "fulfillments__lines")
+
+
 def fulfillments_queryset():
-    return visible_orders().prefetch_related("line_items", "fulfillments__lines")
+    return visible_orders().prefetch_related(*FULFILLMENT_RELATIONS)
 
 
 def order_with_fulfillments_json(order_id) -> dict[str, Any]:
@@ -203,7 +207,7 @@ def stores_fulfillment_create(request: HttpRequest, id: uuid.UUID, payload: Stor
             tracking=tracking_given(body.trackingInfo),
             actor=request.user,
         )
-        return {"id": str(fulfillment.id), "order": order_json(order.pk)}
+        return {"id": str(fulfillment.id), "order": order_json_written(fulfillment.order)}
 
     return idempotent(request, create)
 
@@ -263,9 +267,11 @@ def ecom_fulfillment_create(request: HttpRequest, orderId: uuid.UUID, payload: E
             tracking=tracking_given(body.trackingInfo),
             actor=request.user,
         )
+        written = fulfillment.order
+        prefetch_related_objects([written], *FULFILLMENT_RELATIONS)
         return {
             "fulfillmentId": str(fulfillment.id),
-            "orderWithFulfillments": order_with_fulfillments_json(order.pk),
+            "orderWithFulfillments": order_with_fulfillments(written),
         }
 
     return idempotent(request, create)

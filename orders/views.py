@@ -13,6 +13,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.http import HtmxHttpRequest
+from config.ops.replicas import reads_from_replica
 from fulfillments.pages import (
     OrderPageState,
     bulk_carrier_choices,
@@ -44,6 +45,7 @@ from orders.services import (
 
 @require_GET
 @permission_required("orders.view_order", raise_exception=True)
+@reads_from_replica
 def order_list(request: HtmxHttpRequest) -> HttpResponse:
     """The orders list; the URL holds the whole state (see orders/filters.py). HTMX requests
     get only the results partial, except history restores, which need the page."""
@@ -77,6 +79,7 @@ def order_list(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_GET
 @permission_required("orders.view_order", raise_exception=True)
+@reads_from_replica
 def order_export(request: HttpRequest) -> HttpResponseBase:
     """The list's current view as CSV (`rows=line` for one row per line item), streamed."""
     listing, queryset = listing_query(request.GET)
