@@ -41,6 +41,34 @@ class Keys:
         self.pressed.append(key)
 
 
+class HeldAnswer:
+    """Holds the station's next answer on the network (page.route) until released, so keys
+    can be typed while it is surely in flight. The route handler marks the page when the
+    request has reached it, and `wait()` waits for that mark: no timing guesses."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.route = None
+        page.route("**/pack/**", self._handle)
+
+    def _handle(self, route) -> None:
+        if self.route is not None:
+            route.continue_()
+            return
+        self.route = route
+        self.page.evaluate("() => document.body.setAttribute('data-test-held', '')")
+
+    def wait(self) -> None:
+        expect(self.page.locator("body[data-test-held]")).to_have_count(1)
+
+    def release(self, **fulfil) -> None:
+        self.page.evaluate("() => document.body.removeAttribute('data-test-held')")
+        if fulfil:
+            self.route.fulfill(**fulfil)
+        else:
+            self.route.continue_()
+
+
 def four_line_order(**fields) -> Order:
     fields.setdefault("payment_status", "PAID")
     return make_order(
@@ -232,17 +260,8 @@ def test_scans_typed_while_the_answer_loads_arrive_whole(live_server, logged_in)
     first, second = four_line_order(), four_line_order()
     page = logged_in
     keys = Keys(page)
-    held = []
-    hold = {"on": True}
-
-    def maybe_hold(route):
-        if hold["on"]:
-            held.append(route)
-        else:
-            route.continue_()
-
     page.goto(f"{live_server.url}/pack/")
-    page.route("**/pack/**", maybe_hold)
+    held = HeldAnswer(page)
     refusals = []
 
     def note_refusal(response):
@@ -254,15 +273,13 @@ def test_scans_typed_while_the_answer_loads_arrive_whole(live_server, logged_in)
     expect(scan_box).to_be_focused()
 
     keys.scan(str(first.number))
-    expect(page.locator("#scan-form.htmx-request")).to_have_count(1)  # the answer is loading
+    held.wait()  # the answer is loading
     keys.press("Enter")  # a scanner's double Enter carries no scan: it submits nothing
     keys.scan("1Z-FIRST")
     keys.scan(f"#{second.number}")
     # Nothing typed into the old box meanwhile, and still nothing answered.
     expect(scan_box).to_have_value(str(first.number))
-    assert len(held) == 1
-    hold["on"] = False
-    held[0].continue_()
+    held.release()
 
     expect(page.get_by_role("heading", name=f"Packing order #{second.number}")).to_be_visible()
     expect(page.get_by_text(f"Order #{first.number} shipped")).to_be_visible()
@@ -286,19 +303,11 @@ def test_a_confirmation_is_never_answered_by_a_key_typed_before_it_showed(live_s
     keys = Keys(page)
     page.goto(f"{live_server.url}/pack/{unpaid.number}/")
     expect(page.get_by_label("Scan the tracking number to ship 5 units")).to_be_focused()
-    held = []
-
-    def hold(route):
-        if held:
-            route.continue_()
-        else:
-            held.append(route)
-
-    page.route("**/pack/**", hold)
+    held = HeldAnswer(page)
     keys.scan("TRK-9")
-    expect(page.locator("#ship-form.htmx-request")).to_have_count(1)
+    held.wait()
     keys.press("Enter")  # typed ahead: must not ship an unpaid order unseen
-    held[0].continue_()
+    held.release()
     confirm = page.get_by_role("button", name="Ship anyway (Enter)")
     expect(confirm).to_be_focused()
     expect(page.locator(".htmx-request")).to_have_count(0)
@@ -451,20 +460,12 @@ def test_a_failed_answer_drops_what_was_typed_ahead(live_server, logged_in):
     page = logged_in
     keys = Keys(page)
     page.goto(f"{live_server.url}/pack/")
-    held = []
-
-    def hold_first(route):
-        if held:
-            route.continue_()
-        else:
-            held.append(route)
-
-    page.route("**/pack/**", hold_first)
+    held = HeldAnswer(page)
     scan_box = page.locator("#scan")
     keys.scan(str(order.number))
-    expect(page.locator("#scan-form.htmx-request")).to_have_count(1)
+    held.wait()
     keys.scan("1Z-LOST")
-    held[0].fulfill(status=500, body="boom")
+    held.release(status=500, body="boom")
     expect(page.get_by_role("alert")).to_contain_text("The server could not do that (error 500)")
     expect(scan_box).to_be_focused()
     expect(scan_box).to_have_value(str(order.number))
