@@ -379,13 +379,15 @@ def test_undo_only_for_a_short_time(packer_client):
 
 
 @pytest.mark.parametrize("where", ["station", "pack mode"])
-def test_undo_command_in_the_scan_box_focuses_the_undo_button(packer_client, where):
+@pytest.mark.parametrize("headers", [HTMX, {}], ids=["htmx", "no JavaScript"])
+def test_undo_command_in_the_scan_box_focuses_the_undo_button(packer_client, where, headers):
     order, other = paid_order(), paid_order()
     packer_client.post(f"/pack/{order.number}/ship/", {"carrier": "usps", "tracking_number": "7"})
     url = "/pack/" if where == "station" else f"/pack/{other.number}/"
-    response = packer_client.get(url, {"code": " undo "}, headers=HTMX)
+    response = packer_client.get(url, {"code": " undo "}, headers=headers)
     assert response.status_code == 200
     html = response.content.decode()
+    assert ("<html" in html) is (not headers)  # the whole page without JavaScript
     undo_button = rf"<button type=\"submit\"[^>]*autofocus>Undo shipping #{order.number}<"
     assert re.search(undo_button, html)
     assert "Enter undoes it; Escape keeps it." in html
