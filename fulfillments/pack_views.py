@@ -23,7 +23,6 @@ from fulfillments.forms import PackShipForm
 from fulfillments.models import Fulfillment, PackerPreference
 from fulfillments.packing import (
     PackList,
-    checked_parse,
     is_counter_sale,
     order_for_code,
     pack_list,
@@ -288,7 +287,7 @@ def pack_ship(request: HtmxHttpRequest, number: int) -> HttpResponse:
             tracking=tracking,
             actor=request.user,
             confirmed=form.cleaned_data["confirm"],
-            expected=checked_parse(shown) if shown else None,
+            expected=shown,
         )
     except ShipmentNeedsConfirmation as hold:
         return _render(request, packing=packing, ship_form=form, confirm=hold, status=409)

@@ -689,8 +689,8 @@ class ShipmentChanged(OrderError):
     def __init__(self, *, order: Order) -> None:
         super().__init__(
             f"Order #{order.number} changed while you were packing it: someone else shipped "
-            "or refunded part of it. Nothing was shipped: check the box against the list "
-            "below, then scan the tracking number again.",
+            "or refunded part of it. Nothing was shipped: check the parcel against what "
+            "remains now, then ship it again.",
             status=409,
         )
 

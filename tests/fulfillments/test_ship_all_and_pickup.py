@@ -8,6 +8,7 @@ import re
 from django.core import mail
 
 from fulfillments.models import Fulfillment
+from fulfillments.services import fulfillment_create
 from orders.models import Activity, ActivityType, FulfillmentStatus, LineItemType
 from orders.services import store_settings_update
 from tests.factories import make_order
@@ -77,6 +78,34 @@ def test_ship_all_unpaid_asks_then_ships(packer_client):
         f"/fulfillments/{order.number}/ship-all/", {**data, "all-confirm": "on"}, headers=HTMX
     )
     assert Fulfillment.objects.get(order=order).tracking_number == "9400"
+
+
+def test_ship_all_after_someone_shipped_part_ships_nothing_and_shows_what_remains(
+    packer_client, owner
+):
+    order = make_order(payment_status="PAID", lines=[{"quantity": 2}, {"quantity": 1}])
+    page = packer_client.get(f"/orders/{order.number}/").content.decode()
+    assert re.search(r'name="all-expected" value="1:2,2:1"', page)
+    fulfillment_create(order=order, lines=[(1, 1)], tracking=None, actor=owner)
+
+    data = {"all-carrier": "dhl", "all-tracking_number": "JD01", "all-expected": "1:2,2:1"}
+    response = packer_client.post(f"/fulfillments/{order.number}/ship-all/", data, headers=HTMX)
+    html = response.content.decode()
+    assert f"Order #{order.number} changed while you were packing it" in html
+    assert "2 units in one parcel" in html
+    # The form keeps the tracking number and now carries what the page shows.
+    assert re.search(r'name="all-expected" value="1:1,2:1"', html)
+    assert 'value="JD01"' in html
+    assert not Fulfillment.objects.filter(tracking_number="JD01").exists()
+
+    response = packer_client.post(
+        f"/fulfillments/{order.number}/ship-all/",
+        {**data, "all-expected": "1:1,2:1"},
+        headers=HTMX,
+    )
+    assert "Everything remaining has shipped." in response.content.decode()
+    shipped = Fulfillment.objects.get(tracking_number="JD01")
+    assert sorted(shipped.lines.values_list("line_item__index", "quantity")) == [(1, 1), (2, 1)]
 
 
 def test_after_a_line_ships_focus_goes_to_the_next_tracking_box(packer_client):
