@@ -68,9 +68,18 @@ LINES_CHANGE_REFUSED = (
 # Orders in one bulk create: the API's bulk endpoint and the list page's "Fulfil selected".
 MAX_BULK_ORDERS = 100
 
-# A requested line: the line item (a LineItem, its index, or its public UUID `line_id`) and
-# the quantity, None meaning "whatever remains to be fulfilled".
-LineRequest = tuple[LineItem | int | uuid.UUID | str, int | None]
+
+@dataclass(frozen=True)
+class LineId:
+    """A line item named by its public UUID, as the eCommerce API names it (`lineItems[].id`)."""
+
+    value: uuid.UUID
+
+
+# A requested line: which line item (its 1-based index on the order, as the Stores v2 API and
+# the pages name it; a LineId, as the eCommerce API does; or the LineItem itself, when a
+# service chose it) and the quantity, None meaning "whatever remains to be fulfilled".
+LineRequest = tuple[int | LineId | LineItem, int | None]
 
 
 @dataclass
@@ -192,20 +201,16 @@ def _tracking_clean(tracking: Mapping[str, Any] | None) -> dict[str, Any]:
 # ---- Line items ----
 
 
-def _line_lookup(items: list[LineItem], key, position: int) -> LineItem:
+def _line_lookup(items: list[LineItem], key: int | LineId | LineItem, position: int) -> LineItem:
     if isinstance(key, LineItem):
         found = next((item for item in items if item.pk == key.pk), None)
         name, shown = f"lineItems[{position}].id", str(key.line_id)
-    elif isinstance(key, int) and not isinstance(key, bool):
+    elif isinstance(key, LineId):
+        found = next((item for item in items if item.line_id == key.value), None)
+        name, shown = f"lineItems[{position}].id", str(key.value)
+    else:
         found = next((item for item in items if item.index == key), None)
         name, shown = f"lineItems[{position}].index", str(key)
-    else:
-        name, shown = f"lineItems[{position}].id", str(key)
-        try:
-            line_id = key if isinstance(key, uuid.UUID) else uuid.UUID(str(key))
-        except (TypeError, ValueError, AttributeError):
-            raise OrderError(f"{name} is not a valid line item id: {key!r}.", field=name) from None
-        found = next((item for item in items if item.line_id == line_id), None)
     if found is None:
         raise OrderError(f"{name}: the order has no line item {shown}.", field=name)
     return found
