@@ -68,9 +68,18 @@ LINES_CHANGE_REFUSED = (
 # Orders in one bulk create: the API's bulk endpoint and the list page's "Fulfil selected".
 MAX_BULK_ORDERS = 100
 
-# A requested line: the line item (a LineItem, its index, or its public UUID `line_id`) and
-# the quantity, None meaning "whatever remains to be fulfilled".
-LineRequest = tuple[LineItem | int | uuid.UUID | str, int | None]
+
+@dataclass(frozen=True)
+class LineId:
+    """A line item named by its public UUID, as the eCommerce API names it (`lineItems[].id`)."""
+
+    value: uuid.UUID
+
+
+# A requested line: which line item (its 1-based index on the order, as the Stores v2 API and
+# the pages name it; a LineId, as the eCommerce API does; or the LineItem itself, when a
+# service chose it) and the quantity, None meaning "whatever remains to be fulfilled".
+LineRequest = tuple[int | LineId | LineItem, int | None]
 
 
 @dataclass
@@ -192,20 +201,16 @@ def _tracking_clean(tracking: Mapping[str, Any] | None) -> dict[str, Any]:
 # ---- Line items ----
 
 
-def _line_lookup(items: list[LineItem], key, position: int) -> LineItem:
+def _line_lookup(items: list[LineItem], key: int | LineId | LineItem, position: int) -> LineItem:
     if isinstance(key, LineItem):
         found = next((item for item in items if item.pk == key.pk), None)
         name, shown = f"lineItems[{position}].id", str(key.line_id)
-    elif isinstance(key, int) and not isinstance(key, bool):
+    elif isinstance(key, LineId):
+        found = next((item for item in items if item.line_id == key.value), None)
+        name, shown = f"lineItems[{position}].id", str(key.value)
+    else:
         found = next((item for item in items if item.index == key), None)
         name, shown = f"lineItems[{position}].index", str(key)
-    else:
-        name, shown = f"lineItems[{position}].id", str(key)
-        try:
-            line_id = key if isinstance(key, uuid.UUID) else uuid.UUID(str(key))
-        except (TypeError, ValueError, AttributeError):
-            raise OrderError(f"{name} is not a valid line item id: {key!r}.", field=name) from None
-        found = next((item for item in items if item.line_id == line_id), None)
     if found is None:
         raise OrderError(f"{name}: the order has no line item {shown}.", field=name)
     return found
@@ -239,36 +244,41 @@ def _lines_resolve(
     resolved: list[tuple[LineItem, int]] = []
     seen: set[int] = set()
     for position, (key, quantity) in enumerate(lines):
-        item = _line_lookup(items, key, position)
-        qty_field = f"lineItems[{position}].quantity"
-        if item.pk in seen:
-            raise OrderError(
-                f"Line item {item.index} appears more than once.", field=f"lineItems[{position}]"
-            )
-        seen.add(item.pk)
-        already = fulfilled.get(item.pk, 0)
-        remaining = item.fulfillable_quantity - already
-        label = f"Line item {item.index} ({item.name})"
-        if quantity is None:
-            if remaining <= 0:
+        try:
+            item = _line_lookup(items, key, position)
+            qty_field = f"lineItems[{position}].quantity"
+            if item.pk in seen:
                 raise OrderError(
-                    f"{label} is already fully fulfilled.", field=qty_field, status=409
+                    f"Line item {item.index} appears more than once.",
+                    field=f"lineItems[{position}]",
                 )
-            quantity = remaining
-        _quantity_check(quantity, field=qty_field)
-        if quantity > item.fulfillable_quantity:
-            raise OrderError(
-                f"{label}: {quantity} is more than the {item.fulfillable_quantity} ordered"
-                + (" (after refunds)." if item.refunded_quantity else "."),
-                field=qty_field,
-            )
-        if quantity > remaining:
-            raise OrderError(
-                f"{label}: only {remaining} left to fulfil ({already} already fulfilled).",
-                field=qty_field,
-                status=409,
-            )
-        resolved.append((item, quantity))
+            seen.add(item.pk)
+            already = fulfilled.get(item.pk, 0)
+            remaining = item.fulfillable_quantity - already
+            label = f"Line item {item.index} ({item.name})"
+            if quantity is None:
+                if remaining <= 0:
+                    raise OrderError(
+                        f"{label} is already fully fulfilled.", field=qty_field, status=409
+                    )
+                quantity = remaining
+            _quantity_check(quantity, field=qty_field)
+            if quantity > item.fulfillable_quantity:
+                raise OrderError(
+                    f"{label}: {quantity} is more than the {item.fulfillable_quantity} ordered"
+                    + (" (after refunds)." if item.refunded_quantity else "."),
+                    field=qty_field,
+                )
+            if quantity > remaining:
+                raise OrderError(
+                    f"{label}: only {remaining} left to fulfil ({already} already fulfilled).",
+                    field=qty_field,
+                    status=409,
+                )
+            resolved.append((item, quantity))
+        except OrderError as error:
+            error.line = position  # the position of the requested line at fault
+            raise
     return resolved
 
 
@@ -677,6 +687,19 @@ def shippable_remaining(
     return lines
 
 
+class ShipmentChanged(OrderError):
+    """What remains to ship is no longer what the packer was shown (someone else shipped,
+    or a refund took back, part of the order meanwhile): nothing is shipped."""
+
+    def __init__(self, *, order: Order) -> None:
+        super().__init__(
+            f"Order #{order.number} changed while you were packing it: someone else shipped "
+            "or refunded part of it. Nothing was shipped: check the parcel against what "
+            "remains now, then ship it again.",
+            status=409,
+        )
+
+
 def fulfillment_ship_remaining(
     *,
     order: Order,
@@ -684,16 +707,24 @@ def fulfillment_ship_remaining(
     actor,
     confirmed: bool = False,
     notify: bool | None = None,
+    expected: Mapping[int, int] | None = None,
 ) -> Fulfillment:
     """Ship every remaining shippable unit of `order` in one fulfillment.
 
     Refuses a canceled order and an order with nothing left to ship (OrderError, 409); an
-    unpaid or archived order raises ShipmentNeedsConfirmation unless `confirmed`. `notify` as
-    for fulfillment_create (None: the store's default)."""
+    unpaid or archived order raises ShipmentNeedsConfirmation unless `confirmed`. `expected`
+    ({line index: quantity}) is what the caller showed as remaining: when the locked order's
+    remainder differs, ShipmentChanged (409) and nothing ships. `notify` as for
+    fulfillment_create (None: the store's default)."""
     with transaction.atomic():
         locked = order_lock(order_id=order.pk)
         return _ship_remaining_locked(
-            order=locked, tracking=tracking, actor=actor, confirmed=confirmed, notify=notify
+            order=locked,
+            tracking=tracking,
+            actor=actor,
+            confirmed=confirmed,
+            notify=notify,
+            expected=expected,
         )
 
 
@@ -704,12 +735,15 @@ def _ship_remaining_locked(
     actor,
     confirmed: bool,
     notify: bool | None,
+    expected: Mapping[int, int] | None = None,
 ) -> Fulfillment:
     """fulfillment_ship_remaining's work on an order already locked by the caller."""
     items, fulfilled = line_items_with_fulfilled(order=order)
     lines = _ship_remaining_lines(
         order=order, items=items, fulfilled=fulfilled, confirmed=confirmed
     )
+    if expected is not None and {item.index: qty for item, qty in lines} != dict(expected):
+        raise ShipmentChanged(order=order)
     plan = _create_check(
         order=order, items=items, fulfilled=fulfilled, lines=lines, tracking=tracking
     )
