@@ -239,7 +239,7 @@ def test_typed_page_past_max_offset_of_broad_results_is_refused(owner_client, th
     assert shown(reached) == numbers[1:]
 
 
-def test_rows_print_what_the_template_used_to_compute(owner_client, order_factory):
+def test_rows_show_names_items_money_statuses_and_dates_escaped(owner_client, order_factory):
     order = order_factory(
         first_name="<b>Ann</b>",
         lines=[{"name": "Mug & <Cup>", "quantity": 3}, {"name": "Tea"}, {"name": "Pot"}],
