@@ -158,15 +158,21 @@ class OrderFilterSet(django_filters.FilterSet):
 
 def filter_rows(params: QueryDict) -> list[FilterRowForm]:
     """One bound form per (f, op, v) triple in the URL, then a blank row to add one more."""
-    triples = zip_longest(params.getlist("f"), params.getlist("op"), params.getlist("v"))
+    triples = list(
+        islice(
+            zip_longest(params.getlist("f"), params.getlist("op"), params.getlist("v")),
+            MAX_FILTER_NODES + 1,
+        )
+    )
     rows = [
         FilterRowForm(
             data={"f": f or "", "op": op or "", "v": v or ""}, auto_id=f"id_row{i}_%s", row=i
         )
-        for i, (f, op, v) in enumerate(islice(triples, MAX_FILTER_NODES + 1))
+        for i, (f, op, v) in enumerate(triples)
         if f or v
     ]
-    rows.append(FilterRowForm(auto_id=f"id_row{len(rows)}_%s", row=len(rows)))
+    # Numbered after every submitted row, blank ones included, so its ids are its own.
+    rows.append(FilterRowForm(auto_id=f"id_row{len(triples)}_%s", row=len(triples)))
     return rows
 
 
