@@ -46,6 +46,7 @@ from orders.query_plan import page_rows
 from orders.search import search_q
 from orders.selectors import (
     order_list_items,
+    order_list_page,
     order_list_rows,
     product_catalogue,
 )
@@ -362,6 +363,7 @@ def _page(queryset: QuerySet[Order], listing: OrderListing, data: dict) -> tuple
     """One page of orders and whether another follows. Number sorts page by keyset (`after`
     / `before` cursors: an index range whatever the depth); other sorts by offset."""
     after, before = data.get("after"), data.get("before")
+    queryset = order_list_page(queryset)
     descending = listing.sort.startswith("-")
     if listing.sort.lstrip("-") == "number" and (after is not None or before is not None):
         if after is not None:
