@@ -248,10 +248,7 @@ class Order(models.Model):
     # subscriptionInfo for an order that belongs to a subscription; null (absent) otherwise.
     subscription_info = models.JSONField(null=True, blank=True)
 
-    # Not columns: read with the rows of a list page by orders.selectors.order_list_page,
-    # shaped by order_list_items.
-    list_items: list[dict]
-    line_count: int
+    # Not columns: set on the rows of a list page by orders.selectors.order_list_items.
     items: list[tuple[str, int]]
     items_more: int
 

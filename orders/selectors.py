@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import cast
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.cache import cache
@@ -49,6 +49,18 @@ def order_list_rows() -> QuerySet[Order]:
     return visible_orders().only(*LIST_COLUMNS).order_by("-number")
 
 
+class _ListItems(TypedDict):
+    list_items: list[dict]
+    line_count: int
+
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    # A list row read through order_list_page.
+    ListRow = WithAnnotations[Order, _ListItems]
+
+
 # How many line items the list's items column names before "+N more".
 LIST_ITEMS_SHOWN = 2
 
@@ -77,8 +89,9 @@ def order_list_items(orders: Sequence[Order]) -> None:
     """Attach `items` ((name, quantity) pairs) and `items_more` (how many are not shown) to
     each row read through order_list_page, from what that query read."""
     for order in orders:
-        order.items = [(item["name"], item["quantity"]) for item in order.list_items]
-        order.items_more = order.line_count - len(order.items)
+        row = cast("ListRow", order)
+        order.items = [(item["name"], item["quantity"]) for item in row.list_items]
+        order.items_more = row.line_count - len(order.items)
 
 
 # What `serializers.order_to_dict` and the order page read besides the order row.
