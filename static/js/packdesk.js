@@ -224,6 +224,8 @@ function packdeskSyncBulkBar() {
   const all = bar.form.querySelector("[data-select-all]");
   if (all) all.checked = boxes.length > 0 && boxes.every((box) => box.checked);
   bar.classList.toggle("sticky", count > 0);
+  // Whatever gets focus scrolls into view below the sticky bar, never behind it (WCAG 2.4.11).
+  document.documentElement.style.scrollPaddingTop = count > 0 ? `${bar.offsetHeight + 8}px` : "";
   bar.querySelector("[data-selected-count]").textContent = count ? `(${count} selected)` : "";
   const clear = bar.querySelector("[data-clear-selection]");
   if (clear) clear.hidden = count === 0;
