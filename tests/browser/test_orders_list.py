@@ -135,6 +135,35 @@ def test_selection_survives_paging_and_bulk_acts_on_all(live_server, logged_in: 
     expect(bar.locator("[data-selected-count]")).to_have_text("")
 
 
+def test_slips_and_pick_list_for_the_selection_of_every_page(live_server, logged_in: Page):
+    page = logged_in
+    numbers = paid_orders(53)
+    page.goto(f"{live_server.url}/orders/")
+    row_box(page, numbers[3]).check()
+    page.get_by_role("link", name="Next").first.click()
+    expect(page.locator("tbody tr")).to_have_count(3)
+    row_box(page, numbers[51]).check()
+    expect(page.locator("[data-selected-count]")).to_have_text("(2 selected)")
+
+    with page.expect_popup() as slips_tab:
+        page.get_by_role("button", name="Packing slips for selected").click()
+    slips = slips_tab.value
+    expect(slips.locator("article.slip")).to_have_count(2)
+    expect(slips.locator("#slip-" + str(numbers[3]))).to_be_visible()
+    expect(slips.locator("#slip-" + str(numbers[51]))).to_be_visible()
+    slips.close()
+
+    with page.expect_popup() as pick_tab:
+        page.get_by_role("button", name="Pick list for selected").click()
+    pick = pick_tab.value
+    expect(pick.locator("main")).to_contain_text("for 2 orders")
+    expect(pick.locator(".pick-orders").first).to_contain_text(f"#{numbers[3]}")
+    expect(pick.locator(".pick-orders").first).to_contain_text(f"#{numbers[51]}")
+    pick.close()
+    # Printing keeps the selection (fulfilling is still to come).
+    expect(page.locator("[data-selected-count]")).to_have_text("(2 selected)")
+
+
 def test_clear_selection_by_keyboard(live_server, logged_in: Page):
     page = logged_in
     numbers = paid_orders(52)
