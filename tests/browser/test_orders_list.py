@@ -89,6 +89,16 @@ def row_box(page: Page, number: int):
     return page.get_by_label(f"Select order #{number}", exact=True)
 
 
+def tick_on_pages_one_and_two(page: Page, url: str, first: int, second: int, rows_on_two: int):
+    """Tick order `first` on page one and `second` on page two of the list."""
+    page.goto(f"{url}/orders/")
+    row_box(page, first).check()
+    page.get_by_role("link", name="Next").first.click()
+    expect(page.locator("tbody tr")).to_have_count(rows_on_two)
+    row_box(page, second).check()
+    expect(page.locator("[data-selected-count]")).to_have_text("(2 selected)")
+
+
 def test_selection_survives_paging_and_bulk_acts_on_all(live_server, logged_in: Page):
     page = logged_in
     numbers = paid_orders(55)
@@ -138,12 +148,7 @@ def test_selection_survives_paging_and_bulk_acts_on_all(live_server, logged_in: 
 def test_slips_and_pick_list_for_the_selection_of_every_page(live_server, logged_in: Page):
     page = logged_in
     numbers = paid_orders(53)
-    page.goto(f"{live_server.url}/orders/")
-    row_box(page, numbers[3]).check()
-    page.get_by_role("link", name="Next").first.click()
-    expect(page.locator("tbody tr")).to_have_count(3)
-    row_box(page, numbers[51]).check()
-    expect(page.locator("[data-selected-count]")).to_have_text("(2 selected)")
+    tick_on_pages_one_and_two(page, live_server.url, numbers[3], numbers[51], rows_on_two=3)
 
     with page.expect_popup() as slips_tab:
         page.get_by_role("button", name="Packing slips for selected").click()
@@ -167,12 +172,8 @@ def test_slips_and_pick_list_for_the_selection_of_every_page(live_server, logged
 def test_clear_selection_by_keyboard(live_server, logged_in: Page):
     page = logged_in
     numbers = paid_orders(52)
-    page.goto(f"{live_server.url}/orders/")
-    row_box(page, numbers[0]).check()
-    page.get_by_role("link", name="Next").first.click()
-    row_box(page, numbers[51]).check()
+    tick_on_pages_one_and_two(page, live_server.url, numbers[0], numbers[51], rows_on_two=2)
     clear = page.get_by_role("button", name="Clear selection")
-    expect(page.locator("[data-selected-count]")).to_have_text("(2 selected)")
     clear.focus()
     page.keyboard.press("Enter")
     expect(page.locator("[data-selected-count]")).to_have_text("")
