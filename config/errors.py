@@ -197,11 +197,13 @@ class MethodNotAllowedPageMiddleware:
             return response
         match = request.resolver_match
         number = match.kwargs.get("number") if match else None
-        back = (
-            (reverse("orders:detail", args=[number]), f"Go to order #{number}")
-            if isinstance(number, int)
-            else (reverse("orders:list"), "Go to the orders list")
-        )
+        user = getattr(request, "user", None)
+        if user is None or not user.has_perm("orders.view_order"):
+            back = (reverse("home"), "Go to the home page")
+        elif isinstance(number, int):
+            back = (reverse("orders:detail", args=[number]), f"Go to order #{number}")
+        else:
+            back = (reverse("orders:list"), "Go to the orders list")
         html = render_to_string(
             "405.html", {"allowed": response.get("Allow", ""), "back": back}, request=request
         )

@@ -103,6 +103,8 @@ def test_get_of_every_post_only_page_is_a_page_in_the_layout(role, order_factory
             assert "POST" in response["Allow"], url
             number = resolve(url).kwargs.get("number")
             back = f"/orders/{number}/" if number else "/orders/"
+            if role == "nobody":  # sees no orders: the home page
+                back = "/"
             assert f'href="{back}"' in html, url
         elif response.status_code >= 400:
             assert 'id="main"' in response.content.decode(), (url, response.status_code)
