@@ -273,6 +273,11 @@ document.addEventListener("submit", (event) => {
   }
 });
 document.addEventListener("DOMContentLoaded", packdeskRestoreSelection);
+// Back and Forward restore htmx's snapshot of the page, which does not hold ticked boxes.
+document.addEventListener("htmx:historyRestore", () => {
+  packdeskNumberRows();
+  packdeskRestoreSelection();
+});
 
 document.addEventListener("DOMContentLoaded", () => packdeskInitFilterRows(document));
 

@@ -129,6 +129,14 @@ def test_selection_survives_paging_and_bulk_acts_on_all(live_server, logged_in: 
     expect(page.get_by_label(f"Tracking number for order #{numbers[1]}")).to_have_value("1Z111")
     expect(bar.locator("[data-selected-count]")).to_have_text("(3 selected)")
 
+    # Back and Forward (htmx's history snapshots) keep it too.
+    page.go_back()
+    expect(page.locator("tbody tr")).to_have_count(5)
+    expect(row_box(page, numbers[52])).to_be_checked()
+    page.go_forward()
+    expect(page.locator("tbody tr")).to_have_count(50)
+    expect(row_box(page, numbers[0])).to_be_checked()
+
     # A reload keeps it too; "Fulfil selected" ships all three, the page-two one included.
     page.reload()
     expect(bar.locator("[data-selected-count]")).to_have_text("(3 selected)")
