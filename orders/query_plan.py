@@ -42,8 +42,13 @@ def page_rows(queryset: QuerySet, start: int, stop: int) -> list[Order]:
     For a date range sorted by number (see date_range_by_number) the range's ids come first,
     from the covering index on (date, number, id): sorting 27,000 index entries takes 5 ms
     where sorting 27,000 whole rows took 35. Then only the page's rows are read, in that order.
+
+    Ids come first too for an offset page of a queryset with annotated subqueries (the list's
+    items column): PostgreSQL evaluates the SELECT list for every row the OFFSET skips, so
+    page 201 ran both subqueries 10,051 times (71 ms instead of 5 at 100,000 orders).
     """
-    if not _orders_by_shifted_number(queryset):
+    skipped_subqueries = start > 0 and bool(queryset.query.annotation_select)
+    if not _orders_by_shifted_number(queryset) and not skipped_subqueries:
         return list(queryset[start:stop])
     ids = list(queryset.values_list("pk", flat=True)[start:stop])
     rows = {row.pk: row for row in queryset.order_by().filter(pk__in=ids)}

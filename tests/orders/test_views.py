@@ -281,6 +281,18 @@ def test_buyer_name_falls_back_without_a_query_per_row(
     assert html.count("Bo Lovelace<br>") == 3
 
 
+def test_offset_pages_skip_rows_without_reading_their_items(owner_client, order_factory):
+    made = [order_factory(lines=3) for _ in range(53)]
+    numbers = sorted((o.number for o in made), reverse=True)
+    with CaptureQueriesContext(connection) as queries:
+        response = owner_client.get(url(("page", "2"), ("sort", "-dateCreated")), headers=HTMX)
+    assert shown(response) == numbers[50:]
+    assert response.content.decode().count('<li class="more">+1 more</li>') == 3
+    # The items subqueries run for the page's rows only, never for the rows OFFSET skips.
+    offset = [q["sql"] for q in queries.captured_queries if "OFFSET" in q["sql"]]
+    assert offset and all("ARRAY(" not in sql for sql in offset)
+
+
 def test_rows_have_checkboxes_in_bulk_form(owner_client, three):
     html = owner_client.get(LIST).content.decode()
     bulk = html.split('<form id="bulk-form" method="post"')[1].split("</form>")[0]
