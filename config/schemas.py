@@ -1,4 +1,5 @@
-"""The base of every API request body schema: JSON objects only, no unknown keys, no NUL.
+"""The API's shared schemas: the base of every request body (JSON objects only, no unknown
+keys, no NUL) and the one error body every failure answers with.
 
 Kept apart from config/api.py so that schema modules (orders/schemas.py) and the services that
 take their typed values import it without importing the API itself.
@@ -6,11 +7,12 @@ take their typed values import it without importing the API itself.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from ninja import Schema
+from ninja import Field, Schema
 from ninja.schema import DjangoGetter
-from pydantic import ConfigDict, field_validator, model_validator
+from pydantic import BeforeValidator, ConfigDict, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 
 def _has_nul(value: Any) -> bool:
@@ -28,6 +30,19 @@ def _has_nul(value: Any) -> bool:
             stack.extend(item.keys())
             stack.extend(item.values())
     return False
+
+
+def _whole_number(value: Any) -> Any:
+    """JSON Schema's integer: a number without a fractional part (`1`, also written `1.0`),
+    never a string or a boolean (which pydantic's lax mode would turn into a number)."""
+    if isinstance(value, bool | str):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
 
 
 class InputSchema(Schema):
@@ -56,3 +71,15 @@ class InputSchema(Schema):
         if not isinstance(value, dict):
             raise ValueError("must be a JSON object")
         return value
+
+
+class ErrorOut(Schema):
+    """Every error the API answers (config/errors.py builds it): a message for people and
+    details naming the input at fault."""
+
+    message: str
+    details: dict[str, Any] = Field(
+        ...,
+        description='{"field": "<the first input at fault>", "<each input at fault>": "<why>"} '
+        "when input is at fault; {} otherwise.",
+    )

@@ -8,14 +8,24 @@ those into the `_id` / `_createdDate` of the spec's examples for its caller. Req
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from django.http import Http404, HttpRequest
-from ninja import Field, Router
-from pydantic import StrictInt
+from ninja import Field, Router, Schema
 
-from config.api import ApiError, error_fields, require_perm
-from config.schemas import InputSchema
+from config.api import (
+    BODY_TOO_LARGE,
+    CONFLICT,
+    KEY_REUSED,
+    NOT_FOUND,
+    ApiError,
+    as_built,
+    error_fields,
+    require_perm,
+    responses,
+)
+from config.schemas import InputSchema, WholeNumber
 from fulfillments.models import MAX_FULFILLMENT_LINE_QUANTITY, Fulfillment
 from fulfillments.services import (
     MAX_LINK,
@@ -29,6 +39,7 @@ from fulfillments.services import (
 from orders.api import order_json, order_visible_or_404
 from orders.idempotency import idempotent
 from orders.models import Order
+from orders.schemas import OrderOut, OrderResponse, TrackingOut
 from orders.selectors import visible_orders
 from orders.serializers import iso, tracking_info
 from orders.services import OrderError
@@ -60,8 +71,8 @@ def tracking_given(tracking: TrackingIn | None) -> dict[str, Any] | None:
 
 
 class IndexLineIn(InputSchema):
-    index: StrictInt = Field(..., ge=1)
-    quantity: StrictInt | None = Field(
+    index: WholeNumber = Field(..., ge=1)
+    quantity: WholeNumber | None = Field(
         None, ge=1, le=MAX_FULFILLMENT_LINE_QUANTITY, description="Default: what remains"
     )
 
@@ -83,7 +94,7 @@ class StoresUpdateIn(InputSchema):
 class IdLineIn(InputSchema):
     id: uuid.UUID | None = None
     underscore_id: uuid.UUID | None = Field(default=None, alias="_id")
-    quantity: StrictInt | None = Field(
+    quantity: WholeNumber | None = Field(
         default=None, ge=1, le=MAX_FULFILLMENT_LINE_QUANTITY, description="Default: what remains"
     )
 
@@ -149,6 +160,77 @@ def id_lines(lines: list[IdLineIn]) -> list[tuple[uuid.UUID, int | None]]:
     return [(line.line_id(position), line.quantity) for position, line in enumerate(lines)]
 
 
+# ---- Responses ----
+
+
+class StoresCreateOut(Schema):
+    id: uuid.UUID = Field(..., description="The new fulfillment's id")
+    order: OrderOut
+
+
+class EcomLineOut(Schema):
+    id: uuid.UUID = Field(..., description="The line item's id")
+    quantity: int
+
+
+class EcomFulfillmentOut(Schema):
+    """A fulfillment in Wix's REST wire format (Wix's JS SDK shows `_id`, `_createdDate`)."""
+
+    id: uuid.UUID
+    createdDate: datetime
+    lineItems: list[EcomLineOut]
+    trackingInfo: TrackingOut
+
+
+class OrderWithFulfillmentsOut(Schema):
+    orderId: uuid.UUID
+    fulfillments: list[EcomFulfillmentOut] = Field(..., description="Newest first")
+
+
+class EcomCreateOut(Schema):
+    fulfillmentId: uuid.UUID
+    orderWithFulfillments: OrderWithFulfillmentsOut
+
+
+class EcomOrderOut(Schema):
+    orderWithFulfillments: OrderWithFulfillmentsOut
+
+
+class EcomOrdersOut(Schema):
+    ordersWithFulfillments: list[OrderWithFulfillmentsOut] = Field(
+        ..., description="In the order asked; unknown ids are left out"
+    )
+
+
+class BulkErrorOut(Schema):
+    code: str = Field(..., description="INVALID_ARGUMENT, ORDER_NOT_FOUND or FULFILLMENT_CONFLICT")
+    description: str
+    data: dict[str, Any] = Field(..., description='{"field": ...} when one input is at fault')
+
+
+class BulkItemMetadataOut(Schema):
+    id: str = Field(..., description="The orderId as sent")
+    originalIndex: int
+    success: bool
+    error: BulkErrorOut | None = None
+
+
+class BulkResultOut(Schema):
+    itemMetadata: BulkItemMetadataOut
+    ordersWithFulfillments: OrderWithFulfillmentsOut | None = None
+
+
+class BulkActionMetadataOut(Schema):
+    totalSuccesses: int
+    totalFailures: int
+    undetailedFailures: int
+
+
+class BulkCreateOut(Schema):
+    results: list[BulkResultOut]
+    bulkActionMetadata: BulkActionMetadataOut
+
+
 # ---- eCommerce shapes ----
 
 
@@ -188,7 +270,12 @@ def order_with_fulfillments_json(order_id) -> dict[str, Any]:
 # ---- Stores Orders v2 ----
 
 
-@stores_router.post("orders/{id}/fulfillments", summary="Create fulfillment")
+@stores_router.post(
+    "orders/{id}/fulfillments",
+    response=responses(StoresCreateOut, NOT_FOUND, CONFLICT, BODY_TOO_LARGE, KEY_REUSED),
+    summary="Create fulfillment",
+)
+@as_built
 @error_fields("fulfillment.")
 def stores_fulfillment_create(request: HttpRequest, id: uuid.UUID, payload: StoresCreateIn):
     """With an `Idempotency-Key` header a retry returns the first answer."""
@@ -216,7 +303,12 @@ def stores_update_field(field: str) -> str:
     return "fulfillmentTrackingInfo." + field.removeprefix("trackingInfo.")
 
 
-@stores_router.put("orders/{id}/fulfillments/{fulfillmentId}", summary="Update fulfillment")
+@stores_router.put(
+    "orders/{id}/fulfillments/{fulfillmentId}",
+    response=responses(OrderResponse, NOT_FOUND, CONFLICT, BODY_TOO_LARGE),
+    summary="Update fulfillment",
+)
+@as_built
 @error_fields(stores_update_field)
 def stores_fulfillment_update(
     request: HttpRequest, id: uuid.UUID, fulfillmentId: uuid.UUID, payload: StoresUpdateIn
@@ -236,7 +328,12 @@ def stores_fulfillment_update(
     return {"order": order_json(order.pk)}
 
 
-@stores_router.delete("orders/{id}/fulfillments/{fulfillmentId}", summary="Delete fulfillment")
+@stores_router.delete(
+    "orders/{id}/fulfillments/{fulfillmentId}",
+    response=responses(OrderResponse, NOT_FOUND, CONFLICT),
+    summary="Delete fulfillment",
+)
+@as_built
 def stores_fulfillment_delete(request: HttpRequest, id: uuid.UUID, fulfillmentId: uuid.UUID):
     require_perm(request, PERM_DELETE)
     order = order_visible_or_404(id)
@@ -247,7 +344,12 @@ def stores_fulfillment_delete(request: HttpRequest, id: uuid.UUID, fulfillmentId
 # ---- eCommerce Order Fulfillments ----
 
 
-@ecom_router.post("orders/{orderId}/create-fulfillment", summary="Create fulfillment")
+@ecom_router.post(
+    "orders/{orderId}/create-fulfillment",
+    response=responses(EcomCreateOut, NOT_FOUND, CONFLICT, BODY_TOO_LARGE, KEY_REUSED),
+    summary="Create fulfillment",
+)
+@as_built
 @error_fields("fulfillment.")
 def ecom_fulfillment_create(request: HttpRequest, orderId: uuid.UUID, payload: EcomCreateIn):
     """With an `Idempotency-Key` header a retry returns the first answer."""
@@ -274,7 +376,12 @@ def ecom_fulfillment_create(request: HttpRequest, orderId: uuid.UUID, payload: E
 ERROR_CODES = {400: "INVALID_ARGUMENT", 404: "ORDER_NOT_FOUND", 409: "FULFILLMENT_CONFLICT"}
 
 
-@ecom_router.post("orders/bulk/create-fulfillments", summary="Bulk create fulfillments")
+@ecom_router.post(
+    "orders/bulk/create-fulfillments",
+    response=responses(BulkCreateOut, BODY_TOO_LARGE, KEY_REUSED),
+    summary="Bulk create fulfillments",
+)
+@as_built
 def ecom_fulfillment_bulk_create(request: HttpRequest, payload: BulkCreateIn):
     """Each order in its own savepoint; with an `Idempotency-Key` header a retry returns the
     first answer and creates nothing."""
@@ -336,7 +443,12 @@ def bulk_create_results(request: HttpRequest, payload: BulkCreateIn) -> dict[str
     }
 
 
-@ecom_router.get("orders/{orderId}", summary="List fulfillments for a single order")
+@ecom_router.get(
+    "orders/{orderId}",
+    response=responses(EcomOrderOut, NOT_FOUND),
+    summary="List fulfillments for a single order",
+)
+@as_built
 def ecom_fulfillments_for_order(request: HttpRequest, orderId: uuid.UUID):
     require_perm(request, PERM_VIEW)
     order = fulfillments_queryset().filter(pk=orderId).first()
@@ -345,7 +457,12 @@ def ecom_fulfillments_for_order(request: HttpRequest, orderId: uuid.UUID):
     return {"orderWithFulfillments": order_with_fulfillments(order)}
 
 
-@ecom_router.post("list-by-ids", summary="List fulfillments for multiple orders")
+@ecom_router.post(
+    "list-by-ids",
+    response=responses(EcomOrdersOut, BODY_TOO_LARGE),
+    summary="List fulfillments for multiple orders",
+)
+@as_built
 def ecom_fulfillments_for_orders(request: HttpRequest, payload: ListByIdsIn):
     """Orders in the order asked; unknown ids are left out."""
     require_perm(request, PERM_VIEW)
@@ -359,7 +476,12 @@ def ecom_fulfillments_for_orders(request: HttpRequest, payload: ListByIdsIn):
     }
 
 
-@ecom_router.patch("{fulfillmentId}/orders/{orderId}", summary="Update fulfillment")
+@ecom_router.patch(
+    "{fulfillmentId}/orders/{orderId}",
+    response=responses(EcomOrderOut, NOT_FOUND, CONFLICT, BODY_TOO_LARGE),
+    summary="Update fulfillment",
+)
+@as_built
 @error_fields("fulfillment.")
 def ecom_fulfillment_update(
     request: HttpRequest, fulfillmentId: uuid.UUID, orderId: uuid.UUID, payload: EcomUpdateIn
@@ -381,7 +503,12 @@ def ecom_fulfillment_update(
     return {"orderWithFulfillments": order_with_fulfillments_json(order.pk)}
 
 
-@ecom_router.delete("{fulfillmentId}/orders/{orderId}", summary="Delete fulfillment")
+@ecom_router.delete(
+    "{fulfillmentId}/orders/{orderId}",
+    response=responses(EcomOrderOut, NOT_FOUND, CONFLICT),
+    summary="Delete fulfillment",
+)
+@as_built
 def ecom_fulfillment_delete(request: HttpRequest, fulfillmentId: uuid.UUID, orderId: uuid.UUID):
     require_perm(request, PERM_DELETE)
     order = order_visible_or_404(orderId)

@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema
+from pydantic import WithJsonSchema
 
-from config.api import ApiError, require_perm
-from config.schemas import InputSchema
+from config.api import (
+    BODY_TOO_LARGE,
+    KEY_REUSED,
+    NOT_FOUND,
+    ApiError,
+    as_built,
+    require_perm,
+    responses,
+)
+from config.schemas import InputSchema, WholeNumber
 from orders.counting import count_estimated
 from orders.idempotency import idempotent
 from orders.models import Order
-from orders.query import build_query
-from orders.schemas import ErrorOut, OrderCreateIn
+from orders.query import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, build_query
+from orders.schemas import OrderCreateIn, OrderOut, OrderResponse
 from orders.selectors import order_detail_queryset, visible_orders
 from orders.serializers import order_to_dict
 from orders.services import (
@@ -25,10 +34,22 @@ from orders.services import (
 
 router = Router(tags=["Stores Orders v2"])
 
+# Parsed by the endpoint, so that a malformed id is the 400 it always was (field "id").
+OrderIdText = Annotated[str, WithJsonSchema({"type": "string", "format": "uuid"})]
+
 
 class PagingIn(InputSchema):
-    limit: int | None = Field(default=None, description="1..100, default 50")
-    offset: int | None = Field(default=None, description=">= 0, default 0")
+    # The bounds are the query language's (orders/query.py checks them and names the field).
+    limit: WholeNumber | None = Field(
+        default=None,
+        description=f"1..{MAX_LIMIT}, default {DEFAULT_LIMIT}",
+        json_schema_extra={"minimum": 1, "maximum": MAX_LIMIT},
+    )
+    offset: WholeNumber | None = Field(
+        default=None,
+        description=f"0..{MAX_OFFSET}, default 0",
+        json_schema_extra={"minimum": 0, "maximum": MAX_OFFSET},
+    )
 
 
 class QueryIn(InputSchema):
@@ -52,13 +73,11 @@ class MetadataOut(Schema):
 
 
 class OrdersQueryOut(Schema):
-    orders: list[dict[str, Any]]
+    orders: list[OrderOut]
     metadata: MetadataOut
-    totalResults: int
-
-
-class OrderOut(Schema):
-    order: dict[str, Any]
+    totalResults: int = Field(
+        ..., description="Exact up to 10,000 matches; above that PostgreSQL's estimate"
+    )
 
 
 class UpdateEmailIn(InputSchema):
@@ -96,9 +115,10 @@ def order_json(order_id) -> dict[str, Any]:
 
 @router.post(
     "orders/query",
-    response={200: OrdersQueryOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut},
+    response=responses(OrdersQueryOut, BODY_TOO_LARGE),
     summary="Query orders",
 )
+@as_built
 def orders_query(request: HttpRequest, payload: OrdersQueryIn):
     """Up to 100 orders matching the filter, in the sort order, from the offset (hidden
     orders are never returned). Filter and sort follow the Stores v2 query language.
@@ -130,10 +150,11 @@ def orders_query(request: HttpRequest, payload: OrdersQueryIn):
 
 @router.get(
     "orders/{order_id}",
-    response={200: OrderOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response=responses(OrderResponse, NOT_FOUND),
     summary="Get order",
 )
-def order_get(request: HttpRequest, order_id: str):
+@as_built
+def order_get(request: HttpRequest, order_id: OrderIdText):
     """One order by its id (hidden orders are not found)."""
     require_perm(request, "orders.view_order")
     try:
@@ -151,7 +172,10 @@ def order_get(request: HttpRequest, order_id: str):
 # ---- Order writes: create, updateEmail, updateShippingAddress ----
 
 
-@router.post("orders", summary="Create order")
+@router.post(
+    "orders", response=responses(OrderResponse, BODY_TOO_LARGE, KEY_REUSED), summary="Create order"
+)
+@as_built
 def order_create_endpoint(request: HttpRequest, payload: OrderCreateIn):
     """Creates the order; with an `Idempotency-Key` header a retry returns the first answer."""
     require_perm(request, "orders.add_order")
@@ -163,7 +187,12 @@ def order_create_endpoint(request: HttpRequest, payload: OrderCreateIn):
     return idempotent(request, create)
 
 
-@router.patch("orders/{id}/updateEmail", summary="Update buyer email")
+@router.patch(
+    "orders/{id}/updateEmail",
+    response=responses(OrderResponse, NOT_FOUND, BODY_TOO_LARGE),
+    summary="Update buyer email",
+)
+@as_built
 def order_update_email_endpoint(request: HttpRequest, id: uuid.UUID, payload: UpdateEmailIn):
     require_perm(request, "orders.change_order", "orders.edit_buyer_email")
     path_id_matches(payload.orderId, id)
@@ -172,7 +201,12 @@ def order_update_email_endpoint(request: HttpRequest, id: uuid.UUID, payload: Up
     return {"order": order_json(order.pk)}
 
 
-@router.put("orders/{id}/updateShippingAddress", summary="Update shipping address")
+@router.put(
+    "orders/{id}/updateShippingAddress",
+    response=responses(OrderResponse, NOT_FOUND, BODY_TOO_LARGE),
+    summary="Update shipping address",
+)
+@as_built
 def order_update_shipping_address_endpoint(
     request: HttpRequest, id: uuid.UUID, payload: UpdateShippingAddressIn
 ):

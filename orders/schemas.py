@@ -8,18 +8,21 @@ and URL forms, no unknown keys); the services get typed values and apply the dom
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal, get_args
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from ninja import Field, Schema
-from pydantic import AfterValidator, BeforeValidator, StrictInt, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, StringConstraints
 
-from config.schemas import InputSchema
+from config.schemas import InputSchema, WholeNumber
 from orders.models import (
     UNSPECIFIED_PAYMENT_STATUS,
+    BuyerIdentityType,
     ChannelType,
+    FulfillmentStatus,
     LineItemType,
     PaymentStatus,
     WeightUnit,
@@ -178,8 +181,8 @@ class ShippingInfoIn(InputSchema):
 class MediaItemIn(InputSchema):
     mediaType: Text32 | None = None
     url: HttpUrl
-    width: StrictInt | None = Field(default=None, ge=0, le=100_000)
-    height: StrictInt | None = Field(default=None, ge=0, le=100_000)
+    width: WholeNumber | None = Field(default=None, ge=0, le=100_000)
+    height: WholeNumber | None = Field(default=None, ge=0, le=100_000)
     altText: Text500 | None = None
     id: Text200 | None = None
     externalImageUrl: HttpUrl | None = None
@@ -202,7 +205,7 @@ class PriceDataIn(InputSchema):
 
 
 class LineItemIn(InputSchema):
-    quantity: StrictInt = Field(..., ge=1, le=100_000)
+    quantity: WholeNumber = Field(..., ge=1, le=100_000)
     name: Annotated[str, StringConstraints(min_length=1, max_length=400, strip_whitespace=True)]
     price: Money | None = None
     totalPrice: Money | None = None
@@ -229,7 +232,7 @@ class TotalsIn(InputSchema):
     discount: Money | None = None
     total: Money | None = None
     weight: Weight | None = None
-    quantity: StrictInt | None = Field(default=None, ge=0)
+    quantity: WholeNumber | None = Field(default=None, ge=0)
 
 
 class ChannelInfoIn(InputSchema):
@@ -261,13 +264,160 @@ class OrderCreateIn(InputSchema):
     order: OrderCreateData
 
 
-# ---- Responses ----
+# ---- Responses: the order as orders/serializers.py writes it ----
+# Keys whose value would be null are left out of the JSON, so optional here means "may be
+# absent". Stored JSON blobs (addresses, shipping, media, options) keep whatever keys they hold.
 
 
-class ErrorOut(Schema):
-    """Every error: a message for people and details naming the field at fault."""
+class FullNameOut(Schema):
+    firstName: str
+    lastName: str
 
-    message: str
-    details: dict[str, Any] = Field(
-        ..., description='{"field": "<the input at fault>", ...} when one is at fault'
-    )
+
+class BuyerInfoOut(Schema):
+    id: uuid.UUID | None = None
+    type: BuyerIdentityType | None = None
+    identityType: BuyerIdentityType | None = None
+    firstName: str | None = None
+    lastName: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    contactId: uuid.UUID | None = None
+
+
+class BillingAddressOut(Schema):
+    fullName: FullNameOut
+
+
+class BillingInfoOut(Schema):
+    address: BillingAddressOut
+    paidDate: datetime | None = None
+
+
+class TotalsOut(Schema):
+    subtotal: str
+    shipping: str
+    tax: str
+    discount: str
+    total: str
+    weight: str
+    quantity: int
+
+
+class LinePriceDataOut(Schema):
+    taxIncludedInPrice: bool
+    price: str
+    totalPrice: str
+
+
+class LineItemOut(Schema):
+    index: int = Field(..., ge=1)
+    quantity: int
+    price: str
+    name: str
+    translatedName: str
+    productId: uuid.UUID | None = None
+    totalPrice: str
+    lineItemType: LineItemType
+    options: list[dict[str, Any]]
+    customTextFields: list[dict[str, Any]]
+    weight: str | None = None
+    mediaItem: dict[str, Any] | None = None
+    sku: str | None = None
+    variantId: uuid.UUID | None = None
+    fulfillerId: uuid.UUID | None = None
+    discount: str
+    tax: str
+    taxIncludedInPrice: bool
+    taxGroupId: uuid.UUID | None = None
+    priceData: LinePriceDataOut
+    refundedQuantity: int
+    id: uuid.UUID = Field(..., description="The line item's id (the eCommerce API's)")
+
+
+class ActivityOut(Schema):
+    type: str = Field(..., description="One of the spec's 18 activity types")
+    timestamp: datetime
+
+
+class TrackingOut(Schema):
+    """Only the fields that are set."""
+
+    trackingNumber: str | None = None
+    shippingProvider: str | None = None
+    trackingLink: str | None = None
+
+
+class FulfillmentLineOut(Schema):
+    index: int
+    quantity: int
+
+
+class FulfillmentOut(Schema):
+    id: uuid.UUID
+    dateCreated: datetime
+    lineItems: list[FulfillmentLineOut]
+    trackingInfo: TrackingOut
+
+
+class DiscountOut(Schema):
+    value: str | None = None
+    appliedCoupon: dict[str, Any] | None = None
+
+
+class ChannelInfoOut(Schema):
+    type: ChannelType
+    externalOrderId: str | None = None
+
+
+class EnteredByOut(Schema):
+    id: uuid.UUID
+    identityType: str
+
+
+class RefundOut(Schema):
+    id: uuid.UUID
+    dateCreated: datetime
+    amount: str
+    reason: str | None = None
+    paymentProviderTransactionId: str | None = None
+    externalRefund: bool
+
+
+class OrderOut(Schema):
+    """An order in the Stores Orders v2 shape."""
+
+    id: uuid.UUID
+    number: int
+    dateCreated: datetime
+    buyerInfo: BuyerInfoOut
+    currency: str
+    weightUnit: WeightUnit
+    totals: TotalsOut
+    billingInfo: BillingInfoOut
+    shippingInfo: dict[str, Any]
+    buyerNote: str | None = None
+    read: bool
+    archived: bool
+    paymentStatus: PaymentStatus
+    fulfillmentStatus: FulfillmentStatus
+    lineItems: list[LineItemOut]
+    activities: list[ActivityOut]
+    invoiceInfo: dict[str, Any] | None = None
+    fulfillments: list[FulfillmentOut]
+    discount: DiscountOut | None = None
+    customField: dict[str, Any] | None = None
+    cartId: uuid.UUID | None = None
+    buyerLanguage: str | None = None
+    channelInfo: ChannelInfoOut
+    enteredBy: EnteredByOut | None = None
+    lastUpdated: datetime
+    subscriptionInfo: dict[str, Any] | None = None
+    numericId: str
+    refunds: list[RefundOut]
+    checkoutId: uuid.UUID | None = None
+    isInternalOrderCreate: bool
+
+
+class OrderResponse(Schema):
+    order: OrderOut
