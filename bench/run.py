@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 import time
@@ -46,6 +47,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from bench.fixtures import bench_order  # noqa: E402
 from bench.harness import Timing, measure  # noqa: E402
 from config.runtime import tune_gc  # noqa: E402
 from orders.management.commands.seed_orders import product_id_for  # noqa: E402
@@ -393,48 +395,6 @@ def export_rows(client: Client) -> list[Row]:
     return rows
 
 
-def bench_order(lines: int, fulfillments: int, tag: str) -> Order:
-    """An order with `lines` lines and `fulfillments` fulfillments, made once and reused."""
-    from fulfillments.services import fulfillment_create
-    from orders.demo import order_from_spec
-
-    existing = Order.objects.filter(channel_external_order_id=tag).first()
-    if existing:
-        return existing
-    order = order_from_spec(
-        {
-            "id": str(uuid.uuid4()),
-            "number": None,
-            "dateCreated": datetime.now(UTC).isoformat(),
-            "billingInfo": {"address": {"fullName": {"firstName": "Bench", "lastName": "Mark"}}},
-            "channelInfo": {"type": "WEB", "externalOrderId": tag},
-            "paymentStatus": "PAID",
-            "lineItems": [
-                {
-                    "index": i,
-                    "quantity": 10 if i <= fulfillments else 1,
-                    "name": f"Bench item {i}",
-                    "price": "1.00",
-                    "totalPrice": "1.00",
-                    "lineItemType": "PHYSICAL",
-                    "options": [{"option": "Size", "selection": "M"}],
-                    "sku": f"BENCH-{i}",
-                    "mediaItem": {"mediaType": "IMAGE", "url": "/static/products/p01.svg"},
-                }
-                for i in range(1, lines + 1)
-            ],
-        }
-    )
-    for n in range(fulfillments):
-        fulfillment_create(
-            order=order,
-            lines=[(n + 1, 1)],
-            tracking={"shippingProvider": "ups", "trackingNumber": f"1Z{n:06d}"},
-            actor=None,
-        )
-    return order
-
-
 def write_rows(client: Client, api_headers: dict) -> list[Row]:
     rows = []
     page_order = bench_order(50, 20, "BENCH-50x20")
@@ -603,13 +563,15 @@ def main() -> None:
     parser.add_argument(
         "--only",
         help="Run only the list cases whose name contains this (`home`: the home page; "
-        "`packing`: the packing station, slip and pick list rows).",
+        "`packing`: the packing station, slip and pick list rows; `writes`: the writes).",
     )
     args = parser.parse_args()
     started = time.monotonic()
     # Not setup_test_environment(): its template instrumentation would slow every render.
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     tune_gc()  # as config/wsgi.py does for a served process
+    # One log line per request would print every timed request.
+    logging.getLogger("packdesk.request").setLevel(logging.WARNING)
     ensure_data(args.orders)
     client, api_headers = bench_user()
     rows: list[Row] = []
@@ -627,7 +589,7 @@ def main() -> None:
     if not args.only or "export" in args.only:
         print("- export", flush=True)
         rows += export_rows(client)
-    if not args.only:
+    if not args.only or args.only == "writes":
         print("- writes", flush=True)
         rows += write_rows(client, api_headers)
     if not args.only or args.only == "packing":

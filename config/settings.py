@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.utils.csp import CSP
 
-from config.database import database_config
+from config.database import database_config, replica_configs
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "ops.replicas.ReadYourWritesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -127,11 +128,18 @@ DATABASES = {
         connect_timeout=PACKDESK_DB_CONNECT_TIMEOUT,
     )
 }
+# Read replicas (ops/replicas.py): the list page, the query API, exports and the admin
+# changelist read from one of DATABASE_REPLICA_URLS; a session or API key that wrote reads the
+# primary for PACKDESK_REPLICA_PIN_SECONDS afterwards.
+DATABASES.update(replica_configs(DATABASES["default"]))
+PACKDESK_DB_REPLICAS = [alias for alias in DATABASES if alias != "default"]
+DATABASE_ROUTERS = ["ops.replicas.ReplicaRouter"]
+PACKDESK_REPLICA_PIN_SECONDS = float(os.environ.get("PACKDESK_REPLICA_PIN_SECONDS", "5"))
 
 # AxesStandaloneBackend first: it refuses a locked-out client before the password is checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "config.permissions.ModelPermissionsBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [

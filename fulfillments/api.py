@@ -11,6 +11,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema
 
@@ -28,6 +29,7 @@ from config.api import (
 from config.schemas import InputSchema, WholeNumber
 from fulfillments.models import MAX_FULFILLMENT_LINE_QUANTITY, Fulfillment
 from fulfillments.services import (
+    MAX_BULK_ORDERS,
     MAX_LINK,
     MAX_PROVIDER,
     MAX_TRACKING_NUMBER,
@@ -36,7 +38,7 @@ from fulfillments.services import (
     fulfillment_delete,
     fulfillment_update,
 )
-from orders.api import order_json, order_visible_or_404
+from orders.api import order_json, order_json_written, order_visible_or_404
 from orders.idempotency import idempotent
 from orders.models import Order
 from orders.schemas import OrderOut, OrderResponse, TrackingOut
@@ -51,7 +53,6 @@ PERM_VIEW = "fulfillments.view_fulfillment"
 PERM_ADD = "fulfillments.add_fulfillment"
 PERM_CHANGE = "fulfillments.change_fulfillment"
 PERM_DELETE = "fulfillments.delete_fulfillment"
-MAX_BULK_ORDERS = 100
 
 
 # ---- Schemas (wrong types are a 400 naming the field, from config.api) ----
@@ -259,8 +260,11 @@ def order_with_fulfillments(order: Order) -> dict[str, Any]:
     }
 
 
+FULFILLMENT_RELATIONS = ("line_items", "fulfillments__lines")
+
+
 def fulfillments_queryset():
-    return visible_orders().prefetch_related("line_items", "fulfillments__lines")
+    return visible_orders().prefetch_related(*FULFILLMENT_RELATIONS)
 
 
 def order_with_fulfillments_json(order_id) -> dict[str, Any]:
@@ -290,7 +294,7 @@ def stores_fulfillment_create(request: HttpRequest, id: uuid.UUID, payload: Stor
             tracking=tracking_given(body.trackingInfo),
             actor=request.user,
         )
-        return {"id": str(fulfillment.id), "order": order_json(order.pk)}
+        return {"id": str(fulfillment.id), "order": order_json_written(fulfillment.order)}
 
     return idempotent(request, create)
 
@@ -365,9 +369,11 @@ def ecom_fulfillment_create(request: HttpRequest, orderId: uuid.UUID, payload: E
             tracking=tracking_given(body.trackingInfo),
             actor=request.user,
         )
+        written = fulfillment.order
+        prefetch_related_objects([written], *FULFILLMENT_RELATIONS)
         return {
             "fulfillmentId": str(fulfillment.id),
-            "orderWithFulfillments": order_with_fulfillments_json(order.pk),
+            "orderWithFulfillments": order_with_fulfillments(written),
         }
 
     return idempotent(request, create)

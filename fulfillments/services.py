@@ -3,6 +3,13 @@
 Every function runs in one transaction that locks the order row first, so two requests
 fulfilling the same order are serialised and cannot over-fulfil a line item; a refused change
 raises `OrderError` and writes nothing.
+
+Creating a fulfillment runs a fixed number of queries whatever the order's size (asserted in
+tests/fulfillments/test_write_queries.py): lock the order; read its line items with what is
+already fulfilled; insert the fulfillment, its lines and its activities (one INSERT each);
+update the order; write the webhook event. Everything else is computed from what was read.
+Inside a caller's transaction (every write request has one) it adds no savepoint: the checks
+run before anything is written and their error is raised after the block.
 """
 
 from __future__ import annotations
@@ -15,7 +22,16 @@ from typing import Any
 
 from django.core.mail import send_mail
 from django.db import DataError, IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import (
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Subquery,
+    Sum,
+    Value,
+    prefetch_related_objects,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from fulfillments.carriers import carrier_is_known, carrier_link, link_is_http
@@ -29,7 +45,14 @@ from fulfillments.models import (
 from fulfillments.notify import shipment_email_queue
 from orders.models import ActivityType, FulfillmentStatus, LineItem, Order, PaymentStatus
 from orders.selectors import store_settings_get
-from orders.services import OrderError, activity_record, order_lock, order_touch
+from orders.serializers import iso, tracking_info
+from orders.services import (
+    OrderError,
+    activities_record,
+    activity_record,
+    order_lock,
+    order_touch,
+)
 from orders.webhooks.outbox import EventType, event_emit
 
 logger = logging.getLogger(__name__)
@@ -41,6 +64,9 @@ MAX_LINK = 2000
 LINES_CHANGE_REFUSED = (
     "Line items and quantities cannot be changed: delete the fulfillment and create it again"
 )
+
+# Orders in one bulk create: the API's bulk endpoint and the list page's "Fulfil selected".
+MAX_BULK_ORDERS = 100
 
 # A requested line: the line item (a LineItem, its index, or its public UUID `line_id`) and
 # the quantity, None meaning "whatever remains to be fulfilled".
@@ -59,6 +85,25 @@ class BulkItemResult:
 
 
 # ---- Reads used by the rules (and by the order page) ----
+
+
+def line_items_with_fulfilled(*, order: Order) -> tuple[list[LineItem], dict[int, int]]:
+    """The order's line items (also kept as `order.line_items.all()`) and (LineItem pk ->
+    quantity fulfilled), in one query. Run it after locking the order, as its own statement:
+    it must see every fulfillment committed before the lock was granted."""
+    fulfilled_sum = (
+        FulfillmentLineItem.objects.filter(line_item=OuterRef("pk"))
+        .values("line_item")
+        .annotate(total=Sum("quantity"))
+        .values("total")
+    )
+    annotated = LineItem.objects.annotate(
+        fulfilled_total=Coalesce(Subquery(fulfilled_sum), Value(0), output_field=IntegerField())
+    )
+    prefetch_related_objects([order], Prefetch("line_items", queryset=annotated))
+    items = list(order.line_items.all())
+    totals = {item.pk: item.fulfilled_total for item in items}  # type: ignore[attr-defined]
+    return items, {pk: total for pk, total in totals.items() if total}
 
 
 def fulfilled_quantities(*, order: Order) -> dict[int, int]:
@@ -186,12 +231,11 @@ def _quantity_check(quantity: Any, *, field: str) -> None:
 
 
 def _lines_resolve(
-    *, order: Order, lines: Sequence[LineRequest], items: list[LineItem]
+    *, lines: Sequence[LineRequest], items: list[LineItem], fulfilled: Mapping[int, int]
 ) -> list[tuple[LineItem, int]]:
     """Check the requested lines against what is left to fulfil; return (line item,
     quantity) pairs. Raises OrderError (409 when the cause is what is already fulfilled)."""
     _lines_count_check(lines)
-    fulfilled = fulfilled_quantities(order=order)
     resolved: list[tuple[LineItem, int]] = []
     seen: set[int] = set()
     for position, (key, quantity) in enumerate(lines):
@@ -233,72 +277,106 @@ def _refuse_canceled(order: Order) -> None:
         raise OrderError("The order is canceled: its fulfillments cannot change.", status=409)
 
 
-def _status_update(*, order: Order, items: list[LineItem], actor) -> None:
-    """Recompute fulfillmentStatus, save it with last_updated, and note a completed order."""
-    previous = order.fulfillment_status
-    order.fulfillment_status = fulfillment_status_compute(
-        order=order, line_items=items, fulfilled=fulfilled_quantities(order=order)
-    )
-    order_touch(order=order, fields=["fulfillment_status"])
-    if order.fulfillment_status == FulfillmentStatus.FULFILLED != previous:
-        activity_record(order=order, type=ActivityType.ORDER_FULFILLED, actor=actor)
-
-
-def _create_locked(
+def _status_update(
     *,
     order: Order,
+    items: list[LineItem],
+    fulfilled: Mapping[int, int],
+    actor,
+    entries: list[tuple[str, dict[str, Any]]] | None = None,
+) -> None:
+    """Recompute fulfillmentStatus from `fulfilled` (what is fulfilled now), save it with
+    last_updated, and record the change's activities (`entries`, plus ORDER_FULFILLED when
+    the order just became fulfilled) in one INSERT."""
+    previous = order.fulfillment_status
+    order.fulfillment_status = fulfillment_status_compute(
+        order=order, line_items=items, fulfilled=fulfilled
+    )
+    entries = list(entries or [])
+    if order.fulfillment_status == FulfillmentStatus.FULFILLED != previous:
+        entries.append((ActivityType.ORDER_FULFILLED, {}))
+    if entries:
+        activities_record(order=order, entries=entries, actor=actor)
+    order_touch(order=order, fields=["fulfillment_status"])
+
+
+@dataclass
+class _Plan:
+    """A checked fulfillment, not written yet."""
+
+    resolved: list[tuple[LineItem, int]]
+    tracking: dict[str, str]
+
+
+def _create_check(
+    *,
+    order: Order,
+    items: list[LineItem],
+    fulfilled: Mapping[int, int],
     lines: Sequence[LineRequest],
     tracking: Mapping[str, Any] | None,
-    actor,
-    notify: bool | None = None,
-) -> Fulfillment:
+) -> _Plan:
+    """Every rule of a new fulfillment, without writing; raises OrderError."""
     _refuse_canceled(order)
     info = _tracking_clean(tracking)
-    items = list(order.line_items.all())
-    resolved = _lines_resolve(order=order, lines=lines, items=items)
+    resolved = _lines_resolve(lines=lines, items=items, fulfilled=fulfilled)
     fields = tracking_resolve(
         number=info.get("trackingNumber") or "",
         provider=info.get("shippingProvider") or "",
         link=info.get("trackingLink") or "",
     )
-    fulfillment = Fulfillment.objects.create(order=order, created_by=actor, **fields)
+    return _Plan(resolved=resolved, tracking=fields)
+
+
+def _create_write(
+    *,
+    order: Order,
+    items: list[LineItem],
+    fulfilled: dict[int, int],
+    plan: _Plan,
+    actor,
+    notify: bool | None = None,
+) -> Fulfillment:
+    """Write a checked fulfillment; `fulfilled` is updated to include it."""
+    fulfillment = Fulfillment.objects.create(order=order, created_by=actor, **plan.tracking)
     FulfillmentLineItem.objects.bulk_create(
         FulfillmentLineItem(fulfillment=fulfillment, line_item=item, quantity=quantity)
-        for item, quantity in resolved
+        for item, quantity in plan.resolved
     )
+    for item, quantity in plan.resolved:
+        fulfilled[item.pk] = fulfilled.get(item.pk, 0) + quantity
     details = {
         "fulfillmentId": str(fulfillment.id),
-        "lineItems": [{"index": item.index, "quantity": q} for item, q in resolved],
+        "lineItems": [{"index": item.index, "quantity": q} for item, q in plan.resolved],
     }
-    activity_record(
-        order=order, type=ActivityType.FULFILLMENT_CREATED, actor=actor, details=details
-    )
+    entries: list[tuple[str, dict[str, Any]]] = [(ActivityType.FULFILLMENT_CREATED, details)]
     if fulfillment.tracking_number:
-        activity_record(
-            order=order,
-            type=ActivityType.TRACKING_NUMBER_ADDED,
-            actor=actor,
-            details={
-                **details,
-                "trackingNumber": fulfillment.tracking_number,
-                "shippingProvider": fulfillment.shipping_provider,
-            },
+        entries.append(
+            (
+                ActivityType.TRACKING_NUMBER_ADDED,
+                {
+                    **details,
+                    "trackingNumber": fulfillment.tracking_number,
+                    "shippingProvider": fulfillment.shipping_provider,
+                },
+            )
         )
     if fulfillment.tracking_link:
-        activity_record(
-            order=order,
-            type=ActivityType.TRACKING_LINK_WAS_SET,
-            actor=actor,
-            details={
-                "fulfillmentId": str(fulfillment.id),
-                "trackingLink": fulfillment.tracking_link,
-            },
+        entries.append(
+            (
+                ActivityType.TRACKING_LINK_WAS_SET,
+                {"fulfillmentId": str(fulfillment.id), "trackingLink": fulfillment.tracking_link},
+            )
         )
-    _status_update(order=order, items=items, actor=actor)
+    _status_update(order=order, items=items, fulfilled=fulfilled, actor=actor, entries=entries)
     event_emit(
         order=order,
         event_type=EventType.FULFILLMENT_CREATED,
-        data={"fulfillmentId": str(fulfillment.id)},
+        data={
+            "fulfillmentId": str(fulfillment.id),
+            "trackingInfo": tracking_info(fulfillment),
+            "dateCreated": iso(fulfillment.date_created),
+        },
         actor=actor,
     )
     shipment_email_queue(fulfillment=fulfillment, notify=notify)
@@ -323,19 +401,44 @@ def fulfillment_create(
     only when there is a tracking number; see fulfillments/notify.py).
     Raises Order.DoesNotExist for an unknown order and OrderError for a refused change.
     """
-    with transaction.atomic():
-        locked = order_lock(order_id=order.pk)
-        return _create_locked(
-            order=locked, lines=lines, tracking=tracking, actor=actor, notify=notify
-        )
+    refused: Exception | None = None
+    # No savepoint: nothing is written until every check passed, and a refusal leaves the
+    # block normally (raised below), so a caller's transaction stays usable.
+    with transaction.atomic(savepoint=False):
+        try:
+            locked = order_lock(order_id=order.pk)
+            items, fulfilled = line_items_with_fulfilled(order=locked)
+            plan = _create_check(
+                order=locked, items=items, fulfilled=fulfilled, lines=lines, tracking=tracking
+            )
+        except (Order.DoesNotExist, OrderError) as error:
+            refused = error
+        else:
+            fulfillment = _create_write(
+                order=locked,
+                items=items,
+                fulfilled=fulfilled,
+                plan=plan,
+                actor=actor,
+                notify=notify,
+            )
+    if refused is not None:
+        raise refused
+    return fulfillment
 
 
 def fulfillment_bulk_create(
-    *, items: Sequence[tuple[Any, Sequence[Mapping[str, Any]]]], actor, notify: bool | None = None
+    *,
+    items: Sequence[tuple[Any, Sequence[Mapping[str, Any]]]],
+    actor,
+    notify: bool | None = None,
+    confirmed: bool = False,
 ) -> list[BulkItemResult]:
     """Create fulfillments for several orders: `items` is a list of (order id, [{"lines":
-    [...], "tracking": {...}}, ...]). Each order runs in its own transaction: a refused
-    order changes nothing and does not stop the others."""
+    [...], "tracking": {...}}, ...]). A spec with `"remaining": True` instead of lines ships
+    every remaining shippable unit, as fulfillment_ship_remaining does (`confirmed` lets
+    unpaid or archived orders ship). Each order runs in its own transaction: a refused order
+    changes nothing and does not stop the others."""
     results = []
     # Every item's input is checked before anything is written; a refused item is its error.
     refused = {position: _bulk_item_check(specs) for position, (_, specs) in enumerate(items)}
@@ -348,16 +451,30 @@ def fulfillment_bulk_create(
         try:
             with transaction.atomic():
                 locked = order_lock(order_id=order_id)
-                result.fulfillments = [
-                    _create_locked(
+                line_items, fulfilled = line_items_with_fulfilled(order=locked)
+                for spec in specs:
+                    lines = spec.get("lines") or []
+                    if spec.get("remaining"):
+                        lines = _ship_remaining_lines(
+                            order=locked, items=line_items, fulfilled=fulfilled, confirmed=confirmed
+                        )
+                    plan = _create_check(
                         order=locked,
-                        lines=spec.get("lines") or [],
+                        items=line_items,
+                        fulfilled=fulfilled,
+                        lines=lines,
                         tracking=spec.get("tracking"),
-                        actor=actor,
-                        notify=notify,
                     )
-                    for spec in specs
-                ]
+                    result.fulfillments.append(
+                        _create_write(
+                            order=locked,
+                            items=line_items,
+                            fulfilled=fulfilled,
+                            plan=plan,
+                            actor=actor,
+                            notify=notify,
+                        )
+                    )
             result.success = True
         except Order.DoesNotExist:
             result.fulfillments = []
@@ -384,6 +501,8 @@ def _bulk_item_check(specs: Sequence[Mapping[str, Any]]) -> OrderError | None:
         prefix = f"fulfillments[{number}]."
         try:
             _tracking_clean(spec.get("tracking"))
+            if spec.get("remaining"):
+                continue  # its lines are read under the order's lock
             lines = spec.get("lines") or []
             _lines_count_check(lines)
             for position, (_, quantity) in enumerate(lines):
@@ -487,10 +606,14 @@ def _delete_locked(*, order: Order, fulfillment: Fulfillment, actor) -> None:
         ],
     }
     fulfillment.delete()
-    activity_record(
-        order=order, type=ActivityType.FULFILLMENT_DELETED, actor=actor, details=details
+    items, fulfilled = line_items_with_fulfilled(order=order)
+    _status_update(
+        order=order,
+        items=items,
+        fulfilled=fulfilled,
+        actor=actor,
+        entries=[(ActivityType.FULFILLMENT_DELETED, details)],
     )
-    _status_update(order=order, items=list(order.line_items.all()), actor=actor)
     event_emit(
         order=order,
         event_type=EventType.FULFILLMENT_DELETED,
@@ -569,18 +692,45 @@ def fulfillment_ship_remaining(
     for fulfillment_create (None: the store's default)."""
     with transaction.atomic():
         locked = order_lock(order_id=order.pk)
-        _refuse_canceled(locked)
-        holds = shipment_holds(order=locked)
-        if holds and not confirmed:
-            raise ShipmentNeedsConfirmation(order=locked, reasons=holds)
-        lines = shippable_remaining(
-            items=locked.line_items.all(), fulfilled=fulfilled_quantities(order=locked)
+        return _ship_remaining_locked(
+            order=locked, tracking=tracking, actor=actor, confirmed=confirmed, notify=notify
         )
-        if not lines:
-            raise OrderError(NOTHING_TO_SHIP, status=409)
-        return _create_locked(
-            order=locked, lines=lines, tracking=tracking, actor=actor, notify=notify
-        )
+
+
+def _ship_remaining_locked(
+    *,
+    order: Order,
+    tracking: Mapping[str, Any] | None,
+    actor,
+    confirmed: bool,
+    notify: bool | None,
+) -> Fulfillment:
+    """fulfillment_ship_remaining's work on an order already locked by the caller."""
+    items, fulfilled = line_items_with_fulfilled(order=order)
+    lines = _ship_remaining_lines(
+        order=order, items=items, fulfilled=fulfilled, confirmed=confirmed
+    )
+    plan = _create_check(
+        order=order, items=items, fulfilled=fulfilled, lines=lines, tracking=tracking
+    )
+    return _create_write(
+        order=order, items=items, fulfilled=fulfilled, plan=plan, actor=actor, notify=notify
+    )
+
+
+def _ship_remaining_lines(
+    *, order: Order, items: list[LineItem], fulfilled: Mapping[int, int], confirmed: bool
+) -> list[tuple[LineItem, int]]:
+    """The lines "ship everything that remains" takes from a locked order; refuses a canceled
+    order, one with nothing left to ship, and an unpaid or archived one unless `confirmed`."""
+    _refuse_canceled(order)
+    holds = shipment_holds(order=order)
+    if holds and not confirmed:
+        raise ShipmentNeedsConfirmation(order=order, reasons=holds)
+    lines = shippable_remaining(items=items, fulfilled=fulfilled)
+    if not lines:
+        raise OrderError(NOTHING_TO_SHIP, status=409)
+    return lines
 
 
 def fulfillment_undo(*, order: Order, fulfillment_id, actor, within: int = UNDO_SECONDS) -> Order:

@@ -15,3 +15,14 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: seen {self.seen_at}"
+
+
+class ReadPin(models.Model):
+    """An API key that wrote recently reads from the primary until `until` (read-your-writes
+    with replicas; ops/replicas.py). Sessions carry the same pin in a signed cookie."""
+
+    subject = models.CharField(max_length=100, primary_key=True)
+    until = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.subject} until {self.until}"

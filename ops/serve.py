@@ -44,12 +44,14 @@ def secret_key(path: Path) -> str:
     return key
 
 
-def production_environment(host: str, port: int) -> dict[str, str]:
+def production_environment(
+    host: str, port: int, settings_module: str = "config.settings"
+) -> dict[str, str]:
     """The environment of every process: production settings, plus what plain HTTP on the
     loopback needs (no HTTPS redirect, cookies not marked Secure) unless set explicitly."""
     env = dict(os.environ)
     env.pop("DJANGO_DEBUG", None)
-    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    env["DJANGO_SETTINGS_MODULE"] = settings_module
     if not env.get("DJANGO_SECRET_KEY"):
         secret_path = Path(env.get("PACKDESK_SECRET_KEY_FILE", SECRET_FILE))
         env["DJANGO_SECRET_KEY"] = secret_key(secret_path)
@@ -93,9 +95,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument(
+        "--settings",
+        default="config.settings",
+        help="Settings module (the load test's adds a baseline).",
+    )
     args = parser.parse_args(argv)
 
-    env = production_environment(args.host, args.port)
+    env = production_environment(args.host, args.port, args.settings)
     embedded_database(env)
     metrics_dir = None
     if not env.get("PROMETHEUS_MULTIPROC_DIR"):

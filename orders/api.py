@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema
 from pydantic import WithJsonSchema
@@ -19,12 +20,13 @@ from config.api import (
     responses,
 )
 from config.schemas import InputSchema, WholeNumber
-from orders.counting import count_estimated
+from ops.replicas import replica_reads
+from orders.counting import count_matches
 from orders.idempotency import idempotent
 from orders.models import Order
 from orders.query import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, build_query
 from orders.schemas import OrderCreateIn, OrderOut, OrderResponse
-from orders.selectors import order_detail_queryset, visible_orders
+from orders.selectors import ORDER_DETAIL_RELATIONS, order_detail_queryset, visible_orders
 from orders.serializers import order_to_dict
 from orders.services import (
     order_create,
@@ -113,6 +115,13 @@ def order_json(order_id) -> dict[str, Any]:
     return order_to_dict(order_detail_queryset().get(pk=order_id))
 
 
+def order_json_written(order: Order) -> dict[str, Any]:
+    """The Stores v2 JSON of `order` as a service just locked and saved it: only the
+    relations the service did not already read are fetched."""
+    prefetch_related_objects([order], *ORDER_DETAIL_RELATIONS)
+    return order_to_dict(order)
+
+
 @router.post(
     "orders/query",
     response=responses(OrdersQueryOut, BODY_TOO_LARGE),
@@ -136,11 +145,14 @@ def orders_query(request: HttpRequest, payload: OrdersQueryIn):
         offset=paging.offset,
         base=order_detail_queryset(),
     )
-    orders = [order_to_dict(order) for order in query.page()]
-    if query.offset == 0 and len(orders) < query.limit:
-        total = len(orders)  # everything matched fits on this page
-    else:
-        total = count_estimated(query.queryset)[0]
+    with replica_reads(request):
+        orders = [order_to_dict(order) for order in query.page()]
+        total, _ = count_matches(
+            query.queryset,
+            page_rows=len(orders),
+            first_page=query.offset == 0,
+            more=len(orders) == query.limit,
+        )
     return {
         "orders": orders,
         "metadata": {"items": len(orders), "offset": query.offset},

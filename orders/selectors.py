@@ -76,12 +76,14 @@ def order_list_items(orders: Sequence[Order]) -> None:
         order.items_more = lines - len(order.items)
 
 
+# What `serializers.order_to_dict` and the order page read besides the order row.
+ORDER_DETAIL_RELATIONS = ("line_items", "activities", "refunds", "fulfillments__lines")
+
+
 def order_detail_queryset() -> QuerySet[Order]:
     """Orders with everything `serializers.order_to_dict` and the order page read, in a fixed
     number of queries whatever the number of lines, fulfillments and activities."""
-    return visible_orders().prefetch_related(
-        "line_items", "activities", "refunds", "fulfillments__lines"
-    )
+    return visible_orders().prefetch_related(*ORDER_DETAIL_RELATIONS)
 
 
 def store_settings_get() -> StoreSettings:

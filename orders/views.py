@@ -21,6 +21,7 @@ from fulfillments.pages import (
     order_page_done,
     order_page_response,
 )
+from ops.replicas import reads_from_replica
 from orders.export import csv_stream
 from orders.filters import listing_query, order_listing
 from orders.forms import EmailForm, ShippingAddressForm, StoreSettingsForm
@@ -44,6 +45,7 @@ from orders.services import (
 
 @require_GET
 @permission_required("orders.view_order", raise_exception=True)
+@reads_from_replica
 def order_list(request: HtmxHttpRequest) -> HttpResponse:
     """The orders list; the URL holds the whole state (see orders/filters.py). HTMX requests
     get only the results partial, except history restores, which need the page."""
@@ -77,6 +79,7 @@ def order_list(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_GET
 @permission_required("orders.view_order", raise_exception=True)
+@reads_from_replica
 def order_export(request: HttpRequest) -> HttpResponseBase:
     """The list's current view as CSV (`rows=line` for one row per line item), streamed."""
     listing, queryset = listing_query(request.GET)
