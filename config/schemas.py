@@ -32,7 +32,7 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
-def _whole_number(value: Any) -> Any:
+def whole_number(value: Any) -> Any:
     """JSON Schema's integer: a number without a fractional part (`1`, also written `1.0`),
     never a string or a boolean (which pydantic's lax mode would turn into a number)."""
     if isinstance(value, bool | str):
@@ -42,7 +42,27 @@ def _whole_number(value: Any) -> Any:
     return value
 
 
-WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
+# Bounds go before the validator, so that they reach the JSON schema as minimum/maximum:
+# Annotated[int, Field(ge=1), BeforeValidator(whole_number)].
+WholeNumber = Annotated[int, BeforeValidator(whole_number)]
+
+
+# A string without the NUL character (JSON Schema's statement of the rule below).
+NO_NUL_PATTERN = "^[^\\u0000]*$"
+
+
+def state_no_nul(schema: dict[str, Any]) -> None:
+    """Every free-text string property of a request body states, as a pattern, that it may
+    not hold NUL; strings with a format, an enum or a pattern of their own exclude it already."""
+    stack: list[Any] = list(schema.get("properties", {}).values())
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, dict):
+            continue
+        if node.get("type") == "string" and not {"format", "enum", "const", "pattern"} & set(node):
+            node["pattern"] = NO_NUL_PATTERN
+        stack.extend(node.get("anyOf", ()))
+        stack.append(node.get("items"))
 
 
 class InputSchema(Schema):
@@ -52,7 +72,7 @@ class InputSchema(Schema):
     (ninja's Schema would otherwise read attributes off a string or list and fill defaults.)
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=state_no_nul)
 
     @field_validator("*", mode="after")
     @classmethod

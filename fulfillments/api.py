@@ -8,12 +8,15 @@ those into the `_id` / `_createdDate` of the spec's examples for its caller. Req
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema
+from pydantic import BeforeValidator, ConfigDict
+from pydantic.json_schema import JsonDict
 
 from config.api import (
     BODY_TOO_LARGE,
@@ -26,8 +29,12 @@ from config.api import (
     require_perm,
     responses,
 )
-from config.schemas import InputSchema, WholeNumber
-from fulfillments.models import MAX_FULFILLMENT_LINE_QUANTITY, Fulfillment
+from config.schemas import InputSchema, state_no_nul, whole_number
+from fulfillments.models import (
+    MAX_FULFILLMENT_LINE_ITEMS,
+    MAX_FULFILLMENT_LINE_QUANTITY,
+    Fulfillment,
+)
 from fulfillments.services import (
     MAX_BULK_ORDERS,
     MAX_LINK,
@@ -62,7 +69,11 @@ class TrackingIn(InputSchema):
     trackingNumber: str | None = Field(default=None, max_length=MAX_TRACKING_NUMBER)
     shippingProvider: str | None = Field(default=None, max_length=MAX_PROVIDER)
     trackingLink: str | None = Field(
-        None, max_length=MAX_LINK, description="An http(s) URL; null removes the stored link"
+        None,
+        max_length=MAX_LINK,
+        description='An http(s) URL with a host; null or "" removes the stored link',
+        # What link_is_http accepts (a host: something before the first / ? or #).
+        json_schema_extra={"pattern": "^([hH][tT][tT][pP][sS]?://[^/?#\\u0000][^\\u0000]*)?$"},
     )
 
 
@@ -71,15 +82,21 @@ def tracking_given(tracking: TrackingIn | None) -> dict[str, Any] | None:
     return None if tracking is None else tracking.model_dump(exclude_unset=True)
 
 
+LineIndex = Annotated[int, Field(ge=1), BeforeValidator(whole_number)]
+LineQuantity = Annotated[
+    int, Field(ge=1, le=MAX_FULFILLMENT_LINE_QUANTITY), BeforeValidator(whole_number)
+]
+# The services refuse an empty or too long list with their own message; the schema states it.
+LINE_LIST: JsonDict = {"minItems": 1, "maxItems": MAX_FULFILLMENT_LINE_ITEMS}
+
+
 class IndexLineIn(InputSchema):
-    index: WholeNumber = Field(..., ge=1)
-    quantity: WholeNumber | None = Field(
-        None, ge=1, le=MAX_FULFILLMENT_LINE_QUANTITY, description="Default: what remains"
-    )
+    index: LineIndex
+    quantity: LineQuantity | None = Field(None, description="Default: what remains")
 
 
 class StoresFulfillmentIn(InputSchema):
-    lineItems: list[IndexLineIn]
+    lineItems: list[IndexLineIn] = Field(..., json_schema_extra=LINE_LIST)
     trackingInfo: TrackingIn | None = None
 
 
@@ -92,12 +109,22 @@ class StoresUpdateIn(InputSchema):
     lineItems: list[IndexLineIn] | None = None
 
 
+def id_or_underscore_id(schema: dict[str, Any]) -> None:
+    """The JSON schema states what line_id() checks: `id` or `_id` is given."""
+    state_no_nul(schema)
+    schema["anyOf"] = [
+        {"required": [key], "properties": {key: {"type": "string"}}} for key in ("id", "_id")
+    ]
+
+
 class IdLineIn(InputSchema):
+    """A line item named by `id` (or `_id`): one of the two is required."""
+
+    model_config = ConfigDict(json_schema_extra=id_or_underscore_id)
+
     id: uuid.UUID | None = None
     underscore_id: uuid.UUID | None = Field(default=None, alias="_id")
-    quantity: WholeNumber | None = Field(
-        default=None, ge=1, le=MAX_FULFILLMENT_LINE_QUANTITY, description="Default: what remains"
-    )
+    quantity: LineQuantity | None = Field(default=None, description="Default: what remains")
 
     def line_id(self, position: int) -> uuid.UUID:
         line_id = self.id or self.underscore_id
@@ -111,7 +138,7 @@ class IdLineIn(InputSchema):
 
 
 class EcomFulfillmentIn(InputSchema):
-    lineItems: list[IdLineIn]
+    lineItems: list[IdLineIn] = Field(..., json_schema_extra=LINE_LIST)
     trackingInfo: TrackingIn | None = None
 
 
@@ -143,10 +170,31 @@ def path_ids_match(sent: dict[str, uuid.UUID | None], path: dict[str, uuid.UUID]
             )
 
 
+# Bulk create reports a bad item as that item's error, beside the others' results (DESIGN.md
+# section 4), so its items' schema leaves out what is checked per item: a malformed orderId or
+# trackingLink, a line without id, an empty or too long list of lines. Shape errors (a wrong
+# type, an unknown key, a too long string) still refuse the whole request.
+
+
+class BulkTrackingIn(TrackingIn):
+    trackingLink: str | None = Field(
+        None, max_length=MAX_LINK, description="An http(s) URL with a host (checked per item)"
+    )
+
+
+class BulkLineIn(IdLineIn):
+    model_config = ConfigDict(json_schema_extra=state_no_nul)
+
+
+class BulkFulfillmentIn(EcomFulfillmentIn):
+    lineItems: list[BulkLineIn]  # type: ignore[assignment]  # checked per item
+    trackingInfo: BulkTrackingIn | None = None
+
+
 class BulkOrderIn(InputSchema):
     # A string so that one malformed id fails its own item, not the whole request.
     orderId: str
-    fulfillments: list[EcomFulfillmentIn]
+    fulfillments: list[BulkFulfillmentIn]
 
 
 class BulkCreateIn(InputSchema):
@@ -157,7 +205,7 @@ class ListByIdsIn(InputSchema):
     orderIds: list[uuid.UUID] = Field(..., max_length=MAX_BULK_ORDERS)
 
 
-def id_lines(lines: list[IdLineIn]) -> list[tuple[uuid.UUID, int | None]]:
+def id_lines(lines: Sequence[IdLineIn]) -> list[tuple[uuid.UUID, int | None]]:
     return [(line.line_id(position), line.quantity) for position, line in enumerate(lines)]
 
 

@@ -19,16 +19,25 @@ from config.api import (
     require_perm,
     responses,
 )
-from config.schemas import InputSchema, WholeNumber
+from config.schemas import NO_NUL_PATTERN, InputSchema, WholeNumber
 from ops.replicas import replica_reads
 from orders.counting import count_matches
 from orders.idempotency import idempotent
 from orders.models import Order
-from orders.query import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, build_query
+from orders.query import (
+    DEFAULT_LIMIT,
+    FIELDS,
+    LOGICAL,
+    MAX_LIMIT,
+    MAX_OFFSET,
+    SORTABLE,
+    build_query,
+)
 from orders.schemas import OrderCreateIn, OrderOut, OrderResponse
 from orders.selectors import ORDER_DETAIL_RELATIONS, order_detail_queryset, visible_orders
 from orders.serializers import order_to_dict
 from orders.services import (
+    ADDRESS_TEXT_FIELDS,
     order_create,
     order_update_email,
     order_update_shipping_address,
@@ -54,14 +63,58 @@ class PagingIn(InputSchema):
     )
 
 
+# What the query language (orders/query.py) takes, as far as JSON Schema can say it; the
+# operators each field allows and their value types are checked there (a 400 naming the field).
+DIRECTION = {"type": "string", "pattern": "^([aA][sS][cC]|[dD][eE][sS][cC])$"}
+SORT_ITEM = {
+    "anyOf": [
+        {"type": "string", "enum": list(SORTABLE)},
+        {
+            "type": "object",
+            "minProperties": 1,
+            "maxProperties": 1,
+            "propertyNames": {"enum": list(SORTABLE)},
+            "additionalProperties": DIRECTION,
+        },
+        {
+            "type": "object",
+            "required": ["fieldName"],
+            "additionalProperties": False,
+            "properties": {"fieldName": {"enum": list(SORTABLE)}, "order": DIRECTION},
+        },
+    ]
+}
+FilterIn = Annotated[
+    str | dict[str, Any] | None,
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": NO_NUL_PATTERN, "description": "the filter as JSON"},
+                {"type": "object", "propertyNames": {"enum": [*FIELDS, *LOGICAL]}},
+                {"type": "null"},
+            ],
+            "description": 'A filter object or its JSON string, e.g. {"paymentStatus": "PAID"}',
+        }
+    ),
+]
+SortIn = Annotated[
+    str | list[Any] | None,
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": NO_NUL_PATTERN, "description": "the sort as JSON"},
+                {"type": "array", "items": SORT_ITEM},
+                {"type": "null"},
+            ],
+            "description": 'A sort list or its JSON string, e.g. [{"number": "desc"}]',
+        }
+    ),
+]
+
+
 class QueryIn(InputSchema):
-    filter: str | dict[str, Any] | None = Field(
-        default=None,
-        description='A filter object or its JSON string, e.g. {"paymentStatus": "PAID"}',
-    )
-    sort: str | list[Any] | None = Field(
-        default=None, description='A sort list or its JSON string, e.g. [{"number": "desc"}]'
-    )
+    filter: FilterIn = None
+    sort: SortIn = None
     paging: PagingIn | None = None
 
 
@@ -84,12 +137,44 @@ class OrdersQueryOut(Schema):
 
 class UpdateEmailIn(InputSchema):
     orderId: uuid.UUID | None = None
-    email: str
+    # Checked by order_update_email (a 400 naming "email").
+    email: Annotated[
+        str,
+        WithJsonSchema({"type": "string", "format": "email", "minLength": 1, "maxLength": 254}),
+    ]
+
+
+TEXT_OR_NULL = {
+    "anyOf": [{"type": "string", "maxLength": 500, "pattern": NO_NUL_PATTERN}, {"type": "null"}]
+}
+OBJECT_TEXT_OR_NULL = {"anyOf": [{"type": "object"}, {"type": "string"}, {"type": "null"}]}
+NAME_PART = {"type": "string", "maxLength": 200, "pattern": NO_NUL_PATTERN}
+# The fields order_update_shipping_address takes (address_clean checks them); null removes one.
+SHIPPING_ADDRESS = {
+    "type": "object",
+    "minProperties": 1,
+    "additionalProperties": False,
+    "properties": {
+        **dict.fromkeys(ADDRESS_TEXT_FIELDS, TEXT_OR_NULL),
+        "fullName": {
+            "anyOf": [
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {"firstName": NAME_PART, "lastName": NAME_PART},
+                },
+                {"type": "null"},
+            ]
+        },
+        "street": OBJECT_TEXT_OR_NULL,
+        "vatId": OBJECT_TEXT_OR_NULL,
+    },
+}
 
 
 class UpdateShippingAddressIn(InputSchema):
     orderId: uuid.UUID | None = None
-    shippingAddress: dict[str, Any]
+    shippingAddress: Annotated[dict[str, Any], WithJsonSchema(SHIPPING_ADDRESS)]
 
 
 def order_visible_or_404(order_id) -> Order:
