@@ -35,9 +35,9 @@ run: setup
 	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 # Production settings, gunicorn sized from the CPU count, the tasks worker and the webhook
-# sweeper; Ctrl-C stops them all (ops/serve.py).
+# sweeper; Ctrl-C stops them all (config/ops/serve.py).
 serve: $(VENV)/.installed
-	$(PY) -m ops.serve --host $(HOST) --port $(PORT)
+	$(PY) -m config.ops.serve --host $(HOST) --port $(PORT)
 
 chromium:
 	@test -x $(CHROMIUM) || { \
@@ -94,7 +94,7 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# The README's screenshots (docs/screenshots/*.png) of the list and the order page at 390 and
+# The README's screenshots (static/screenshots/*.png) of the list and the order page at 390 and
 # 1440 px, from demo orders in a throwaway test database.
 screenshots: $(VENV)/.installed chromium
 	$(PY) -m pytest tests/browser/readme_screenshots.py -p no:xdist -q

@@ -1,7 +1,7 @@
 """`make loadtest`: Packdesk under load over real HTTP, served as `make serve` serves it.
 
 Uses the benchmark database (.pgdata-bench/, seeded with BENCH_ORDERS orders as `make bench`
-does), starts `python -m ops.serve` (gunicorn, the tasks worker, the sweeper) on a free port
+does), starts `python -m config.ops.serve` (gunicorn, the tasks worker, the sweeper) on a free port
 with the stock Django admin mounted as a baseline (bench/loadtest_settings.py), and runs
 locust headless (bench/locustfile.py) at 8, 32 and 64 concurrent users, LOADTEST_SECONDS each:
 1. the realistic mix: packers (order page, create fulfillment), owners (list with filters,
@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ops.serve import SECRET_FILE, secret_key  # noqa: E402
+from config.ops.serve import SECRET_FILE, secret_key  # noqa: E402
 
 os.environ.setdefault("PACKDESK_PGDATA", str(ROOT / ".pgdata-bench"))
 os.environ["DJANGO_SETTINGS_MODULE"] = "bench.loadtest_settings"

@@ -53,15 +53,13 @@ INSTALLED_APPS = [
     "orders",
     "fulfillments",
     "orders.webhooks",
-    "ops",
-    "dashboard",
 ]
 
 MIDDLEWARE = [
     # First: load balancer probes skip host checks, HTTPS redirect, sessions and the log.
-    "ops.health.HealthCheckMiddleware",
-    "ops.request_log.RequestLogMiddleware",
-    "ops.metrics.MetricsMiddleware",
+    "config.ops.health.HealthCheckMiddleware",
+    "config.ops.request_log.RequestLogMiddleware",
+    "config.ops.metrics.MetricsMiddleware",
     # Outermost after the probes, log and metrics (which only pass responses on), so that
     # every /api/ error, wherever it comes from, leaves as JSON.
     "config.errors.ApiJsonErrorsMiddleware",
@@ -74,7 +72,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    "ops.replicas.ReadYourWritesMiddleware",
+    "config.ops.replicas.ReadYourWritesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -128,12 +126,12 @@ DATABASES = {
         connect_timeout=PACKDESK_DB_CONNECT_TIMEOUT,
     )
 }
-# Read replicas (ops/replicas.py): the list page, the query API, exports and the admin
+# Read replicas (config/ops/replicas.py): the list page, the query API, exports and the admin
 # changelist read from one of DATABASE_REPLICA_URLS; a session or API key that wrote reads the
 # primary for PACKDESK_REPLICA_PIN_SECONDS afterwards.
 DATABASES.update(replica_configs(DATABASES["default"]))
 PACKDESK_DB_REPLICAS = [alias for alias in DATABASES if alias != "default"]
-DATABASE_ROUTERS = ["ops.replicas.ReplicaRouter"]
+DATABASE_ROUTERS = ["config.ops.replicas.ReplicaRouter"]
 PACKDESK_REPLICA_PIN_SECONDS = float(os.environ.get("PACKDESK_REPLICA_PIN_SECONDS", "5"))
 
 # AxesStandaloneBackend first: it refuses a locked-out client before the password is checked.
@@ -220,7 +218,7 @@ AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "config.throttle.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "config.throttle.client_ip"
 
-# One line per request from ops/request_log.py; DJANGO_LOG_FORMAT=json makes every line JSON.
+# One line per request from config/ops/request_log.py; DJANGO_LOG_FORMAT=json makes every line JSON.
 LOG_FORMAT = os.environ.get("DJANGO_LOG_FORMAT", "text")
 if LOG_FORMAT not in {"text", "json"}:
     raise RuntimeError("DJANGO_LOG_FORMAT must be text or json")
@@ -230,7 +228,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {
         "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        "json": {"()": "ops.request_log.JsonFormatter"},
+        "json": {"()": "config.ops.request_log.JsonFormatter"},
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
@@ -282,7 +280,7 @@ PACKDESK_WEBHOOK_TOKEN_TTL = int(os.environ.get("PACKDESK_WEBHOOK_TOKEN_TTL", "3
 # loopback and private networks, for a receiver on the same machine or LAN. Off by default.
 PACKDESK_WEBHOOK_ALLOW_PRIVATE = env_bool("PACKDESK_WEBHOOK_ALLOW_PRIVATE", False)
 
-# Operations (ops/): /metrics answers only `Authorization: Bearer <token>` (404 when unset);
+# Operations (config/ops/): /metrics answers only `Authorization: Bearer <token>` (404 when unset);
 # /readyz fails when no tasks worker ran its heartbeat within this many seconds.
 PACKDESK_METRICS_TOKEN = os.environ.get("PACKDESK_METRICS_TOKEN", "")
 PACKDESK_WORKER_STALE_AFTER = float(os.environ.get("PACKDESK_WORKER_STALE_AFTER", "120"))

@@ -40,6 +40,8 @@ from fulfillments.services import (
     MAX_LINK,
     MAX_PROVIDER,
     MAX_TRACKING_NUMBER,
+    LineId,
+    LineRequest,
     fulfillment_bulk_create,
     fulfillment_create,
     fulfillment_delete,
@@ -205,8 +207,8 @@ class ListByIdsIn(InputSchema):
     orderIds: list[uuid.UUID] = Field(..., max_length=MAX_BULK_ORDERS)
 
 
-def id_lines(lines: Sequence[IdLineIn]) -> list[tuple[uuid.UUID, int | None]]:
-    return [(line.line_id(position), line.quantity) for position, line in enumerate(lines)]
+def id_lines(lines: Sequence[IdLineIn]) -> list[LineRequest]:
+    return [(LineId(line.line_id(position)), line.quantity) for position, line in enumerate(lines)]
 
 
 # ---- Responses ----

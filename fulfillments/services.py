@@ -68,9 +68,18 @@ LINES_CHANGE_REFUSED = (
 # Orders in one bulk create: the API's bulk endpoint and the list page's "Fulfil selected".
 MAX_BULK_ORDERS = 100
 
-# A requested line: the line item (a LineItem, its index, or its public UUID `line_id`) and
-# the quantity, None meaning "whatever remains to be fulfilled".
-LineRequest = tuple[LineItem | int | uuid.UUID | str, int | None]
+
+@dataclass(frozen=True)
+class LineId:
+    """A line item named by its public UUID, as the eCommerce API names it (`lineItems[].id`)."""
+
+    value: uuid.UUID
+
+
+# A requested line: which line item (its 1-based index on the order, as the Stores v2 API and
+# the pages name it; a LineId, as the eCommerce API does; or the LineItem itself, when a
+# service chose it) and the quantity, None meaning "whatever remains to be fulfilled".
+LineRequest = tuple[int | LineId | LineItem, int | None]
 
 
 @dataclass
@@ -192,20 +201,16 @@ def _tracking_clean(tracking: Mapping[str, Any] | None) -> dict[str, Any]:
 # ---- Line items ----
 
 
-def _line_lookup(items: list[LineItem], key, position: int) -> LineItem:
+def _line_lookup(items: list[LineItem], key: int | LineId | LineItem, position: int) -> LineItem:
     if isinstance(key, LineItem):
         found = next((item for item in items if item.pk == key.pk), None)
         name, shown = f"lineItems[{position}].id", str(key.line_id)
-    elif isinstance(key, int) and not isinstance(key, bool):
+    elif isinstance(key, LineId):
+        found = next((item for item in items if item.line_id == key.value), None)
+        name, shown = f"lineItems[{position}].id", str(key.value)
+    else:
         found = next((item for item in items if item.index == key), None)
         name, shown = f"lineItems[{position}].index", str(key)
-    else:
-        name, shown = f"lineItems[{position}].id", str(key)
-        try:
-            line_id = key if isinstance(key, uuid.UUID) else uuid.UUID(str(key))
-        except (TypeError, ValueError, AttributeError):
-            raise OrderError(f"{name} is not a valid line item id: {key!r}.", field=name) from None
-        found = next((item for item in items if item.line_id == line_id), None)
     if found is None:
         raise OrderError(f"{name}: the order has no line item {shown}.", field=name)
     return found
@@ -239,36 +244,41 @@ def _lines_resolve(
     resolved: list[tuple[LineItem, int]] = []
     seen: set[int] = set()
     for position, (key, quantity) in enumerate(lines):
-        item = _line_lookup(items, key, position)
-        qty_field = f"lineItems[{position}].quantity"
-        if item.pk in seen:
-            raise OrderError(
-                f"Line item {item.index} appears more than once.", field=f"lineItems[{position}]"
-            )
-        seen.add(item.pk)
-        already = fulfilled.get(item.pk, 0)
-        remaining = item.fulfillable_quantity - already
-        label = f"Line item {item.index} ({item.name})"
-        if quantity is None:
-            if remaining <= 0:
+        try:
+            item = _line_lookup(items, key, position)
+            qty_field = f"lineItems[{position}].quantity"
+            if item.pk in seen:
                 raise OrderError(
-                    f"{label} is already fully fulfilled.", field=qty_field, status=409
+                    f"Line item {item.index} appears more than once.",
+                    field=f"lineItems[{position}]",
                 )
-            quantity = remaining
-        _quantity_check(quantity, field=qty_field)
-        if quantity > item.fulfillable_quantity:
-            raise OrderError(
-                f"{label}: {quantity} is more than the {item.fulfillable_quantity} ordered"
-                + (" (after refunds)." if item.refunded_quantity else "."),
-                field=qty_field,
-            )
-        if quantity > remaining:
-            raise OrderError(
-                f"{label}: only {remaining} left to fulfil ({already} already fulfilled).",
-                field=qty_field,
-                status=409,
-            )
-        resolved.append((item, quantity))
+            seen.add(item.pk)
+            already = fulfilled.get(item.pk, 0)
+            remaining = item.fulfillable_quantity - already
+            label = f"Line item {item.index} ({item.name})"
+            if quantity is None:
+                if remaining <= 0:
+                    raise OrderError(
+                        f"{label} is already fully fulfilled.", field=qty_field, status=409
+                    )
+                quantity = remaining
+            _quantity_check(quantity, field=qty_field)
+            if quantity > item.fulfillable_quantity:
+                raise OrderError(
+                    f"{label}: {quantity} is more than the {item.fulfillable_quantity} ordered"
+                    + (" (after refunds)." if item.refunded_quantity else "."),
+                    field=qty_field,
+                )
+            if quantity > remaining:
+                raise OrderError(
+                    f"{label}: only {remaining} left to fulfil ({already} already fulfilled).",
+                    field=qty_field,
+                    status=409,
+                )
+            resolved.append((item, quantity))
+        except OrderError as error:
+            error.line = position  # the position of the requested line at fault
+            raise
     return resolved
 
 

@@ -7,7 +7,6 @@ its field, nothing changed.
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Any
 
@@ -46,7 +45,6 @@ TRACKING_FIELDS = {
     "trackingInfo.trackingLink": "tracking_link",
     "trackingInfo.shippingProvider": "carrier_name",
 }
-LINE_FIELD = re.compile(r"lineItems\[(\d+)\]")
 
 
 def _order(number: int) -> Order:
@@ -57,9 +55,8 @@ def _form_field(error: OrderError, line_fields: list[str | None] | None = None) 
     """The form field an OrderError names, or None for a form-wide error."""
     if error.field in TRACKING_FIELDS:
         return TRACKING_FIELDS[error.field]
-    match = LINE_FIELD.match(error.field or "")
-    if match and line_fields is not None and int(match.group(1)) < len(line_fields):
-        return line_fields[int(match.group(1))]
+    if error.line is not None and line_fields is not None and error.line < len(line_fields):
+        return line_fields[error.line]
     return None
 
 

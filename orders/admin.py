@@ -19,8 +19,8 @@ from django.shortcuts import redirect
 from django.utils.functional import cached_property
 
 import orders.user_admin  # noqa: F401  (users and role groups within the role rules)
+from config.ops.replicas import reads_from_replica
 from fulfillments.models import Fulfillment, FulfillmentLineItem
-from ops.replicas import reads_from_replica
 from orders.counting import count_estimated
 from orders.models import Activity, ApiKey, LineItem, Order, Refund, StoreSettings
 from orders.payments.admin import PaymentActionsAdminMixin

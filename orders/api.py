@@ -19,8 +19,8 @@ from config.api import (
     require_perm,
     responses,
 )
+from config.ops.replicas import replica_reads
 from config.schemas import NO_NUL_PATTERN, InputSchema, WholeNumber
-from ops.replicas import replica_reads
 from orders.counting import count_matches
 from orders.idempotency import idempotent
 from orders.models import Order

@@ -50,13 +50,18 @@ from orders.webhooks.outbox import EventType, event_emit
 class OrderError(Exception):
     """A domain rule refused the change. `message` is stable (tests and clients read it);
     `field` names the input at fault when there is one; `status` is the HTTP status the API
-    answers with (400 for bad input, 409 for a conflict with the order's state)."""
+    answers with (400 for bad input, 409 for a conflict with the order's state); `line` is
+    the position, in the request's list of line items, of the one at fault (pages show the
+    error next to that line's field)."""
 
-    def __init__(self, message: str, *, field: str | None = None, status: int = 400) -> None:
+    def __init__(
+        self, message: str, *, field: str | None = None, status: int = 400, line: int | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
         self.status = status
+        self.line = line
 
 
 def order_lock(*, order_id) -> Order:

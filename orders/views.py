@@ -13,6 +13,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.http import HtmxHttpRequest
+from config.ops.replicas import reads_from_replica
 from fulfillments.pages import (
     OrderPageState,
     bulk_carrier_choices,
@@ -21,7 +22,6 @@ from fulfillments.pages import (
     order_page_done,
     order_page_response,
 )
-from ops.replicas import reads_from_replica
 from orders.export import csv_stream
 from orders.filters import listing_query, order_listing
 from orders.forms import EmailForm, ShippingAddressForm, StoreSettingsForm

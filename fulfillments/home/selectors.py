@@ -27,9 +27,8 @@ from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone
 
-from dashboard.models import STATS_ZONE_PK, OrderDay, StatsZone
-from dashboard.stats import order_days_rebuild, store_zone_name
-from fulfillments.models import Fulfillment
+from fulfillments.home.stats import order_days_rebuild, store_zone_name
+from fulfillments.models import STATS_ZONE_PK, Fulfillment, OrderDay, StatsZone
 from orders.models import FulfillmentStatus, PaymentStatus
 from orders.webhooks.models import WebhookDeliveryStatus, WebhookEndpoint
 
@@ -226,7 +225,7 @@ def lead_times(first_week: date, zone: ZoneInfo, weeks: int) -> dict[date, tuple
             "SELECT w.n, percentile_cont(0.5) WITHIN GROUP"
             " (ORDER BY s.first_fulfilled_at - s.placed_at), count(*)"
             " FROM unnest(%s::int[], %s::timestamptz[], %s::timestamptz[]) AS w(n, since, until)"
-            " JOIN dashboard_ordershipment s"
+            " JOIN fulfillments_ordershipment s"
             " ON s.first_fulfilled_at >= w.since AND s.first_fulfilled_at < w.until"
             " GROUP BY w.n",
             [list(range(weeks)), bounds[:-1], bounds[1:]],
@@ -326,7 +325,7 @@ def home_figures(user: User | AnonymousUser, *, now: datetime | None = None) -> 
         days=days,
         weeks=weeks,
     )
-    everyone = user.has_perm("dashboard.view_team_figures")
+    everyone = user.has_perm("fulfillments.view_team_figures")
     if everyone or user.has_perm("fulfillments.add_fulfillment"):
         figures.packers_everyone = everyone
         figures.packers = packer_rows(

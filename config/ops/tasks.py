@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.tasks import task
 from django.utils import timezone
 
-from ops.models import WorkerHeartbeat
+from orders.models import WorkerHeartbeat
 
 TASKS_WORKER = "tasks"
 

@@ -7,7 +7,7 @@ from django.test import Client
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
-from ops import health
+from config.ops import health
 
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
@@ -58,7 +58,7 @@ def test_readyz_waits_for_a_tasks_worker(db, client: Client, settings):
     }
     # The probe queued one heartbeat; probes right after it do not queue more.
     client.get("/readyz")
-    assert DBTaskResult.objects.filter(task_path="ops.tasks.worker_heartbeat").count() == 1
+    assert DBTaskResult.objects.filter(task_path="config.ops.tasks.worker_heartbeat").count() == 1
 
     run_queued_tasks()
     response = client.get("/readyz")

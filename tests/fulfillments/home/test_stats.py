@@ -9,9 +9,8 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from dashboard.models import OrderDay, OrderShipment, StatsZone
-from dashboard.stats import order_days_rebuild, order_shipments_rebuild
-from fulfillments.models import Fulfillment
+from fulfillments.home.stats import order_days_rebuild, order_shipments_rebuild
+from fulfillments.models import Fulfillment, OrderDay, OrderShipment, StatsZone
 from fulfillments.services import fulfillment_create, fulfillment_delete
 from orders.models import FulfillmentStatus, Order, PaymentStatus
 from orders.services import order_cancel, order_mark_paid, order_refund

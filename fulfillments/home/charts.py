@@ -2,7 +2,7 @@
 
 No charting library: the home page needs two bar charts, which are a few rectangles and
 labels; computing them here keeps them testable, adds no dependency and no client code, and
-templates/dashboard/_bar_chart.html draws them with the page's own colours and fonts.
+templates/home/_bar_chart.html draws them with the page's own colours and fonts.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parents[2]
 SECRET_FILE = BASE_DIR / ".secret_key"
 STOP_GRACE_SECONDS = 15
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}

@@ -6,7 +6,7 @@ replica picked at random per request. Everything else (every write, every row lo
 read outside those views) uses the primary, `default`. A session or API key that has just
 written is pinned to the primary for PACKDESK_REPLICA_PIN_SECONDS, so it reads its own writes
 while the replicas catch up: a session carries the pin in a signed cookie, an API key in an
-`ops.ReadPin` row on the primary. Without replicas none of this runs a query or sets a cookie.
+`orders.ReadPin` row on the primary. Without replicas none of this runs a query or sets a cookie.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from django.core import signing
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.utils import timezone
 
-from ops.models import ReadPin
+from orders.models import ReadPin
 
 PIN_COOKIE = "packdesk_primary"
 PIN_SALT = "packdesk.replicas.pin"

@@ -21,10 +21,10 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.contrib.auth.models import User
 from django.db import connection
 
-from ops.serve import secret_key
+from config.ops.serve import secret_key
 from tests.conftest import make_user
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 START_TIMEOUT = 120
 
 

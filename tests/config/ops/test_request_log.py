@@ -7,7 +7,7 @@ import logging
 
 from django.test import Client
 
-from ops.request_log import JsonFormatter
+from config.ops.request_log import JsonFormatter
 
 
 def request_lines(caplog) -> list[logging.LogRecord]:
