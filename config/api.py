@@ -74,7 +74,25 @@ class ApiError(Exception):
         self.details = details or {}
 
 
-api = NinjaAPI(
+class PackdeskAPI(NinjaAPI):
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        """ninja's document, with the Retry-After header that every 429 and 503 carries."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for item in schema["paths"].values():
+            for operation in item.values():
+                for status, response in operation.get("responses", {}).items():
+                    if str(status) in ("429", "503"):  # ninja keys them by int
+                        response["headers"] = {"Retry-After": RETRY_AFTER}
+        return schema
+
+
+RETRY_AFTER = {
+    "description": "Seconds to wait before trying again",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^[0-9]+$"},
+}
+
+api = PackdeskAPI(
     title="Packdesk API",
     version="1.0",
     description="Stores Orders v2 and eCommerce Order Fulfillments, as Packdesk implements them.",

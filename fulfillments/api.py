@@ -47,6 +47,7 @@ from fulfillments.services import (
     fulfillment_delete,
     fulfillment_update,
 )
+from orders import idempotency
 from orders.api import order_json, order_json_written, order_visible_or_404
 from orders.idempotency import idempotent
 from orders.models import Order
@@ -327,6 +328,7 @@ def order_with_fulfillments_json(order_id) -> dict[str, Any]:
 @stores_router.post(
     "orders/{id}/fulfillments",
     response=responses(StoresCreateOut, NOT_FOUND, CONFLICT, BODY_TOO_LARGE, KEY_REUSED),
+    openapi_extra=idempotency.OPENAPI_EXTRA,
     summary="Create fulfillment",
 )
 @as_built
@@ -401,6 +403,7 @@ def stores_fulfillment_delete(request: HttpRequest, id: uuid.UUID, fulfillmentId
 @ecom_router.post(
     "orders/{orderId}/create-fulfillment",
     response=responses(EcomCreateOut, NOT_FOUND, CONFLICT, BODY_TOO_LARGE, KEY_REUSED),
+    openapi_extra=idempotency.OPENAPI_EXTRA,
     summary="Create fulfillment",
 )
 @as_built
@@ -435,6 +438,7 @@ ERROR_CODES = {400: "INVALID_ARGUMENT", 404: "ORDER_NOT_FOUND", 409: "FULFILLMEN
 @ecom_router.post(
     "orders/bulk/create-fulfillments",
     response=responses(BulkCreateOut, BODY_TOO_LARGE, KEY_REUSED),
+    openapi_extra=idempotency.OPENAPI_EXTRA,
     summary="Bulk create fulfillments",
 )
 @as_built

@@ -21,6 +21,7 @@ from config.api import (
 )
 from config.ops.replicas import replica_reads
 from config.schemas import NO_NUL_PATTERN, InputSchema, WholeNumber
+from orders import idempotency
 from orders.counting import count_matches
 from orders.idempotency import idempotent
 from orders.models import Order
@@ -270,7 +271,10 @@ def order_get(request: HttpRequest, order_id: OrderIdText):
 
 
 @router.post(
-    "orders", response=responses(OrderResponse, BODY_TOO_LARGE, KEY_REUSED), summary="Create order"
+    "orders",
+    response=responses(OrderResponse, BODY_TOO_LARGE, KEY_REUSED),
+    openapi_extra=idempotency.OPENAPI_EXTRA,
+    summary="Create order",
 )
 @as_built
 def order_create_endpoint(request: HttpRequest, payload: OrderCreateIn):

@@ -93,3 +93,13 @@ def test_the_schema_states_what_the_server_refuses(document):
     assert (quantity["minimum"], quantity["maximum"]) == (1, 100_000)
     name = schemas["FullNameIn"]["properties"]["firstName"]["anyOf"][0]
     assert name["maxLength"] == 200 and name["pattern"] == "^[^\\u0000]*$"
+
+
+def test_retry_after_and_idempotency_key_are_documented(document):
+    create = document["paths"]["/api/stores/v2/orders"]["post"]
+    for status in ("429", "503"):
+        assert "Retry-After" in create["responses"][status]["headers"]
+    headers = [p["name"] for p in create["parameters"] if p["in"] == "header"]
+    assert headers == ["Idempotency-Key"]
+    query = document["paths"]["/api/stores/v2/orders/query"]["post"]
+    assert not [p for p in query.get("parameters", []) if p["in"] == "header"]
