@@ -247,10 +247,18 @@ def list_url(case: Case, **extra: str) -> str:
 
 def deep_cursor(case: Case) -> dict[str, str]:
     """Page 1,000 the way the list reaches it: the Next link's keyset cursor (`after`)."""
-    from orders.query import build_query
+    from orders.query import filter_q
+    from orders.selectors import visible_orders
 
-    query = build_query(filter=case.filter or None, limit=1, offset=PAGE_SIZE * (DEEP_PAGE - 1) - 1)
-    last = [order.number for order in query.page()]
+    # The order before page 1,000 in the list's order (newest first). Read directly: the query
+    # language caps paging.offset (README "Limits"), which the list's cursors never need.
+    numbers = (
+        visible_orders()
+        .filter(filter_q(case.filter or {}))
+        .order_by("-number")
+        .values_list("number", flat=True)
+    )
+    last = list(numbers[PAGE_SIZE * (DEEP_PAGE - 1) - 1 : PAGE_SIZE * (DEEP_PAGE - 1)])
     if not last:
         return {}
     return {"page": str(DEEP_PAGE), "after": str(last[0])}

@@ -687,6 +687,19 @@ def shippable_remaining(
     return lines
 
 
+class ShipmentChanged(OrderError):
+    """What remains to ship is no longer what the packer was shown (someone else shipped,
+    or a refund took back, part of the order meanwhile): nothing is shipped."""
+
+    def __init__(self, *, order: Order) -> None:
+        super().__init__(
+            f"Order #{order.number} changed while you were packing it: someone else shipped "
+            "or refunded part of it. Nothing was shipped: check the parcel against what "
+            "remains now, then ship it again.",
+            status=409,
+        )
+
+
 def fulfillment_ship_remaining(
     *,
     order: Order,
@@ -694,16 +707,24 @@ def fulfillment_ship_remaining(
     actor,
     confirmed: bool = False,
     notify: bool | None = None,
+    expected: Mapping[int, int] | None = None,
 ) -> Fulfillment:
     """Ship every remaining shippable unit of `order` in one fulfillment.
 
     Refuses a canceled order and an order with nothing left to ship (OrderError, 409); an
-    unpaid or archived order raises ShipmentNeedsConfirmation unless `confirmed`. `notify` as
-    for fulfillment_create (None: the store's default)."""
+    unpaid or archived order raises ShipmentNeedsConfirmation unless `confirmed`. `expected`
+    ({line index: quantity}) is what the caller showed as remaining: when the locked order's
+    remainder differs, ShipmentChanged (409) and nothing ships. `notify` as for
+    fulfillment_create (None: the store's default)."""
     with transaction.atomic():
         locked = order_lock(order_id=order.pk)
         return _ship_remaining_locked(
-            order=locked, tracking=tracking, actor=actor, confirmed=confirmed, notify=notify
+            order=locked,
+            tracking=tracking,
+            actor=actor,
+            confirmed=confirmed,
+            notify=notify,
+            expected=expected,
         )
 
 
@@ -714,12 +735,15 @@ def _ship_remaining_locked(
     actor,
     confirmed: bool,
     notify: bool | None,
+    expected: Mapping[int, int] | None = None,
 ) -> Fulfillment:
     """fulfillment_ship_remaining's work on an order already locked by the caller."""
     items, fulfilled = line_items_with_fulfilled(order=order)
     lines = _ship_remaining_lines(
         order=order, items=items, fulfilled=fulfilled, confirmed=confirmed
     )
+    if expected is not None and {item.index: qty for item, qty in lines} != dict(expected):
+        raise ShipmentChanged(order=order)
     plan = _create_check(
         order=order, items=items, fulfilled=fulfilled, lines=lines, tracking=tracking
     )

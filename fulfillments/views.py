@@ -144,6 +144,7 @@ def ship_all(request: HtmxHttpRequest, number: int) -> HttpResponse:
                 actor=request.user,
                 confirmed=form.cleaned_data["confirm"],
                 notify=form.cleaned_data["notify"],
+                expected=form.cleaned_data["expected"],
             )
         except ShipmentNeedsConfirmation as hold:
             state = OrderPageState(ship_all_form=form, ship_all_confirm=hold.message)

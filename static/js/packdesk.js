@@ -310,3 +310,134 @@ document.addEventListener("htmx:afterSettle", () => {
   packdeskOpenTables.forEach((id) => document.getElementById(id)?.setAttribute("open", ""));
   packdeskOpenTables = [];
 });
+
+// ---- Packing station: the scanner never loses a key ----
+// A scanner types the next code as soon as the last Enter is sent, often before the station's
+// answer has arrived. Keys typed while a request of the station (`[data-scan-buffer]`) is in
+// flight are held back, then typed into the box that has focus once the answer has settled
+// (the new scan box, the tracking box), an Enter submitting it as if typed there. So a code is
+// never split between the old box and the new one.
+const packdeskScan = { busy: false, keys: [] };
+
+function packdeskInStation(element) {
+  return Boolean(element && element.closest && element.closest("[data-scan-buffer]"));
+}
+
+function packdeskUndo() {
+  const form = document.querySelector("[data-undo]");
+  if (!form) return false;
+  form.requestSubmit();
+  return true;
+}
+
+function packdeskTypeInto(target, text) {
+  if (!text || !target || !target.matches("input[type=text], input:not([type]), input[type=search]")) return;
+  const start = target.selectionStart ?? target.value.length;
+  const end = target.selectionEnd ?? target.value.length;
+  target.setRangeText(text, start, end, "end");
+  target.dispatchEvent(new Event("input", { bubbles: true }));
+}
+
+// Type the held keys, up to and including the first Enter (which starts the next request;
+// the rest waits for that one's answer).
+function packdeskReplay() {
+  while (packdeskScan.keys.length && !packdeskScan.busy) {
+    const key = packdeskScan.keys.shift();
+    const target = document.activeElement;
+    if (key === "Undo") {
+      packdeskUndo();
+    } else if (!target || !target.matches("input") || !target.form) {
+      // The answer asks for a decision (Ship anyway? Picked up?): a key typed before it was
+      // on screen never answers it; a code typed ahead goes to the scan box, as when typed now.
+      const box = document.getElementById("scan");
+      if (key.length === 1 && box) {
+        box.value = "";
+        box.focus();
+        packdeskScan.keys.unshift(key);
+      }
+    } else if (key === "Enter") {
+      // An Enter held with nothing typed before it (a double Enter) carries no scan.
+      if (target.value.trim()) target.form.requestSubmit();
+    } else {
+      let text = key;
+      while (packdeskScan.keys.length && packdeskScan.keys[0].length === 1) text += packdeskScan.keys.shift();
+      packdeskTypeInto(target, text);
+    }
+  }
+}
+
+function packdeskScanDone(replay) {
+  if (!packdeskScan.busy) return;
+  packdeskScan.busy = false;
+  if (replay) {
+    packdeskReplay();
+  } else {
+    // The answer never came (server or network error, shown at the top): what was typed
+    // ahead belonged to a screen that never appeared, so it is dropped; the box's code is
+    // selected, so Enter tries it again and the next scan replaces it.
+    packdeskScan.keys = [];
+    const active = document.activeElement;
+    if (active && active.matches("input[type=text]")) active.select();
+  }
+}
+
+document.addEventListener("htmx:beforeRequest", (event) => {
+  if (packdeskInStation(event.detail.elt)) packdeskScan.busy = true;
+});
+document.addEventListener("htmx:afterSettle", (event) => {
+  if (packdeskInStation(event.target)) packdeskScanDone(true);
+});
+document.addEventListener("htmx:afterRequest", (event) => {
+  if (packdeskInStation(event.detail.elt) && event.detail.failed) packdeskScanDone(false);
+});
+["htmx:sendError", "htmx:sendAbort", "htmx:timeout", "htmx:swapError"].forEach((name) => {
+  document.addEventListener(name, () => packdeskScanDone(false));
+});
+
+// Ctrl+Z (Cmd+Z) takes back the parcel just shipped while the station offers its undo, unless
+// the focused box has text of its own to undo. Inside the offered Undo button, Escape goes
+// back to the scan box.
+function packdeskIsUndoKey(event) {
+  return (event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey && event.key.toLowerCase() === "z";
+}
+
+document.addEventListener("keydown", (event) => {
+  if (packdeskScan.busy) {
+    const plain = event.key.length === 1 && !event.ctrlKey && !event.metaKey && !event.altKey;
+    if (plain || event.key === "Enter" || packdeskIsUndoKey(event)) {
+      event.preventDefault();
+      event.stopPropagation();
+      packdeskScan.keys.push(packdeskIsUndoKey(event) ? "Undo" : event.key);
+    }
+    return;
+  }
+  if (packdeskIsUndoKey(event) && document.querySelector("[data-undo]")) {
+    const active = document.activeElement;
+    if (active && active.matches("input, textarea") && active.value) return;
+    event.preventDefault();
+    packdeskUndo();
+    return;
+  }
+  // A scan while the station's focus is on a button (Picked up, Ship anyway, Undo) is meant
+  // for the scan box: its characters go there, and its Enter scans instead of pressing the
+  // button. Space and Enter typed alone still press the button.
+  const onStationButton = event.target.matches && event.target.matches("button, a[href]")
+    && packdeskInStation(event.target);
+  if (onStationButton && event.key.length === 1 && event.key !== " " && !event.ctrlKey && !event.metaKey && !event.altKey) {
+    const box = document.getElementById("scan");
+    if (box) {
+      event.preventDefault();
+      box.value = "";
+      box.focus();
+      packdeskTypeInto(box, event.key);
+      return;
+    }
+  }
+  if (event.key === "Escape" && event.target.closest && event.target.closest("[data-undo]")) {
+    const box = document.getElementById("scan");
+    if (box) {
+      event.preventDefault();
+      box.focus();
+    }
+  }
+}, true);
