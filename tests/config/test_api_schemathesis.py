@@ -31,9 +31,7 @@ DOMAIN_RULES = {
     # Rules across fields: a billing address unless the channel is POS, a variant needs its
     # options, a productId makes the line PHYSICAL, price x quantity and totals below 10^12.
     "POST /api/stores/v2/orders",
-    # A body `orderId` (or fulfillment `id`) must repeat the one in the path.
-    "PATCH /api/stores/v2/orders/{id}/updateEmail",
-    "PUT /api/stores/v2/orders/{id}/updateShippingAddress",
+    # The fulfillment's line items may not change: only those it has are accepted.
     "PATCH /api/ecom/v1/fulfillments/{fulfillmentId}/orders/{orderId}",
     # The line items named must exist on the order, with that much left to fulfil (the
     # database's state, unknown to the schema); an update may not change them at all.
@@ -113,8 +111,8 @@ ORDER_PARAMETERS = ("id", "orderId", "order_id")
 def aim_at_existing_rows(case) -> None:
     """Most generated order and fulfillment ids become ones that exist, so that requests reach
     the services and the success bodies are checked too; one slot in each choice keeps the
-    generated id (an unknown one: 404). Only well-formed ids are replaced, so a deliberately
-    malformed one still tests the 400."""
+    generated id (an unknown one: 404). Ids a body repeats follow the path's. Only well-formed
+    ids are replaced, so a deliberately malformed one still tests the 400."""
     params = case.path_parameters or {}
     order_ids = sorted(str(pk) for pk in Order.objects.values_list("pk", flat=True))
     order_id = None
@@ -124,6 +122,10 @@ def aim_at_existing_rows(case) -> None:
             if choice < len(order_ids):
                 params[name] = order_ids[choice]
             order_id = params[name]
+    # A body that repeats the order's id (as Wix's SDK does) must repeat the path's.
+    body = case.body if isinstance(case.body, dict) else {}
+    if order_id is not None and uuid_number(body.get("orderId")) is not None:
+        body["orderId"] = order_id
     if "fulfillmentId" in params and (number := uuid_number(params["fulfillmentId"])) is not None:
         fulfillment_ids = sorted(
             str(pk)
@@ -132,6 +134,10 @@ def aim_at_existing_rows(case) -> None:
         choice = number % (len(fulfillment_ids) + 1)
         if choice < len(fulfillment_ids):
             params["fulfillmentId"] = fulfillment_ids[choice]
+        fulfillment = body.get("fulfillment")
+        for key in ("id", "_id"):
+            if isinstance(fulfillment, dict) and uuid_number(fulfillment.get(key)) is not None:
+                fulfillment[key] = params["fulfillmentId"]
 
 
 def uuid_number(value) -> int | None:
