@@ -17,7 +17,7 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from fulfillments.models import Fulfillment
-from orders.models import ApiKey, Order
+from orders.models import ApiKey, LineItem, Order
 
 MAX_EXAMPLES = 20
 
@@ -138,6 +138,32 @@ def aim_at_existing_rows(case) -> None:
         for key in ("id", "_id"):
             if isinstance(fulfillment, dict) and uuid_number(fulfillment.get(key)) is not None:
                 fulfillment[key] = params["fulfillmentId"]
+    # Line items named by id (eCommerce): mostly ones the order has.
+    if order_id is not None and isinstance(body.get("fulfillment"), dict):
+        aim_line_ids(body["fulfillment"].get("lineItems"), order_id)
+    for entry in body.get("ordersWithFulfillments") or []:
+        if isinstance(entry, dict) and (number := uuid_number(entry.get("orderId"))) is not None:
+            entry["orderId"] = pick(order_ids, number) or entry["orderId"]
+            for fulfillment in entry.get("fulfillments") or []:
+                if isinstance(fulfillment, dict):
+                    aim_line_ids(fulfillment.get("lineItems"), entry["orderId"])
+
+
+def aim_line_ids(lines, order_id: str) -> None:
+    line_ids = sorted(
+        str(line_id)
+        for line_id in LineItem.objects.filter(order_id=order_id).values_list("line_id", flat=True)
+    )
+    for line in lines if isinstance(lines, list) else []:
+        for key in ("id", "_id"):
+            if isinstance(line, dict) and (number := uuid_number(line.get(key))) is not None:
+                line[key] = pick(line_ids, number) or line[key]
+
+
+def pick(ids: list[str], number: int) -> str | None:
+    """One of `ids` chosen by `number`, or None (one slot in len + 1: keep the generated one)."""
+    choice = number % (len(ids) + 1)
+    return ids[choice] if choice < len(ids) else None
 
 
 def uuid_number(value) -> int | None:
