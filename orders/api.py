@@ -178,6 +178,29 @@ class UpdateShippingAddressIn(InputSchema):
     shippingAddress: Annotated[dict[str, Any], WithJsonSchema(SHIPPING_ADDRESS)]
 
 
+# A small order the create endpoint accepts, shown in the docs.
+CREATE_EXAMPLE = {
+    "requestBody": {
+        "content": {
+            "application/json": {
+                "example": {
+                    "order": {
+                        "lineItems": [{"name": "Mug", "quantity": 2, "price": "5.00"}],
+                        "billingInfo": {
+                            "address": {"fullName": {"firstName": "Ida", "lastName": "Berg"}}
+                        },
+                        "shippingInfo": {
+                            "shipmentDetails": {"address": {"city": "Oslo", "country": "NO"}}
+                        },
+                        "currency": "NOK",
+                    }
+                }
+            }
+        }
+    }
+}
+
+
 def order_visible_or_404(order_id) -> Order:
     """The order to write to (hidden orders are not found); the services lock it again."""
     order = visible_orders().filter(pk=order_id).first()
@@ -273,7 +296,7 @@ def order_get(request: HttpRequest, order_id: OrderIdText):
 @router.post(
     "orders",
     response=responses(OrderResponse, BODY_TOO_LARGE, KEY_REUSED),
-    openapi_extra=idempotency.OPENAPI_EXTRA,
+    openapi_extra={**idempotency.OPENAPI_EXTRA, **CREATE_EXAMPLE},
     summary="Create order",
 )
 @as_built
