@@ -196,7 +196,7 @@ class BulkFulfillmentIn(EcomFulfillmentIn):
 
 class BulkOrderIn(InputSchema):
     # A string so that one malformed id fails its own item, not the whole request.
-    orderId: str
+    orderId: str = Field(..., description="The order's id (a UUID; another string fails its item)")
     fulfillments: list[BulkFulfillmentIn]
 
 
