@@ -76,6 +76,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Inside authentication and messages: the 405 page is drawn in the site's layout.
+    "config.errors.MethodNotAllowedPageMiddleware",
     # After the view, so that it turns a lockout flagged by the login view into its 429 page.
     "axes.middleware.AxesMiddleware",
     # Innermost: a write request's view and response building share one transaction.

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema
-from pydantic import BeforeValidator, ConfigDict
+from pydantic import BeforeValidator, ConfigDict, StrictBool
 from pydantic.json_schema import JsonDict
 
 from config.api import (
@@ -98,6 +98,18 @@ class IndexLineIn(InputSchema):
     quantity: LineQuantity | None = Field(None, description="Default: what remains")
 
 
+# A Packdesk extension beside the spec's body (Wix's API has no such key): whether to email the
+# buyer the tracking details; absent or null, the store's "notify the buyer" default.
+NOTIFY_BUYER_DESCRIPTION = (
+    "Packdesk extension: email the buyer the tracking details (only when there is a tracking "
+    "number). Absent or null: the store's notify-the-buyer setting."
+)
+
+
+def notify_buyer_field() -> Any:
+    return Field(default=None, description=NOTIFY_BUYER_DESCRIPTION)
+
+
 class StoresFulfillmentIn(InputSchema):
     lineItems: list[IndexLineIn] = Field(..., json_schema_extra=LINE_LIST)
     trackingInfo: TrackingIn | None = None
@@ -105,6 +117,7 @@ class StoresFulfillmentIn(InputSchema):
 
 class StoresCreateIn(InputSchema):
     fulfillment: StoresFulfillmentIn
+    notifyBuyer: StrictBool | None = notify_buyer_field()
 
 
 class StoresUpdateIn(InputSchema):
@@ -149,6 +162,7 @@ class EcomCreateIn(InputSchema):
     # Wix's SDK also sends the path's orderId in the body.
     orderId: uuid.UUID | None = None
     fulfillment: EcomFulfillmentIn
+    notifyBuyer: StrictBool | None = notify_buyer_field()
 
 
 class EcomUpdateFulfillmentIn(InputSchema):
@@ -202,6 +216,7 @@ class BulkOrderIn(InputSchema):
 
 class BulkCreateIn(InputSchema):
     ordersWithFulfillments: list[BulkOrderIn] = Field(..., min_length=1, max_length=MAX_BULK_ORDERS)
+    notifyBuyer: StrictBool | None = notify_buyer_field()
 
 
 class ListByIdsIn(InputSchema):
@@ -345,6 +360,7 @@ def stores_fulfillment_create(request: HttpRequest, id: uuid.UUID, payload: Stor
             lines=[(line.index, line.quantity) for line in body.lineItems],
             tracking=tracking_given(body.trackingInfo),
             actor=request.user,
+            notify=payload.notifyBuyer,
         )
         return {"id": str(fulfillment.id), "order": order_json_written(fulfillment.order)}
 
@@ -421,6 +437,7 @@ def ecom_fulfillment_create(request: HttpRequest, orderId: uuid.UUID, payload: E
             lines=id_lines(body.lineItems),
             tracking=tracking_given(body.trackingInfo),
             actor=request.user,
+            notify=payload.notifyBuyer,
         )
         written = fulfillment.order
         prefetch_related_objects([written], *FULFILLMENT_RELATIONS)
@@ -469,7 +486,9 @@ def bulk_create_results(request: HttpRequest, payload: BulkCreateIn) -> dict[str
             order_id, specs = None, []
         items.append((order_id, specs))
     runnable = [(i, item) for i, item in enumerate(items) if i not in refused]
-    outcomes = fulfillment_bulk_create(items=[item for _, item in runnable], actor=request.user)
+    outcomes = fulfillment_bulk_create(
+        items=[item for _, item in runnable], actor=request.user, notify=payload.notifyBuyer
+    )
     by_position = {i: outcome for (i, _), outcome in zip(runnable, outcomes, strict=True)}
     succeeded = [outcome.order_id for outcome in outcomes if outcome.success]
     orders = {order.pk: order for order in fulfillments_queryset().filter(pk__in=succeeded)}

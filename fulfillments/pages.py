@@ -198,11 +198,6 @@ def list_print_limits() -> dict[str, int]:
     return {"max_slips": MAX_SLIPS, "max_pick": MAX_PICK_ORDERS}
 
 
-def bulk_notify_default(user) -> bool:
-    """Whether the list's bulk bar ticks "email each buyer" (the store's default)."""
-    return user.has_perm("fulfillments.add_fulfillment") and notify_default()
-
-
 def bulk_carrier_choices() -> list[tuple[str, str]]:
     """The carriers the orders list's "Fulfil selected" controls offer."""
     return BULK_CARRIER_CHOICES

@@ -17,7 +17,6 @@ from config.ops.replicas import reads_from_replica
 from fulfillments.pages import (
     OrderPageState,
     bulk_carrier_choices,
-    bulk_notify_default,
     list_print_limits,
     order_page_done,
     order_page_response,
@@ -32,6 +31,7 @@ from orders.saved_views import (
     saved_view_delete,
     saved_view_save,
     saved_views_for,
+    saved_views_for_list,
     view_query,
 )
 from orders.selectors import order_or_404, store_settings_get, visible_orders
@@ -53,14 +53,16 @@ def order_list(request: HtmxHttpRequest) -> HttpResponse:
     partial = request.htmx and not request.htmx.history_restore_request
     template = "orders/list.html#results" if partial else "orders/list.html"
     current = view_query(request.GET)
-    saved = list(saved_views_for(request.user))
+    saved, notify_default = saved_views_for_list(
+        request.user, notify_default=request.user.has_perm("fulfillments.add_fulfillment")
+    )
     for view in saved:
         view.is_current = view.query == current
         view.can_delete = saved_view_can_delete(view, request.user)
     context = {
         "listing": listing,
         "bulk_carrier_choices": bulk_carrier_choices(),
-        "notify_default": bulk_notify_default(request.user),
+        "notify_default": notify_default,
         "saved_views": saved,
         "saved_current": any(view.is_current for view in saved),
         "current_query": current,
