@@ -8,6 +8,8 @@ one `change_time()` so that an order's `lastUpdated` equals its change's last ac
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -56,10 +58,19 @@ class MillisecondDateTimeField(models.DateTimeField):
         return super().get_db_prep_save(truncate_ms(value), connection)
 
 
-def truncate_stored(connection, table: str, columns: list[str], *, batch: int = 5000) -> int:
+def truncate_stored(
+    connection,
+    table: str,
+    columns: list[str],
+    *,
+    batch: int = 5000,
+    on_batch: Callable[[int, float], None] | None = None,
+) -> int:
     """Truncate `columns` of `table` to milliseconds in batches of `batch` rows by primary key
     (`id`), each batch its own short transaction, so no lock is held for long on a big table.
     Only rows with a sub-millisecond value are written. Returns the rows changed.
+    `on_batch(rows changed, seconds)` is called after each batch's commit (the seconds span the
+    whole transaction: how long its row locks were held); bench/ms_migration.py times with it.
 
     Used by the migrations that made these columns millisecond fields; run outside a
     transaction (the migrations are `atomic = False`)."""
@@ -71,6 +82,7 @@ def truncate_stored(connection, table: str, columns: list[str], *, batch: int = 
     differs = " OR ".join(f"{quote(c)} <> date_trunc('milliseconds', {quote(c)})" for c in columns)
     changed, last, done = 0, None, False
     while not done:
+        started = time.perf_counter()
         after = "" if last is None else "WHERE id > %s"
         params: list[Any] = [] if last is None else [last]
         with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
@@ -89,6 +101,9 @@ def truncate_stored(connection, table: str, columns: list[str], *, batch: int = 
                 f"UPDATE {table_q} SET {sets} WHERE {where}",
                 [*params, *([] if done else [row[0]])],
             )
-            changed += cursor.rowcount
+            rows = cursor.rowcount
             last = None if done else row[0]
+        changed += rows
+        if on_batch is not None:
+            on_batch(rows, time.perf_counter() - started)
     return changed
