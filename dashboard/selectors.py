@@ -21,6 +21,7 @@ from django.db.models import (
     Count,
     FilteredRelation,
     Q,
+    QuerySet,
     Sum,
 )
 from django.db.models.functions import TruncDate
@@ -30,7 +31,7 @@ from django.utils import timezone
 from dashboard.models import STATS_ZONE_PK, OrderDay, StatsZone
 from dashboard.stats import order_days_rebuild, store_zone_name
 from fulfillments.models import Fulfillment
-from orders.models import FulfillmentStatus, PaymentStatus
+from orders.models import FulfillmentStatus, Order, PaymentStatus
 from orders.webhooks.models import WebhookDeliveryStatus, WebhookEndpoint
 
 PAID = (PaymentStatus.PAID, PaymentStatus.PARTIALLY_PAID)
@@ -47,6 +48,13 @@ BACKLOG_FILTER: dict[str, Any] = {
 }
 UNPAID_FILTER: dict[str, Any] = {
     "paymentStatus": {"$hasSome": list(UNPAID)},
+    "fulfillmentStatus": {"$hasSome": list(OPEN)},
+    "archived": False,
+}
+# Pickup orders waiting to be collected: open and unarchived, whatever their payment (buyers
+# may pay at the counter).
+PICKUP_FILTER: dict[str, Any] = {
+    "shippingInfo.pickup": True,
     "fulfillmentStatus": {"$hasSome": list(OPEN)},
     "archived": False,
 }
@@ -183,7 +191,9 @@ def backlog_figures(today: date, zone: ZoneInfo) -> tuple[Figure, list[Figure], 
         buckets.append(Figure(label, sums[key], list_url(spec), spec))
     backlog = Figure("Waiting to ship", sums["backlog"], list_url(BACKLOG_FILTER), BACKLOG_FILTER)
     unpaid = Figure("Unpaid, waiting", sums["unpaid"], list_url(UNPAID_FILTER), UNPAID_FILTER)
-    pickup = Figure("Pickup, waiting to be collected", sums["pickup"])
+    pickup = Figure(
+        "Pickup, waiting to be collected", sums["pickup"], list_url(PICKUP_FILTER), PICKUP_FILTER
+    )
     return backlog, buckets, unpaid, pickup
 
 
@@ -197,13 +207,20 @@ def placed_per_day(first: date) -> dict[date, int]:
     return dict(rows)
 
 
+def visible_fulfillments() -> QuerySet[Fulfillment]:
+    """Fulfillments of visible orders, unordered (Meta.ordering would join the orders for
+    their numbers). Hidden orders are left out by their ids (a few, read from a partial index
+    and hashed) rather than by joining every fulfillment to its order."""
+    hidden = Order.objects.filter(hidden=True).values("id")
+    return Fulfillment.objects.exclude(order_id__in=hidden).order_by()
+
+
 def shipped_per_day(first: date, zone: ZoneInfo) -> dict[date, int]:
     """Orders that got a fulfillment, per day from `first` (an index-only scan on the
     fulfillments' dates: the cost follows the window, not the history)."""
     rows = (
-        Fulfillment.objects.filter(date_created__gte=midnight(first, zone))
-        # No Meta.ordering: it would join the orders for their numbers.
-        .order_by()
+        visible_fulfillments()
+        .filter(date_created__gte=midnight(first, zone))
         .annotate(day=TruncDate("date_created", tzinfo=zone))
         .values("day")
         .annotate(orders=Count("order_id", distinct=True))
@@ -242,7 +259,7 @@ def packer_rows(
     week_start: datetime,
 ) -> list[PackerRow]:
     """Fulfillments created today and this week, per user (only `user`'s unless `everyone`)."""
-    rows = Fulfillment.objects.filter(date_created__gte=week_start).order_by()
+    rows = visible_fulfillments().filter(date_created__gte=week_start)
     if not everyone:
         rows = rows.filter(created_by_id=user.pk)
     counted = (
@@ -311,7 +328,12 @@ def home_figures(user: User | AnonymousUser, *, now: datetime | None = None) -> 
         week = first_week + timedelta(weeks=n)
         median, orders = medians.get(week, (None, 0))
         weeks.append(WeekPoint(week, median, orders))
-    fulfilled_today = Figure("Fulfilled today", shipped.get(today, 0))
+    today_range = {"$gte": iso(midnight(today, zone))}
+    today_range["$lt"] = iso(midnight(today + timedelta(days=1), zone))
+    fulfilled_spec = {"fulfillments.dateCreated": today_range}
+    fulfilled_today = Figure(
+        "Fulfilled today", shipped.get(today, 0), list_url(fulfilled_spec), fulfilled_spec
+    )
 
     figures = HomeFigures(
         zone=zone_name,
