@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from orders.models import FulfillmentStatus
+
 STATS_ZONE_PK = 1
 
 
@@ -35,6 +37,23 @@ class OrderDay(models.Model):
             models.UniqueConstraint(
                 fields=["day", "payment_status", "fulfillment_status", "archived", "pickup"],
                 name="orderday_unique_state",
+            ),
+        ]
+        indexes = [
+            # The home page's backlog, unpaid and pickup figures read only open, unarchived
+            # rows: an index-only scan of those (a third of the table) instead of filtering
+            # every day's every state.
+            models.Index(
+                fields=["payment_status", "pickup"],
+                include=["day", "orders"],
+                condition=models.Q(
+                    fulfillment_status__in=[
+                        FulfillmentStatus.NOT_FULFILLED,
+                        FulfillmentStatus.PARTIALLY_FULFILLED,
+                    ],
+                    archived=False,
+                ),
+                name="orderday_open_idx",
             ),
         ]
 
