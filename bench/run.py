@@ -551,9 +551,21 @@ def packing_rows(client: Client) -> list[Row]:
     return rows
 
 
+def packer_client() -> Client:
+    """A Fulfillment staff user: the home page shows them their own packer figures."""
+    user, created = User.objects.get_or_create(username="bench-packer")
+    if created:
+        user.groups.add(Group.objects.get(name="Fulfillment staff"))
+    client = Client()
+    client.force_login(user)
+    return client
+
+
 def home_rows(client: Client) -> list[Row]:
-    """The home page as an owner (every section), whole and as the minute's HTMX poll."""
+    """The home page as an owner (every section), whole and as the minute's HTMX poll, and
+    as a packer (their own figures, no webhook health)."""
     check(client.get("/"))  # the first visit may rebuild the day table in the store's zone
+    packer = packer_client()
 
     def get_page() -> None:
         check(client.get("/"))
@@ -561,12 +573,20 @@ def home_rows(client: Client) -> list[Row]:
     def get_poll() -> None:
         check(client.get("/", headers={"HX-Request": "true"}))
 
+    def get_packer_page() -> None:
+        check(packer.get("/"))
+
     return [
         Row("home page (owner)", measure(get_page, repeat=REPEAT), replay_sql(captured(get_page))),
         Row(
             "home figures poll (HTMX)",
             measure(get_poll, repeat=REPEAT),
             replay_sql(captured(get_poll)),
+        ),
+        Row(
+            "home page (packer)",
+            measure(get_packer_page, repeat=REPEAT),
+            replay_sql(captured(get_packer_page)),
         ),
     ]
 
@@ -636,7 +656,9 @@ def main() -> None:
     report = render(rows, args.orders, time.monotonic() - started)
     print(report)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"bench-{args.orders}.md"
+    # A partial run (--only) does not replace the full table.
+    only = "-" + "".join(c if c.isalnum() else "-" for c in args.only) if args.only else ""
+    path = RESULTS / f"bench-{args.orders}{only}.md"
     path.write_text(report)
     print(f"Written to {path.relative_to(ROOT)}")
 
