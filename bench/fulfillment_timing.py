@@ -33,26 +33,11 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from bench.fixtures import order_make, order_with_fulfillments  # noqa: E402
 from bench.harness import measure  # noqa: E402
-from fulfillments.models import Fulfillment, FulfillmentLineItem  # noqa: E402
 from orders.models import ApiKey, Order  # noqa: E402
-from tests.factories import make_order  # noqa: E402
 
 HOST = "localhost"
-
-
-def order_with_fulfillments(lines: int, fulfillments: int) -> Order:
-    order = make_order(lines=[{"quantity": 5} for _ in range(lines)])
-    items = list(order.line_items.all())
-    for i in range(fulfillments):
-        f = Fulfillment.objects.create(
-            order=order, tracking_number=f"T{i}", shipping_provider="ups"
-        )
-        FulfillmentLineItem.objects.bulk_create(
-            FulfillmentLineItem(fulfillment=f, line_item=item, quantity=1)
-            for item in items[i % lines :: fulfillments][:3]
-        )
-    return order
 
 
 def page_queries(client: Client, order: Order) -> int:
@@ -71,7 +56,7 @@ def main() -> None:
     _, raw_key = ApiKey.generate(user=user, name="bench")
     created: list[Order] = []
     try:
-        target = make_order(lines=[{"quantity": 100_000} for _ in range(10)])
+        target = order_make(quantities=[100_000] * 10)
         created.append(target)
         api = Client(HTTP_AUTHORIZATION=raw_key, HTTP_HOST=HOST)
         body = json.dumps(

@@ -46,6 +46,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from bench.fixtures import bench_order  # noqa: E402
 from bench.harness import Timing, measure  # noqa: E402
 from config.runtime import tune_gc  # noqa: E402
 from orders.management.commands.seed_orders import product_id_for  # noqa: E402
@@ -391,48 +392,6 @@ def export_rows(client: Client) -> list[Row]:
         print(f"  {label}", flush=True)
         rows.append(Row(label, Timing([seconds * 1000])))
     return rows
-
-
-def bench_order(lines: int, fulfillments: int, tag: str) -> Order:
-    """An order with `lines` lines and `fulfillments` fulfillments, made once and reused."""
-    from fulfillments.services import fulfillment_create
-    from orders.demo import order_from_spec
-
-    existing = Order.objects.filter(channel_external_order_id=tag).first()
-    if existing:
-        return existing
-    order = order_from_spec(
-        {
-            "id": str(uuid.uuid4()),
-            "number": None,
-            "dateCreated": datetime.now(UTC).isoformat(),
-            "billingInfo": {"address": {"fullName": {"firstName": "Bench", "lastName": "Mark"}}},
-            "channelInfo": {"type": "WEB", "externalOrderId": tag},
-            "paymentStatus": "PAID",
-            "lineItems": [
-                {
-                    "index": i,
-                    "quantity": 10 if i <= fulfillments else 1,
-                    "name": f"Bench item {i}",
-                    "price": "1.00",
-                    "totalPrice": "1.00",
-                    "lineItemType": "PHYSICAL",
-                    "options": [{"option": "Size", "selection": "M"}],
-                    "sku": f"BENCH-{i}",
-                    "mediaItem": {"mediaType": "IMAGE", "url": "/static/products/p01.svg"},
-                }
-                for i in range(1, lines + 1)
-            ],
-        }
-    )
-    for n in range(fulfillments):
-        fulfillment_create(
-            order=order,
-            lines=[(n + 1, 1)],
-            tracking={"shippingProvider": "ups", "trackingNumber": f"1Z{n:06d}"},
-            actor=None,
-        )
-    return order
 
 
 def write_rows(client: Client, api_headers: dict) -> list[Row]:

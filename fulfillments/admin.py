@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from fulfillments.carriers import CARRIER_CHOICES, KNOWN_CARRIER_CHOICES, OTHER
+from fulfillments.carriers import CARRIER_CHOICES, carrier_q
 from fulfillments.models import Fulfillment, FulfillmentLineItem
 from orders.admin import EstimatedCountPaginator
 
@@ -38,10 +38,7 @@ class CarrierFilter(admin.SimpleListFilter):
         value = self.value()
         if not value:
             return queryset
-        if value == OTHER:
-            known = [name for name, _ in KNOWN_CARRIER_CHOICES]
-            return queryset.exclude(shipping_provider__in=known)
-        return queryset.filter(shipping_provider=value)
+        return queryset.filter(carrier_q(value))
 
 
 @admin.register(Fulfillment)

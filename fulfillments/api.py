@@ -18,6 +18,7 @@ from config.api import ApiError, error_fields, require_perm
 from config.schemas import InputSchema
 from fulfillments.models import MAX_FULFILLMENT_LINE_QUANTITY, Fulfillment
 from fulfillments.services import (
+    MAX_BULK_ORDERS,
     MAX_LINK,
     MAX_PROVIDER,
     MAX_TRACKING_NUMBER,
@@ -40,7 +41,6 @@ PERM_VIEW = "fulfillments.view_fulfillment"
 PERM_ADD = "fulfillments.add_fulfillment"
 PERM_CHANGE = "fulfillments.change_fulfillment"
 PERM_DELETE = "fulfillments.delete_fulfillment"
-MAX_BULK_ORDERS = 100
 
 
 # ---- Schemas (wrong types are a 400 naming the field, from config.api) ----

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlsplit
 
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.db.models.lookups import Exact, In
+
 # Keyed by the lower-cased provider name: provider names are case-insensitive.
 CARRIER_LINKS = {
     "fedex": "https://www.fedex.com/apps/fedextrack/?action=track&trackingnumber={}",
@@ -43,6 +47,15 @@ def carrier_is_known(provider: str | None) -> bool:
     return bool(provider) and (provider or "").lower() in CARRIER_LINKS
 
 
+def carrier_q(carrier: str, *, field: str = "shipping_provider") -> Q:
+    """Fulfillments whose stored provider is `carrier`, case-insensitively as everywhere
+    ("FedEx" from the API is fedex); OTHER matches every provider that is not a known one."""
+    provider = Lower(field)
+    if carrier == OTHER:
+        return ~Q(In(provider, list(CARRIER_LINKS)))
+    return Q(Exact(provider, carrier.lower()))
+
+
 def carrier_link(provider: str | None, number: str | None) -> str | None:
     """The tracking page of `number` at a known carrier, or None for other carriers."""
     if not number or not provider or not carrier_is_known(provider):
@@ -51,5 +64,6 @@ def carrier_link(provider: str | None, number: str | None) -> str | None:
 
 
 def link_is_http(link: str) -> bool:
+    """A tracking link must be an http(s) URL with a host (forms and services alike)."""
     parts = urlsplit(link)
     return parts.scheme in {"http", "https"} and bool(parts.netloc)

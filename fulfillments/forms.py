@@ -9,10 +9,10 @@ from urllib.parse import quote
 
 from django import forms
 
-from fulfillments.carriers import CARRIER_CHOICES, KNOWN_CARRIER_CHOICES, OTHER
+from fulfillments.carriers import CARRIER_CHOICES, KNOWN_CARRIER_CHOICES, OTHER, link_is_http
 from fulfillments.models import MAX_FULFILLMENT_LINE_QUANTITY, Fulfillment
+from fulfillments.services import MAX_BULK_ORDERS
 
-MAX_BULK_ORDERS = 100
 KNOWN = {value.lower(): value for value, _ in KNOWN_CARRIER_CHOICES}
 # The orders list's "Fulfil selected": no carrier or a known one.
 BULK_CARRIER_CHOICES = [("", "No carrier"), *KNOWN_CARRIER_CHOICES]
@@ -39,7 +39,7 @@ class TrackingForm(forms.Form):
 
     def clean_tracking_link(self) -> str:
         link = self.cleaned_data["tracking_link"]
-        if link and not link.lower().startswith(("http://", "https://")):
+        if link and not link_is_http(link):
             raise forms.ValidationError("Enter an http:// or https:// link.")
         return link
 

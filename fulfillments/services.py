@@ -42,6 +42,9 @@ LINES_CHANGE_REFUSED = (
     "Line items and quantities cannot be changed: delete the fulfillment and create it again"
 )
 
+# Orders in one bulk create: the API's bulk endpoint and the list page's "Fulfil selected".
+MAX_BULK_ORDERS = 100
+
 # A requested line: the line item (a LineItem, its index, or its public UUID `line_id`) and
 # the quantity, None meaning "whatever remains to be fulfilled".
 LineRequest = tuple[LineItem | int | uuid.UUID | str, int | None]
@@ -331,11 +334,17 @@ def fulfillment_create(
 
 
 def fulfillment_bulk_create(
-    *, items: Sequence[tuple[Any, Sequence[Mapping[str, Any]]]], actor, notify: bool | None = None
+    *,
+    items: Sequence[tuple[Any, Sequence[Mapping[str, Any]]]],
+    actor,
+    notify: bool | None = None,
+    confirmed: bool = False,
 ) -> list[BulkItemResult]:
     """Create fulfillments for several orders: `items` is a list of (order id, [{"lines":
-    [...], "tracking": {...}}, ...]). Each order runs in its own transaction: a refused
-    order changes nothing and does not stop the others."""
+    [...], "tracking": {...}}, ...]). A spec with `"remaining": True` instead of lines ships
+    every remaining shippable unit, as fulfillment_ship_remaining does (`confirmed` lets
+    unpaid or archived orders ship). Each order runs in its own transaction: a refused order
+    changes nothing and does not stop the others."""
     results = []
     # Every item's input is checked before anything is written; a refused item is its error.
     refused = {position: _bulk_item_check(specs) for position, (_, specs) in enumerate(items)}
@@ -349,7 +358,15 @@ def fulfillment_bulk_create(
             with transaction.atomic():
                 locked = order_lock(order_id=order_id)
                 result.fulfillments = [
-                    _create_locked(
+                    _ship_remaining_locked(
+                        order=locked,
+                        tracking=spec.get("tracking"),
+                        actor=actor,
+                        confirmed=confirmed,
+                        notify=notify,
+                    )
+                    if spec.get("remaining")
+                    else _create_locked(
                         order=locked,
                         lines=spec.get("lines") or [],
                         tracking=spec.get("tracking"),
@@ -384,6 +401,8 @@ def _bulk_item_check(specs: Sequence[Mapping[str, Any]]) -> OrderError | None:
         prefix = f"fulfillments[{number}]."
         try:
             _tracking_clean(spec.get("tracking"))
+            if spec.get("remaining"):
+                continue  # its lines are read under the order's lock
             lines = spec.get("lines") or []
             _lines_count_check(lines)
             for position, (_, quantity) in enumerate(lines):
@@ -569,18 +588,30 @@ def fulfillment_ship_remaining(
     for fulfillment_create (None: the store's default)."""
     with transaction.atomic():
         locked = order_lock(order_id=order.pk)
-        _refuse_canceled(locked)
-        holds = shipment_holds(order=locked)
-        if holds and not confirmed:
-            raise ShipmentNeedsConfirmation(order=locked, reasons=holds)
-        lines = shippable_remaining(
-            items=locked.line_items.all(), fulfilled=fulfilled_quantities(order=locked)
+        return _ship_remaining_locked(
+            order=locked, tracking=tracking, actor=actor, confirmed=confirmed, notify=notify
         )
-        if not lines:
-            raise OrderError(NOTHING_TO_SHIP, status=409)
-        return _create_locked(
-            order=locked, lines=lines, tracking=tracking, actor=actor, notify=notify
-        )
+
+
+def _ship_remaining_locked(
+    *,
+    order: Order,
+    tracking: Mapping[str, Any] | None,
+    actor,
+    confirmed: bool,
+    notify: bool | None,
+) -> Fulfillment:
+    """fulfillment_ship_remaining's work on an order already locked by the caller."""
+    _refuse_canceled(order)
+    holds = shipment_holds(order=order)
+    if holds and not confirmed:
+        raise ShipmentNeedsConfirmation(order=order, reasons=holds)
+    lines = shippable_remaining(
+        items=order.line_items.all(), fulfilled=fulfilled_quantities(order=order)
+    )
+    if not lines:
+        raise OrderError(NOTHING_TO_SHIP, status=409)
+    return _create_locked(order=order, lines=lines, tracking=tracking, actor=actor, notify=notify)
 
 
 def fulfillment_undo(*, order: Order, fulfillment_id, actor, within: int = UNDO_SECONDS) -> Order:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import Any
 
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpResponse
@@ -28,6 +29,7 @@ from fulfillments.pages import OrderPageState, order_page_done, order_page_respo
 from fulfillments.selectors import order_page_queryset, order_rows
 from fulfillments.services import (
     ShipmentNeedsConfirmation,
+    fulfillment_bulk_create,
     fulfillment_create,
     fulfillment_delete,
     fulfillment_ship_remaining,
@@ -234,7 +236,7 @@ def bulk_fulfil(request: HtmxHttpRequest) -> HttpResponse:
     """Fulfil each chosen order's remaining shippable items, each order in its own
     transaction, and show what happened to each."""
     form = BulkFulfilForm(request.POST)
-    results = []
+    results: list[dict[str, Any]] = []
     if form.is_valid():
         order_ids = form.cleaned_data["order"]
         orders = {
@@ -242,36 +244,59 @@ def bulk_fulfil(request: HtmxHttpRequest) -> HttpResponse:
             for o in order_page_queryset().filter(pk__in=order_ids).only("pk", "number")
         }
         carrier = form.cleaned_data.get("carrier") or ""
-        confirmed = bool(form.cleaned_data.get("confirm"))
+        # Each order's remaining shippable units, through the API's bulk service (each order
+        # in its own transaction, unpaid or archived ones only when confirmed).
+        to_ship: list[str] = []
         for order_id in order_ids:
             order = orders.get(order_id)
             if order is None:
                 results.append({"order_id": order_id, "order": None, "error": "Order not found."})
                 continue
-            number = form.number_for(order_id)
-            result = {"order_id": order_id, "order": order, "tracking_number": number}
+            result = {
+                "order_id": order_id,
+                "order": order,
+                "tracking_number": form.number_for(order_id),
+            }
             if order_id in form.number_errors:
                 result["error"] = form.number_errors[order_id]
-                results.append(result)
-                continue
-            try:
-                shipped = fulfillment_ship_remaining(
-                    order=order,
-                    tracking={"shippingProvider": carrier, "trackingNumber": number or None},
-                    actor=request.user,
-                    confirmed=confirmed,
-                    notify=form.cleaned_data["notify"],
-                )
-            except Order.DoesNotExist:
-                result["error"] = "Order not found."
-            except ShipmentNeedsConfirmation as hold:
-                result["error"] = hold.message
-                result["needs_confirmation"] = True
-            except OrderError as error:
-                result["error"] = error.message
             else:
-                result["fulfilled"] = sum(line.quantity for line in shipped.lines.all())
+                to_ship.append(order_id)
             results.append(result)
+        outcomes = fulfillment_bulk_create(
+            items=[
+                (
+                    order_id,
+                    [
+                        {
+                            "remaining": True,
+                            "tracking": {
+                                "shippingProvider": carrier,
+                                "trackingNumber": form.number_for(order_id) or None,
+                            },
+                        }
+                    ],
+                )
+                for order_id in to_ship
+            ],
+            actor=request.user,
+            notify=form.cleaned_data["notify"],
+            confirmed=bool(form.cleaned_data.get("confirm")),
+        )
+        by_order = {str(result["order_id"]): result for result in results}
+        for order_id, outcome in zip(to_ship, outcomes, strict=True):
+            result = by_order[order_id]
+            if outcome.error is None:
+                result["fulfilled"] = sum(
+                    line.quantity
+                    for shipped in outcome.fulfillments
+                    for line in shipped.lines.all()
+                )
+            elif outcome.error.status == 404:
+                result["error"] = "Order not found."
+            else:
+                result["error"] = outcome.error.message
+                if isinstance(outcome.error, ShipmentNeedsConfirmation):
+                    result["needs_confirmation"] = True
     status = 200 if form.is_valid() else 400
     succeeded = sum(1 for r in results if not r.get("error"))
     context = {

@@ -14,8 +14,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.db.models import IntegerField, OuterRef, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce, Lower
-from django.db.models.lookups import Contains, StartsWith
+from django.db.models.functions import Coalesce
 from django.shortcuts import redirect
 from django.utils.functional import cached_property
 
@@ -24,6 +23,7 @@ from fulfillments.models import Fulfillment, FulfillmentLineItem
 from orders.counting import count_estimated
 from orders.models import Activity, ApiKey, LineItem, Order, Refund, StoreSettings
 from orders.payments.admin import PaymentActionsAdminMixin
+from orders.search import order_search_q
 from orders.selectors import store_settings_get
 from orders.services import ADMIN_EDITABLE_FIELDS as EDITABLE_FIELDS
 from orders.services import (
@@ -45,11 +45,9 @@ if TYPE_CHECKING:
     # A line item annotated with its fulfilled quantity (LineItemInline.get_queryset).
     LineWithFulfilled = WithAnnotations[LineItem, _Fulfilled]
 
-EXACT_COUNT_LIMIT = 10_000
-
 
 class EstimatedCountPaginator(Paginator):
-    """Counts exactly up to EXACT_COUNT_LIMIT rows, and trusts the planner's estimate above.
+    """Counts exactly up to COUNT_EXACT_UP_TO rows, and trusts the planner's estimate above.
 
     An exact COUNT(*) over a million orders costs a scan on every page view; above the limit
     the page numbers are approximate, which nobody paging a million rows will notice.
@@ -58,7 +56,7 @@ class EstimatedCountPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         assert isinstance(self.object_list, QuerySet)
-        return count_estimated(self.object_list, exact_up_to=EXACT_COUNT_LIMIT)[0]
+        return count_estimated(self.object_list)[0]
 
 
 def fulfilled_quantity_subquery():
@@ -284,17 +282,9 @@ class OrderAdmin(PaymentActionsAdminMixin, admin.ModelAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         """Index-friendly search: a number matches exactly, an email by prefix, else the name."""
-        term = search_term.strip()
-        if not term:
+        if not search_term.strip():
             return queryset, False
-        if term.lstrip("#").isdigit():
-            return queryset.filter(number=int(term.lstrip("#"))), False
-        if "@" in term:
-            # Matches the lower(buyer_email) text_pattern_ops index of migration 0003.
-            return queryset.filter(StartsWith(Lower("buyer_email"), term.lower())), False
-        # lower(...) LIKE '%term%': the trigram index of migration 0003 serves it where
-        # pg_trgm exists; elsewhere it is one scan, under a second at a million orders.
-        return queryset.filter(Contains(Lower("billing_full_name"), term.lower())), False
+        return queryset.filter(order_search_q(search_term)), False
 
     def save_model(self, request, obj: Order, form, change: bool) -> None:
         changed = {

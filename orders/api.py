@@ -10,7 +10,7 @@ from ninja import Field, Router, Schema
 
 from config.api import ApiError, require_perm
 from config.schemas import InputSchema
-from orders.counting import count_estimated
+from orders.counting import count_matches
 from orders.idempotency import idempotent
 from orders.models import Order
 from orders.query import build_query
@@ -117,10 +117,12 @@ def orders_query(request: HttpRequest, payload: OrdersQueryIn):
         base=order_detail_queryset(),
     )
     orders = [order_to_dict(order) for order in query.page()]
-    if query.offset == 0 and len(orders) < query.limit:
-        total = len(orders)  # everything matched fits on this page
-    else:
-        total = count_estimated(query.queryset)[0]
+    total, _ = count_matches(
+        query.queryset,
+        page_rows=len(orders),
+        first_page=query.offset == 0,
+        more=len(orders) == query.limit,
+    )
     return {
         "orders": orders,
         "metadata": {"items": len(orders), "offset": query.offset},

@@ -8,6 +8,10 @@ import json
 from django.db import connection
 from django.db.models import QuerySet
 
+# Matches are counted exactly up to this many; above it the pages and the API show
+# PostgreSQL's estimate ("about 512,300") instead of counting every row.
+COUNT_EXACT_UP_TO = 10_000
+
 
 def planner_estimate(queryset: QuerySet) -> int:
     """PostgreSQL's row estimate for `queryset`, from EXPLAIN: no rows are read."""
@@ -20,7 +24,18 @@ def planner_estimate(queryset: QuerySet) -> int:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
-def count_estimated(queryset: QuerySet, *, exact_up_to: int = 10_000) -> tuple[int, bool]:
+def count_matches(
+    queryset: QuerySet, *, page_rows: int, first_page: bool, more: bool
+) -> tuple[int, bool]:
+    """(count, exact) of what `queryset` matches, for a page of `page_rows` of those matches:
+    when the page is the first and no match follows it, its rows are every match (exact, no
+    query); otherwise count_estimated()."""
+    if first_page and not more:
+        return page_rows, True
+    return count_estimated(queryset)
+
+
+def count_estimated(queryset: QuerySet, *, exact_up_to: int | None = None) -> tuple[int, bool]:
     """(count, exact): exact up to `exact_up_to` matches, the planner's estimate above.
 
     A COUNT(*) over most of a million orders costs hundreds of milliseconds, and even a count
@@ -29,6 +44,8 @@ def count_estimated(queryset: QuerySet, *, exact_up_to: int = 10_000) -> tuple[i
     estimate is the answer and nothing is counted; otherwise count up to the cap, and above it
     report the estimate, never below what was actually counted.
     """
+    if exact_up_to is None:
+        exact_up_to = COUNT_EXACT_UP_TO
     estimate = planner_estimate(queryset)
     if estimate > exact_up_to:
         return estimate, False

@@ -22,16 +22,14 @@ from typing import Any
 import django_filters
 from django import forms
 from django.db import DatabaseError
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
-from django.db.models.functions import Lower
-from django.db.models.lookups import Contains, StartsWith
+from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
 from config.errors import statement_timed_out, timeout_message
-from orders.counting import count_estimated
+from orders.counting import count_matches
 from orders.forms import PERIODS, FilterRowForm
-from orders.models import FulfillmentStatus, LineItem, Order, PaymentStatus
+from orders.models import UNPAID_STATUSES, FulfillmentStatus, Order
 from orders.query import (
     BOOL,
     ENUM,
@@ -45,22 +43,18 @@ from orders.query import (
     parse_json,
 )
 from orders.query_plan import page_rows
+from orders.search import search_q
 from orders.selectors import (
     order_list_items,
     order_list_rows,
     product_catalogue,
-    product_names,
 )
 
 PAGE_SIZE = 50
 # Limits on the URL (README "Limits"): a search of at most 200 characters, at most
 # MAX_FILTER_NODES filter rows, offset pages up to MAX_OFFSET rows deep.
 MAX_SEARCH_LENGTH = 200
-MAX_NUMBER_DIGITS = 18
 MAX_PAGE_LABEL = 10_000_000
-# Above this many matches the page shows PostgreSQL's estimate ("about 512,300") instead of
-# counting every row.
-COUNT_CAP = 10_000
 
 QUICK_VIEWS: dict[str, tuple[str, dict[str, Any] | None]] = {
     "all": ("All", None),
@@ -76,13 +70,7 @@ QUICK_VIEWS: dict[str, tuple[str, dict[str, Any] | None]] = {
     "unpaid": (
         "Unpaid",
         {
-            "paymentStatus": {
-                "$hasSome": [
-                    PaymentStatus.NOT_PAID,
-                    PaymentStatus.PENDING,
-                    PaymentStatus.PARTIALLY_PAID,
-                ]
-            },
+            "paymentStatus": {"$hasSome": list(UNPAID_STATUSES)},
             "archived": False,
         },
     ),
@@ -100,86 +88,19 @@ SORTS = {
 DEFAULT_SORT = "-number"
 
 
-# At most this many orders are collected by id for an exact SKU or tracking number (an index
-# lookup each); past it the search walks the orders in list order and checks each one instead,
-# which finds a page of a common SKU quickly.
-SEARCH_ID_CAP = 1000
-
-
-def _orders_with(rows: QuerySet, column: str, per_order: Q) -> Q | None:
-    """A filter on the orders that `rows` (rows with an order id `column`) name, or None when
-    there are none. `per_order` is the same test written from the order's side."""
-    ids = list(rows.values_list(column, flat=True)[: SEARCH_ID_CAP + 1])
-    if not ids:
-        return None
-    if len(ids) > SEARCH_ID_CAP:
-        return per_order
-    return Q(pk__in=ids)
-
-
-def _shown(names: list[str]) -> str:
-    more = f" and {len(names) - 3} more" if len(names) > 3 else ""
-    return ", ".join(names[:3]) + more
-
-
-def search_q(text: str) -> tuple[Q, str]:
-    """Free text, case-insensitively, in the first place that has it, so each kind of search
-    runs on its own index: digits (optionally after #) are an order number or a tracking
-    number; text with @ is the start of an email; otherwise an exact SKU, then an exact
-    tracking number, then product names containing the text (matched against the catalogue,
-    then through the name index), and last the billing name (contains) or email start.
-    `buyer:` before the text searches only buyer names and emails. Returns the filter and a
-    sentence saying what was searched."""
-    text = text.strip()
-    buyer_only = text.lower().startswith("buyer:")
-    if buyer_only:
-        text = text[len("buyer:") :].strip()
-    needle = text.lower()
-    email = Q(StartsWith(Lower(F("buyer_email")), needle))
-    digits = text.removeprefix("#")
-    if digits.isdigit() and not buyer_only:
-        # An order number is a bigint: a longer run of digits can only be a tracking number.
-        found = Q(number=int(digits)) if len(digits) <= MAX_NUMBER_DIGITS else Q(pk__in=[])
-        tracked = tracked_orders(digits)
-        if tracked is not None:
-            found |= tracked
-        return found, f"Searched order numbers and tracking numbers for “{text}”."
-    if "@" in needle:
-        return email, f"Searched buyer emails for “{text}”."
-    if not buyer_only:
-        by_sku = _orders_with(
-            LineItem.objects.filter(sku__iexact=text),
-            "order_id",
-            Q(Exists(LineItem.objects.filter(order=OuterRef("pk"), sku__iexact=text))),
-        )
-        if by_sku is not None:
-            return by_sku, f"Found the SKU “{text}”."
-        tracked = tracked_orders(text)
-        if tracked is not None:
-            return tracked, f"Found the tracking number “{text}”."
-        names = [name for name in product_names() if needle in name.lower()]
-        if names:
-            return filter_q({"lineItems.name": {"$hasSome": names}}), (
-                f"Searched product names for “{text}”: {_shown(names)}. "
-                f"Type “buyer:{text}” to search buyer names instead."
-            )
-    return Q(Contains(Lower(F("billing_full_name")), needle)) | email, (
-        f"Searched buyer names and emails for “{text}” (no product name, SKU or tracking "
-        "number matched)."
-        if not buyer_only
-        else f"Searched buyer names and emails for “{text}”."
-    )
-
-
-def tracked_orders(number: str) -> Q | None:
-    """Orders with a fulfillment tracked under `number` (case-insensitive, exact)."""
-    shipped = Order.objects.filter(fulfillments__tracking_number__iexact=number)
-    return _orders_with(shipped, "pk", Q(pk__in=shipped.values("pk")))
-
-
 class OrderListForm(forms.Form):
-    """The filterset's form: also checks paging and the advanced JSON (errors next to it)."""
+    """What the list page reads besides the filterset's quick view and search: the advanced
+    JSON filter (checked here, errors next to it; order_listing hands it to build_query with
+    the filter rows, so the engine sees the whole filter when it plans the sort), sort and
+    paging."""
 
+    filter = forms.CharField(
+        required=False,
+        label="Filter JSON",
+        widget=forms.Textarea(
+            attrs={"rows": 3, "placeholder": '{"paymentStatus": {"$hasSome": ["PAID"]}}'}
+        ),
+    )
     sort = forms.ChoiceField(choices=[(key, key) for key in SORTS], required=False)
     # With a cursor the page number is only a label; without one it is bounded by MAX_OFFSET.
     page = forms.IntegerField(min_value=1, max_value=MAX_PAGE_LABEL, required=False)
@@ -198,6 +119,8 @@ class OrderListForm(forms.Form):
 
 
 class OrderFilterSet(django_filters.FilterSet):
+    """The quick view and the free-text search."""
+
     view = django_filters.ChoiceFilter(
         choices=[(key, label) for key, (label, _) in QUICK_VIEWS.items()],
         method="filter_view",
@@ -215,24 +138,12 @@ class OrderFilterSet(django_filters.FilterSet):
             }
         ),
     )
-    filter = django_filters.CharFilter(
-        method="filter_advanced",
-        label="Filter JSON",
-        widget=forms.Textarea(
-            attrs={"rows": 3, "placeholder": '{"paymentStatus": {"$hasSome": ["PAID"]}}'}
-        ),
-    )
+    # What the search looked in (set by filter_search), shown under the count.
+    search_note = ""
 
     class Meta:
         model = Order
         fields: list[str] = []
-        form = OrderListForm
-
-    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
-        # The form also holds sort and paging fields, which are not filters.
-        for name, filter_ in self.filters.items():
-            queryset = filter_.filter(queryset, self.form.cleaned_data.get(name))
-        return queryset
 
     def filter_view(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         spec = QUICK_VIEWS[value][1]
@@ -243,11 +154,6 @@ class OrderFilterSet(django_filters.FilterSet):
             return queryset
         found, self.search_note = search_q(value)
         return queryset.filter(found)
-
-    def filter_advanced(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
-        # The form validated the JSON (clean_filter); order_listing hands it to build_query
-        # with the filter rows, so the engine sees the whole filter when it plans the sort.
-        return queryset
 
 
 def filter_rows(params: QueryDict) -> list[FilterRowForm]:
@@ -267,6 +173,7 @@ def filter_rows(params: QueryDict) -> list[FilterRowForm]:
 @dataclass
 class OrderListing:
     filterset: OrderFilterSet
+    form: OrderListForm
     rows: list[FilterRowForm]
     sort: str = DEFAULT_SORT
     view: str = "all"
@@ -285,13 +192,13 @@ class OrderListing:
 
     @property
     def search_note(self) -> str:
-        return getattr(self.filterset, "search_note", "")
+        return self.filterset.search_note
 
     @property
     def filter_count(self) -> int:
         """Filter rows in use, plus one for an advanced JSON filter."""
         rows = sum(1 for row in self.rows if row.is_bound and row.data.get("f"))
-        return rows + bool(self.filterset.form.data.get("filter"))
+        return rows + bool(self.form.data.get("filter"))
 
     @property
     def filters_open(self) -> bool:
@@ -351,22 +258,25 @@ def listing_query(params: QueryDict) -> tuple[OrderListing, QuerySet[Order] | No
     every matching order, or None with `listing.errors` saying why. The list page and the
     CSV export share it, so an export holds exactly the orders the page shows."""
     filterset = OrderFilterSet(params, queryset=order_list_rows())
+    form = OrderListForm(params)
     rows = filter_rows(params)
-    listing = OrderListing(filterset=filterset, rows=rows)
-    form = filterset.form
+    listing = OrderListing(filterset=filterset, form=form, rows=rows)
     rows_valid = all(row.is_valid() for row in rows if row.is_bound)
     if len(rows) > MAX_FILTER_NODES:
         listing.errors.append(f"At most {MAX_FILTER_NODES} filter rows.")
         return listing, None
-    if not filterset.is_valid() or not rows_valid:
+    # Both forms validate (and so show their errors) even when one of them fails.
+    forms_valid = [filterset.is_valid(), form.is_valid()]
+    if not all(forms_valid) or not rows_valid:
+        errors = {**filterset.form.errors, **form.errors}
         for name in ("view", "q", "sort", "page", "after", "before"):
-            listing.errors += [f"{name}: {error}" for error in form.errors.get(name, [])]
+            listing.errors += [f"{name}: {error}" for error in errors.get(name, [])]
         if not listing.errors:
             listing.errors.append("Fix the highlighted filter to see orders.")
         return listing, None
     data = form.cleaned_data
     listing.sort = data.get("sort") or DEFAULT_SORT
-    listing.view = data.get("view") or "all"
+    listing.view = filterset.form.cleaned_data.get("view") or "all"
     listing.page = data.get("page") or 1
     specs = [row.spec for row in rows if row.spec]
     if data.get("filter"):
@@ -397,7 +307,7 @@ def order_listing(params: QueryDict) -> OrderListing:
     listing, queryset = listing_query(params)
     if queryset is None:
         return listing
-    data = listing.filterset.form.cleaned_data
+    data = listing.form.cleaned_data
     cursor = data.get("after") is not None or data.get("before") is not None
     if not cursor and (listing.page - 1) * PAGE_SIZE > MAX_OFFSET:
         listing.errors.append(
@@ -418,11 +328,12 @@ def order_listing(params: QueryDict) -> OrderListing:
 def _listing_read(listing: OrderListing, queryset: QuerySet[Order], data: dict) -> None:
     """The page of orders, the count and the cursors (the part that reads the database)."""
     listing.orders, listing.has_next = _page(queryset, listing, data)
-    if listing.page == 1 and not listing.has_next and not data.get("before"):
-        # Everything fits on the first page: its rows are the count, no estimate needed.
-        listing.count, listing.count_exact = len(listing.orders), True
-    else:
-        listing.count, listing.count_exact = count_estimated(queryset, exact_up_to=COUNT_CAP)
+    listing.count, listing.count_exact = count_matches(
+        queryset,
+        page_rows=len(listing.orders),
+        first_page=listing.page == 1 and not data.get("before"),
+        more=listing.has_next,
+    )
     _label_dates(listing.orders)
     order_list_items(listing.orders)
     if listing.orders and listing.sort.lstrip("-") == "number":

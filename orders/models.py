@@ -33,6 +33,11 @@ class PaymentStatus(models.TextChoices):
     PARTIALLY_PAID = "PARTIALLY_PAID"
 
 
+# Not paid (yet): the list's "Unpaid" view shows them and "mark paid" accepts them.
+UNPAID_STATUSES = (PaymentStatus.NOT_PAID, PaymentStatus.PENDING, PaymentStatus.PARTIALLY_PAID)
+# Paid and not fully refunded: a refund may be recorded.
+REFUNDABLE_STATUSES = (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED)
+
 # Accepted on input (it means "not set"), never stored or produced.
 UNSPECIFIED_PAYMENT_STATUS = "UNSPECIFIED_PAYMENT_STATUS"
 
@@ -140,6 +145,21 @@ def json_object(value: Any) -> dict[str, Any]:
     """A stored JSON value as a dict; anything else (a string or list saved by hand before the
     admin validated addresses) reads as empty rather than breaking every reader."""
     return value if isinstance(value, dict) else {}
+
+
+def shipment_address_of(shipping: Any) -> dict[str, Any] | None:
+    """shippingInfo.shipmentDetails.address of a stored shippingInfo, or None when there is
+    none (or it is malformed). With shipping_with_address, the one place that knows the path."""
+    address = json_object(json_object(shipping).get("shipmentDetails")).get("address")
+    return address if isinstance(address, dict) else None
+
+
+def shipping_with_address(shipping: Any, address: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a shippingInfo whose shipmentDetails.address is `address` (the other
+    shipmentDetails keys and shippingInfo keys stay)."""
+    info = dict(json_object(shipping))
+    info["shipmentDetails"] = {**json_object(info.get("shipmentDetails")), "address": address}
+    return info
 
 
 def money_field(**kwargs) -> models.DecimalField:
@@ -261,7 +281,7 @@ class Order(models.Model):
     @property
     def shipment_address(self) -> dict[str, Any]:
         """shippingInfo.shipmentDetails.address as a dict ({} when absent or malformed)."""
-        return json_object(json_object(self.shipping.get("shipmentDetails")).get("address"))
+        return shipment_address_of(self.shipping_info) or {}
 
     @property
     def pickup_details(self) -> dict[str, Any] | None:

@@ -16,7 +16,9 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from orders.models import (
+    REFUNDABLE_STATUSES,
     STORE_SETTINGS_PK,
+    UNPAID_STATUSES,
     UNSPECIFIED_PAYMENT_STATUS,
     Activity,
     ActivityType,
@@ -29,6 +31,8 @@ from orders.models import (
     Refund,
     StoreSettings,
     WeightUnit,
+    shipment_address_of,
+    shipping_with_address,
 )
 from orders.schemas import (
     MONEY_LIMIT,
@@ -79,8 +83,19 @@ def order_touch(*, order: Order, fields: list[str] | tuple[str, ...] = ()) -> No
 
 # ---- Owner actions: payment and cancellation (permission manage_payments) ----
 
-PAYABLE_STATUSES = {PaymentStatus.NOT_PAID, PaymentStatus.PENDING, PaymentStatus.PARTIALLY_PAID}
-REFUNDABLE_STATUSES = {PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED}
+
+def order_can_mark_paid(order: Order) -> bool:
+    return order.payment_status in UNPAID_STATUSES
+
+
+def order_can_cancel(order: Order) -> bool:
+    """Only an order that has not shipped (nor been canceled) can be canceled."""
+    return order.fulfillment_status == FulfillmentStatus.NOT_FULFILLED
+
+
+def order_can_refund(order: Order) -> bool:
+    """Whether the payment status allows a refund (the amount rules are order_refund's)."""
+    return order.payment_status in REFUNDABLE_STATUSES
 
 
 def order_refunded_amount(*, order: Order) -> Decimal:
@@ -91,7 +106,7 @@ def order_mark_paid(*, order: Order, actor) -> Order:
     """Record that the order was paid in full (payment taken outside Packdesk)."""
     with transaction.atomic():
         order = order_lock(order_id=order.pk)
-        if order.payment_status not in PAYABLE_STATUSES:
+        if not order_can_mark_paid(order):
             raise OrderError(
                 f"The order cannot be marked paid: its payment status is {order.payment_status}.",
                 status=409,
@@ -110,7 +125,7 @@ def order_cancel(*, order: Order, actor) -> Order:
         order = order_lock(order_id=order.pk)
         if order.is_canceled:
             raise OrderError("The order is already canceled.", status=409)
-        if order.fulfillment_status != FulfillmentStatus.NOT_FULFILLED:
+        if not order_can_cancel(order):
             raise OrderError(
                 "A fulfilled order cannot be canceled: delete its fulfillments first.",
                 status=409,
@@ -141,7 +156,7 @@ def order_refund(
     provider's id of the refund, when known."""
     with transaction.atomic():
         order = order_lock(order_id=order.pk)
-        if order.payment_status not in REFUNDABLE_STATUSES:
+        if not order_can_refund(order):
             raise OrderError(
                 f"Only a paid order can be refunded; its payment status is {order.payment_status}.",
                 status=409,
@@ -202,12 +217,9 @@ def order_update_email(*, order: Order, email: str, actor) -> Order:
         previous = order.buyer_email
         billing = {**order.billing_address_fields, "email": email}
         shipping = dict(order.shipping)
-        details = shipping.get("shipmentDetails")
-        if isinstance(details, dict) and isinstance(details.get("address"), dict):
-            shipping["shipmentDetails"] = {
-                **details,
-                "address": {**details["address"], "email": email},
-            }
+        address = shipment_address_of(shipping)
+        if address is not None:
+            shipping = shipping_with_address(shipping, {**address, "email": email})
         if (previous, billing, shipping) == (email, order.billing_address, order.shipping_info):
             return order  # nothing changes: nothing is written
         order.buyer_email = email
@@ -325,16 +337,12 @@ def order_update_shipping_address(*, order: Order, address: dict[str, Any], acto
     with transaction.atomic():
         order = order_lock(order_id=order.pk)
         shipping = dict(order.shipping)
-        details = shipping.get("shipmentDetails")
-        details = dict(details) if isinstance(details, dict) else {}
-        previous = details.get("address")
-        before = dict(previous) if isinstance(previous, dict) else {}
-        after = {key: value for key, value in before.items() if key not in removed}
+        previous = shipment_address_of(shipping)
+        after = {key: value for key, value in (previous or {}).items() if key not in removed}
         after.update(changes)
         if after == previous and "pickupDetails" not in shipping:
             return order
-        details["address"] = after
-        shipping["shipmentDetails"] = details
+        shipping = shipping_with_address(shipping, after)
         shipping.pop("pickupDetails", None)
         order.shipping_info = shipping
         order_touch(order=order, fields=["shipping_info"])

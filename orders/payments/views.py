@@ -22,7 +22,7 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from config.http import HtmxHttpRequest
 from orders import services
-from orders.models import FulfillmentStatus, Order, PaymentStatus
+from orders.models import Order, PaymentStatus
 from orders.payments.forms import RefundForm
 from orders.selectors import order_or_404
 
@@ -34,13 +34,13 @@ def payment_actions_context(
 ) -> dict[str, Any]:
     refunded = services.order_refunded_amount(order=order)
     refundable = order.total - refunded
-    can_refund = order.payment_status in services.REFUNDABLE_STATUSES and refundable > 0
+    can_refund = services.order_can_refund(order) and refundable > 0
     return {
         "order": order,
         "refunded": refunded,
         "refundable": refundable,
-        "can_mark_paid": order.payment_status in services.PAYABLE_STATUSES,
-        "can_cancel": order.fulfillment_status == FulfillmentStatus.NOT_FULFILLED,
+        "can_mark_paid": services.order_can_mark_paid(order),
+        "can_cancel": services.order_can_cancel(order),
         "can_refund": can_refund,
         "refund_form": refund_form or RefundForm(initial={"amount": refundable}),
         "next": next_url,

@@ -3,6 +3,7 @@ it never shows fulfillments of hidden orders."""
 
 from __future__ import annotations
 
+from fulfillments.services import fulfillment_create
 from orders.models import Order
 
 
@@ -43,3 +44,25 @@ def test_fulfillment_admin_hides_fulfillments_of_hidden_orders(support_client, s
     page = support_client.get(f"/admin/fulfillments/fulfillment/{fulfillment.pk}/change/")
     assert page.status_code == 302  # the admin's "does not exist" redirect
     assert "Shoe" not in support_client.get(page["Location"], follow=True).text
+
+
+def test_carrier_filter_matches_any_case_and_other_excludes_known(
+    support_client, order_factory, packer
+):
+    """Provider names are case-insensitive (issue 9): an API-created "FedEx" fulfillment is
+    listed under FedEx, not under Other."""
+    order = order_factory(lines=[{"quantity": 3}])
+    for provider, number in (("FedEx", "F1"), ("fedex", "F2"), ("Royal Mail", "R1")):
+        fulfillment_create(
+            order=order,
+            lines=[(1, 1)],
+            tracking={"shippingProvider": provider, "trackingNumber": number},
+            actor=packer,
+        )
+
+    def listed(carrier: str) -> set[str]:
+        response = support_client.get("/admin/fulfillments/fulfillment/", {"carrier": carrier})
+        return {f.tracking_number for f in response.context["cl"].result_list}
+
+    assert listed("fedex") == {"F1", "F2"}
+    assert listed("other") == {"R1"}

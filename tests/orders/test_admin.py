@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import User
 
-from orders.admin import EXACT_COUNT_LIMIT, EstimatedCountPaginator
+from orders.admin import EstimatedCountPaginator
+from orders.counting import COUNT_EXACT_UP_TO
 from orders.models import Activity, ActivityType, ApiKey, Order
 from tests.conftest import client_for
 
@@ -105,7 +106,7 @@ def test_paginator_counts_exactly_below_the_limit(order_factory):
     for _ in range(3):
         order_factory()
     assert EstimatedCountPaginator(Order.objects.all(), 50).count == 3
-    assert EXACT_COUNT_LIMIT >= 1000
+    assert COUNT_EXACT_UP_TO >= 1000
 
 
 def test_owner_creates_api_key_in_admin_and_sees_it_once(owner_client, owner):
@@ -185,11 +186,9 @@ def test_change_page_query_count_does_not_grow_with_lines(
 
 
 def test_paginator_estimates_above_the_limit(order_factory, monkeypatch):
-    from orders import admin as order_admin
-
     for _ in range(6):
         order_factory()
-    monkeypatch.setattr(order_admin, "EXACT_COUNT_LIMIT", 3)
+    monkeypatch.setattr("orders.counting.COUNT_EXACT_UP_TO", 3)
     paginator = EstimatedCountPaginator(Order.objects.all(), 2)
     # Over the cap: at least the capped count, from the planner's estimate (no full COUNT).
     assert paginator.count >= 4

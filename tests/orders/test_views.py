@@ -198,7 +198,7 @@ def test_paging_and_keyset_cursor(owner_client, order_factory):
 
 
 def test_count_is_capped(owner_client, three, monkeypatch):
-    monkeypatch.setattr("orders.filters.COUNT_CAP", 1)
+    monkeypatch.setattr("orders.counting.COUNT_EXACT_UP_TO", 1)
     monkeypatch.setattr("orders.filters.PAGE_SIZE", 2)
     html = owner_client.get(LIST).content.decode()
     # Past the cap the page shows the planner's estimate, never less than it actually counted.
@@ -207,7 +207,7 @@ def test_count_is_capped(owner_client, three, monkeypatch):
 
 
 def test_count_is_exact_when_everything_fits_on_the_first_page(owner_client, three, monkeypatch):
-    monkeypatch.setattr("orders.filters.COUNT_CAP", 1)
+    monkeypatch.setattr("orders.counting.COUNT_EXACT_UP_TO", 1)
     html = owner_client.get(LIST).content.decode()
     assert "<span data-count>3</span>" in html
 
