@@ -44,7 +44,7 @@ import psycopg  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from orders.timestamps import truncate_stored  # noqa: E402
+from orders.timestamps import BATCH_SECONDS, truncate_stored  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 MIGRATIONS = (
@@ -149,7 +149,10 @@ class Probe(threading.Thread):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--batch", type=int, default=5000, help="rows per batch (the default is the migrations')"
+        "--fixed",
+        type=int,
+        metavar="ROWS",
+        help="fixed batches of ROWS rows (default: the migrations' batches, sized by time)",
     )
     parser.add_argument(
         "--with-triggers", action="store_true", help="keep the home page's triggers firing"
@@ -188,11 +191,12 @@ def main() -> None:
             before = sub_ms_rows(table, columns)
             batches: list[float] = []
             started = time.perf_counter()
+            sizing = {"batch": args.fixed, "target_seconds": None} if args.fixed else {}
             changed = truncate_stored(
                 connection,
                 table,
                 columns,
-                batch=args.batch,
+                **sizing,
                 on_batch=lambda _rows, seconds, batches=batches: batches.append(seconds * 1000),
             )
             seconds = time.perf_counter() - started
@@ -247,12 +251,17 @@ def main() -> None:
 
     probes = sorted(probe.samples)
     load = os.getloadavg()[0]
+    batching = (
+        f"fixed batches of {args.fixed:,} rows"
+        if args.fixed
+        else f"batches sized to take ~{BATCH_SECONDS} s each"
+    )
     triggers = "firing" if args.with_triggers else "disabled (as at migration time)"
     report = "\n".join(
         [
             f"# Millisecond-timestamp migration, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
             "",
-            f"{orders:,} orders; batches of {args.batch:,} rows, each its own transaction;"
+            f"{orders:,} orders; {batching}, each batch its own transaction;"
             f" home page triggers {triggers};"
             f" load average {load:.1f} on {os.cpu_count()} CPUs.",
             "",
@@ -269,7 +278,9 @@ def main() -> None:
     )
     print(report)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    suffix = "-triggers" if args.with_triggers else ""
+    suffix = ("-triggers" if args.with_triggers else "") + (
+        f"-fixed-{args.fixed}" if args.fixed else ""
+    )
     path = RESULTS / f"ms-migration-{orders // 1000}k{suffix}.md"
     path.write_text(report)
     print(f"Written to {path.relative_to(ROOT)}")
