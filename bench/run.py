@@ -561,8 +561,9 @@ def render(rows: list[Row], orders: int, seconds: float) -> str:
         f"# Packdesk benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "",
         f"{orders:,} orders; warm runs of {REPEAT} (bulk: 3); Django test client in-process;"
-        f" embedded PostgreSQL; {os.cpu_count()} CPUs. Raw SQL = the same statements replayed"
-        " with psycopg. Admin = the project's Order admin changelist with the equivalent"
+        f" embedded PostgreSQL; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
+        " at the end (other work on the machine slows every row). Raw SQL = the same statements"
+        " replayed with psycopg. Admin = the project's Order admin changelist with the equivalent"
         " filter or search (n/a where it has none). Bench took"
         f" {seconds:.0f} s.",
         "",
