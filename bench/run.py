@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import time
 import uuid
@@ -51,6 +52,7 @@ from bench.harness import Timing, measure  # noqa: E402
 from config.runtime import tune_gc  # noqa: E402
 from orders.management.commands.seed_orders import product_id_for  # noqa: E402
 from orders.models import ApiKey, LineItem, Order  # noqa: E402
+from orders.query import build_query  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 PAGE_SIZE = 50
@@ -131,6 +133,8 @@ class Row:
     timing: Timing | None
     raw: Timing | None = None
     admin: Timing | None = None
+    # List rows: the orders matching (exact) and the count the page shows.
+    matches: str = ""
 
     def cells(self) -> list[str]:
         def ms(t: Timing | None) -> str:
@@ -154,6 +158,7 @@ class Row:
             ratio(self.raw),
             ms(self.admin),
             ratio(self.admin),
+            self.matches,
         ]
 
 
@@ -165,6 +170,7 @@ HEADER = [
     "ours/raw",
     "admin ms median / p95",
     "ours/admin",
+    "matches (page shows)",
 ]
 
 
@@ -246,8 +252,6 @@ def list_url(case: Case, **extra: str) -> str:
 
 def deep_cursor(case: Case) -> dict[str, str]:
     """Page 1,000 the way the list reaches it: the Next link's keyset cursor (`after`)."""
-    from orders.query import build_query
-
     query = build_query(filter=case.filter or None, limit=1, offset=PAGE_SIZE * (DEEP_PAGE - 1) - 1)
     last = [order.number for order in query.page()]
     if not last:
@@ -277,6 +281,10 @@ def list_rows(client: Client, api_headers: dict, admin: Client, case: Case) -> l
             )
         )
 
+    swap = check(client.get(first, headers=htmx)).content.decode()
+    shown = re.search(r"<span data-count>([^<]+)</span>", swap)
+    total = build_query(filter=case.filter or None).queryset.count()
+    matches = f"{total:,} ({shown.group(1) if shown else '?'})"
     admin_timing = None
     if case.admin is not None:
         admin_url = "/admin/orders/order/?" + urlencode(case.admin)
@@ -287,6 +295,7 @@ def list_rows(client: Client, api_headers: dict, admin: Client, case: Case) -> l
             measure(get_swap, repeat=REPEAT),
             replay_sql(captured(get_swap)),
             admin_timing,
+            matches,
         ),
         Row(
             f"list page p1: {case.name}",
@@ -582,8 +591,9 @@ def main() -> None:
     )
     parser.add_argument(
         "--only",
-        help="Run only the list cases whose name contains this (`home`: the home page; "
-        "`packing`: the packing station, slip and pick list rows).",
+        help="Run only the list cases whose name contains this (`lists`: every list case "
+        "and the searches; `home`: the home page; `packing`: the packing station, slip and "
+        "pick list rows).",
     )
     args = parser.parse_args()
     started = time.monotonic()
@@ -596,12 +606,13 @@ def main() -> None:
     if not args.only or "home" in args.only:
         print("- home page", flush=True)
         rows += home_rows(client)
+    lists = args.only == "lists"
     for case in cases():
-        if args.only and args.only not in case.name:
+        if args.only and not lists and args.only not in case.name:
             continue
         print(f"- {case.name}", flush=True)
         rows += list_rows(client, api_headers, client, case)
-    if not args.only or "search" in args.only:
+    if not args.only or lists or "search" in args.only:
         print("- search", flush=True)
         rows += search_rows(client)
     if not args.only or "export" in args.only:
