@@ -12,7 +12,7 @@ CHROMIUM ?= /usr/bin/chromium
 BOOTSTRAP_PYTHON := $(shell for c in python$$(cat .python-version 2>/dev/null) python3.13 python3.12 python3 python; do \
 	if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then command -v $$c; break; fi; done)
 
-.PHONY: setup run serve test lint format bench chromium axe sdk screenshots clean-db
+.PHONY: setup run serve loadtest test lint format bench chromium axe sdk screenshots clean-db
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(BOOTSTRAP_PYTHON)" || { echo "Python 3.12+ not found (install it or use pyenv)"; exit 1; }
@@ -35,9 +35,9 @@ run: setup
 	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 # Production settings, gunicorn sized from the CPU count, the tasks worker and the webhook
-# sweeper; Ctrl-C stops them all (ops/serve.py).
+# sweeper; Ctrl-C stops them all (config/ops/serve.py).
 serve: $(VENV)/.installed
-	$(PY) -m ops.serve --host $(HOST) --port $(PORT)
+	$(PY) -m config.ops.serve --host $(HOST) --port $(PORT)
 
 chromium:
 	@test -x $(CHROMIUM) || { \
@@ -72,6 +72,11 @@ sdk: $(WIX_SDK)
 test: lint chromium $(AXE_JS) $(WIX_SDK)
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
 
+# Load over real HTTP (bench/loadtest.py): `make serve` on the benchmark database, locust at
+# 8, 32 and 64 users (LOADTEST_SECONDS each), results in bench/results/loadtest-N.md.
+loadtest: $(VENV)/.installed
+	$(PY) bench/loadtest.py --orders $(BENCH_ORDERS) $(LOADTEST_ARGS)
+
 # A separate database (.pgdata-bench/) seeded with BENCH_ORDERS orders once, then reused.
 bench: $(VENV)/.installed
 	$(PY) bench/run.py --orders $(BENCH_ORDERS) $(BENCH_ARGS)
@@ -89,7 +94,7 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# The README's screenshots (docs/screenshots/*.png) of the list and the order page at 390 and
+# The README's screenshots (static/screenshots/*.png) of the list and the order page at 390 and
 # 1440 px, from demo orders in a throwaway test database.
 screenshots: $(VENV)/.installed chromium
 	$(PY) -m pytest tests/browser/readme_screenshots.py -p no:xdist -q

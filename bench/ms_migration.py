@@ -11,7 +11,8 @@ it ran (row locks on other orders and no table lock: they never wait long).
 
     PACKDESK_PGDATA=.pgdata-bench-1m .venv/bin/python bench/ms_migration.py
 
-The migrations run before the home page's triggers exist (dashboard 0001 depends on them), so
+The migrations run before the home page's triggers exist (created after them, now by
+fulfillments 0006), so
 the triggers on orders and fulfillments are disabled for the run and enabled (ALWAYS) again
 after it; `--with-triggers` keeps them firing (the cost of re-running the truncation today).
 """
@@ -53,14 +54,14 @@ MIGRATIONS = (
 )
 TRIGGERS = {
     "orders_order": (
-        "dashboard_orders_insert",
-        "dashboard_orders_update",
-        "dashboard_orders_delete",
+        "home_orders_insert",
+        "home_orders_update",
+        "home_orders_delete",
     ),
     "fulfillments_fulfillment": (
-        "dashboard_fulfil_insert",
-        "dashboard_fulfil_update",
-        "dashboard_fulfil_delete",
+        "home_fulfil_insert",
+        "home_fulfil_update",
+        "home_fulfil_delete",
     ),
 }
 # Rows per statement while restoring sub-millisecond values (not measured).

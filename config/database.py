@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
@@ -93,3 +94,19 @@ def database_config(
         config["CONN_MAX_AGE"] = 60
         config["CONN_HEALTH_CHECKS"] = True
     return config
+
+
+def replica_configs(primary: dict) -> dict[str, dict]:
+    """DATABASE_REPLICA_URLS (comma-separated) as aliases `replica1`, `replica2`, ...: each
+    the primary's settings (pool, timeouts) at its own address. The test runner mirrors them
+    to the primary's test database instead of creating one per replica."""
+    urls = [url.strip() for url in os.environ.get("DATABASE_REPLICA_URLS", "").split(",")]
+    return {
+        f"replica{number}": {
+            **primary,
+            **parse_database_url(url),
+            "OPTIONS": copy.deepcopy(primary["OPTIONS"]),
+            "TEST": {"MIRROR": "default"},
+        }
+        for number, url in enumerate((url for url in urls if url), start=1)
+    }

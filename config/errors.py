@@ -17,6 +17,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.views import defaults
 from psycopg import errors as pg_errors
 
@@ -179,3 +180,33 @@ class ApiJsonErrorsMiddleware:
                     replaced[header] = value
             return replaced
         return response
+
+
+class MethodNotAllowedPageMiddleware:
+    """A page GET of a form-only address (the bulk fulfil, mark paid, a saved view's delete,
+    ...) answers 405 with a page in the site's layout that says where the form is, instead of
+    Django's empty 405 body, which browsers show as a blank error page. The API keeps its JSON
+    error (ApiJsonErrorsMiddleware)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 405 or is_api(request) or response.streaming or response.content:
+            return response
+        match = request.resolver_match
+        number = match.kwargs.get("number") if match else None
+        user = getattr(request, "user", None)
+        if user is None or not user.has_perm("orders.view_order"):
+            back = (reverse("home"), "Go to the home page")
+        elif isinstance(number, int):
+            back = (reverse("orders:detail", args=[number]), f"Go to order #{number}")
+        else:
+            back = (reverse("orders:list"), "Go to the orders list")
+        html = render_to_string(
+            "405.html", {"allowed": response.get("Allow", ""), "back": back}, request=request
+        )
+        page = HttpResponse(html, status=405)
+        page["Allow"] = response.get("Allow", "")
+        return page

@@ -1,4 +1,4 @@
-"""gunicorn settings for `make serve` (ops/serve.py) and production.
+"""gunicorn settings for `make serve` (config/ops/serve.py) and production.
 
 Workers: WEB_CONCURRENCY, else 2 x CPUs + 1 (gunicorn's own advice): pages are CPU-bound in
 Python, so one process per core plus some to cover requests waiting on PostgreSQL. Each
@@ -19,7 +19,7 @@ max_requests_jitter = 500
 timeout = 60
 graceful_timeout = 10
 keepalive = 5
-# One line per request comes from Packdesk itself (ops/request_log.py).
+# One line per request comes from Packdesk itself (config/ops/request_log.py).
 accesslog = None
 errorlog = "-"
 # Its default path is one per user: several servers on one machine would fight over it.

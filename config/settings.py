@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.utils.csp import CSP
 
-from config.database import database_config
+from config.database import database_config, replica_configs
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -53,15 +53,13 @@ INSTALLED_APPS = [
     "orders",
     "fulfillments",
     "orders.webhooks",
-    "ops",
-    "dashboard",
 ]
 
 MIDDLEWARE = [
     # First: load balancer probes skip host checks, HTTPS redirect, sessions and the log.
-    "ops.health.HealthCheckMiddleware",
-    "ops.request_log.RequestLogMiddleware",
-    "ops.metrics.MetricsMiddleware",
+    "config.ops.health.HealthCheckMiddleware",
+    "config.ops.request_log.RequestLogMiddleware",
+    "config.ops.metrics.MetricsMiddleware",
     # Outermost after the probes, log and metrics (which only pass responses on), so that
     # every /api/ error, wherever it comes from, leaves as JSON.
     "config.errors.ApiJsonErrorsMiddleware",
@@ -74,9 +72,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "config.ops.replicas.ReadYourWritesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Inside authentication and messages: the 405 page is drawn in the site's layout.
+    "config.errors.MethodNotAllowedPageMiddleware",
     # After the view, so that it turns a lockout flagged by the login view into its 429 page.
     "axes.middleware.AxesMiddleware",
     # Innermost: a write request's view and response building share one transaction.
@@ -127,11 +128,18 @@ DATABASES = {
         connect_timeout=PACKDESK_DB_CONNECT_TIMEOUT,
     )
 }
+# Read replicas (config/ops/replicas.py): the list page, the query API, exports and the admin
+# changelist read from one of DATABASE_REPLICA_URLS; a session or API key that wrote reads the
+# primary for PACKDESK_REPLICA_PIN_SECONDS afterwards.
+DATABASES.update(replica_configs(DATABASES["default"]))
+PACKDESK_DB_REPLICAS = [alias for alias in DATABASES if alias != "default"]
+DATABASE_ROUTERS = ["config.ops.replicas.ReplicaRouter"]
+PACKDESK_REPLICA_PIN_SECONDS = float(os.environ.get("PACKDESK_REPLICA_PIN_SECONDS", "5"))
 
 # AxesStandaloneBackend first: it refuses a locked-out client before the password is checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "config.permissions.ModelPermissionsBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -212,7 +220,7 @@ AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "config.throttle.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "config.throttle.client_ip"
 
-# One line per request from ops/request_log.py; DJANGO_LOG_FORMAT=json makes every line JSON.
+# One line per request from config/ops/request_log.py; DJANGO_LOG_FORMAT=json makes every line JSON.
 LOG_FORMAT = os.environ.get("DJANGO_LOG_FORMAT", "text")
 if LOG_FORMAT not in {"text", "json"}:
     raise RuntimeError("DJANGO_LOG_FORMAT must be text or json")
@@ -222,7 +230,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {
         "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        "json": {"()": "ops.request_log.JsonFormatter"},
+        "json": {"()": "config.ops.request_log.JsonFormatter"},
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
@@ -274,7 +282,7 @@ PACKDESK_WEBHOOK_TOKEN_TTL = int(os.environ.get("PACKDESK_WEBHOOK_TOKEN_TTL", "3
 # loopback and private networks, for a receiver on the same machine or LAN. Off by default.
 PACKDESK_WEBHOOK_ALLOW_PRIVATE = env_bool("PACKDESK_WEBHOOK_ALLOW_PRIVATE", False)
 
-# Operations (ops/): /metrics answers only `Authorization: Bearer <token>` (404 when unset);
+# Operations (config/ops/): /metrics answers only `Authorization: Bearer <token>` (404 when unset);
 # /readyz fails when no tasks worker ran its heartbeat within this many seconds.
 PACKDESK_METRICS_TOKEN = os.environ.get("PACKDESK_METRICS_TOKEN", "")
 PACKDESK_WORKER_STALE_AFTER = float(os.environ.get("PACKDESK_WORKER_STALE_AFTER", "120"))

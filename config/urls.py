@@ -3,10 +3,10 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import URLPattern, URLResolver, include, path
 
 from config.api import api
-from dashboard import views as dashboard_views
+from config.ops.metrics import metrics_view
 from fulfillments import print_views
 from fulfillments.api import ecom_router, stores_router
-from ops.metrics import metrics_view
+from fulfillments.home import views as home_views
 from orders import views as order_views
 from orders.api import router as orders_router
 
@@ -49,7 +49,7 @@ wix_urls = [
 ]
 
 urlpatterns = [
-    path("", dashboard_views.home, name="home"),
+    path("", home_views.home, name="home"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/", (api_urls, api_app_name, api_namespace)),

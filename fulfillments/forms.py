@@ -11,6 +11,7 @@ from django import forms
 
 from fulfillments.carriers import CARRIER_CHOICES, KNOWN_CARRIER_CHOICES, OTHER, link_is_http
 from fulfillments.models import MAX_FULFILLMENT_LINE_QUANTITY, Fulfillment
+from fulfillments.packing import counts_parse
 from fulfillments.services import MAX_BULK_ORDERS
 
 KNOWN = {value.lower(): value for value, _ in KNOWN_CARRIER_CHOICES}
@@ -79,6 +80,19 @@ def notify_field() -> forms.BooleanField:
     return forms.BooleanField(required=False, label=NOTIFY_LABEL)
 
 
+class ShownRemainingField(forms.CharField):
+    """What the page showed as remaining to ship ("index:quantity,...", hidden), posted back
+    so "ship everything that remains" refuses when the order changed meanwhile and the parcel
+    and the record never differ. Cleans to {index: quantity}, or None when nothing was sent."""
+
+    def __init__(self) -> None:
+        super().__init__(required=False, max_length=4000, widget=forms.HiddenInput)
+
+    def clean(self, value: Any) -> dict[int, int] | None:
+        raw = super().clean(value)
+        return counts_parse(raw) if raw else None
+
+
 def quantity_field(**kwargs) -> forms.IntegerField:
     return forms.IntegerField(min_value=1, max_value=MAX_FULFILLMENT_LINE_QUANTITY, **kwargs)
 
@@ -89,6 +103,7 @@ class ShipAllForm(TrackingForm):
 
     notify = notify_field()
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    expected = ShownRemainingField()
 
 
 class LineFulfilForm(TrackingForm):
@@ -228,6 +243,7 @@ class PackShipForm(TrackingForm):
         widget=forms.TextInput(attrs={"autocomplete": "off", "enterkeyhint": "send"}),
     )
     checked = forms.CharField(required=False, max_length=4000, widget=forms.HiddenInput)
+    expected = ShownRemainingField()
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     field_order = ["carrier", "carrier_name", "link_template", "tracking_number"]

@@ -45,6 +45,9 @@ from orders.services import OrderError
 PACK = "fulfillments/pack.html"
 CAN_PACK = "fulfillments.add_fulfillment"
 LAST_SHIPPED = "pack_last_shipped"
+# Typed or scanned into the scan box while an undo is offered: focus the Undo button, so one
+# more Enter takes the parcel back (Ctrl+Z does it in one key where JavaScript runs).
+UNDO_COMMAND = "undo"
 
 
 def pack_url(number: int, checked: str = "") -> str:
@@ -72,15 +75,22 @@ def _ship_form_initial(user) -> dict[str, Any]:
     }
 
 
-def _focus(packing: PackList | None, *, require_check: bool, pickup: bool) -> str:
-    """Where the packer types next: the scan box, the tracking box or the pickup step."""
+def _focus(packing: PackList | None, *, require_check: bool, pickup: bool, ready: bool) -> str:
+    """Where the packer types next: the scan box, the tracking box or the pickup step. A
+    required item check comes first, except for a pickup order already prepared (ready)."""
     if packing is None or not packing.to_pack or packing.order.is_canceled:
         return "scan"
-    if pickup:
-        return "pickup"
-    if require_check and not packing.complete:
+    if require_check and not packing.complete and not (pickup and ready):
         return "scan"
-    return "tracking"
+    return "pickup" if pickup else "tracking"
+
+
+def _unchecked(packing: PackList, *, when: str = "first") -> str:
+    """Why a required item check stops the parcel (empty: every unit is checked)."""
+    if not store_settings_get().require_item_scan or packing.complete:
+        return ""
+    left = packing.units - packing.checked_units
+    return f"Check every item {when}: {left} unit{'s' if left != 1 else ''} not scanned."
 
 
 def _render(
@@ -92,6 +102,7 @@ def _render(
     ship_form: PackShipForm | None = None,
     confirm: ShipmentNeedsConfirmation | None = None,
     undo_scan: str | None = None,
+    focus_undo: bool = False,
     status: int = 200,
     push: str | None = None,
 ) -> HttpResponse:
@@ -101,14 +112,26 @@ def _render(
     counter = order is not None and pickup is None and is_counter_sale(order)
     if counter:
         pickup = {"pickupInstructions": "Point-of-sale order: hand it over at the counter."}
-    focus = _focus(packing, require_check=store.require_item_scan, pickup=pickup is not None)
+    ready_since = None
+    if order is not None and pickup is not None and not counter:
+        ready_since = pickup_ready_since(order)
+    focus = _focus(
+        packing,
+        require_check=store.require_item_scan,
+        pickup=pickup is not None,
+        ready=ready_since is not None,
+    )
     if ship_form is not None and ship_form.errors:
         focus = "tracking"
     if confirm is not None:
         focus = "confirm"
+    last_shipped = _last_shipped(request)
+    if focus_undo and last_shipped is not None:
+        focus = "undo"
     if packing is not None and ship_form is None:
         initial = _ship_form_initial(request.user)
         initial["checked"] = packing.checked_param()
+        initial["expected"] = packing.expected_param()
         ship_form = PackShipForm(initial=initial)
     if ship_form is not None and focus == "tracking":
         ship_form.fields["tracking_number"].widget.attrs["autofocus"] = True
@@ -116,9 +139,7 @@ def _render(
         "packing": packing,
         "order": order,
         "pickup": pickup,
-        "ready_since": (
-            pickup_ready_since(order) if order is not None and pickup and not counter else None
-        ),
+        "ready_since": ready_since,
         "counter": counter,
         "holds": shipment_holds(order=packing.order) if packing else [],
         "store": store,
@@ -128,7 +149,7 @@ def _render(
         "error": error,
         "notice": notice,
         "undo_scan": undo_scan,
-        "last_shipped": _last_shipped(request),
+        "last_shipped": last_shipped,
         "focus": focus,
     }
     partial = request.htmx and not request.htmx.history_restore_request
@@ -156,6 +177,8 @@ def station(request: HtmxHttpRequest) -> HttpResponse:
     code = (request.GET.get("code") or "").strip()
     if not code:
         return _render(request, push=reverse("pack:station") if "code" in request.GET else None)
+    if code.lower() == UNDO_COMMAND:
+        return _offer_undo(request, push=reverse("pack:station"))
     order = order_for_code(code, pack_queryset())
     if order is None:
         return _render(
@@ -169,6 +192,23 @@ def station(request: HtmxHttpRequest) -> HttpResponse:
         url = pack_url(order.number)
         return _render(request, packing=pack_list(order), push=url)
     return redirect(pack_url(order.number))
+
+
+def _offer_undo(
+    request: HtmxHttpRequest, *, packing: PackList | None = None, push: str
+) -> HttpResponse:
+    """The UNDO command: the Undo button gets focus (Enter then undoes), or the packer hears
+    that there is nothing left to undo."""
+    if _last_shipped(request) is None:
+        return _render(
+            request,
+            packing=packing,
+            error="Nothing to undo: the last parcel can be taken back for "
+            f"{UNDO_SECONDS // 60} minutes after it ships; delete it on the order page instead.",
+            status=409,
+            push=push,
+        )
+    return _render(request, packing=packing, focus_undo=True, push=push)
 
 
 def _packing_for(number: int, checked: str) -> PackList:
@@ -189,6 +229,8 @@ def pack_order(request: HtmxHttpRequest, number: int) -> HttpResponse:
     code = (request.GET.get("code") or "").strip()
     if not code:
         return _render(request, packing=packing)
+    if code.lower() == UNDO_COMMAND and code.lower() not in packing.skus:
+        return _offer_undo(request, packing=packing, push=pack_url(number, checked))
     line, refusal = packing.scan(code)
     if line is not None:
         new_checked = packing.checked_param()
@@ -207,6 +249,9 @@ def pack_order(request: HtmxHttpRequest, number: int) -> HttpResponse:
             return _open(request, other)
         if other is not None:
             return _render(request, packing=packing, push=pack_url(number, checked))
+    if unchecked := _unchecked(packing, when="before the tracking number"):
+        # Most often the parcel label, scanned before the items: say what comes first.
+        refusal = f"{refusal} {unchecked}"
     return _render(
         request, packing=packing, error=refusal, status=409, push=pack_url(number, checked)
     )
@@ -222,14 +267,10 @@ def pack_ship(request: HtmxHttpRequest, number: int) -> HttpResponse:
     packing = _packing_for(number, checked)
     if not form.is_valid():
         return _render(request, packing=packing, ship_form=form, status=400)
-    store = store_settings_get()
     tracking = form.tracking()
     scanned = tracking["trackingNumber"]
-    if store.require_item_scan and not packing.complete:
-        left = packing.units - packing.checked_units
-        form.add_error(
-            None, f"Check every item first: {left} unit{'s' if left != 1 else ''} not scanned."
-        )
+    if unchecked := _unchecked(packing):
+        form.add_error(None, unchecked)
         return _render(request, packing=packing, ship_form=form, status=409)
     own_number = scanned.lstrip("#") == str(number)
     if own_number or scanned.lower() in packing.skus:
@@ -239,19 +280,27 @@ def pack_ship(request: HtmxHttpRequest, number: int) -> HttpResponse:
             f"“{scanned}” is {what}, not a tracking number: scan the parcel label.",
         )
         return _render(request, packing=packing, ship_form=form, status=400)
+    shown = form.cleaned_data["expected"]
     try:
         fulfillment = fulfillment_ship_remaining(
             order=packing.order,
             tracking=tracking,
             actor=request.user,
             confirmed=form.cleaned_data["confirm"],
+            expected=shown,
         )
     except ShipmentNeedsConfirmation as hold:
         return _render(request, packing=packing, ship_form=form, confirm=hold, status=409)
     except OrderError as error:
         # Another packer may have shipped it meanwhile: show the order as it is now.
         fresh = _packing_for(number, checked)
-        return _render(request, packing=fresh, error=error.message, status=409)
+        message = error.message
+        if shown and not fresh.to_pack and not fresh.order.is_canceled:
+            message = (
+                f"Someone else shipped order #{number} while you were packing it: nothing "
+                "was shipped twice. Take this parcel apart, or scan the next order."
+            )
+        return _render(request, packing=fresh, error=message, status=409)
     data = form.cleaned_data
     packer_preference_remember(
         user=request.user,
@@ -301,23 +350,32 @@ def pack_undo(request: HtmxHttpRequest) -> HttpResponse:
 @require_POST
 @permission_required(CAN_PACK, raise_exception=True)
 def pack_pickup_ready(request: HtmxHttpRequest, number: int) -> HttpResponse:
-    """A pickup order is ready: the buyer gets the pickup instructions by email."""
-    packing = _packing_for(number, "")
+    """A pickup order is ready: the buyer gets the pickup instructions by email (after the
+    item check, when the store requires it)."""
+    checked = request.POST.get("checked", "")
+    packing = _packing_for(number, checked)
+    if unchecked := _unchecked(packing):
+        return _render(request, packing=packing, error=unchecked, status=409)
     try:
         pickup_mark_ready(order=packing.order, actor=request.user)
     except OrderError as error:
         return _render(request, packing=packing, error=error.message, status=409)
     if not request.htmx:
-        return redirect(pack_url(number))
+        return redirect(pack_url(number, packing.checked_param()))
     notice = f"Order #{number} is ready for pickup: the buyer has been emailed."
-    return _render(request, packing=_packing_for(number, ""), notice=notice)
+    # The counts stay on screen: the packer sees the bag that was checked.
+    return _render(request, packing=_packing_for(number, checked), notice=notice)
 
 
 @require_POST
 @permission_required(CAN_PACK, raise_exception=True)
 def pack_picked_up(request: HtmxHttpRequest, number: int) -> HttpResponse:
-    """The buyer collected a pickup order: every remaining unit is fulfilled, no carrier."""
-    packing = _packing_for(number, "")
+    """The buyer collected a pickup order: every remaining unit is fulfilled, no carrier. A
+    required item check applies unless the order was prepared (marked ready) already."""
+    packing = _packing_for(number, request.POST.get("checked", ""))
+    unchecked = _unchecked(packing)
+    if unchecked and (is_counter_sale(packing.order) or not pickup_ready_since(packing.order)):
+        return _render(request, packing=packing, error=unchecked, status=409)
     try:
         fulfillment_ship_remaining(
             order=packing.order,

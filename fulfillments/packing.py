@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, QuerySet
@@ -114,6 +115,10 @@ class PackList:
             f"{line.item.index}:{line.checked}" for line in self.to_pack if line.checked
         )
 
+    def expected_param(self) -> str:
+        """What is shown as remaining to pack, to compare at shipping (remaining_param)."""
+        return remaining_param(line.row for line in self.to_pack)
+
     def scan(self, code: str) -> tuple[PackLine | None, str]:
         """Count one unit of the line whose SKU is `code`. Returns (line, "") when counted,
         (None, why) when refused: a SKU not in the order or every unit already checked.
@@ -146,9 +151,16 @@ class PackList:
             line.checked += 1
 
 
-def checked_parse(raw: str) -> dict[int, int]:
-    """Parse "index:count,..." leniently: malformed parts are ignored (it is only a hint of
-    what the packer has scanned so far; nothing is written from it)."""
+def remaining_param(rows: Iterable[LineRow]) -> str:
+    """The lines a page shows as remaining to ship, "index:quantity,...": posted back with
+    "ship everything that remains" (ShownRemainingField), read with counts_parse."""
+    return ",".join(f"{row.item.index}:{row.remaining}" for row in rows)
+
+
+def counts_parse(raw: str) -> dict[int, int]:
+    """Parse "index:count,..." (the item check's counts, what a page showed as remaining)
+    leniently: malformed parts are ignored, so a mangled value checks nothing off and ships
+    nothing it did not show."""
     counts: dict[int, int] = {}
     for part in (raw or "").split(",")[:300]:
         index, _, count = part.partition(":")
@@ -160,7 +172,7 @@ def checked_parse(raw: str) -> dict[int, int]:
 def pack_list(order: Order, checked: str = "") -> PackList:
     """Pack mode of an order fetched with `pack_queryset()`; no further queries."""
     line_rows, _ = order_rows(order)
-    counts = checked_parse(checked)
+    counts = counts_parse(checked)
     packing = PackList(order=order)
     for row in line_rows:
         if row.shippable and row.remaining > 0:

@@ -24,7 +24,7 @@ from fulfillments.forms import (
 )
 from fulfillments.models import MAX_FULFILLMENT_LINE_QUANTITY
 from fulfillments.notify import notify_default
-from fulfillments.packing import is_counter_sale
+from fulfillments.packing import is_counter_sale, remaining_param
 from fulfillments.printing import MAX_PICK_ORDERS, MAX_SLIPS
 from fulfillments.selectors import order_page_queryset, order_rows
 from fulfillments.services import pickup_ready_since_from, shipment_holds
@@ -99,8 +99,14 @@ def order_page_context(
             following.autofocus = True
     notify = notify_default() if can_add and open_order and fulfillable else False
     ship_all_form = state.ship_all_form
+    shown = remaining_param(fulfillable)
     if ship_all_form is None and can_add and open_order and fulfillable:
-        ship_all_form = ShipAllForm(prefix="all", initial={"notify": notify})
+        ship_all_form = ShipAllForm(prefix="all", initial={"notify": notify, "expected": shown})
+    elif ship_all_form is not None:
+        # A form sent back (errors, a confirmation) carries what this page shows now.
+        data = dict(ship_all_form.data.items())
+        data[ship_all_form.add_prefix("expected")] = shown
+        ship_all_form.data = data
     multi_form = state.multi_form
     if multi_form is None and can_add and open_order and fulfillable:
         multi_form = MultiFulfilForm(
@@ -190,11 +196,6 @@ def order_page_done(request: HtmxHttpRequest, number: int, message: str) -> Http
 def list_print_limits() -> dict[str, int]:
     """How many orders the orders list's print links take from the current view."""
     return {"max_slips": MAX_SLIPS, "max_pick": MAX_PICK_ORDERS}
-
-
-def bulk_notify_default(user) -> bool:
-    """Whether the list's bulk bar ticks "email each buyer" (the store's default)."""
-    return user.has_perm("fulfillments.add_fulfillment") and notify_default()
 
 
 def bulk_carrier_choices() -> list[tuple[str, str]]:

@@ -3,6 +3,13 @@
 Every function runs in one transaction that locks the order row first, so two requests
 fulfilling the same order are serialised and cannot over-fulfil a line item; a refused change
 raises `OrderError` and writes nothing.
+
+Creating a fulfillment runs a fixed number of queries whatever the order's size (asserted in
+tests/fulfillments/test_write_queries.py): lock the order; read its line items with what is
+already fulfilled; insert the fulfillment, its lines and its activities (one INSERT each);
+update the order; write the webhook event. Everything else is computed from what was read.
+Inside a caller's transaction (every write request has one) it adds no savepoint: the checks
+run before anything is written and their error is raised after the block.
 """
 
 from __future__ import annotations
@@ -15,7 +22,16 @@ from typing import Any
 
 from django.core.mail import send_mail
 from django.db import DataError, IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import (
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Subquery,
+    Sum,
+    Value,
+    prefetch_related_objects,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from fulfillments.carriers import carrier_is_known, carrier_link, link_is_http
@@ -29,7 +45,14 @@ from fulfillments.models import (
 from fulfillments.notify import shipment_email_queue
 from orders.models import ActivityType, FulfillmentStatus, LineItem, Order, PaymentStatus
 from orders.selectors import store_settings_get
-from orders.services import OrderError, activity_record, order_lock, order_touch
+from orders.serializers import iso, tracking_info
+from orders.services import (
+    OrderError,
+    activities_record,
+    activity_record,
+    order_lock,
+    order_touch,
+)
 from orders.webhooks.outbox import EventType, event_emit
 
 logger = logging.getLogger(__name__)
@@ -45,9 +68,18 @@ LINES_CHANGE_REFUSED = (
 # Orders in one bulk create: the API's bulk endpoint and the list page's "Fulfil selected".
 MAX_BULK_ORDERS = 100
 
-# A requested line: the line item (a LineItem, its index, or its public UUID `line_id`) and
-# the quantity, None meaning "whatever remains to be fulfilled".
-LineRequest = tuple[LineItem | int | uuid.UUID | str, int | None]
+
+@dataclass(frozen=True)
+class LineId:
+    """A line item named by its public UUID, as the eCommerce API names it (`lineItems[].id`)."""
+
+    value: uuid.UUID
+
+
+# A requested line: which line item (its 1-based index on the order, as the Stores v2 API and
+# the pages name it; a LineId, as the eCommerce API does; or the LineItem itself, when a
+# service chose it) and the quantity, None meaning "whatever remains to be fulfilled".
+LineRequest = tuple[int | LineId | LineItem, int | None]
 
 
 @dataclass
@@ -62,6 +94,25 @@ class BulkItemResult:
 
 
 # ---- Reads used by the rules (and by the order page) ----
+
+
+def line_items_with_fulfilled(*, order: Order) -> tuple[list[LineItem], dict[int, int]]:
+    """The order's line items (also kept as `order.line_items.all()`) and (LineItem pk ->
+    quantity fulfilled), in one query. Run it after locking the order, as its own statement:
+    it must see every fulfillment committed before the lock was granted."""
+    fulfilled_sum = (
+        FulfillmentLineItem.objects.filter(line_item=OuterRef("pk"))
+        .values("line_item")
+        .annotate(total=Sum("quantity"))
+        .values("total")
+    )
+    annotated = LineItem.objects.annotate(
+        fulfilled_total=Coalesce(Subquery(fulfilled_sum), Value(0), output_field=IntegerField())
+    )
+    prefetch_related_objects([order], Prefetch("line_items", queryset=annotated))
+    items = list(order.line_items.all())
+    totals = {item.pk: item.fulfilled_total for item in items}  # type: ignore[attr-defined]
+    return items, {pk: total for pk, total in totals.items() if total}
 
 
 def fulfilled_quantities(*, order: Order) -> dict[int, int]:
@@ -150,20 +201,16 @@ def _tracking_clean(tracking: Mapping[str, Any] | None) -> dict[str, Any]:
 # ---- Line items ----
 
 
-def _line_lookup(items: list[LineItem], key, position: int) -> LineItem:
+def _line_lookup(items: list[LineItem], key: int | LineId | LineItem, position: int) -> LineItem:
     if isinstance(key, LineItem):
         found = next((item for item in items if item.pk == key.pk), None)
         name, shown = f"lineItems[{position}].id", str(key.line_id)
-    elif isinstance(key, int) and not isinstance(key, bool):
+    elif isinstance(key, LineId):
+        found = next((item for item in items if item.line_id == key.value), None)
+        name, shown = f"lineItems[{position}].id", str(key.value)
+    else:
         found = next((item for item in items if item.index == key), None)
         name, shown = f"lineItems[{position}].index", str(key)
-    else:
-        name, shown = f"lineItems[{position}].id", str(key)
-        try:
-            line_id = key if isinstance(key, uuid.UUID) else uuid.UUID(str(key))
-        except (TypeError, ValueError, AttributeError):
-            raise OrderError(f"{name} is not a valid line item id: {key!r}.", field=name) from None
-        found = next((item for item in items if item.line_id == line_id), None)
     if found is None:
         raise OrderError(f"{name}: the order has no line item {shown}.", field=name)
     return found
@@ -189,45 +236,49 @@ def _quantity_check(quantity: Any, *, field: str) -> None:
 
 
 def _lines_resolve(
-    *, order: Order, lines: Sequence[LineRequest], items: list[LineItem]
+    *, lines: Sequence[LineRequest], items: list[LineItem], fulfilled: Mapping[int, int]
 ) -> list[tuple[LineItem, int]]:
     """Check the requested lines against what is left to fulfil; return (line item,
     quantity) pairs. Raises OrderError (409 when the cause is what is already fulfilled)."""
     _lines_count_check(lines)
-    fulfilled = fulfilled_quantities(order=order)
     resolved: list[tuple[LineItem, int]] = []
     seen: set[int] = set()
     for position, (key, quantity) in enumerate(lines):
-        item = _line_lookup(items, key, position)
-        qty_field = f"lineItems[{position}].quantity"
-        if item.pk in seen:
-            raise OrderError(
-                f"Line item {item.index} appears more than once.", field=f"lineItems[{position}]"
-            )
-        seen.add(item.pk)
-        already = fulfilled.get(item.pk, 0)
-        remaining = item.fulfillable_quantity - already
-        label = f"Line item {item.index} ({item.name})"
-        if quantity is None:
-            if remaining <= 0:
+        try:
+            item = _line_lookup(items, key, position)
+            qty_field = f"lineItems[{position}].quantity"
+            if item.pk in seen:
                 raise OrderError(
-                    f"{label} is already fully fulfilled.", field=qty_field, status=409
+                    f"Line item {item.index} appears more than once.",
+                    field=f"lineItems[{position}]",
                 )
-            quantity = remaining
-        _quantity_check(quantity, field=qty_field)
-        if quantity > item.fulfillable_quantity:
-            raise OrderError(
-                f"{label}: {quantity} is more than the {item.fulfillable_quantity} ordered"
-                + (" (after refunds)." if item.refunded_quantity else "."),
-                field=qty_field,
-            )
-        if quantity > remaining:
-            raise OrderError(
-                f"{label}: only {remaining} left to fulfil ({already} already fulfilled).",
-                field=qty_field,
-                status=409,
-            )
-        resolved.append((item, quantity))
+            seen.add(item.pk)
+            already = fulfilled.get(item.pk, 0)
+            remaining = item.fulfillable_quantity - already
+            label = f"Line item {item.index} ({item.name})"
+            if quantity is None:
+                if remaining <= 0:
+                    raise OrderError(
+                        f"{label} is already fully fulfilled.", field=qty_field, status=409
+                    )
+                quantity = remaining
+            _quantity_check(quantity, field=qty_field)
+            if quantity > item.fulfillable_quantity:
+                raise OrderError(
+                    f"{label}: {quantity} is more than the {item.fulfillable_quantity} ordered"
+                    + (" (after refunds)." if item.refunded_quantity else "."),
+                    field=qty_field,
+                )
+            if quantity > remaining:
+                raise OrderError(
+                    f"{label}: only {remaining} left to fulfil ({already} already fulfilled).",
+                    field=qty_field,
+                    status=409,
+                )
+            resolved.append((item, quantity))
+        except OrderError as error:
+            error.line = position  # the position of the requested line at fault
+            raise
     return resolved
 
 
@@ -236,72 +287,106 @@ def _refuse_canceled(order: Order) -> None:
         raise OrderError("The order is canceled: its fulfillments cannot change.", status=409)
 
 
-def _status_update(*, order: Order, items: list[LineItem], actor) -> None:
-    """Recompute fulfillmentStatus, save it with last_updated, and note a completed order."""
-    previous = order.fulfillment_status
-    order.fulfillment_status = fulfillment_status_compute(
-        order=order, line_items=items, fulfilled=fulfilled_quantities(order=order)
-    )
-    order_touch(order=order, fields=["fulfillment_status"])
-    if order.fulfillment_status == FulfillmentStatus.FULFILLED != previous:
-        activity_record(order=order, type=ActivityType.ORDER_FULFILLED, actor=actor)
-
-
-def _create_locked(
+def _status_update(
     *,
     order: Order,
+    items: list[LineItem],
+    fulfilled: Mapping[int, int],
+    actor,
+    entries: list[tuple[str, dict[str, Any]]] | None = None,
+) -> None:
+    """Recompute fulfillmentStatus from `fulfilled` (what is fulfilled now), save it with
+    last_updated, and record the change's activities (`entries`, plus ORDER_FULFILLED when
+    the order just became fulfilled) in one INSERT."""
+    previous = order.fulfillment_status
+    order.fulfillment_status = fulfillment_status_compute(
+        order=order, line_items=items, fulfilled=fulfilled
+    )
+    entries = list(entries or [])
+    if order.fulfillment_status == FulfillmentStatus.FULFILLED != previous:
+        entries.append((ActivityType.ORDER_FULFILLED, {}))
+    if entries:
+        activities_record(order=order, entries=entries, actor=actor)
+    order_touch(order=order, fields=["fulfillment_status"])
+
+
+@dataclass
+class _Plan:
+    """A checked fulfillment, not written yet."""
+
+    resolved: list[tuple[LineItem, int]]
+    tracking: dict[str, str]
+
+
+def _create_check(
+    *,
+    order: Order,
+    items: list[LineItem],
+    fulfilled: Mapping[int, int],
     lines: Sequence[LineRequest],
     tracking: Mapping[str, Any] | None,
-    actor,
-    notify: bool | None = None,
-) -> Fulfillment:
+) -> _Plan:
+    """Every rule of a new fulfillment, without writing; raises OrderError."""
     _refuse_canceled(order)
     info = _tracking_clean(tracking)
-    items = list(order.line_items.all())
-    resolved = _lines_resolve(order=order, lines=lines, items=items)
+    resolved = _lines_resolve(lines=lines, items=items, fulfilled=fulfilled)
     fields = tracking_resolve(
         number=info.get("trackingNumber") or "",
         provider=info.get("shippingProvider") or "",
         link=info.get("trackingLink") or "",
     )
-    fulfillment = Fulfillment.objects.create(order=order, created_by=actor, **fields)
+    return _Plan(resolved=resolved, tracking=fields)
+
+
+def _create_write(
+    *,
+    order: Order,
+    items: list[LineItem],
+    fulfilled: dict[int, int],
+    plan: _Plan,
+    actor,
+    notify: bool | None = None,
+) -> Fulfillment:
+    """Write a checked fulfillment; `fulfilled` is updated to include it."""
+    fulfillment = Fulfillment.objects.create(order=order, created_by=actor, **plan.tracking)
     FulfillmentLineItem.objects.bulk_create(
         FulfillmentLineItem(fulfillment=fulfillment, line_item=item, quantity=quantity)
-        for item, quantity in resolved
+        for item, quantity in plan.resolved
     )
+    for item, quantity in plan.resolved:
+        fulfilled[item.pk] = fulfilled.get(item.pk, 0) + quantity
     details = {
         "fulfillmentId": str(fulfillment.id),
-        "lineItems": [{"index": item.index, "quantity": q} for item, q in resolved],
+        "lineItems": [{"index": item.index, "quantity": q} for item, q in plan.resolved],
     }
-    activity_record(
-        order=order, type=ActivityType.FULFILLMENT_CREATED, actor=actor, details=details
-    )
+    entries: list[tuple[str, dict[str, Any]]] = [(ActivityType.FULFILLMENT_CREATED, details)]
     if fulfillment.tracking_number:
-        activity_record(
-            order=order,
-            type=ActivityType.TRACKING_NUMBER_ADDED,
-            actor=actor,
-            details={
-                **details,
-                "trackingNumber": fulfillment.tracking_number,
-                "shippingProvider": fulfillment.shipping_provider,
-            },
+        entries.append(
+            (
+                ActivityType.TRACKING_NUMBER_ADDED,
+                {
+                    **details,
+                    "trackingNumber": fulfillment.tracking_number,
+                    "shippingProvider": fulfillment.shipping_provider,
+                },
+            )
         )
     if fulfillment.tracking_link:
-        activity_record(
-            order=order,
-            type=ActivityType.TRACKING_LINK_WAS_SET,
-            actor=actor,
-            details={
-                "fulfillmentId": str(fulfillment.id),
-                "trackingLink": fulfillment.tracking_link,
-            },
+        entries.append(
+            (
+                ActivityType.TRACKING_LINK_WAS_SET,
+                {"fulfillmentId": str(fulfillment.id), "trackingLink": fulfillment.tracking_link},
+            )
         )
-    _status_update(order=order, items=items, actor=actor)
+    _status_update(order=order, items=items, fulfilled=fulfilled, actor=actor, entries=entries)
     event_emit(
         order=order,
         event_type=EventType.FULFILLMENT_CREATED,
-        data={"fulfillmentId": str(fulfillment.id)},
+        data={
+            "fulfillmentId": str(fulfillment.id),
+            "trackingInfo": tracking_info(fulfillment),
+            "dateCreated": iso(fulfillment.date_created),
+        },
         actor=actor,
     )
     shipment_email_queue(fulfillment=fulfillment, notify=notify)
@@ -326,11 +411,30 @@ def fulfillment_create(
     only when there is a tracking number; see fulfillments/notify.py).
     Raises Order.DoesNotExist for an unknown order and OrderError for a refused change.
     """
-    with transaction.atomic():
-        locked = order_lock(order_id=order.pk)
-        return _create_locked(
-            order=locked, lines=lines, tracking=tracking, actor=actor, notify=notify
-        )
+    refused: Exception | None = None
+    # No savepoint: nothing is written until every check passed, and a refusal leaves the
+    # block normally (raised below), so a caller's transaction stays usable.
+    with transaction.atomic(savepoint=False):
+        try:
+            locked = order_lock(order_id=order.pk)
+            items, fulfilled = line_items_with_fulfilled(order=locked)
+            plan = _create_check(
+                order=locked, items=items, fulfilled=fulfilled, lines=lines, tracking=tracking
+            )
+        except (Order.DoesNotExist, OrderError) as error:
+            refused = error
+        else:
+            fulfillment = _create_write(
+                order=locked,
+                items=items,
+                fulfilled=fulfilled,
+                plan=plan,
+                actor=actor,
+                notify=notify,
+            )
+    if refused is not None:
+        raise refused
+    return fulfillment
 
 
 def fulfillment_bulk_create(
@@ -357,24 +461,30 @@ def fulfillment_bulk_create(
         try:
             with transaction.atomic():
                 locked = order_lock(order_id=order_id)
-                result.fulfillments = [
-                    _ship_remaining_locked(
+                line_items, fulfilled = line_items_with_fulfilled(order=locked)
+                for spec in specs:
+                    lines = spec.get("lines") or []
+                    if spec.get("remaining"):
+                        lines = _ship_remaining_lines(
+                            order=locked, items=line_items, fulfilled=fulfilled, confirmed=confirmed
+                        )
+                    plan = _create_check(
                         order=locked,
+                        items=line_items,
+                        fulfilled=fulfilled,
+                        lines=lines,
                         tracking=spec.get("tracking"),
-                        actor=actor,
-                        confirmed=confirmed,
-                        notify=notify,
                     )
-                    if spec.get("remaining")
-                    else _create_locked(
-                        order=locked,
-                        lines=spec.get("lines") or [],
-                        tracking=spec.get("tracking"),
-                        actor=actor,
-                        notify=notify,
+                    result.fulfillments.append(
+                        _create_write(
+                            order=locked,
+                            items=line_items,
+                            fulfilled=fulfilled,
+                            plan=plan,
+                            actor=actor,
+                            notify=notify,
+                        )
                     )
-                    for spec in specs
-                ]
             result.success = True
         except Order.DoesNotExist:
             result.fulfillments = []
@@ -506,10 +616,14 @@ def _delete_locked(*, order: Order, fulfillment: Fulfillment, actor) -> None:
         ],
     }
     fulfillment.delete()
-    activity_record(
-        order=order, type=ActivityType.FULFILLMENT_DELETED, actor=actor, details=details
+    items, fulfilled = line_items_with_fulfilled(order=order)
+    _status_update(
+        order=order,
+        items=items,
+        fulfilled=fulfilled,
+        actor=actor,
+        entries=[(ActivityType.FULFILLMENT_DELETED, details)],
     )
-    _status_update(order=order, items=list(order.line_items.all()), actor=actor)
     event_emit(
         order=order,
         event_type=EventType.FULFILLMENT_DELETED,
@@ -573,6 +687,19 @@ def shippable_remaining(
     return lines
 
 
+class ShipmentChanged(OrderError):
+    """What remains to ship is no longer what the packer was shown (someone else shipped,
+    or a refund took back, part of the order meanwhile): nothing is shipped."""
+
+    def __init__(self, *, order: Order) -> None:
+        super().__init__(
+            f"Order #{order.number} changed while you were packing it: someone else shipped "
+            "or refunded part of it. Nothing was shipped: check the parcel against what "
+            "remains now, then ship it again.",
+            status=409,
+        )
+
+
 def fulfillment_ship_remaining(
     *,
     order: Order,
@@ -580,16 +707,24 @@ def fulfillment_ship_remaining(
     actor,
     confirmed: bool = False,
     notify: bool | None = None,
+    expected: Mapping[int, int] | None = None,
 ) -> Fulfillment:
     """Ship every remaining shippable unit of `order` in one fulfillment.
 
     Refuses a canceled order and an order with nothing left to ship (OrderError, 409); an
-    unpaid or archived order raises ShipmentNeedsConfirmation unless `confirmed`. `notify` as
-    for fulfillment_create (None: the store's default)."""
+    unpaid or archived order raises ShipmentNeedsConfirmation unless `confirmed`. `expected`
+    ({line index: quantity}) is what the caller showed as remaining: when the locked order's
+    remainder differs, ShipmentChanged (409) and nothing ships. `notify` as for
+    fulfillment_create (None: the store's default)."""
     with transaction.atomic():
         locked = order_lock(order_id=order.pk)
         return _ship_remaining_locked(
-            order=locked, tracking=tracking, actor=actor, confirmed=confirmed, notify=notify
+            order=locked,
+            tracking=tracking,
+            actor=actor,
+            confirmed=confirmed,
+            notify=notify,
+            expected=expected,
         )
 
 
@@ -600,18 +735,36 @@ def _ship_remaining_locked(
     actor,
     confirmed: bool,
     notify: bool | None,
+    expected: Mapping[int, int] | None = None,
 ) -> Fulfillment:
     """fulfillment_ship_remaining's work on an order already locked by the caller."""
+    items, fulfilled = line_items_with_fulfilled(order=order)
+    lines = _ship_remaining_lines(
+        order=order, items=items, fulfilled=fulfilled, confirmed=confirmed
+    )
+    if expected is not None and {item.index: qty for item, qty in lines} != dict(expected):
+        raise ShipmentChanged(order=order)
+    plan = _create_check(
+        order=order, items=items, fulfilled=fulfilled, lines=lines, tracking=tracking
+    )
+    return _create_write(
+        order=order, items=items, fulfilled=fulfilled, plan=plan, actor=actor, notify=notify
+    )
+
+
+def _ship_remaining_lines(
+    *, order: Order, items: list[LineItem], fulfilled: Mapping[int, int], confirmed: bool
+) -> list[tuple[LineItem, int]]:
+    """The lines "ship everything that remains" takes from a locked order; refuses a canceled
+    order, one with nothing left to ship, and an unpaid or archived one unless `confirmed`."""
     _refuse_canceled(order)
     holds = shipment_holds(order=order)
     if holds and not confirmed:
         raise ShipmentNeedsConfirmation(order=order, reasons=holds)
-    lines = shippable_remaining(
-        items=order.line_items.all(), fulfilled=fulfilled_quantities(order=order)
-    )
+    lines = shippable_remaining(items=items, fulfilled=fulfilled)
     if not lines:
         raise OrderError(NOTHING_TO_SHIP, status=409)
-    return _create_locked(order=order, lines=lines, tracking=tracking, actor=actor, notify=notify)
+    return lines
 
 
 def fulfillment_undo(*, order: Order, fulfillment_id, actor, within: int = UNDO_SECONDS) -> Order:

@@ -7,11 +7,11 @@ its field, nothing changed.
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Any
 
 from django.contrib.auth.decorators import permission_required
+from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -36,7 +36,7 @@ from fulfillments.services import (
     fulfillment_update,
     pickup_mark_ready,
 )
-from orders.models import LineItemType, Order
+from orders.models import LineItem, LineItemType, Order
 from orders.selectors import order_or_404, visible_orders
 from orders.services import OrderError
 
@@ -45,7 +45,6 @@ TRACKING_FIELDS = {
     "trackingInfo.trackingLink": "tracking_link",
     "trackingInfo.shippingProvider": "carrier_name",
 }
-LINE_FIELD = re.compile(r"lineItems\[(\d+)\]")
 
 
 def _order(number: int) -> Order:
@@ -56,9 +55,8 @@ def _form_field(error: OrderError, line_fields: list[str | None] | None = None) 
     """The form field an OrderError names, or None for a form-wide error."""
     if error.field in TRACKING_FIELDS:
         return TRACKING_FIELDS[error.field]
-    match = LINE_FIELD.match(error.field or "")
-    if match and line_fields is not None and int(match.group(1)) < len(line_fields):
-        return line_fields[int(match.group(1))]
+    if error.line is not None and line_fields is not None and error.line < len(line_fields):
+        return line_fields[error.line]
     return None
 
 
@@ -66,14 +64,18 @@ def _form_field(error: OrderError, line_fields: list[str | None] | None = None) 
 @permission_required("fulfillments.add_fulfillment", raise_exception=True)
 def line_fulfil(request: HtmxHttpRequest, number: int, index: int) -> HttpResponse:
     """Add a tracking number to one line item for a quantity."""
-    order = _order(number)
-    if not order.line_items.filter(index=index).exists():
+    # The order and the line's kind in one query.
+    line_kind = LineItem.objects.filter(order=OuterRef("pk"), index=index).values("line_item_type")[
+        :1
+    ]
+    order = order_or_404(
+        number, visible_orders().only("pk", "number").annotate(line_kind=Subquery(line_kind))
+    )
+    kind = order.line_kind  # type: ignore[attr-defined]
+    if kind is None:
         raise Http404(f"Order #{number} has no line item {index}.")
     form = LineFulfilForm(request.POST, prefix=f"line-{index}")
-    if (
-        form.is_valid()
-        and not order.line_items.filter(index=index, line_item_type=LineItemType.PHYSICAL).exists()
-    ):
+    if form.is_valid() and kind != LineItemType.PHYSICAL:
         form.add_error(None, f"Line {index} needs no shipping (digital or a custom amount).")
     if form.is_valid():
         try:
@@ -142,6 +144,7 @@ def ship_all(request: HtmxHttpRequest, number: int) -> HttpResponse:
                 actor=request.user,
                 confirmed=form.cleaned_data["confirm"],
                 notify=form.cleaned_data["notify"],
+                expected=form.cleaned_data["expected"],
             )
         except ShipmentNeedsConfirmation as hold:
             state = OrderPageState(ship_all_form=form, ship_all_confirm=hold.message)

@@ -19,6 +19,7 @@ from django.shortcuts import redirect
 from django.utils.functional import cached_property
 
 import orders.user_admin  # noqa: F401  (users and role groups within the role rules)
+from config.ops.replicas import reads_from_replica
 from fulfillments.models import Fulfillment, FulfillmentLineItem
 from orders.counting import count_estimated
 from orders.models import Activity, ApiKey, LineItem, Order, Refund, StoreSettings
@@ -264,6 +265,12 @@ class OrderAdmin(PaymentActionsAdminMixin, admin.ModelAdmin):
             },
         ),
     )
+
+    def changelist_view(self, request, extra_context=None):
+        # Browsing reads a replica when there is one; actions (POST) lock and write the primary.
+        if request.method == "GET":
+            return reads_from_replica(super().changelist_view)(request, extra_context)
+        return super().changelist_view(request, extra_context)
 
     def get_readonly_fields(self, request, obj=None):
         every = [field.name for field in Order._meta.concrete_fields]

@@ -5,17 +5,19 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema
 
 from config.api import ApiError, require_perm
+from config.ops.replicas import replica_reads
 from config.schemas import InputSchema
 from orders.counting import count_matches
 from orders.idempotency import idempotent
 from orders.models import Order
 from orders.query import build_query
 from orders.schemas import ErrorOut, OrderCreateIn
-from orders.selectors import order_detail_queryset, visible_orders
+from orders.selectors import ORDER_DETAIL_RELATIONS, order_detail_queryset, visible_orders
 from orders.serializers import order_to_dict
 from orders.services import (
     order_create,
@@ -94,6 +96,13 @@ def order_json(order_id) -> dict[str, Any]:
     return order_to_dict(order_detail_queryset().get(pk=order_id))
 
 
+def order_json_written(order: Order) -> dict[str, Any]:
+    """The Stores v2 JSON of `order` as a service just locked and saved it: only the
+    relations the service did not already read are fetched."""
+    prefetch_related_objects([order], *ORDER_DETAIL_RELATIONS)
+    return order_to_dict(order)
+
+
 @router.post(
     "orders/query",
     response={200: OrdersQueryOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut},
@@ -116,13 +125,14 @@ def orders_query(request: HttpRequest, payload: OrdersQueryIn):
         offset=paging.offset,
         base=order_detail_queryset(),
     )
-    orders = [order_to_dict(order) for order in query.page()]
-    total, _ = count_matches(
-        query.queryset,
-        page_rows=len(orders),
-        first_page=query.offset == 0,
-        more=len(orders) == query.limit,
-    )
+    with replica_reads(request):
+        orders = [order_to_dict(order) for order in query.page()]
+        total, _ = count_matches(
+            query.queryset,
+            page_rows=len(orders),
+            first_page=query.offset == 0,
+            more=len(orders) == query.limit,
+        )
     return {
         "orders": orders,
         "metadata": {"items": len(orders), "offset": query.offset},

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from django.db import connection
+from django.db import connections
 from django.db.models import QuerySet
 
 # Matches are counted exactly up to this many; above it the pages and the API show
@@ -16,7 +16,8 @@ COUNT_EXACT_UP_TO = 10_000
 def planner_estimate(queryset: QuerySet) -> int:
     """PostgreSQL's row estimate for `queryset`, from EXPLAIN: no rows are read."""
     sql, params = queryset.order_by().query.sql_with_params()
-    with connection.cursor() as cursor:
+    # The database the queryset reads from (a replica in a list view when there is one).
+    with connections[queryset.db].cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0]
     if isinstance(plan, str):

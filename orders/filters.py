@@ -46,6 +46,7 @@ from orders.query_plan import page_rows
 from orders.search import search_q
 from orders.selectors import (
     order_list_items,
+    order_list_page,
     order_list_rows,
     product_catalogue,
 )
@@ -158,15 +159,21 @@ class OrderFilterSet(django_filters.FilterSet):
 
 def filter_rows(params: QueryDict) -> list[FilterRowForm]:
     """One bound form per (f, op, v) triple in the URL, then a blank row to add one more."""
-    triples = zip_longest(params.getlist("f"), params.getlist("op"), params.getlist("v"))
+    triples = list(
+        islice(
+            zip_longest(params.getlist("f"), params.getlist("op"), params.getlist("v")),
+            MAX_FILTER_NODES + 1,
+        )
+    )
     rows = [
         FilterRowForm(
             data={"f": f or "", "op": op or "", "v": v or ""}, auto_id=f"id_row{i}_%s", row=i
         )
-        for i, (f, op, v) in enumerate(islice(triples, MAX_FILTER_NODES + 1))
+        for i, (f, op, v) in enumerate(triples)
         if f or v
     ]
-    rows.append(FilterRowForm(auto_id=f"id_row{len(rows)}_%s", row=len(rows)))
+    # Numbered after every submitted row, blank ones included, so its ids are its own.
+    rows.append(FilterRowForm(auto_id=f"id_row{len(triples)}_%s", row=len(triples)))
     return rows
 
 
@@ -356,6 +363,7 @@ def _page(queryset: QuerySet[Order], listing: OrderListing, data: dict) -> tuple
     """One page of orders and whether another follows. Number sorts page by keyset (`after`
     / `before` cursors: an index range whatever the depth); other sorts by offset."""
     after, before = data.get("after"), data.get("before")
+    queryset = order_list_page(queryset)
     descending = listing.sort.startswith("-")
     if listing.sort.lstrip("-") == "number" and (after is not None or before is not None):
         if after is not None:

@@ -163,6 +163,8 @@ class FilterRowForm(forms.Form):
 
     def __init__(self, *args, row: int = 0, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        # The row's place among the rows the page submitted: ids and htmx's swaps use it.
+        self.row = row
         self.fields["op"].widget.choices = OPERATOR_CHOICES
         # The row's error element always exists (htmx refills it), so the controls point at it.
         for name in ("f", "op", "v"):

@@ -109,7 +109,7 @@ def _enum(choices, *extra: str) -> tuple[str, ...]:
 
 
 # shippingInfo.pickupDetails is an object: the buyer collects the order. The home page's
-# per-day figures (dashboard/stats.py) test the same in SQL.
+# per-day figures (fulfillments/home/stats.py) test the same in SQL.
 PICKUP = Q(
     Exact(
         Coalesce(

@@ -37,7 +37,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 # The Owner may do everything in these apps: orders, API keys, webhooks, fulfillments, users,
 # and the home page's team figures.
-OWNER_APPS = ["orders", "fulfillments", "auth", "dashboard"]
+OWNER_APPS = ["orders", "fulfillments", "auth"]
 
 
 def roles_sync(apps) -> None:

@@ -5,11 +5,14 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, JSONObject
 from django.http import QueryDict
 
-from orders.models import SavedView
+from orders.models import STORE_SETTINGS_PK, SavedView, StoreSettings
 
 # Paging and the export choice are not part of a view.
 NOT_SAVED = ("page", "after", "before", "rows")
@@ -33,6 +36,52 @@ def saved_views_for(user) -> QuerySet[SavedView]:
     return SavedView.objects.filter(Q(created_by=user) | Q(shared=True)).select_related(
         "created_by"
     )
+
+
+def saved_views_for_list(user, *, notify_default: bool) -> tuple[list[SavedView], bool]:
+    """The orders list's saved-view tabs (saved_views_for, with their creators), and when
+    `notify_default` (staff who get the bulk bar) the store's "notify the buyer" default
+    read in the same query; False when not asked. The list page then costs one query for
+    both instead of two."""
+    if not notify_default:
+        return list(saved_views_for(user)), False
+    tabs = ArraySubquery(
+        saved_views_for(user)
+        .order_by("name", "id")
+        .values(
+            view=JSONObject(
+                id="id",
+                name="name",
+                query="query",
+                shared="shared",
+                created_by_id="created_by_id",
+                username="created_by__username",
+            )
+        )
+    )
+    # Read from the user's row, which exists, so a store without a settings row yet still
+    # gets its views and the model's default in this one query.
+    default = StoreSettings._meta.get_field("notify_buyer_default").get_default()
+    notify_setting = StoreSettings.objects.filter(pk=STORE_SETTINGS_PK).values(
+        "notify_buyer_default"
+    )[:1]
+    user_model = get_user_model()
+    notify, items = (
+        user_model.objects.filter(pk=user.pk)
+        .annotate(
+            notify=Coalesce(Subquery(notify_setting), Value(default)),
+            tabs=tabs,
+        )
+        .values_list("notify", "tabs")
+        .get()
+    )
+    views = []
+    for item in items:
+        creator = user_model(pk=item.pop("created_by_id"), username=item.pop("username"))
+        view = SavedView(**item, created_by_id=creator.pk)
+        view.created_by = creator
+        views.append(view)
+    return views, notify
 
 
 def saved_view_can_delete(view: SavedView, user) -> bool:

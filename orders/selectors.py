@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import cast
+from typing import TYPE_CHECKING, TypedDict, cast
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, F, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Func, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import JSONObject
 from django.http import Http404
 
 from orders.models import STORE_SETTINGS_PK, LineItem, Order, StoreSettings
@@ -48,40 +49,59 @@ def order_list_rows() -> QuerySet[Order]:
     return visible_orders().only(*LIST_COLUMNS).order_by("-number")
 
 
+class _ListItems(TypedDict):
+    list_items: list[dict]
+    line_count: int
+
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    # A list row read through order_list_page.
+    ListRow = WithAnnotations[Order, _ListItems]
+
+
 # How many line items the list's items column names before "+N more".
 LIST_ITEMS_SHOWN = 2
 
 
-def order_list_items(orders: Sequence[Order]) -> None:
-    """Attach `items` (the first LIST_ITEMS_SHOWN line items as (name, quantity)) and
-    `items_more` (how many are not shown) to each order of a list page, in one query that
-    reads only those lines from the (order, index) index."""
-    for order in orders:
-        order.items, order.items_more = [], 0
-    if not orders:
-        return
-    by_id = {order.pk: order for order in orders}
-    rows = (
-        LineItem.objects.filter(order_id__in=by_id)
-        .annotate(
-            position=Window(RowNumber(), partition_by=[F("order_id")], order_by=F("index").asc()),
-            lines=Window(Count("*"), partition_by=[F("order_id")]),
-        )
-        .filter(position__lte=LIST_ITEMS_SHOWN)
-        .values_list("order_id", "name", "quantity", "lines")
+def order_list_page(queryset: QuerySet[Order]) -> QuerySet[Order]:
+    """The list's rows with their items column read in the same query: `list_items` (the
+    first LIST_ITEMS_SHOWN line items as {name, quantity}, by index) and `line_count`, two
+    subqueries on the (order, index) index. PostgreSQL evaluates them after the sort and the
+    limit, for the page's rows only."""
+    lines = LineItem.objects.filter(order_id=OuterRef("pk"))
+    return queryset.annotate(
+        list_items=ArraySubquery(
+            lines.order_by("index").values(item=JSONObject(name="name", quantity="quantity"))[
+                :LIST_ITEMS_SHOWN
+            ]
+        ),
+        line_count=Subquery(
+            lines.order_by().values(
+                n=Func(function="COUNT", template="COUNT(*)", output_field=IntegerField())
+            )
+        ),
     )
-    for order_id, name, quantity, lines in rows:
-        order = by_id[order_id]
-        order.items.append((name, quantity))
-        order.items_more = lines - len(order.items)
+
+
+def order_list_items(orders: Sequence[Order]) -> None:
+    """Attach `items` ((name, quantity) pairs) and `items_more` (how many are not shown) to
+    each row read through order_list_page, from what that query read."""
+    for order in orders:
+        row = cast("ListRow", order)
+        order.items = [(item["name"], item["quantity"]) for item in row.list_items]
+        order.items_more = row.line_count - len(order.items)
+
+
+# What `serializers.order_to_dict` and the order page read besides the order row.
+ORDER_DETAIL_RELATIONS = ("line_items", "activities", "refunds", "fulfillments__lines")
 
 
 def order_detail_queryset() -> QuerySet[Order]:
     """Orders with everything `serializers.order_to_dict` and the order page read, in a fixed
     number of queries whatever the number of lines, fulfillments and activities."""
-    return visible_orders().prefetch_related(
-        "line_items", "activities", "refunds", "fulfillments__lines"
-    )
+    return visible_orders().prefetch_related(*ORDER_DETAIL_RELATIONS)
 
 
 def store_settings_get() -> StoreSettings:

@@ -50,13 +50,18 @@ from orders.webhooks.outbox import EventType, event_emit
 class OrderError(Exception):
     """A domain rule refused the change. `message` is stable (tests and clients read it);
     `field` names the input at fault when there is one; `status` is the HTTP status the API
-    answers with (400 for bad input, 409 for a conflict with the order's state)."""
+    answers with (400 for bad input, 409 for a conflict with the order's state); `line` is
+    the position, in the request's list of line items, of the one at fault (pages show the
+    error next to that line's field)."""
 
-    def __init__(self, message: str, *, field: str | None = None, status: int = 400) -> None:
+    def __init__(
+        self, message: str, *, field: str | None = None, status: int = 400, line: int | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
         self.status = status
+        self.line = line
 
 
 def order_lock(*, order_id) -> Order:
@@ -72,6 +77,17 @@ def order_lock(*, order_id) -> Order:
 def activity_record(*, order: Order, type: str, actor=None, details: dict[str, Any] | None = None):
     return Activity.objects.create(
         order=order, type=type, actor=actor, details=details or {}, timestamp=change_time(order)
+    )
+
+
+def activities_record(
+    *, order: Order, entries: list[tuple[str, dict[str, Any]]], actor=None
+) -> list[Activity]:
+    """Several activities of one change (type, details) in one INSERT."""
+    when = change_time(order)
+    return Activity.objects.bulk_create(
+        Activity(order=order, type=type, actor=actor, details=details, timestamp=when)
+        for type, details in entries
     )
 
 

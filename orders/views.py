@@ -13,10 +13,10 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.http import HtmxHttpRequest
+from config.ops.replicas import reads_from_replica
 from fulfillments.pages import (
     OrderPageState,
     bulk_carrier_choices,
-    bulk_notify_default,
     list_print_limits,
     order_page_done,
     order_page_response,
@@ -31,6 +31,7 @@ from orders.saved_views import (
     saved_view_delete,
     saved_view_save,
     saved_views_for,
+    saved_views_for_list,
     view_query,
 )
 from orders.selectors import order_or_404, store_settings_get, visible_orders
@@ -44,6 +45,7 @@ from orders.services import (
 
 @require_GET
 @permission_required("orders.view_order", raise_exception=True)
+@reads_from_replica
 def order_list(request: HtmxHttpRequest) -> HttpResponse:
     """The orders list; the URL holds the whole state (see orders/filters.py). HTMX requests
     get only the results partial, except history restores, which need the page."""
@@ -51,14 +53,16 @@ def order_list(request: HtmxHttpRequest) -> HttpResponse:
     partial = request.htmx and not request.htmx.history_restore_request
     template = "orders/list.html#results" if partial else "orders/list.html"
     current = view_query(request.GET)
-    saved = list(saved_views_for(request.user))
+    saved, notify_default = saved_views_for_list(
+        request.user, notify_default=request.user.has_perm("fulfillments.add_fulfillment")
+    )
     for view in saved:
         view.is_current = view.query == current
         view.can_delete = saved_view_can_delete(view, request.user)
     context = {
         "listing": listing,
         "bulk_carrier_choices": bulk_carrier_choices(),
-        "notify_default": bulk_notify_default(request.user),
+        "notify_default": notify_default,
         "saved_views": saved,
         "saved_current": any(view.is_current for view in saved),
         "current_query": current,
@@ -77,6 +81,7 @@ def order_list(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_GET
 @permission_required("orders.view_order", raise_exception=True)
+@reads_from_replica
 def order_export(request: HttpRequest) -> HttpResponseBase:
     """The list's current view as CSV (`rows=line` for one row per line item), streamed."""
     listing, queryset = listing_query(request.GET)

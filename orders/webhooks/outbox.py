@@ -14,11 +14,11 @@ from typing import Any
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from orders.models import Order
-from orders.selectors import order_detail_queryset
+from orders.selectors import ORDER_DETAIL_RELATIONS
 from orders.serializers import buyer_info, iso, money, order_to_dict, totals, tracking_info
 from orders.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from orders.webhooks.models import WebhookEventType as EventType
@@ -41,7 +41,8 @@ def event_emit(
     *, order: Order, event_type: str, data: dict[str, Any] | None = None, actor=None
 ) -> WebhookEvent:
     """Write the event for `order` to the outbox; must run inside the change's transaction,
-    after the change itself is saved (the payload is read from the database).
+    after the change itself is saved, with `order` as the service saved it (the order
+    events read the full order again; the fulfillment events take `order` as it is).
 
     `data` adds what the order alone does not tell: `refundId` for OrderRefunded;
     `fulfillmentId` (required) and optionally `trackingInfo` / `dateCreated` for the
@@ -129,23 +130,31 @@ def event_payload(*, order: Order, event_type: str, data: dict[str, Any]) -> dic
 
 
 def _order_snapshot(order: Order) -> dict[str, Any]:
-    fresh = order_detail_queryset().get(pk=order.pk)
+    """The full order as the service saved it: its relations are read afresh (on a new
+    instance with the caller's field values), the order row is not read again."""
+    names = [field.attname for field in Order._meta.concrete_fields]
+    fresh = Order.from_db(order._state.db, names, [getattr(order, name) for name in names])
+    prefetch_related_objects([fresh], *ORDER_DETAIL_RELATIONS)
     snapshot = order_to_dict(fresh)
-    refunded = fresh.refunds.aggregate(total=Sum("amount"))["total"]
+    refunded = sum((refund.amount for refund in fresh.refunds.all()), Decimal("0"))
     if refunded:
-        snapshot["totals"]["refund"] = money(Decimal(refunded))
+        snapshot["totals"]["refund"] = money(refunded)
     return snapshot
 
 
 def _fulfillment_payload(*, order: Order, event_type: str, extra: dict[str, Any]) -> dict:
+    # `order` is the instance the service locked and saved, so it is current.
     fulfillment_id = extra.pop("fulfillmentId")
-    fresh = Order.objects.get(pk=order.pk)
     payload: dict[str, Any] = {"orderId": str(order.id), "fulfillmentId": str(fulfillment_id)}
     if event_type == EventType.FULFILLMENT_DELETED:
-        payload["fulfillmentStatus"] = fresh.fulfillment_status
+        payload["fulfillmentStatus"] = order.fulfillment_status
         return payload
-    # Through the reverse relation: orders does not import the fulfillments app.
-    fulfillment = fresh.fulfillments.filter(pk=fulfillment_id).first()
+    # Read only when the caller did not pass what the payload needs. Through the reverse
+    # relation: orders does not import the fulfillments app.
+    needed = extra.get("trackingInfo") is None or (
+        event_type == EventType.FULFILLMENT_CREATED and extra.get("dateCreated") is None
+    )
+    fulfillment = order.fulfillments.filter(pk=fulfillment_id).first() if needed else None
     tracking = extra.pop("trackingInfo", None)
     if tracking is None and fulfillment is not None:
         tracking = tracking_info(fulfillment)
@@ -156,8 +165,8 @@ def _fulfillment_payload(*, order: Order, event_type: str, extra: dict[str, Any]
         payload.update(
             {
                 "dateCreated": date_created,
-                "buyerInfo": buyer_info(fresh),
-                "fulfillmentStatus": fresh.fulfillment_status,
+                "buyerInfo": buyer_info(order),
+                "fulfillmentStatus": order.fulfillment_status,
             }
         )
     payload["trackingInfo"] = tracking or {}

@@ -2,10 +2,14 @@
 
 // A failed htmx request (a server error, or the network is down) is never silent: a visible,
 // dismissible message appears at the top of the page and is announced.
+// Dismissing it (its button, or Escape when nothing else is open) returns focus to where the
+// person was when the request failed.
+let packdeskErrorReturn = null;
 function packdeskShowRequestError(text) {
   const box = document.getElementById("request-error");
   if (!box) return;
   box.querySelector("[data-request-error-text]").textContent = text;
+  if (box.hidden) packdeskErrorReturn = document.activeElement;
   box.hidden = false;
 }
 document.addEventListener("htmx:responseError", (event) => {
@@ -24,15 +28,21 @@ document.addEventListener("htmx:beforeRequest", () => {
   if (box) box.hidden = true;
 });
 document.addEventListener("click", (event) => {
-  if (event.target.closest("[data-dismiss-request-error]")) {
-    document.getElementById("request-error").hidden = true;
+  if (!event.target.closest("[data-dismiss-request-error]")) return;
+  document.getElementById("request-error").hidden = true;
+  const back = packdeskErrorReturn && packdeskErrorReturn.isConnected && packdeskErrorReturn !== document.body
+    ? packdeskErrorReturn : document.querySelector("main h1");
+  packdeskErrorReturn = null;
+  if (back) {
+    if (!back.matches("a, button, input, select, textarea, [tabindex]")) back.setAttribute("tabindex", "-1");
+    back.focus();
   }
 });
 
 // Orders list: after paging, focus and scroll move to the top of the new results. After any
 // swap the filter rows' values say whether they are invalid (their messages are swapped in).
 document.addEventListener("htmx:afterSwap", (event) => {
-  if (event.detail.target.id !== "results") return;
+  if (event.detail.target?.id !== "results") return;
   const trigger = event.detail.requestConfig && event.detail.requestConfig.elt;
   if (trigger && trigger.matches("[data-pager]")) {
     const heading = document.getElementById("results-heading");
@@ -49,7 +59,7 @@ document.addEventListener("htmx:afterSwap", (event) => {
       else control.removeAttribute("aria-invalid");
     });
   });
-  packdeskSyncBulkBar();
+  packdeskRestoreSelection();
 });
 
 // Orders list filter rows: offer only the operators the chosen field allows (each option's
@@ -86,6 +96,7 @@ function packdeskSyncRow(row, fieldChanged) {
 }
 
 function packdeskInitFilterRows(root) {
+  packdeskNumberRows();
   root.querySelectorAll("[data-filter-row]").forEach((row) => packdeskSyncRow(row, false));
   root.querySelectorAll("[data-add-row], [data-remove-row]").forEach((button) => { button.hidden = false; });
 }
@@ -109,6 +120,7 @@ document.addEventListener("click", (event) => {
   if (rows.length > 1) {
     const next = rows[rows.indexOf(row) + 1] || rows[rows.indexOf(row) - 1];
     row.remove();
+    packdeskNumberRows();
     focusTarget = next.querySelector("select");
   } else {
     row.querySelectorAll("select, input").forEach((control) => { control.value = ""; });
@@ -126,38 +138,145 @@ document.addEventListener("click", (event) => {
   const rows = button.parentElement.querySelectorAll("[data-filter-row]");
   const last = rows[rows.length - 1];
   const row = last.cloneNode(true);
-  const n = rows.length;
   row.querySelectorAll("select, input").forEach((control) => {
     control.value = "";
-    control.id = control.id.replace(/^id_row\d+_/, "id_row" + n + "_");
-  });
-  const error = row.querySelector(".field-error");
-  if (error) { error.id = "error-row-" + n; error.textContent = ""; }
-  row.querySelectorAll("[aria-describedby]").forEach((control) => {
-    control.setAttribute("aria-describedby", "error-row-" + n);
     control.removeAttribute("aria-invalid");
   });
+  const error = row.querySelector(".field-error");
+  if (error) error.textContent = "";
   last.after(row);
+  packdeskNumberRows();
   packdeskSyncRow(row, false);
   row.querySelector("select").focus();
 });
 
-// Select-all checkbox of the bulk form; the bulk bar counts the selection and stays in view
-// (sticky) once anything is selected.
+// Rows are numbered by their place on the page, as the server numbers the rows it is sent,
+// so its out-of-band error messages (`#error-row-N`) always find their row.
+function packdeskNumberRows() {
+  document.querySelectorAll("[data-filter-row]").forEach((row, n) => {
+    row.querySelectorAll("select, input").forEach((control) => {
+      control.id = control.id.replace(/^id_row\d+_/, "id_row" + n + "_");
+      control.setAttribute("aria-describedby", "error-row-" + n);
+    });
+    const error = row.querySelector(".field-error");
+    if (error) error.id = "error-row-" + n;
+  });
+}
+
+// The bulk selection of the orders list survives paging: the ticked orders (and the tracking
+// numbers typed in their rows) are kept in sessionStorage under the list's view (its URL
+// without the paging parameters), ticked again when their page comes back, and sent with the
+// bulk form as hidden inputs when they are on another page. The bar counts them all.
+const PACKDESK_PAGING = ["page", "after", "before"];
+function packdeskSelectionKey() {
+  const params = new URLSearchParams(location.search);
+  PACKDESK_PAGING.forEach((name) => params.delete(name));
+  params.sort();
+  return "packdesk:selection:" + location.pathname + "?" + params.toString();
+}
+function packdeskSelection() {
+  try { return JSON.parse(sessionStorage.getItem(packdeskSelectionKey())) || {}; }
+  catch (error) { return {}; }
+}
+function packdeskSaveSelection(selection) {
+  try {
+    if (Object.keys(selection).length) sessionStorage.setItem(packdeskSelectionKey(), JSON.stringify(selection));
+    else sessionStorage.removeItem(packdeskSelectionKey());
+  } catch (error) { /* storage full or off: the selection stays this page's */ }
+}
+function packdeskOrderBoxes(form) {
+  return [...form.querySelectorAll("input[type=checkbox][name=order]")];
+}
+function packdeskRowTracking(form, id) {
+  return form.querySelector(`input[name="tracking-${CSS.escape(id)}"]`);
+}
+// Tick this page's boxes (and fill their tracking boxes) from the kept selection.
+function packdeskRestoreSelection() {
+  const bar = document.querySelector("[data-bulk-bar]");
+  if (!bar) return;
+  const selection = packdeskSelection();
+  packdeskOrderBoxes(bar.form).forEach((box) => {
+    if (!(box.value in selection)) return;
+    box.checked = true;
+    const tracking = packdeskRowTracking(bar.form, box.value);
+    if (tracking && !tracking.value) tracking.value = selection[box.value];
+  });
+  packdeskSyncBulkBar();
+}
+// Keep what this page shows ticked; orders of other pages stay as they were.
+function packdeskRecordSelection(form) {
+  const selection = packdeskSelection();
+  packdeskOrderBoxes(form).forEach((box) => {
+    if (box.checked) {
+      const tracking = packdeskRowTracking(form, box.value);
+      selection[box.value] = tracking ? tracking.value.trim() : "";
+    } else {
+      delete selection[box.value];
+    }
+  });
+  packdeskSaveSelection(selection);
+}
 function packdeskSyncBulkBar() {
   const bar = document.querySelector("[data-bulk-bar]");
   if (!bar) return;
-  const count = bar.form.querySelectorAll("input[type=checkbox][name=order]:checked").length;
+  const count = Object.keys(packdeskSelection()).length;
+  const boxes = packdeskOrderBoxes(bar.form);
+  const all = bar.form.querySelector("[data-select-all]");
+  if (all) all.checked = boxes.length > 0 && boxes.every((box) => box.checked);
   bar.classList.toggle("sticky", count > 0);
+  // Whatever gets focus scrolls into view below the sticky bar, never behind it (WCAG 2.4.11).
+  document.documentElement.style.scrollPaddingTop = count > 0 ? `${bar.offsetHeight + 8}px` : "";
   bar.querySelector("[data-selected-count]").textContent = count ? `(${count} selected)` : "";
+  const clear = bar.querySelector("[data-clear-selection]");
+  if (clear) clear.hidden = count === 0;
 }
 document.addEventListener("change", (event) => {
+  const form = event.target.form;
   if (event.target.matches("[data-select-all]")) {
-    event.target.form.querySelectorAll("input[type=checkbox][name=order]").forEach((box) => {
-      box.checked = event.target.checked;
-    });
+    packdeskOrderBoxes(form).forEach((box) => { box.checked = event.target.checked; });
   }
-  if (event.target.matches("[data-select-all], input[type=checkbox][name=order]")) packdeskSyncBulkBar();
+  if (event.target.matches("[data-select-all], input[type=checkbox][name=order], input.row-tracking")) {
+    packdeskRecordSelection(form);
+    packdeskSyncBulkBar();
+  }
+});
+document.addEventListener("click", (event) => {
+  const clear = event.target.closest("[data-clear-selection]");
+  if (!clear) return;
+  packdeskOrderBoxes(clear.form).forEach((box) => { box.checked = false; });
+  packdeskSaveSelection({});
+  packdeskSyncBulkBar();
+  clear.form.querySelector("[data-select-all]")?.focus();
+});
+// Submitting acts on every kept order: those of other pages ride along as hidden inputs.
+// Fulfilling ends the selection; printing (a new tab) keeps it.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!form.querySelector("[data-bulk-bar]")) return;
+  packdeskRecordSelection(form);
+  form.querySelectorAll("[data-carried]").forEach((input) => input.remove());
+  const shown = new Set(packdeskOrderBoxes(form).map((box) => box.value));
+  for (const [id, tracking] of Object.entries(packdeskSelection())) {
+    if (shown.has(id)) continue;
+    const carried = [["order", id]];
+    if (tracking) carried.push([`tracking-${id}`, tracking]);
+    for (const [name, value] of carried) {
+      const input = document.createElement("input");
+      Object.assign(input, {type: "hidden", name, value});
+      input.dataset.carried = "";
+      form.append(input);
+    }
+  }
+  const action = event.submitter ? event.submitter.formAction : form.action;
+  if (new URL(action, location.href).pathname === new URL(form.action, location.href).pathname) {
+    packdeskSaveSelection({});
+  }
+});
+document.addEventListener("DOMContentLoaded", packdeskRestoreSelection);
+// Back and Forward restore htmx's snapshot of the page, which does not hold ticked boxes.
+document.addEventListener("htmx:historyRestore", () => {
+  packdeskNumberRows();
+  packdeskRestoreSelection();
 });
 
 document.addEventListener("DOMContentLoaded", () => packdeskInitFilterRows(document));
@@ -310,3 +429,134 @@ document.addEventListener("htmx:afterSettle", () => {
   packdeskOpenTables.forEach((id) => document.getElementById(id)?.setAttribute("open", ""));
   packdeskOpenTables = [];
 });
+
+// ---- Packing station: the scanner never loses a key ----
+// A scanner types the next code as soon as the last Enter is sent, often before the station's
+// answer has arrived. Keys typed while a request of the station (`[data-scan-buffer]`) is in
+// flight are held back, then typed into the box that has focus once the answer has settled
+// (the new scan box, the tracking box), an Enter submitting it as if typed there. So a code is
+// never split between the old box and the new one.
+const packdeskScan = { busy: false, keys: [] };
+
+function packdeskInStation(element) {
+  return Boolean(element && element.closest && element.closest("[data-scan-buffer]"));
+}
+
+function packdeskUndo() {
+  const form = document.querySelector("[data-undo]");
+  if (!form) return false;
+  form.requestSubmit();
+  return true;
+}
+
+function packdeskTypeInto(target, text) {
+  if (!text || !target || !target.matches("input[type=text], input:not([type]), input[type=search]")) return;
+  const start = target.selectionStart ?? target.value.length;
+  const end = target.selectionEnd ?? target.value.length;
+  target.setRangeText(text, start, end, "end");
+  target.dispatchEvent(new Event("input", { bubbles: true }));
+}
+
+// Type the held keys, up to and including the first Enter (which starts the next request;
+// the rest waits for that one's answer).
+function packdeskReplay() {
+  while (packdeskScan.keys.length && !packdeskScan.busy) {
+    const key = packdeskScan.keys.shift();
+    const target = document.activeElement;
+    if (key === "Undo") {
+      packdeskUndo();
+    } else if (!target || !target.matches("input") || !target.form) {
+      // The answer asks for a decision (Ship anyway? Picked up?): a key typed before it was
+      // on screen never answers it; a code typed ahead goes to the scan box, as when typed now.
+      const box = document.getElementById("scan");
+      if (key.length === 1 && box) {
+        box.value = "";
+        box.focus();
+        packdeskScan.keys.unshift(key);
+      }
+    } else if (key === "Enter") {
+      // An Enter held with nothing typed before it (a double Enter) carries no scan.
+      if (target.value.trim()) target.form.requestSubmit();
+    } else {
+      let text = key;
+      while (packdeskScan.keys.length && packdeskScan.keys[0].length === 1) text += packdeskScan.keys.shift();
+      packdeskTypeInto(target, text);
+    }
+  }
+}
+
+function packdeskScanDone(replay) {
+  if (!packdeskScan.busy) return;
+  packdeskScan.busy = false;
+  if (replay) {
+    packdeskReplay();
+  } else {
+    // The answer never came (server or network error, shown at the top): what was typed
+    // ahead belonged to a screen that never appeared, so it is dropped; the box's code is
+    // selected, so Enter tries it again and the next scan replaces it.
+    packdeskScan.keys = [];
+    const active = document.activeElement;
+    if (active && active.matches("input[type=text]")) active.select();
+  }
+}
+
+document.addEventListener("htmx:beforeRequest", (event) => {
+  if (packdeskInStation(event.detail.elt)) packdeskScan.busy = true;
+});
+document.addEventListener("htmx:afterSettle", (event) => {
+  if (packdeskInStation(event.target)) packdeskScanDone(true);
+});
+document.addEventListener("htmx:afterRequest", (event) => {
+  if (packdeskInStation(event.detail.elt) && event.detail.failed) packdeskScanDone(false);
+});
+["htmx:sendError", "htmx:sendAbort", "htmx:timeout", "htmx:swapError"].forEach((name) => {
+  document.addEventListener(name, () => packdeskScanDone(false));
+});
+
+// Ctrl+Z (Cmd+Z) takes back the parcel just shipped while the station offers its undo, unless
+// the focused box has text of its own to undo. Inside the offered Undo button, Escape goes
+// back to the scan box.
+function packdeskIsUndoKey(event) {
+  return (event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey && event.key.toLowerCase() === "z";
+}
+
+document.addEventListener("keydown", (event) => {
+  if (packdeskScan.busy) {
+    const plain = event.key.length === 1 && !event.ctrlKey && !event.metaKey && !event.altKey;
+    if (plain || event.key === "Enter" || packdeskIsUndoKey(event)) {
+      event.preventDefault();
+      event.stopPropagation();
+      packdeskScan.keys.push(packdeskIsUndoKey(event) ? "Undo" : event.key);
+    }
+    return;
+  }
+  if (packdeskIsUndoKey(event) && document.querySelector("[data-undo]")) {
+    const active = document.activeElement;
+    if (active && active.matches("input, textarea") && active.value) return;
+    event.preventDefault();
+    packdeskUndo();
+    return;
+  }
+  // A scan while the station's focus is on a button (Picked up, Ship anyway, Undo) is meant
+  // for the scan box: its characters go there, and its Enter scans instead of pressing the
+  // button. Space and Enter typed alone still press the button.
+  const onStationButton = event.target.matches && event.target.matches("button, a[href]")
+    && packdeskInStation(event.target);
+  if (onStationButton && event.key.length === 1 && event.key !== " " && !event.ctrlKey && !event.metaKey && !event.altKey) {
+    const box = document.getElementById("scan");
+    if (box) {
+      event.preventDefault();
+      box.value = "";
+      box.focus();
+      packdeskTypeInto(box, event.key);
+      return;
+    }
+  }
+  if (event.key === "Escape" && event.target.closest && event.target.closest("[data-undo]")) {
+    const box = document.getElementById("scan");
+    if (box) {
+      event.preventDefault();
+      box.focus();
+    }
+  }
+}, true);

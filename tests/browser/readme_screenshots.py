@@ -2,7 +2,7 @@
 
 Re-run with `make screenshots`: it seeds a throwaway test database with demo orders (the same
 generator as `make run`), serves it, logs in as an owner and writes the PNGs into
-docs/screenshots/. It is a pytest module (for the live server and Chromium fixtures), not
+static/screenshots/. It is a pytest module (for the live server and Chromium fixtures), not
 part of the test suite.
 """
 

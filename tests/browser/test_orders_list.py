@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 
+from fulfillments.models import Fulfillment
 from orders.models import PaymentStatus
 from tests.conftest import make_user
 from tests.factories import make_order
@@ -72,3 +74,213 @@ def test_orders_list_filter_sort_page(page: Page, live_server, transactional_db)
     # Back button returns to page one.
     page.go_back()
     expect(page.locator("tbody tr")).to_have_count(50)
+
+
+# ---- Selection across pages, paging focus, failed requests, filter rows ----
+
+
+def paid_orders(count: int) -> list[int]:
+    """`count` paid orders with one physical line each; their numbers, newest first."""
+    orders = [make_order(lines=1, payment_status=PaymentStatus.PAID) for _ in range(count)]
+    return sorted((order.number for order in orders), reverse=True)
+
+
+def row_box(page: Page, number: int):
+    return page.get_by_label(f"Select order #{number}", exact=True)
+
+
+def tick_on_pages_one_and_two(page: Page, url: str, first: int, second: int, rows_on_two: int):
+    """Tick order `first` on page one and `second` on page two of the list."""
+    page.goto(f"{url}/orders/")
+    row_box(page, first).check()
+    page.get_by_role("link", name="Next").first.click()
+    expect(page.locator("tbody tr")).to_have_count(rows_on_two)
+    row_box(page, second).check()
+    expect(page.locator("[data-selected-count]")).to_have_text("(2 selected)")
+
+
+def test_selection_survives_paging_and_bulk_acts_on_all(live_server, logged_in: Page):
+    page = logged_in
+    numbers = paid_orders(55)
+    page.goto(f"{live_server.url}/orders/")
+    bar = page.locator("[data-bulk-bar]")
+    clear = page.get_by_role("button", name="Clear selection")
+    expect(clear).to_be_hidden()
+
+    row_box(page, numbers[0]).check()
+    row_box(page, numbers[1]).check()
+    page.get_by_label(f"Tracking number for order #{numbers[1]}").fill("1Z111")
+    page.get_by_label(f"Tracking number for order #{numbers[1]}").press("Tab")
+    expect(bar.locator("[data-selected-count]")).to_have_text("(2 selected)")
+
+    page.get_by_role("link", name="Next").first.click()
+    expect(page.locator("tbody tr")).to_have_count(5)
+    expect(bar.locator("[data-selected-count]")).to_have_text("(2 selected)")
+    expect(bar).to_have_class(re.compile(r"\bsticky\b"))
+    row_box(page, numbers[52]).check()
+    expect(bar.locator("[data-selected-count]")).to_have_text("(3 selected)")
+
+    # Back on page one the boxes (and the typed tracking number) are as they were left.
+    page.get_by_role("link", name="Previous").first.click()
+    expect(page.locator("tbody tr")).to_have_count(50)
+    expect(row_box(page, numbers[0])).to_be_checked()
+    expect(row_box(page, numbers[1])).to_be_checked()
+    expect(row_box(page, numbers[2])).not_to_be_checked()
+    expect(page.get_by_label(f"Tracking number for order #{numbers[1]}")).to_have_value("1Z111")
+    expect(bar.locator("[data-selected-count]")).to_have_text("(3 selected)")
+
+    # Back and Forward (htmx's history snapshots) keep it too.
+    page.go_back()
+    expect(page.locator("tbody tr")).to_have_count(5)
+    expect(row_box(page, numbers[52])).to_be_checked()
+    page.go_forward()
+    expect(page.locator("tbody tr")).to_have_count(50)
+    expect(row_box(page, numbers[0])).to_be_checked()
+
+    # A reload keeps it too; "Fulfil selected" ships all three, the page-two one included.
+    page.reload()
+    expect(bar.locator("[data-selected-count]")).to_have_text("(3 selected)")
+    page.get_by_label("Shared tracking number").fill("1Z999")
+    bar.get_by_role("button", name="Fulfil selected").click()
+    expect(page).to_have_url(re.compile(r"/fulfillments/bulk/$"))
+    expect(page.locator("#bulk-results")).to_contain_text("3 fulfilled, 0 failed")
+    shipped = dict(Fulfillment.objects.values_list("order__number", "tracking_number"))
+    assert shipped == {numbers[0]: "1Z999", numbers[1]: "1Z111", numbers[52]: "1Z999"}
+
+    # Fulfilling ended the selection.
+    page.goto(f"{live_server.url}/orders/")
+    expect(clear).to_be_hidden()
+    expect(bar.locator("[data-selected-count]")).to_have_text("")
+
+
+def test_slips_and_pick_list_for_the_selection_of_every_page(live_server, logged_in: Page):
+    page = logged_in
+    numbers = paid_orders(53)
+    tick_on_pages_one_and_two(page, live_server.url, numbers[3], numbers[51], rows_on_two=3)
+
+    with page.expect_popup() as slips_tab:
+        page.get_by_role("button", name="Packing slips for selected").click()
+    slips = slips_tab.value
+    expect(slips.locator("article.slip")).to_have_count(2)
+    expect(slips.locator("#slip-" + str(numbers[3]))).to_be_visible()
+    expect(slips.locator("#slip-" + str(numbers[51]))).to_be_visible()
+    slips.close()
+
+    with page.expect_popup() as pick_tab:
+        page.get_by_role("button", name="Pick list for selected").click()
+    pick = pick_tab.value
+    expect(pick.locator("main")).to_contain_text("for 2 orders")
+    expect(pick.locator(".pick-orders").first).to_contain_text(f"#{numbers[3]}")
+    expect(pick.locator(".pick-orders").first).to_contain_text(f"#{numbers[51]}")
+    pick.close()
+    # Printing keeps the selection (fulfilling is still to come).
+    expect(page.locator("[data-selected-count]")).to_have_text("(2 selected)")
+
+
+def test_clear_selection_by_keyboard(live_server, logged_in: Page):
+    page = logged_in
+    numbers = paid_orders(52)
+    tick_on_pages_one_and_two(page, live_server.url, numbers[0], numbers[51], rows_on_two=2)
+    clear = page.get_by_role("button", name="Clear selection")
+    clear.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("[data-selected-count]")).to_have_text("")
+    expect(clear).to_be_hidden()
+    expect(page.locator("[data-select-all]")).to_be_focused()
+    expect(row_box(page, numbers[51])).not_to_be_checked()
+    page.get_by_role("link", name="Previous").first.click()
+    expect(page.locator("tbody tr")).to_have_count(50)
+    expect(row_box(page, numbers[0])).not_to_be_checked()
+
+
+def test_paging_moves_focus_and_scroll_to_the_results(live_server, logged_in: Page):
+    page = logged_in
+    page.set_viewport_size({"width": 1440, "height": 900})
+    numbers = paid_orders(105)
+    page.goto(f"{live_server.url}/orders/")
+    for link, first in (("Next", numbers[50]), ("Next", numbers[100]), ("Previous", numbers[50])):
+        bottom_link = page.get_by_role("navigation", name="Pages (bottom)").get_by_role(
+            "link", name=link
+        )
+        bottom_link.focus()
+        page.keyboard.press("Enter")
+        expect(page.locator("tbody tr").first).to_contain_text(f"#{first}")
+        expect(page.locator("#results-heading")).to_be_focused()
+        top = page.evaluate(
+            "document.getElementById('results-heading').getBoundingClientRect().top"
+        )
+        assert 0 <= top < 900 / 2, top
+        assert page.evaluate("document.activeElement.id") == "results-heading"
+
+
+@pytest.mark.console_errors_expected(
+    r"status of 500", r"Error Code 500", r"ERR_FAILED", r"htmx:(afterRequest|sendError)"
+)
+def test_failed_request_shows_a_dismissible_error(live_server, logged_in: Page):
+    page = logged_in
+    paid_orders(3)
+    page.goto(f"{live_server.url}/orders/")
+    banner = page.locator("#request-error")
+    search = page.get_by_label("Search")
+
+    # A server error.
+    page.route("**/orders/?*", lambda route: route.fulfill(status=500, body="boom"))
+    search.fill("Ada")
+    search.press("Enter")
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text("error 500")
+    expect(banner).to_have_attribute("role", "alert")
+    # Dismiss with the keyboard: focus goes back to where it was.
+    banner.get_by_role("button", name="Dismiss").focus()
+    page.keyboard.press("Enter")
+    expect(banner).to_be_hidden()
+    expect(search).to_be_focused()
+
+    # The network down: Escape dismisses it too.
+    page.unroute("**/orders/?*")
+    page.route("**/orders/?*", lambda route: route.abort())
+    search.fill("Lovelace")
+    search.press("Enter")
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text("network")
+    page.keyboard.press("Escape")
+    expect(banner).to_be_hidden()
+    expect(search).to_be_focused()
+
+    # Back online, the next request works and no banner shows.
+    page.unroute("**/orders/?*")
+    search.press("Enter")
+    expect(page).to_have_url(re.compile(r"q=Lovelace"))
+    expect(banner).to_be_hidden()
+
+
+def test_remove_filter_row_updates_the_results(live_server, logged_in: Page):
+    page = logged_in
+    paid_orders(3)
+    make_order(lines=1, payment_status=PaymentStatus.NOT_PAID)
+    page.goto(f"{live_server.url}/orders/?f=paymentStatus&op=eq&v=PAID&f=number&op=gt&v=1")
+    expect(page.locator("[data-count]")).to_have_text("3")
+    rows = page.locator("[data-filter-row]")
+    expect(rows).to_have_count(3)  # two filters and the blank row
+    rows.nth(0).get_by_role("button", name="Remove this filter").click()
+    expect(page.locator("[data-count]")).to_have_text("4")
+    expect(page).not_to_have_url(re.compile(r"paymentStatus"))
+    expect(rows).to_have_count(2)
+    # Focus moved to the row that took its place, whose ids follow its new place.
+    expect(rows.nth(0).locator("select[name=f]")).to_be_focused()
+    expect(rows.nth(0).locator("select[name=f]")).to_have_value("number")
+    expect(rows.nth(0).locator(".field-error")).to_have_attribute("id", "error-row-0")
+    expect(rows.nth(0).locator("input[name=v]")).to_have_attribute(
+        "aria-describedby", "error-row-0"
+    )
+    rows.nth(0).get_by_role("button", name="Remove this filter").click()
+    expect(page).not_to_have_url(re.compile(r"f=number"))
+    expect(rows).to_have_count(1)
+    # An error on a later row (after a blank one) lands next to that row, not the first.
+    page.get_by_role("button", name="Add filter").click()
+    expect(rows).to_have_count(2)
+    rows.nth(1).locator("select[name=f]").select_option("number")
+    rows.nth(1).locator("input[name=v]").fill("abc")
+    rows.nth(1).locator("input[name=v]").press("Enter")
+    expect(page.locator("#error-row-1")).to_contain_text("whole number")
+    expect(page.locator("#error-row-0")).to_be_empty()

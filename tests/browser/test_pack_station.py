@@ -9,12 +9,14 @@ import os
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 from django.contrib.auth.models import User
+from django.test import Client
 from playwright.sync_api import Page, expect
 
 from fulfillments.models import Fulfillment
+from fulfillments.services import fulfillment_create
 from orders.models import FulfillmentStatus, Order
 from orders.services import store_settings_update
-from tests.browser.a11y import assert_accessible
+from tests.browser.a11y import assert_accessible, assert_no_horizontal_overflow
 from tests.factories import make_order
 
 
@@ -27,10 +29,8 @@ class Keys:
         self.pressed: list[str] = []
 
     def scan(self, code: str) -> None:
-        """What a barcode scanner sends: the code's characters, then Enter. A packer scans
-        once the screen has settled; a scan typed during a swap can lose characters (a
-        known limit, see README "Packing station"), so wait until no request is in flight."""
-        expect(self.page.locator(".htmx-request, .htmx-swapping, .htmx-settling")).to_have_count(0)
+        """What a barcode scanner sends: the code's characters, then Enter, whether or not
+        the answer to the previous scan is still loading."""
         self.page.keyboard.type(code)
         self.page.keyboard.press("Enter")
         self.scans += 1
@@ -39,6 +39,34 @@ class Keys:
     def press(self, key: str) -> None:
         self.page.keyboard.press(key)
         self.pressed.append(key)
+
+
+class HeldAnswer:
+    """Holds the station's next answer on the network (page.route) until released, so keys
+    can be typed while it is surely in flight. The route handler marks the page when the
+    request has reached it, and `wait()` waits for that mark: no timing guesses."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.route = None
+        page.route("**/pack/**", self._handle)
+
+    def _handle(self, route) -> None:
+        if self.route is not None:
+            route.continue_()
+            return
+        self.route = route
+        self.page.evaluate("() => document.body.setAttribute('data-test-held', '')")
+
+    def wait(self) -> None:
+        expect(self.page.locator("body[data-test-held]")).to_have_count(1)
+
+    def release(self, **fulfil) -> None:
+        self.page.evaluate("() => document.body.removeAttribute('data-test-held')")
+        if fulfil:
+            self.route.fulfill(**fulfil)
+        else:
+            self.route.continue_()
 
 
 def four_line_order(**fields) -> Order:
@@ -103,7 +131,8 @@ def test_item_check_then_tracking_with_a_refused_scan(live_server, logged_in):
 
     keys.scan("SOCK-3")
     expect(page.get_by_role("alert")).to_contain_text(
-        f"SOCK-3 is not an item of order #{order.number}."
+        f"SOCK-3 is not an item of order #{order.number}. Check every item before the "
+        "tracking number: 5 units not scanned."
     )
     expect(scan_box).to_be_focused()
     assert_accessible(page)
@@ -164,13 +193,284 @@ def test_unknown_code_clears_and_refocuses_the_box(live_server, logged_in):
     assert_accessible(page)
 
 
-def test_pack_mode_fits_a_phone(live_server, logged_in):
+def test_undo_from_the_keyboard_without_tab(live_server, logged_in):
     order = four_line_order()
     page = logged_in
-    page.set_viewport_size({"width": 390, "height": 844})
-    page.goto(f"{live_server.url}/pack/{order.number}/")
+    keys = Keys(page)
+    page.goto(f"{live_server.url}/pack/")
+    scan_box = page.locator("#scan")
+    tracking_box = page.get_by_label("Scan the tracking number to ship 5 units")
+    undone = page.get_by_text(f"Undone: order #{order.number} is open again")
+
+    keys.scan(str(order.number))
+    expect(tracking_box).to_be_focused()
+    keys.scan("WRONG-LABEL")
+    expect(page.get_by_text(f"Order #{order.number} shipped")).to_be_visible()
+    expect(page.get_by_text("Keys: Ctrl+Z, or scan or type UNDO.")).to_be_visible()
+    expect(scan_box).to_be_focused()
+
+    # Ctrl+Z in the empty scan box: the parcel is taken back, the tracking box is ready.
+    keys.press("Control+z")
+    expect(undone).to_be_visible()
+    expect(tracking_box).to_be_focused()
+    assert not Fulfillment.objects.filter(order=order).exists()
+
+    keys.scan("ALSO-WRONG")
+    expect(scan_box).to_be_focused()
+    # A scanner cannot send Ctrl+Z: scanning UNDO offers the undo, Enter takes it.
+    keys.scan("UNDO")
+    undo_button = page.get_by_role("button", name=f"Undo shipping #{order.number}")
+    expect(undo_button).to_be_focused()
+    expect(page.get_by_text("Enter undoes it; Escape keeps it.")).to_be_visible()
+    assert_accessible(page)
+    keys.press("Escape")
+    expect(scan_box).to_be_focused()
+    assert Fulfillment.objects.filter(order=order).exists()
+    keys.scan("undo")
+    expect(undo_button).to_be_focused()
+    keys.press("Enter")
+    expect(undone).to_be_visible()
+    expect(tracking_box).to_be_focused()
+    assert not Fulfillment.objects.filter(order=order).exists()
+
+    keys.scan("1Z-RIGHT")
+    expect(page.get_by_text(f"Order #{order.number} shipped")).to_be_visible()
+    expect(scan_box).to_be_focused()
+    assert Fulfillment.objects.get(order=order).tracking_number == "1Z-RIGHT"
+    assert (
+        keys.pressed == ["Enter", "Enter", "Control+z", "Enter", "Enter", "Escape"] + ["Enter"] * 3
+    )
+    assert "Tab" not in keys.pressed
+
+
+def test_nothing_to_undo_is_said_and_the_box_refocused(live_server, logged_in):
+    page = logged_in
+    keys = Keys(page)
+    page.goto(f"{live_server.url}/pack/")
+    keys.scan("UNDO")
+    expect(page.get_by_role("alert")).to_contain_text("Nothing to undo")
+    expect(page.locator("#scan")).to_be_focused()
+    expect(page.locator("#scan")).to_have_value("")
+
+
+def test_scans_typed_while_the_answer_loads_arrive_whole(live_server, logged_in):
+    """The scanner does not wait for the screen: the tracking number and the next order are
+    typed while the first scan's answer is held back on the network, and each lands whole
+    in the box it was meant for."""
+    first, second = four_line_order(), four_line_order()
+    page = logged_in
+    keys = Keys(page)
+    page.goto(f"{live_server.url}/pack/")
+    held = HeldAnswer(page)
+    refusals = []
+
+    def note_refusal(response):
+        if response.status == 400:
+            refusals.append(response.url)
+
+    page.on("response", note_refusal)
+    scan_box = page.locator("#scan")
+    expect(scan_box).to_be_focused()
+
+    keys.scan(str(first.number))
+    held.wait()  # the answer is loading
+    keys.press("Enter")  # a scanner's double Enter carries no scan: it submits nothing
+    keys.scan("1Z-FIRST")
+    keys.scan(f"#{second.number}")
+    # Nothing typed into the old box meanwhile, and still nothing answered.
+    expect(scan_box).to_have_value(str(first.number))
+    held.release()
+
+    expect(page.get_by_role("heading", name=f"Packing order #{second.number}")).to_be_visible()
+    expect(page.get_by_text(f"Order #{first.number} shipped")).to_be_visible()
+    tracking_box = page.get_by_label("Scan the tracking number to ship 5 units")
+    expect(tracking_box).to_be_focused()
+    expect(tracking_box).to_have_value("")
+    assert Fulfillment.objects.get(order=first).tracking_number == "1Z-FIRST"
+
+    keys.scan("1Z-SECOND")
+    keys.scan("NO-SUCH-ORDER")
+    expect(page.get_by_role("alert")).to_contain_text("No order matches “NO-SUCH-ORDER”")
+    expect(scan_box).to_be_focused()
+    assert Fulfillment.objects.get(order=second).tracking_number == "1Z-SECOND"
+    assert keys.pressed == ["Enter"] * 6
+    assert not refusals  # the double Enter never sent an empty tracking number
+
+
+def test_a_confirmation_is_never_answered_by_a_key_typed_before_it_showed(live_server, logged_in):
+    unpaid = four_line_order(payment_status="NOT_PAID")
+    page = logged_in
+    keys = Keys(page)
+    page.goto(f"{live_server.url}/pack/{unpaid.number}/")
     expect(page.get_by_label("Scan the tracking number to ship 5 units")).to_be_focused()
-    # The station itself (the site header is the layout work of another issue).
-    station = page.locator("#station")
-    assert station.evaluate("el => el.scrollWidth <= el.clientWidth")
-    assert station.bounding_box()["width"] <= 390
+    held = HeldAnswer(page)
+    keys.scan("TRK-9")
+    held.wait()
+    keys.press("Enter")  # typed ahead: must not ship an unpaid order unseen
+    held.release()
+    confirm = page.get_by_role("button", name="Ship anyway (Enter)")
+    expect(confirm).to_be_focused()
+    expect(page.locator(".htmx-request")).to_have_count(0)
+    expect(confirm).to_be_focused()
+    assert not Fulfillment.objects.filter(order=unpaid).exists()
+
+
+def test_station_and_printed_pages_fit_a_phone(live_server, logged_in):
+    order = make_order(
+        payment_status="PAID",
+        lines=[
+            {"name": "Hoodie", "sku": "14:691;5:361385-32954066607#XL-BLACK", "quantity": 2},
+            {"name": "Mug", "sku": "MUG-1"},
+        ],
+    )
+    four_line_order()
+    page = logged_in
+    keys = Keys(page)
+    page.set_viewport_size({"width": 390, "height": 844})
+    url = live_server.url
+
+    def gates() -> None:
+        assert_no_horizontal_overflow(page)
+        assert_accessible(page)
+
+    page.goto(f"{url}/pack/")
+    expect(page.locator("#scan")).to_be_focused()
+    gates()
+    keys.scan("X" * 120)
+    expect(page.get_by_role("alert")).to_contain_text("No order matches")
+    gates()
+    keys.scan(str(order.number))
+    tracking_box = page.get_by_label("Scan the tracking number to ship 3 units")
+    expect(tracking_box).to_be_focused()
+    gates()
+    keys.scan("1Z-PHONE")
+    expect(page.get_by_text(f"Order #{order.number} shipped")).to_be_visible()
+    gates()
+    keys.press("Control+z")
+    expect(tracking_box).to_be_focused()
+
+    for path in (
+        f"/orders/{order.number}/slip/",
+        "/pack/pick-list/?view=unfulfilled",
+        "/pack/slips/?view=unfulfilled",
+    ):
+        page.goto(url + path)
+        expect(page.locator("main")).to_contain_text("MUG-1")
+        gates()
+        page.emulate_media(media="print")
+        assert_no_horizontal_overflow(page)
+        page.emulate_media(media="screen")
+
+
+def test_pickup_order_two_steps_and_a_scan_never_presses_a_button(live_server, logged_in):
+    pickup = four_line_order(
+        shipping_info={
+            "deliveryOption": "Pickup at the shop",
+            "pickupDetails": {"pickupInstructions": "Back door, ring twice."},
+        }
+    )
+    other = four_line_order()
+    page = logged_in
+    keys = Keys(page)
+    page.goto(f"{live_server.url}/pack/")
+    scan_box = page.locator("#scan")
+
+    keys.scan(str(pickup.number))
+    expect(page.get_by_text("Back door, ring twice.")).to_be_visible()
+    ready = page.get_by_role("button", name="Ready for pickup: email the buyer")
+    expect(ready).to_be_focused()
+    keys.press("Enter")
+    expect(page.get_by_text(f"Order #{pickup.number} is ready for pickup")).to_be_visible()
+    picked_up = page.get_by_role("button", name="Picked up: hand over 5 units")
+    expect(picked_up).to_be_focused()
+
+    # The buyer has not come yet; the packer scans the next order. Its Enter must not press
+    # "Picked up": the code goes to the scan box and opens that order.
+    keys.scan(str(other.number))
+    expect(page.get_by_role("heading", name=f"Packing order #{other.number}")).to_be_visible()
+    expect(page.get_by_label("Scan the tracking number to ship 5 units")).to_be_focused()
+    pickup.refresh_from_db()
+    assert pickup.fulfillment_status == FulfillmentStatus.NOT_FULFILLED
+
+    keys.press("Escape")
+    expect(scan_box).to_be_focused()
+    keys.scan(f"#{pickup.number}")
+    expect(picked_up).to_be_focused()
+    keys.press("Enter")
+    expect(page.get_by_text(f"Order #{pickup.number} picked up.")).to_be_visible()
+    expect(scan_box).to_be_focused()
+    pickup.refresh_from_db()
+    assert pickup.fulfillment_status == FulfillmentStatus.FULFILLED
+    assert Fulfillment.objects.get(order=pickup).tracking_number in ("", None)
+    assert keys.pressed == ["Enter", "Enter", "Enter", "Escape", "Enter", "Enter"]
+
+
+def test_another_packer_ships_part_of_the_order_meanwhile(live_server, logged_in):
+    order = four_line_order()
+    page = logged_in
+    keys = Keys(page)
+    page.goto(f"{live_server.url}/pack/")
+    keys.scan(str(order.number))
+    tracking_box = page.get_by_label("Scan the tracking number to ship 5 units")
+    expect(tracking_box).to_be_focused()
+
+    # Someone else ships the cap (line 2) from the order page.
+    other = User.objects.create_user(username="other-packer")
+    fulfillment_create(order=order, lines=[(2, None)], tracking=None, actor=other)
+
+    keys.scan("1Z-MINE")
+    expect(page.get_by_role("alert")).to_contain_text(
+        f"Order #{order.number} changed while you were packing it"
+    )
+    tracking_box = page.get_by_label("Scan the tracking number to ship 4 units")
+    expect(tracking_box).to_be_focused()
+    assert not Fulfillment.objects.filter(order=order, tracking_number="1Z-MINE").exists()
+    assert_accessible(page)
+
+    keys.scan("1Z-MINE")
+    expect(page.get_by_text(f"Order #{order.number} shipped")).to_be_visible()
+    expect(page.locator("#scan")).to_be_focused()
+    mine = Fulfillment.objects.get(order=order, tracking_number="1Z-MINE")
+    assert sorted(line.line_item.index for line in mine.lines.all()) == [1, 3, 4]
+    assert keys.pressed == ["Enter"] * 3
+
+
+def test_header_with_a_long_username_fits_a_phone(live_server, page: Page):
+    """The header's username (often an email address) wraps instead of widening the page."""
+    user = User.objects.create_superuser(
+        username="fulfilment.team.lead.nightshift@northwind-warehouse.example.com",
+        password="pass-long",
+    )
+    client = Client()
+    client.force_login(user)
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    order = four_line_order()
+    for width in (360, 390):
+        page.set_viewport_size({"width": width, "height": 844})
+        for path in ("/pack/", f"/pack/{order.number}/", f"/orders/{order.number}/slip/", "/"):
+            page.goto(live_server.url + path)
+            expect(page.get_by_text(user.username)).to_be_visible()
+            assert_no_horizontal_overflow(page)
+
+
+def test_a_failed_answer_drops_what_was_typed_ahead(live_server, logged_in):
+    order = four_line_order()
+    page = logged_in
+    keys = Keys(page)
+    page.goto(f"{live_server.url}/pack/")
+    held = HeldAnswer(page)
+    scan_box = page.locator("#scan")
+    keys.scan(str(order.number))
+    held.wait()
+    keys.scan("1Z-LOST")
+    held.release(status=500, body="boom")
+    expect(page.get_by_role("alert")).to_contain_text("The server could not do that (error 500)")
+    expect(scan_box).to_be_focused()
+    expect(scan_box).to_have_value(str(order.number))
+    assert page.evaluate("() => document.getSelection().toString()") == str(order.number)
+
+    keys.press("Enter")  # try again
+    expect(page.get_by_label("Scan the tracking number to ship 5 units")).to_be_focused()
+    assert not Fulfillment.objects.filter(order=order).exists()

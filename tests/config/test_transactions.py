@@ -28,7 +28,7 @@ def assert_nothing_written(order: Order, activities_before: int) -> None:
 def test_api_failure_after_the_service_commits_nothing(order_factory, packer_api, monkeypatch):
     order = order_factory()
     activities = Activity.objects.filter(order=order).count()
-    monkeypatch.setattr(fulfillments.api, "order_json", broken)
+    monkeypatch.setattr(fulfillments.api, "order_json_written", broken)
     response = packer_api.post(
         f"{STORES}/{order.pk}/fulfillments", {"fulfillment": {"lineItems": [{"index": 1}]}}
     )

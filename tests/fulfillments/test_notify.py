@@ -132,3 +132,67 @@ def test_order_page_choice_is_ticked_by_default_and_honoured(
     assert len(mail.outbox) == 1
     page = packer_client.get(f"/orders/{order.number}/").content.decode()
     assert "Shipment email sent to the buyer" in page
+
+
+def test_api_create_takes_a_per_request_notify_choice(
+    order_factory, owner_api, django_capture_on_commit_callbacks
+):
+    """`notifyBuyer` beside the spec's body overrides the store's default for that request;
+    absent, the default holds. The response shapes do not change."""
+    store_settings_get()
+    StoreSettings.objects.update(notify_buyer_default=True)
+    orders = [order_factory(lines=[{"quantity": 5}]) for _ in range(3)]
+
+    def stores(order, number, **extra):
+        body = {
+            "fulfillment": {
+                "lineItems": [{"index": 1, "quantity": 1}],
+                "trackingInfo": {"trackingNumber": number},
+            }
+        }
+        return owner_api.post(f"/api/stores/v2/orders/{order.id}/fulfillments", {**body, **extra})
+
+    def ecom(order, number, **extra):
+        line = {"id": str(order.line_items.get().line_id), "quantity": 1}
+        body = {"fulfillment": {"lineItems": [line], "trackingInfo": {"trackingNumber": number}}}
+        return owner_api.post(
+            f"/api/ecom/v1/fulfillments/orders/{order.id}/create-fulfillment", {**body, **extra}
+        )
+
+    def bulk(order, number, **extra):
+        line = {"id": str(order.line_items.get().line_id), "quantity": 1}
+        entry = {
+            "orderId": str(order.id),
+            "fulfillments": [{"lineItems": [line], "trackingInfo": {"trackingNumber": number}}],
+        }
+        return owner_api.post(
+            "/api/ecom/v1/fulfillments/orders/bulk/create-fulfillments",
+            {"ordersWithFulfillments": [entry], **extra},
+        )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        plain = stores(orders[0], "S1")
+        quiet = stores(orders[0], "S2", notifyBuyer=False)
+        ecom(orders[1], "E1", notifyBuyer=False)
+        bulk(orders[2], "B1", notifyBuyer=False)
+    assert plain.status_code == quiet.status_code == 200
+    assert plain.json().keys() == quiet.json().keys() == {"id", "order"}
+    assert [m.body.split("Tracking number: ")[1].split()[0] for m in mail.outbox] == ["S1"]
+
+    StoreSettings.objects.update(notify_buyer_default=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        stores(orders[0], "S3")
+        stores(orders[0], "S4", notifyBuyer=True)
+        response = ecom(orders[1], "E2", notifyBuyer=True)
+        bulk(orders[2], "B2", notifyBuyer=True)
+        bulk(orders[2], "B3")
+    assert response.json().keys() == {"fulfillmentId", "orderWithFulfillments"}
+    numbers = sorted(m.body.split("Tracking number: ")[1].split()[0] for m in mail.outbox)
+    assert numbers == ["B2", "E2", "S1", "S4"]
+
+    # Not a boolean: a 400 naming the key, nothing written.
+    before = orders[0].fulfillments.count()
+    refused = stores(orders[0], "S5", notifyBuyer="yes")
+    assert refused.status_code == 400
+    assert "notifyBuyer" in refused.content.decode()
+    assert orders[0].fulfillments.count() == before

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from fulfillments.models import Fulfillment, PackerPreference
@@ -136,6 +139,19 @@ def test_wrong_item_is_refused_loudly(packer_client):
     html = response.content.decode()
     assert f"SOCK-3 is not an item of order #{order.number}." in html
     assert 'data-checked="1"' in html  # the cap's count is kept
+
+
+def test_a_label_scanned_before_the_required_items_says_what_comes_first(packer_client, owner):
+    require_item_scan(owner)
+    order = paid_order()
+    response = packer_client.get(
+        f"/pack/{order.number}/", {"code": "1Z999", "checked": "1:1"}, headers=HTMX
+    )
+    assert response.status_code == 409
+    assert (
+        f"1Z999 is not an item of order #{order.number}. Check every item before the tracking "
+        "number: 2 units not scanned." in response.content.decode()
+    )
 
 
 def test_scanning_another_order_in_pack_mode_opens_it(packer_client):
@@ -296,6 +312,44 @@ def test_race_with_another_packer_ends_in_a_clear_message(packer_client, owner):
     assert Fulfillment.objects.filter(order=order).count() == 1
 
 
+def test_pack_mode_ship_form_carries_what_it_shows(packer_client, packer):
+    order = paid_order()
+    fulfillment_create(order=order, lines=[(1, 1)], tracking=None, actor=packer)
+    html = packer_client.get(f"/pack/{order.number}/").content.decode()
+    assert re.search(r'<input type="hidden" name="expected" value="1:1,2:1"', html)
+
+
+def test_race_on_part_of_the_order_ships_nothing_and_says_so(packer_client, owner):
+    order = paid_order()
+    fulfillment_create(order=order, lines=[(1, 1)], tracking=None, actor=owner)
+    response = packer_client.post(
+        f"/pack/{order.number}/ship/",
+        {"carrier": "usps", "tracking_number": "42", "expected": "1:2,2:1"},
+        headers=HTMX,
+    )
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert f"Order #{order.number} changed while you were packing it" in html
+    # The list is the order as it is now, ready for the right parcel.
+    assert "Scan the tracking number to ship 2 units" in html
+    assert re.search(r'name="expected" value="1:1,2:1"', html)
+    assert Fulfillment.objects.filter(order=order).count() == 1
+
+
+def test_race_on_the_whole_order_says_someone_else_shipped_it(packer_client, owner):
+    order = paid_order()
+    fulfillment_create(order=order, lines=[(1, None), (2, None)], tracking=None, actor=owner)
+    response = packer_client.post(
+        f"/pack/{order.number}/ship/",
+        {"carrier": "usps", "tracking_number": "42", "expected": "1:2,2:1"},
+    )
+    assert response.status_code == 409
+    assert f"Someone else shipped order #{order.number} while you were packing it" in (
+        response.content.decode()
+    )
+    assert Fulfillment.objects.filter(order=order).count() == 1
+
+
 def test_undo_deletes_the_fulfillment_and_reopens_the_order(packer_client):
     order = paid_order()
     packer_client.post(f"/pack/{order.number}/ship/", {"carrier": "usps", "tracking_number": "7"})
@@ -322,6 +376,36 @@ def test_undo_only_for_a_short_time(packer_client):
     assert response.status_code == 409
     assert "Too late to undo" in response.content.decode()
     assert Fulfillment.objects.filter(pk=shipped.pk).exists()
+
+
+@pytest.mark.parametrize("where", ["station", "pack mode"])
+@pytest.mark.parametrize("headers", [HTMX, {}], ids=["htmx", "no JavaScript"])
+def test_undo_command_in_the_scan_box_focuses_the_undo_button(packer_client, where, headers):
+    order, other = paid_order(), paid_order()
+    packer_client.post(f"/pack/{order.number}/ship/", {"carrier": "usps", "tracking_number": "7"})
+    url = "/pack/" if where == "station" else f"/pack/{other.number}/"
+    response = packer_client.get(url, {"code": " undo "}, headers=headers)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert ("<html" in html) is (not headers)  # the whole page without JavaScript
+    undo_button = rf"<button type=\"submit\"[^>]*autofocus>Undo shipping #{order.number}<"
+    assert re.search(undo_button, html)
+    assert "Enter undoes it; Escape keeps it." in html
+    assert 'id="scan"' in html and not re.search(r'id="scan"[^>]*autofocus', html)
+    assert Fulfillment.objects.filter(order=order).exists()  # a GET changes nothing
+
+
+def test_undo_command_with_nothing_to_undo_says_so(packer_client):
+    response = packer_client.get("/pack/", {"code": "UNDO"}, headers=HTMX)
+    assert response.status_code == 409
+    assert "Nothing to undo" in response.content.decode()
+
+
+def test_an_item_whose_sku_is_undo_is_still_an_item(packer_client):
+    order = paid_order(lines=[{"name": "Undo ribbon", "sku": "UNDO", "quantity": 2}])
+    response = packer_client.get(f"/pack/{order.number}/", {"code": "undo"}, headers=HTMX)
+    assert response.status_code == 200
+    assert "Undo ribbon: 1 of 2 checked." in response.content.decode()
 
 
 def test_undo_of_an_unknown_fulfillment_changes_nothing(packer_client):
@@ -352,3 +436,35 @@ def test_ship_form_bad_input_changes_nothing(packer_client):
     assert "Scan or type the tracking number." in html
     assert "Enter an http:// or https:// link." in html
     assert not Order.objects.get(pk=order.pk).fulfillments.exists()
+
+
+def _order_of_size(lines: int, packer) -> Order:
+    """An order with `lines` physical lines (3 units each), a digital line, and a shipment
+    for every other line: pack mode shows lines to pack, lines apart and fulfillments."""
+    specs = [{"name": f"P{i}", "sku": f"S{i}", "quantity": 3} for i in range(lines)]
+    specs.append({"name": "E-book", "line_item_type": LineItemType.DIGITAL})
+    order = paid_order(lines=specs)
+    for index in range(2, lines + 1, 2):
+        fulfillment_create(order=order, lines=[(index, 1)], tracking=None, actor=packer)
+    return order
+
+
+def test_station_and_slip_queries_do_not_grow_with_the_order(packer_client, packer):
+    small, large = _order_of_size(2, packer), _order_of_size(60, packer)
+    packer_client.get("/pack/")  # the settings row and the session exist
+
+    def queries(order: Order) -> list[int]:
+        counts = []
+        for path, params, headers in (
+            ("/pack/", {"code": str(order.number)}, HTMX),
+            (f"/pack/{order.number}/", {}, {}),
+            (f"/pack/{order.number}/", {"code": "S0", "checked": "1:1"}, HTMX),
+            (f"/orders/{order.number}/slip/", {}, {}),
+        ):
+            with CaptureQueriesContext(connection) as captured:
+                response = packer_client.get(path, params, headers=headers)
+            assert response.status_code in (200, 409), path
+            counts.append(len(captured.captured_queries))
+        return counts
+
+    assert queries(large) == queries(small)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from fulfillments.models import Fulfillment, FulfillmentLineItem
 from fulfillments.services import (
     LINES_CHANGE_REFUSED,
+    LineId,
     fulfillment_bulk_create,
     fulfillment_create,
     fulfillment_delete,
@@ -44,7 +45,9 @@ def test_create_partial_then_full_status_transitions(order_factory, packer):
     f1 = fulfillment_create(order=order, lines=[(1, 2)], tracking=None, actor=packer)
     assert reload(order).fulfillment_status == FulfillmentStatus.PARTIALLY_FULFILLED
     assert list(f1.lines.values_list("line_item_id", "quantity")) == [(first.pk, 2)]
-    fulfillment_create(order=order, lines=[(first, None), (second.line_id, 1)], actor=packer)
+    fulfillment_create(
+        order=order, lines=[(first, None), (LineId(second.line_id), 1)], actor=packer
+    )
     order = reload(order)
     assert order.fulfillment_status == FulfillmentStatus.FULFILLED
     assert activity_types(order)[-1] == ActivityType.ORDER_FULFILLED
@@ -146,8 +149,7 @@ def test_create_updates_last_updated(order_factory, packer):
     [
         ([], "lineItems", 400),
         ([(9, 1)], "lineItems[0].index", 400),
-        ([(str(uuid.UUID(int=77)), 1)], "lineItems[0].id", 400),
-        ([("not-a-uuid-at-all", 1)], "lineItems[0].id", 400),
+        ([(LineId(uuid.UUID(int=77)), 1)], "lineItems[0].id", 400),
         ([(1, 0)], "lineItems[0].quantity", 400),
         ([(1, 100_001)], "lineItems[0].quantity", 400),
         ([(1, "2")], "lineItems[0].quantity", 400),

@@ -3,10 +3,14 @@ and pickup / point-of-sale orders on the order page and at the packing station."
 
 from __future__ import annotations
 
+import re
+
 from django.core import mail
 
 from fulfillments.models import Fulfillment
+from fulfillments.services import fulfillment_create
 from orders.models import Activity, ActivityType, FulfillmentStatus, LineItemType
+from orders.services import store_settings_update
 from tests.factories import make_order
 
 HTMX = {"HX-Request": "true"}
@@ -74,6 +78,34 @@ def test_ship_all_unpaid_asks_then_ships(packer_client):
         f"/fulfillments/{order.number}/ship-all/", {**data, "all-confirm": "on"}, headers=HTMX
     )
     assert Fulfillment.objects.get(order=order).tracking_number == "9400"
+
+
+def test_ship_all_after_someone_shipped_part_ships_nothing_and_shows_what_remains(
+    packer_client, owner
+):
+    order = make_order(payment_status="PAID", lines=[{"quantity": 2}, {"quantity": 1}])
+    page = packer_client.get(f"/orders/{order.number}/").content.decode()
+    assert re.search(r'name="all-expected" value="1:2,2:1"', page)
+    fulfillment_create(order=order, lines=[(1, 1)], tracking=None, actor=owner)
+
+    data = {"all-carrier": "dhl", "all-tracking_number": "JD01", "all-expected": "1:2,2:1"}
+    response = packer_client.post(f"/fulfillments/{order.number}/ship-all/", data, headers=HTMX)
+    html = response.content.decode()
+    assert f"Order #{order.number} changed while you were packing it" in html
+    assert "2 units in one parcel" in html
+    # The form keeps the tracking number and now carries what the page shows.
+    assert re.search(r'name="all-expected" value="1:1,2:1"', html)
+    assert 'value="JD01"' in html
+    assert not Fulfillment.objects.filter(tracking_number="JD01").exists()
+
+    response = packer_client.post(
+        f"/fulfillments/{order.number}/ship-all/",
+        {**data, "all-expected": "1:1,2:1"},
+        headers=HTMX,
+    )
+    assert "Everything remaining has shipped." in response.content.decode()
+    shipped = Fulfillment.objects.get(tracking_number="JD01")
+    assert sorted(shipped.lines.values_list("line_item__index", "quantity")) == [(1, 1), (2, 1)]
 
 
 def test_after_a_line_ships_focus_goes_to_the_next_tracking_box(packer_client):
@@ -168,3 +200,57 @@ def test_station_hands_over_a_point_of_sale_order(packer_client):
     assert not Fulfillment.objects.exists()
     packer_client.post(f"/pack/{order.number}/picked-up/", {"confirm": "on"}, headers=HTMX)
     assert Fulfillment.objects.filter(order=order).count() == 1
+
+
+def test_required_item_check_comes_before_a_pickup_order_is_ready(packer_client, owner):
+    store_settings_update(
+        store_name="Shop", require_item_scan=True, notify_buyer_default=True, actor=owner
+    )
+    order = make_order(
+        payment_status="PAID", lines=[{"sku": "MUG", "quantity": 2}], shipping_info=PICKUP
+    )
+    html = packer_client.get(f"/pack/{order.number}/").content.decode()
+    assert re.search(r'id="scan"[^>]*autofocus', html)
+    assert "autofocus" not in tag_of(html, ">Ready for pickup: email the buyer")
+
+    response = packer_client.post(
+        f"/pack/{order.number}/pickup-ready/", {"checked": "1:1"}, headers=HTMX
+    )
+    assert response.status_code == 409
+    assert "Check every item first: 1 unit not scanned." in response.content.decode()
+    assert not Activity.objects.filter(
+        order=order, type=ActivityType.PICKUP_READY_EMAIL_SENT
+    ).exists()
+    assert not mail.outbox
+
+    html = packer_client.get(f"/pack/{order.number}/", {"checked": "1:2"}).content.decode()
+    assert "autofocus" in tag_of(html, ">Ready for pickup: email the buyer").split("<button")[-1]
+    response = packer_client.post(
+        f"/pack/{order.number}/pickup-ready/", {"checked": "1:2"}, headers=HTMX
+    )
+    html = response.content.decode()
+    assert "is ready for pickup" in html
+    assert "2 of 2 checked" in html  # the bag just checked, not a reset count
+
+    # Prepared and checked already: when the buyer comes, "Picked up" needs no new scans.
+    html = packer_client.get(f"/pack/{order.number}/").content.decode()
+    assert "autofocus" in tag_of(html, ">Picked up: hand over 2 units").split("<button")[-1]
+    response = packer_client.post(f"/pack/{order.number}/picked-up/", headers=HTMX)
+    assert f"Order #{order.number} picked up." in response.content.decode()
+
+
+def test_required_item_check_comes_before_a_counter_hand_over(packer_client, owner):
+    store_settings_update(
+        store_name="Shop", require_item_scan=True, notify_buyer_default=True, actor=owner
+    )
+    order = make_order(
+        payment_status="PAID", lines=[{"sku": "MUG"}], channel_type="POS", shipping_info={}
+    )
+    response = packer_client.post(f"/pack/{order.number}/picked-up/", headers=HTMX)
+    assert response.status_code == 409
+    assert "Check every item first: 1 unit not scanned." in response.content.decode()
+    assert not Fulfillment.objects.exists()
+    response = packer_client.post(
+        f"/pack/{order.number}/picked-up/", {"checked": "1:1"}, headers=HTMX
+    )
+    assert f"Order #{order.number} picked up." in response.content.decode()

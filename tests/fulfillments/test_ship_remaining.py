@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from fulfillments.models import Fulfillment
 from fulfillments.services import (
+    ShipmentChanged,
     ShipmentNeedsConfirmation,
     fulfillment_create,
     fulfillment_ship_remaining,
@@ -82,6 +83,22 @@ def test_nothing_left_is_a_conflict(packer):
     with pytest.raises(OrderError, match="Nothing left to ship") as error:
         fulfillment_ship_remaining(order=order, actor=packer)
     assert error.value.status == 409
+
+
+def test_a_remainder_other_than_the_one_shown_ships_nothing(packer, owner):
+    order = make_order(payment_status="PAID", lines=[{"quantity": 2}, {"quantity": 1}])
+    shown = {1: 2, 2: 1}
+    fulfillment_create(order=order, lines=[(1, 1)], tracking=None, actor=owner)
+    before = Order.objects.get(pk=order.pk).last_updated
+    with pytest.raises(ShipmentChanged, match=f"Order #{order.number} changed while you"):
+        fulfillment_ship_remaining(order=order, actor=packer, expected=shown)
+    assert Fulfillment.objects.filter(order=order).count() == 1
+    assert Order.objects.get(pk=order.pk).last_updated == before
+    shipped = fulfillment_ship_remaining(order=order, actor=packer, expected={1: 1, 2: 1})
+    assert sorted((line.line_item.index, line.quantity) for line in shipped.lines.all()) == [
+        (1, 1),
+        (2, 1),
+    ]
 
 
 def test_undo_by_its_creator_within_the_window(packer, owner):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -125,6 +126,10 @@ def test_fulfil_several_lines_errors(order_factory, packer_client):
     )
     html = response.content.decode()
     assert "more than the 1 ordered" in html
+    # The error sits next to the quantity of the line at fault (OrderError.line), not on top.
+    assert re.search(
+        r'<ul class="errorlist" id="id_multi-qty_2_error"><li>[^<]*more than the 1 ordered', html
+    )
     assert not Fulfillment.objects.filter(order=order).exists()
 
 

@@ -266,6 +266,44 @@ def test_query_count_fixed_whatever_the_page_size(
     assert len(shown(response)) == 50
 
 
+@pytest.mark.parametrize(
+    ("role", "orders", "queries"),
+    [
+        # session, user, permissions, the page's rows with their items, the saved-view tabs
+        # with the store's notify default; past one page, the count's planner estimate and
+        # capped count (orders/counting.py) too.
+        ("owner", 3, 5),
+        ("packer", 3, 5),
+        ("viewer", 3, 5),
+        ("packer", 55, 7),
+    ],
+)
+def test_list_page_query_count(role, orders, queries, order_factory, django_assert_num_queries):
+    from orders.models import STORE_SETTINGS_PK, SavedView, StoreSettings
+    from tests.conftest import client_for, make_user
+
+    user, other = make_user(role), make_user("owner", "boss")
+    StoreSettings.objects.create(pk=STORE_SETTINGS_PK, notify_buyer_default=True)
+    SavedView.objects.create(name="Mine", query="view=unpaid", created_by=user)
+    SavedView.objects.create(name="Team", query="view=archived", shared=True, created_by=other)
+    SavedView.objects.create(name="Boss only", query="view=all", created_by=other)
+    for _ in range(orders):
+        order_factory(lines=[{"name": "Mug", "quantity": 2}, {"name": "Cap"}, {"name": "Pin"}])
+    client = client_for(user)
+    client.get(LIST)
+    for headers in ({}, HTMX):
+        with django_assert_num_queries(queries):
+            response = client.get(LIST, headers=headers)
+        html = response.content.decode()
+        assert len(shown(response)) == min(orders, 50)
+        items = "<li>2 \N{MULTIPLICATION SIGN} Mug</li><li>1 \N{MULTIPLICATION SIGN} Cap</li>"
+        assert html.count(items + '<li class="more">+1 more</li>') == min(orders, 50)
+        assert ">Mine</a>" in html and ">Team<" in html and "Boss only" not in html
+        assert "shared by boss" in html
+        bulk = 'id="bulk-notify" name="notify" checked' in html
+        assert bulk == (role != "viewer")
+
+
 # ---- Bulk fulfil controls of the list ----
 
 

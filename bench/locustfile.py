@@ -1,0 +1,155 @@
+"""Who uses Packdesk, for `make loadtest` (bench/loadtest.py runs locust on this file).
+
+Packers open an order and add a tracking number to one of its lines; owners browse the list
+(quick views, status filters, name search, the next page) and open orders; an API client
+queries orders and bulk-creates fulfillments. For the baseline, `ListReader` and
+`StockAdminReader` read the orders list and the stock Django admin changelist the same way.
+Users arrive logged in (sessions made by bench/loadtest.py, no password hashing under load).
+The data comes from the JSON file named by LOADTEST_DATA.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+
+from locust import HttpUser, between, task
+
+DATA = json.loads(open(os.environ["LOADTEST_DATA"]).read())  # noqa: SIM115
+CSRF = DATA["csrf"]
+NAMES = ["smith", "maya", "garcia", "lee", "anna"]
+FILTERS = [
+    "",
+    "?view=unfulfilled",
+    "?view=unpaid",
+    "?f=paymentStatus&op=%24eq&v=PAID",
+    "?f=fulfillmentStatus&op=%24eq&v=NOT_FULFILLED",
+]
+
+
+class SessionUser(HttpUser):
+    abstract = True
+    role = ""
+
+    def on_start(self) -> None:
+        self.client.cookies.set("sessionid", random.choice(DATA["sessions"][self.role]))
+        self.client.cookies.set("csrftoken", CSRF)
+
+
+class Packer(SessionUser):
+    weight = 3
+    wait_time = between(0.5, 2)
+    role = "packer"
+
+    @task(2)
+    def open_order(self) -> None:
+        order = random.choice(DATA["orders"])
+        self.client.get(f"/orders/{order['number']}/", name="order page")
+
+    @task(1)
+    def create_fulfillment(self) -> None:
+        order = random.choice(DATA["orders"])
+        prefix = "line-1-"
+        self.client.post(
+            f"/fulfillments/{order['number']}/lines/1/",
+            {
+                prefix + "quantity": 1,
+                prefix + "carrier": "ups",
+                prefix + "tracking_number": f"1Z{random.randrange(10**8):08d}",
+            },
+            headers={"X-CSRFToken": CSRF, "Referer": self.host + "/"},
+            name="create fulfillment (page)",
+            allow_redirects=False,
+        )
+
+
+class Owner(SessionUser):
+    weight = 3
+    wait_time = between(0.5, 2)
+    role = "owner"
+
+    @task(4)
+    def list_with_filters(self) -> None:
+        self.client.get("/orders/" + random.choice(FILTERS), name="list (filters)")
+
+    @task(2)
+    def search_name(self) -> None:
+        self.client.get(f"/orders/?q={random.choice(NAMES)}", name="list (name search)")
+
+    @task(2)
+    def next_page(self) -> None:
+        self.client.get("/orders/?page=2", name="list (page 2)")
+
+    @task(2)
+    def open_order(self) -> None:
+        order = random.choice(DATA["orders"])
+        self.client.get(f"/orders/{order['number']}/", name="order page")
+
+
+class ApiClient(HttpUser):
+    weight = 1
+    wait_time = between(1, 3)
+
+    def on_start(self) -> None:
+        self.client.headers["Authorization"] = DATA["api_key"]
+
+    @task(4)
+    def query(self) -> None:
+        body = {"query": {"filter": {"paymentStatus": "PAID"}, "paging": {"limit": 50}}}
+        self.client.post("/api/stores/v2/orders/query", json=body, name="API query")
+
+    @task(1)
+    def bulk_create(self) -> None:
+        orders = random.sample(DATA["orders"], 25)
+        body = {
+            "ordersWithFulfillments": [
+                {
+                    "orderId": order["id"],
+                    "fulfillments": [
+                        {
+                            "lineItems": [{"id": order["line_id"], "quantity": 1}],
+                            "trackingInfo": {"shippingProvider": "usps", "trackingNumber": "94"},
+                        }
+                    ],
+                }
+                for order in orders
+            ]
+        }
+        self.client.post(
+            "/api/ecom/v1/fulfillments/orders/bulk/create-fulfillments",
+            json=body,
+            name="API bulk create 25 orders",
+        )
+
+
+class ListReader(SessionUser):
+    """The baseline pair: our list page and the stock admin changelist, read alike."""
+
+    role = "owner"
+    wait_time = between(0, 0.1)
+
+    @task
+    def list_page(self) -> None:
+        self.client.get("/orders/", name="baseline: Packdesk list")
+
+    @task
+    def list_search(self) -> None:
+        self.client.get(f"/orders/?q={random.choice(NAMES)}", name="baseline: Packdesk search")
+
+
+class StockAdminReader(SessionUser):
+    role = "owner"
+    wait_time = between(0, 0.1)
+
+    @task
+    def changelist(self) -> None:
+        self.client.get("/stock-admin/orders/order/", name="baseline: stock admin list")
+
+    @task
+    def changelist_search(self) -> None:
+        # The stock admin has no search_fields: ?q= is ignored, so filter by a field instead.
+        self.client.get(
+            "/stock-admin/orders/order/?payment_status__exact=PAID",
+            name="baseline: stock admin filtered",
+        )

@@ -1,0 +1,1 @@
+"""The home page: the fulfilment backlog, keeping-up charts and webhook health at a glance."""

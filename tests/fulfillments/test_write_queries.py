@@ -1,0 +1,181 @@
+"""The write path runs a fixed number of SQL queries whatever the order's size.
+
+Caps are per request (page and both APIs, from the session or API key check to the response)
+and per service call; each is checked on a small and a large order, with earlier
+fulfillments, so a query per line item or per fulfillment would break it. Counts include the
+transaction's own statements (the request's BEGIN/COMMIT, savepoints).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from fulfillments.services import fulfillment_bulk_create, fulfillment_create
+from orders.models import Order
+from orders.services import (
+    order_cancel,
+    order_mark_paid,
+    order_refund,
+    order_update_email,
+    order_update_shipping_address,
+)
+from tests.fulfillments.test_views import line_post
+
+SIZES = [2, 40]
+# lock, line items with fulfilled, fulfillment, its lines, activities, order, endpoints, event,
+# and the store's notify-buyer default when the caller leaves `notify` unset (the APIs do)
+SERVICE_CAP = 9
+PAGE_CAP = 14
+STORES_API_CAP = 19
+ECOM_API_CAP = 17
+
+
+@pytest.fixture
+def big_order(order_factory, packer):
+    def make(lines: int) -> Order:
+        order = order_factory(lines=[{"quantity": 3} for _ in range(lines)])
+        for index in range(1, min(lines, 5) + 1):
+            fulfillment_create(order=order, lines=[(index, 1)], actor=packer)
+        return order
+
+    return make
+
+
+def warm(api) -> None:
+    """A key in use: its once-a-minute last-used write is behind it."""
+    assert api.post("/api/stores/v2/orders/query", {"query": {}}).status_code == 200
+
+
+def tracking() -> dict:
+    return {"shippingProvider": "fedex", "trackingNumber": "7777"}
+
+
+@pytest.mark.parametrize("lines", SIZES)
+def test_fulfillment_create_service_cap(big_order, packer, lines, django_assert_max_num_queries):
+    order = big_order(lines)
+    with django_assert_max_num_queries(SERVICE_CAP):
+        fulfillment_create(
+            order=order,
+            lines=[(i, 1) for i in range(1, lines + 1)],
+            tracking=tracking(),
+            actor=packer,
+        )
+
+
+@pytest.mark.parametrize("lines", SIZES)
+def test_create_fulfillment_page_cap(
+    big_order, packer_client, lines, django_assert_max_num_queries
+):
+    order = big_order(lines)
+    packer_client.get("/orders/")  # the session exists already, as for a working packer
+    with django_assert_max_num_queries(PAGE_CAP):
+        response = packer_client.post(
+            f"/fulfillments/{order.number}/lines/{lines}/", line_post(lines)
+        )
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize("lines", SIZES)
+def test_create_fulfillment_stores_api_cap(
+    big_order, packer_api, lines, django_assert_max_num_queries
+):
+    order = big_order(lines)
+    body = {
+        "fulfillment": {
+            "lineItems": [{"index": i, "quantity": 1} for i in range(1, lines + 1)],
+            "trackingInfo": tracking(),
+        }
+    }
+    warm(packer_api)
+    with django_assert_max_num_queries(STORES_API_CAP):
+        response = packer_api.post(f"/api/stores/v2/orders/{order.pk}/fulfillments", body)
+    assert response.status_code == 200, response.json()
+    assert len(response.json()["order"]["lineItems"]) == lines
+
+
+@pytest.mark.parametrize("lines", SIZES)
+def test_create_fulfillment_ecom_api_cap(
+    big_order, packer_api, lines, django_assert_max_num_queries
+):
+    order = big_order(lines)
+    body = {
+        "fulfillment": {
+            "lineItems": [
+                {"id": str(item.line_id), "quantity": 1} for item in order.line_items.all()
+            ],
+            "trackingInfo": tracking(),
+        }
+    }
+    warm(packer_api)
+    with django_assert_max_num_queries(ECOM_API_CAP):
+        response = packer_api.post(
+            f"/api/ecom/v1/fulfillments/orders/{order.pk}/create-fulfillment", body
+        )
+    assert response.status_code == 200, response.json()
+    fulfillments = response.json()["orderWithFulfillments"]["fulfillments"]
+    assert len(fulfillments) == min(lines, 5) + 1
+
+
+def test_bulk_create_costs_the_same_per_order(order_factory, packer, django_assert_max_num_queries):
+    """Each order: savepoint, lock, line items, the four writes, endpoints, event, the
+    notify default, release."""
+    orders = [order_factory(lines=[{"quantity": 2} for _ in range(n)]) for n in (1, 8, 30)]
+    items = [(order.pk, [{"lines": [(1, 1)], "tracking": tracking()}]) for order in orders]
+    with django_assert_max_num_queries(11 * len(orders)):
+        results = fulfillment_bulk_create(items=items, actor=packer)
+    assert all(result.success for result in results)
+
+
+def test_refused_create_writes_nothing_and_leaves_the_transaction_usable(
+    big_order, packer_client, packer
+):
+    """No savepoint inside a request's transaction: a refusal must not spoil it, so the
+    page can still render the error."""
+    order = big_order(2)
+    response = packer_client.post(
+        f"/fulfillments/{order.number}/lines/1/", line_post(1, quantity=99)
+    )
+    assert response.status_code == 200  # the page again, with the error by the field
+    assert "99 is more than the 3 ordered" in response.content.decode()
+    assert order.fulfillments.count() == 2
+
+
+# ---- Order mutations: one cap per service call ----
+# Savepoint, lock, the change, its activity, release; the order events (paid, canceled,
+# refunded) add the endpoints, the order's relations for the payload and the event row.
+
+MUTATIONS = {
+    "email": (
+        5,
+        lambda order, actor: order_update_email(order=order, email="new@example.com", actor=actor),
+    ),
+    "address": (
+        5,
+        lambda order, actor: order_update_shipping_address(
+            order=order,
+            address={"addressLine1": "2 Side Street", "city": "Boston", "country": "US"},
+            actor=actor,
+        ),
+    ),
+    "mark paid": (12, lambda order, actor: order_mark_paid(order=order, actor=actor)),
+    "cancel": (11, lambda order, actor: order_cancel(order=order, actor=actor)),
+    "refund": (
+        14,
+        lambda order, actor: order_refund(order=order, amount=Decimal("1.00"), actor=actor),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", MUTATIONS)
+@pytest.mark.parametrize("lines", SIZES)
+def test_order_mutation_caps(name, lines, order_factory, owner, django_assert_max_num_queries):
+    cap, mutate = MUTATIONS[name]
+    status = "PAID" if name == "refund" else "NOT_PAID"
+    order = order_factory(lines=[{"quantity": 1} for _ in range(lines)], payment_status=status)
+    if name != "cancel":  # a shipped order cannot be canceled
+        for index in range(1, min(lines, 4) + 1):
+            fulfillment_create(order=order, lines=[(index, 1)], actor=owner)
+    with django_assert_max_num_queries(cap):
+        mutate(order, owner)
