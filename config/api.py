@@ -1,6 +1,7 @@
 """The JSON API: one NinjaAPI under /api/, authenticated by API keys (DESIGN.md section 5).
 
-Errors always have the shape {"message": str, "details": {...}} with a 4xx status.
+Errors always have the shape {"message": str, "details": {...}} (`ErrorOut`); every operation
+documents each status it can answer with (`responses`) in /api/openapi.json.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import connection, transaction
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.utils import timezone
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import APIKeyHeader
 
 from config.errors import api_exception
+from config.schemas import ErrorOut
 from config.throttle import api_key_failed, api_key_locked_out, cooloff_minutes
 from orders.models import ApiKey
 from orders.query import QueryError
@@ -71,7 +74,25 @@ class ApiError(Exception):
         self.details = details or {}
 
 
-api = NinjaAPI(
+class PackdeskAPI(NinjaAPI):
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        """ninja's document, with the Retry-After header that every 429 and 503 carries."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for item in schema["paths"].values():
+            for operation in item.values():
+                for status, response in operation.get("responses", {}).items():
+                    if str(status) in ("429", "503"):  # ninja keys them by int
+                        response["headers"] = {"Retry-After": RETRY_AFTER}
+        return schema
+
+
+RETRY_AFTER = {
+    "description": "Seconds to wait before trying again",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^[0-9]+$"},
+}
+
+api = PackdeskAPI(
     title="Packdesk API",
     version="1.0",
     description="Stores Orders v2 and eCommerce Order Fulfillments, as Packdesk implements them.",
@@ -82,6 +103,39 @@ api = NinjaAPI(
     # The schema and the interactive docs are for logged-in staff; endpoints use API keys.
     docs_decorator=staff_member_required,
 )
+
+
+# Every operation can answer: 400 bad input (naming the field), 401 no or wrong API key, 403 a
+# permission the key's user lacks, 429 too many wrong keys from this address, 500 unexpected
+# (nothing saved), 503 a statement timeout or the database unreachable (nothing saved).
+EVERY_OPERATION_ERRORS = (400, 401, 403, 429, 500, 503)
+NOT_FOUND = 404  # an order or fulfillment in the path that does not exist (or is hidden)
+CONFLICT = 409  # the order's state refuses the change
+BODY_TOO_LARGE = 413  # a request body over DATA_UPLOAD_MAX_MEMORY_SIZE
+KEY_REUSED = 422  # an Idempotency-Key already used with another body
+
+
+def responses(ok: type[Schema], *errors: int) -> dict[int, Any]:
+    """An operation's documented answers: `ok` on 200, the error body on every error status
+    it can return (the ones every operation has, plus `errors`)."""
+    return {200: ok, **dict.fromkeys(sorted({*EVERY_OPERATION_ERRORS, *errors}), ErrorOut)}
+
+
+def as_built(view):
+    """Answer with the body the endpoint built, as built: the serializers own the wire format
+    (key order, absent keys), the response schema documents it. ninja would otherwise rebuild
+    the body through the schema; the schemathesis test checks that the two agree."""
+
+    @functools.wraps(view)
+    def endpoint(request, *args, **kwargs):
+        result = view(request, *args, **kwargs)
+        if isinstance(result, HttpResponseBase):
+            return result
+        return api.create_response(request, result, status=200)
+
+    # ninja reads the view's parameters from this; evaluated here, in the view's module.
+    endpoint.__signature__ = inspect.signature(view, eval_str=True)  # type: ignore[attr-defined]
+    return endpoint
 
 
 def error_fields(rename: str | Callable[[str], str]):

@@ -1,4 +1,5 @@
-"""The base of every API request body schema: JSON objects only, no unknown keys, no NUL.
+"""The API's shared schemas: the base of every request body (JSON objects only, no unknown
+keys, no NUL) and the one error body every failure answers with.
 
 Kept apart from config/api.py so that schema modules (orders/schemas.py) and the services that
 take their typed values import it without importing the API itself.
@@ -6,11 +7,12 @@ take their typed values import it without importing the API itself.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from ninja import Schema
+from ninja import Field, Schema
 from ninja.schema import DjangoGetter
-from pydantic import ConfigDict, field_validator, model_validator
+from pydantic import BeforeValidator, ConfigDict, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 
 def _has_nul(value: Any) -> bool:
@@ -30,6 +32,39 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
+def whole_number(value: Any) -> Any:
+    """JSON Schema's integer: a number without a fractional part (`1`, also written `1.0`),
+    never a string or a boolean (which pydantic's lax mode would turn into a number)."""
+    if isinstance(value, bool | str):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# Bounds go before the validator, so that they reach the JSON schema as minimum/maximum:
+# Annotated[int, Field(ge=1), BeforeValidator(whole_number)].
+WholeNumber = Annotated[int, BeforeValidator(whole_number)]
+
+
+# A string without the NUL character (JSON Schema's statement of the rule below).
+NO_NUL_PATTERN = "^[^\\u0000]*$"
+
+
+def state_no_nul(schema: dict[str, Any]) -> None:
+    """Every free-text string property of a request body states, as a pattern, that it may
+    not hold NUL; strings with a format, an enum or a pattern of their own exclude it already."""
+    stack: list[Any] = list(schema.get("properties", {}).values())
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, dict):
+            continue
+        if node.get("type") == "string" and not {"format", "enum", "const", "pattern"} & set(node):
+            node["pattern"] = NO_NUL_PATTERN
+        stack.extend(node.get("anyOf", ()))
+        stack.append(node.get("items"))
+
+
 class InputSchema(Schema):
     """Base of every request body schema: a body part that should be a JSON object must be one,
     and a key the schema does not know is a 400 naming it (not silently ignored).
@@ -37,7 +72,7 @@ class InputSchema(Schema):
     (ninja's Schema would otherwise read attributes off a string or list and fill defaults.)
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=state_no_nul)
 
     @field_validator("*", mode="after")
     @classmethod
@@ -56,3 +91,15 @@ class InputSchema(Schema):
         if not isinstance(value, dict):
             raise ValueError("must be a JSON object")
         return value
+
+
+class ErrorOut(Schema):
+    """Every error the API answers (config/errors.py builds it): a message for people and
+    details naming the input at fault."""
+
+    message: str
+    details: dict[str, Any] = Field(
+        ...,
+        description='{"field": "<the first input at fault>", "<each input at fault>": "<why>"} '
+        "when input is at fault; {} otherwise.",
+    )

@@ -8,16 +8,33 @@ those into the `_id` / `_createdDate` of the spec's examples for its caller. Req
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Annotated, Any
 
 from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest
-from ninja import Field, Router
-from pydantic import StrictBool, StrictInt
+from ninja import Field, Router, Schema
+from pydantic import BeforeValidator, ConfigDict, StrictBool
+from pydantic.json_schema import JsonDict
 
-from config.api import ApiError, error_fields, require_perm
-from config.schemas import InputSchema
-from fulfillments.models import MAX_FULFILLMENT_LINE_QUANTITY, Fulfillment
+from config.api import (
+    BODY_TOO_LARGE,
+    CONFLICT,
+    KEY_REUSED,
+    NOT_FOUND,
+    ApiError,
+    as_built,
+    error_fields,
+    require_perm,
+    responses,
+)
+from config.schemas import InputSchema, state_no_nul, whole_number
+from fulfillments.models import (
+    MAX_FULFILLMENT_LINE_ITEMS,
+    MAX_FULFILLMENT_LINE_QUANTITY,
+    Fulfillment,
+)
 from fulfillments.services import (
     MAX_BULK_ORDERS,
     MAX_LINK,
@@ -30,9 +47,11 @@ from fulfillments.services import (
     fulfillment_delete,
     fulfillment_update,
 )
+from orders import idempotency
 from orders.api import order_json, order_json_written, order_visible_or_404
 from orders.idempotency import idempotent
 from orders.models import Order
+from orders.schemas import OrderOut, OrderResponse, TrackingOut
 from orders.selectors import visible_orders
 from orders.serializers import iso, tracking_info
 from orders.services import OrderError
@@ -53,7 +72,11 @@ class TrackingIn(InputSchema):
     trackingNumber: str | None = Field(default=None, max_length=MAX_TRACKING_NUMBER)
     shippingProvider: str | None = Field(default=None, max_length=MAX_PROVIDER)
     trackingLink: str | None = Field(
-        None, max_length=MAX_LINK, description="An http(s) URL; null removes the stored link"
+        None,
+        max_length=MAX_LINK,
+        description='An http(s) URL with a host; null or "" removes the stored link',
+        # What link_is_http accepts (a host: something before the first / ? or #).
+        json_schema_extra={"pattern": "^([hH][tT][tT][pP][sS]?://[^/?#\\u0000][^\\u0000]*)?$"},
     )
 
 
@@ -62,11 +85,17 @@ def tracking_given(tracking: TrackingIn | None) -> dict[str, Any] | None:
     return None if tracking is None else tracking.model_dump(exclude_unset=True)
 
 
+LineIndex = Annotated[int, Field(ge=1), BeforeValidator(whole_number)]
+LineQuantity = Annotated[
+    int, Field(ge=1, le=MAX_FULFILLMENT_LINE_QUANTITY), BeforeValidator(whole_number)
+]
+# The services refuse an empty or too long list with their own message; the schema states it.
+LINE_LIST: JsonDict = {"minItems": 1, "maxItems": MAX_FULFILLMENT_LINE_ITEMS}
+
+
 class IndexLineIn(InputSchema):
-    index: StrictInt = Field(..., ge=1)
-    quantity: StrictInt | None = Field(
-        None, ge=1, le=MAX_FULFILLMENT_LINE_QUANTITY, description="Default: what remains"
-    )
+    index: LineIndex
+    quantity: LineQuantity | None = Field(None, description="Default: what remains")
 
 
 # A Packdesk extension beside the spec's body (Wix's API has no such key): whether to email the
@@ -82,7 +111,7 @@ def notify_buyer_field() -> Any:
 
 
 class StoresFulfillmentIn(InputSchema):
-    lineItems: list[IndexLineIn]
+    lineItems: list[IndexLineIn] = Field(..., json_schema_extra=LINE_LIST)
     trackingInfo: TrackingIn | None = None
 
 
@@ -96,12 +125,22 @@ class StoresUpdateIn(InputSchema):
     lineItems: list[IndexLineIn] | None = None
 
 
+def id_or_underscore_id(schema: dict[str, Any]) -> None:
+    """The JSON schema states what line_id() checks: `id` or `_id` is given."""
+    state_no_nul(schema)
+    schema["anyOf"] = [
+        {"required": [key], "properties": {key: {"type": "string"}}} for key in ("id", "_id")
+    ]
+
+
 class IdLineIn(InputSchema):
+    """A line item named by `id` (or `_id`): one of the two is required."""
+
+    model_config = ConfigDict(json_schema_extra=id_or_underscore_id)
+
     id: uuid.UUID | None = None
     underscore_id: uuid.UUID | None = Field(default=None, alias="_id")
-    quantity: StrictInt | None = Field(
-        default=None, ge=1, le=MAX_FULFILLMENT_LINE_QUANTITY, description="Default: what remains"
-    )
+    quantity: LineQuantity | None = Field(default=None, description="Default: what remains")
 
     def line_id(self, position: int) -> uuid.UUID:
         line_id = self.id or self.underscore_id
@@ -115,7 +154,7 @@ class IdLineIn(InputSchema):
 
 
 class EcomFulfillmentIn(InputSchema):
-    lineItems: list[IdLineIn]
+    lineItems: list[IdLineIn] = Field(..., json_schema_extra=LINE_LIST)
     trackingInfo: TrackingIn | None = None
 
 
@@ -148,10 +187,31 @@ def path_ids_match(sent: dict[str, uuid.UUID | None], path: dict[str, uuid.UUID]
             )
 
 
+# Bulk create reports a bad item as that item's error, beside the others' results (DESIGN.md
+# section 4), so its items' schema leaves out what is checked per item: a malformed orderId or
+# trackingLink, a line without id, an empty or too long list of lines. Shape errors (a wrong
+# type, an unknown key, a too long string) still refuse the whole request.
+
+
+class BulkTrackingIn(TrackingIn):
+    trackingLink: str | None = Field(
+        None, max_length=MAX_LINK, description="An http(s) URL with a host (checked per item)"
+    )
+
+
+class BulkLineIn(IdLineIn):
+    model_config = ConfigDict(json_schema_extra=state_no_nul)
+
+
+class BulkFulfillmentIn(EcomFulfillmentIn):
+    lineItems: list[BulkLineIn]  # type: ignore[assignment]  # checked per item
+    trackingInfo: BulkTrackingIn | None = None
+
+
 class BulkOrderIn(InputSchema):
     # A string so that one malformed id fails its own item, not the whole request.
-    orderId: str
-    fulfillments: list[EcomFulfillmentIn]
+    orderId: str = Field(..., description="The order's id (a UUID; another string fails its item)")
+    fulfillments: list[BulkFulfillmentIn]
 
 
 class BulkCreateIn(InputSchema):
@@ -163,8 +223,79 @@ class ListByIdsIn(InputSchema):
     orderIds: list[uuid.UUID] = Field(..., max_length=MAX_BULK_ORDERS)
 
 
-def id_lines(lines: list[IdLineIn]) -> list[LineRequest]:
+def id_lines(lines: Sequence[IdLineIn]) -> list[LineRequest]:
     return [(LineId(line.line_id(position)), line.quantity) for position, line in enumerate(lines)]
+
+
+# ---- Responses ----
+
+
+class StoresCreateOut(Schema):
+    id: uuid.UUID = Field(..., description="The new fulfillment's id")
+    order: OrderOut
+
+
+class EcomLineOut(Schema):
+    id: uuid.UUID = Field(..., description="The line item's id")
+    quantity: int
+
+
+class EcomFulfillmentOut(Schema):
+    """A fulfillment in Wix's REST wire format (Wix's JS SDK shows `_id`, `_createdDate`)."""
+
+    id: uuid.UUID
+    createdDate: datetime
+    lineItems: list[EcomLineOut]
+    trackingInfo: TrackingOut
+
+
+class OrderWithFulfillmentsOut(Schema):
+    orderId: uuid.UUID
+    fulfillments: list[EcomFulfillmentOut] = Field(..., description="Newest first")
+
+
+class EcomCreateOut(Schema):
+    fulfillmentId: uuid.UUID
+    orderWithFulfillments: OrderWithFulfillmentsOut
+
+
+class EcomOrderOut(Schema):
+    orderWithFulfillments: OrderWithFulfillmentsOut
+
+
+class EcomOrdersOut(Schema):
+    ordersWithFulfillments: list[OrderWithFulfillmentsOut] = Field(
+        ..., description="In the order asked; unknown ids are left out"
+    )
+
+
+class BulkErrorOut(Schema):
+    code: str = Field(..., description="INVALID_ARGUMENT, ORDER_NOT_FOUND or FULFILLMENT_CONFLICT")
+    description: str
+    data: dict[str, Any] = Field(..., description='{"field": ...} when one input is at fault')
+
+
+class BulkItemMetadataOut(Schema):
+    id: str = Field(..., description="The orderId as sent")
+    originalIndex: int
+    success: bool
+    error: BulkErrorOut | None = None
+
+
+class BulkResultOut(Schema):
+    itemMetadata: BulkItemMetadataOut
+    ordersWithFulfillments: OrderWithFulfillmentsOut | None = None
+
+
+class BulkActionMetadataOut(Schema):
+    totalSuccesses: int
+    totalFailures: int
+    undetailedFailures: int
+
+
+class BulkCreateOut(Schema):
+    results: list[BulkResultOut]
+    bulkActionMetadata: BulkActionMetadataOut
 
 
 # ---- eCommerce shapes ----
@@ -209,7 +340,13 @@ def order_with_fulfillments_json(order_id) -> dict[str, Any]:
 # ---- Stores Orders v2 ----
 
 
-@stores_router.post("orders/{id}/fulfillments", summary="Create fulfillment")
+@stores_router.post(
+    "orders/{id}/fulfillments",
+    response=responses(StoresCreateOut, NOT_FOUND, CONFLICT, BODY_TOO_LARGE, KEY_REUSED),
+    openapi_extra=idempotency.OPENAPI_EXTRA,
+    summary="Create fulfillment",
+)
+@as_built
 @error_fields("fulfillment.")
 def stores_fulfillment_create(request: HttpRequest, id: uuid.UUID, payload: StoresCreateIn):
     """With an `Idempotency-Key` header a retry returns the first answer."""
@@ -238,7 +375,12 @@ def stores_update_field(field: str) -> str:
     return "fulfillmentTrackingInfo." + field.removeprefix("trackingInfo.")
 
 
-@stores_router.put("orders/{id}/fulfillments/{fulfillmentId}", summary="Update fulfillment")
+@stores_router.put(
+    "orders/{id}/fulfillments/{fulfillmentId}",
+    response=responses(OrderResponse, NOT_FOUND, CONFLICT, BODY_TOO_LARGE),
+    summary="Update fulfillment",
+)
+@as_built
 @error_fields(stores_update_field)
 def stores_fulfillment_update(
     request: HttpRequest, id: uuid.UUID, fulfillmentId: uuid.UUID, payload: StoresUpdateIn
@@ -258,7 +400,12 @@ def stores_fulfillment_update(
     return {"order": order_json(order.pk)}
 
 
-@stores_router.delete("orders/{id}/fulfillments/{fulfillmentId}", summary="Delete fulfillment")
+@stores_router.delete(
+    "orders/{id}/fulfillments/{fulfillmentId}",
+    response=responses(OrderResponse, NOT_FOUND, CONFLICT),
+    summary="Delete fulfillment",
+)
+@as_built
 def stores_fulfillment_delete(request: HttpRequest, id: uuid.UUID, fulfillmentId: uuid.UUID):
     require_perm(request, PERM_DELETE)
     order = order_visible_or_404(id)
@@ -269,7 +416,13 @@ def stores_fulfillment_delete(request: HttpRequest, id: uuid.UUID, fulfillmentId
 # ---- eCommerce Order Fulfillments ----
 
 
-@ecom_router.post("orders/{orderId}/create-fulfillment", summary="Create fulfillment")
+@ecom_router.post(
+    "orders/{orderId}/create-fulfillment",
+    response=responses(EcomCreateOut, NOT_FOUND, CONFLICT, BODY_TOO_LARGE, KEY_REUSED),
+    openapi_extra=idempotency.OPENAPI_EXTRA,
+    summary="Create fulfillment",
+)
+@as_built
 @error_fields("fulfillment.")
 def ecom_fulfillment_create(request: HttpRequest, orderId: uuid.UUID, payload: EcomCreateIn):
     """With an `Idempotency-Key` header a retry returns the first answer."""
@@ -299,7 +452,13 @@ def ecom_fulfillment_create(request: HttpRequest, orderId: uuid.UUID, payload: E
 ERROR_CODES = {400: "INVALID_ARGUMENT", 404: "ORDER_NOT_FOUND", 409: "FULFILLMENT_CONFLICT"}
 
 
-@ecom_router.post("orders/bulk/create-fulfillments", summary="Bulk create fulfillments")
+@ecom_router.post(
+    "orders/bulk/create-fulfillments",
+    response=responses(BulkCreateOut, BODY_TOO_LARGE, KEY_REUSED),
+    openapi_extra=idempotency.OPENAPI_EXTRA,
+    summary="Bulk create fulfillments",
+)
+@as_built
 def ecom_fulfillment_bulk_create(request: HttpRequest, payload: BulkCreateIn):
     """Each order in its own savepoint; with an `Idempotency-Key` header a retry returns the
     first answer and creates nothing."""
@@ -363,7 +522,12 @@ def bulk_create_results(request: HttpRequest, payload: BulkCreateIn) -> dict[str
     }
 
 
-@ecom_router.get("orders/{orderId}", summary="List fulfillments for a single order")
+@ecom_router.get(
+    "orders/{orderId}",
+    response=responses(EcomOrderOut, NOT_FOUND),
+    summary="List fulfillments for a single order",
+)
+@as_built
 def ecom_fulfillments_for_order(request: HttpRequest, orderId: uuid.UUID):
     require_perm(request, PERM_VIEW)
     order = fulfillments_queryset().filter(pk=orderId).first()
@@ -372,7 +536,12 @@ def ecom_fulfillments_for_order(request: HttpRequest, orderId: uuid.UUID):
     return {"orderWithFulfillments": order_with_fulfillments(order)}
 
 
-@ecom_router.post("list-by-ids", summary="List fulfillments for multiple orders")
+@ecom_router.post(
+    "list-by-ids",
+    response=responses(EcomOrdersOut, BODY_TOO_LARGE),
+    summary="List fulfillments for multiple orders",
+)
+@as_built
 def ecom_fulfillments_for_orders(request: HttpRequest, payload: ListByIdsIn):
     """Orders in the order asked; unknown ids are left out."""
     require_perm(request, PERM_VIEW)
@@ -386,7 +555,12 @@ def ecom_fulfillments_for_orders(request: HttpRequest, payload: ListByIdsIn):
     }
 
 
-@ecom_router.patch("{fulfillmentId}/orders/{orderId}", summary="Update fulfillment")
+@ecom_router.patch(
+    "{fulfillmentId}/orders/{orderId}",
+    response=responses(EcomOrderOut, NOT_FOUND, CONFLICT, BODY_TOO_LARGE),
+    summary="Update fulfillment",
+)
+@as_built
 @error_fields("fulfillment.")
 def ecom_fulfillment_update(
     request: HttpRequest, fulfillmentId: uuid.UUID, orderId: uuid.UUID, payload: EcomUpdateIn
@@ -408,7 +582,12 @@ def ecom_fulfillment_update(
     return {"orderWithFulfillments": order_with_fulfillments_json(order.pk)}
 
 
-@ecom_router.delete("{fulfillmentId}/orders/{orderId}", summary="Delete fulfillment")
+@ecom_router.delete(
+    "{fulfillmentId}/orders/{orderId}",
+    response=responses(EcomOrderOut, NOT_FOUND, CONFLICT),
+    summary="Delete fulfillment",
+)
+@as_built
 def ecom_fulfillment_delete(request: HttpRequest, fulfillmentId: uuid.UUID, orderId: uuid.UUID):
     require_perm(request, PERM_DELETE)
     order = order_visible_or_404(orderId)

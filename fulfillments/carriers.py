@@ -65,5 +65,8 @@ def carrier_link(provider: str | None, number: str | None) -> str | None:
 
 def link_is_http(link: str) -> bool:
     """A tracking link must be an http(s) URL with a host (forms and services alike)."""
-    parts = urlsplit(link)
+    try:
+        parts = urlsplit(link)
+    except ValueError:  # "http://[": an unbalanced IPv6 bracket
+        return False
     return parts.scheme in {"http", "https"} and bool(parts.netloc)

@@ -3,23 +3,42 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema
+from pydantic import WithJsonSchema
 
-from config.api import ApiError, require_perm
+from config.api import (
+    BODY_TOO_LARGE,
+    KEY_REUSED,
+    NOT_FOUND,
+    ApiError,
+    as_built,
+    require_perm,
+    responses,
+)
 from config.ops.replicas import replica_reads
-from config.schemas import InputSchema
+from config.schemas import NO_NUL_PATTERN, InputSchema, WholeNumber
+from orders import idempotency
 from orders.counting import count_matches
 from orders.idempotency import idempotent
 from orders.models import Order
-from orders.query import build_query
-from orders.schemas import ErrorOut, OrderCreateIn
+from orders.query import (
+    DEFAULT_LIMIT,
+    FIELDS,
+    LOGICAL,
+    MAX_LIMIT,
+    MAX_OFFSET,
+    SORTABLE,
+    build_query,
+)
+from orders.schemas import OrderCreateIn, OrderOut, OrderResponse
 from orders.selectors import ORDER_DETAIL_RELATIONS, order_detail_queryset, visible_orders
 from orders.serializers import order_to_dict
 from orders.services import (
+    ADDRESS_TEXT_FIELDS,
     order_create,
     order_update_email,
     order_update_shipping_address,
@@ -27,20 +46,76 @@ from orders.services import (
 
 router = Router(tags=["Stores Orders v2"])
 
+# Parsed by the endpoint, so that a malformed id is the 400 it always was (field "id").
+OrderIdText = Annotated[str, WithJsonSchema({"type": "string", "format": "uuid"})]
+
 
 class PagingIn(InputSchema):
-    limit: int | None = Field(default=None, description="1..100, default 50")
-    offset: int | None = Field(default=None, description=">= 0, default 0")
+    # The bounds are the query language's (orders/query.py checks them and names the field).
+    limit: WholeNumber | None = Field(
+        default=None,
+        description=f"1..{MAX_LIMIT}, default {DEFAULT_LIMIT}",
+        json_schema_extra={"minimum": 1, "maximum": MAX_LIMIT},
+    )
+    offset: WholeNumber | None = Field(
+        default=None,
+        description=f"0..{MAX_OFFSET}, default 0",
+        json_schema_extra={"minimum": 0, "maximum": MAX_OFFSET},
+    )
+
+
+# What the query language (orders/query.py) takes, as far as JSON Schema can say it; the
+# operators each field allows and their value types are checked there (a 400 naming the field).
+DIRECTION = {"type": "string", "pattern": "^([aA][sS][cC]|[dD][eE][sS][cC])$"}
+SORT_ITEM = {
+    "anyOf": [
+        {"type": "string", "enum": list(SORTABLE)},
+        {
+            "type": "object",
+            "minProperties": 1,
+            "maxProperties": 1,
+            "propertyNames": {"enum": list(SORTABLE)},
+            "additionalProperties": DIRECTION,
+        },
+        {
+            "type": "object",
+            "required": ["fieldName"],
+            "additionalProperties": False,
+            "properties": {"fieldName": {"enum": list(SORTABLE)}, "order": DIRECTION},
+        },
+    ]
+}
+FilterIn = Annotated[
+    str | dict[str, Any] | None,
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": NO_NUL_PATTERN, "description": "the filter as JSON"},
+                {"type": "object", "propertyNames": {"enum": [*FIELDS, *LOGICAL]}},
+                {"type": "null"},
+            ],
+            "description": 'A filter object or its JSON string, e.g. {"paymentStatus": "PAID"}',
+        }
+    ),
+]
+SortIn = Annotated[
+    str | list[Any] | None,
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": NO_NUL_PATTERN, "description": "the sort as JSON"},
+                {"type": "array", "items": SORT_ITEM},
+                {"type": "null"},
+            ],
+            "description": 'A sort list or its JSON string, e.g. [{"number": "desc"}]',
+        }
+    ),
+]
 
 
 class QueryIn(InputSchema):
-    filter: str | dict[str, Any] | None = Field(
-        default=None,
-        description='A filter object or its JSON string, e.g. {"paymentStatus": "PAID"}',
-    )
-    sort: str | list[Any] | None = Field(
-        default=None, description='A sort list or its JSON string, e.g. [{"number": "desc"}]'
-    )
+    filter: FilterIn = None
+    sort: SortIn = None
     paging: PagingIn | None = None
 
 
@@ -54,23 +129,76 @@ class MetadataOut(Schema):
 
 
 class OrdersQueryOut(Schema):
-    orders: list[dict[str, Any]]
+    orders: list[OrderOut]
     metadata: MetadataOut
-    totalResults: int
-
-
-class OrderOut(Schema):
-    order: dict[str, Any]
+    totalResults: int = Field(
+        ..., description="Exact up to 10,000 matches; above that PostgreSQL's estimate"
+    )
 
 
 class UpdateEmailIn(InputSchema):
     orderId: uuid.UUID | None = None
-    email: str
+    # Checked by order_update_email (a 400 naming "email").
+    email: Annotated[
+        str,
+        WithJsonSchema({"type": "string", "format": "email", "minLength": 1, "maxLength": 254}),
+    ]
+
+
+TEXT_OR_NULL = {
+    "anyOf": [{"type": "string", "maxLength": 500, "pattern": NO_NUL_PATTERN}, {"type": "null"}]
+}
+OBJECT_TEXT_OR_NULL = {"anyOf": [{"type": "object"}, {"type": "string"}, {"type": "null"}]}
+NAME_PART = {"type": "string", "maxLength": 200, "pattern": NO_NUL_PATTERN}
+# The fields order_update_shipping_address takes (address_clean checks them); null removes one.
+SHIPPING_ADDRESS = {
+    "type": "object",
+    "minProperties": 1,
+    "additionalProperties": False,
+    "properties": {
+        **dict.fromkeys(ADDRESS_TEXT_FIELDS, TEXT_OR_NULL),
+        "fullName": {
+            "anyOf": [
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {"firstName": NAME_PART, "lastName": NAME_PART},
+                },
+                {"type": "null"},
+            ]
+        },
+        "street": OBJECT_TEXT_OR_NULL,
+        "vatId": OBJECT_TEXT_OR_NULL,
+    },
+}
 
 
 class UpdateShippingAddressIn(InputSchema):
     orderId: uuid.UUID | None = None
-    shippingAddress: dict[str, Any]
+    shippingAddress: Annotated[dict[str, Any], WithJsonSchema(SHIPPING_ADDRESS)]
+
+
+# A small order the create endpoint accepts, shown in the docs.
+CREATE_EXAMPLE = {
+    "requestBody": {
+        "content": {
+            "application/json": {
+                "example": {
+                    "order": {
+                        "lineItems": [{"name": "Mug", "quantity": 2, "price": "5.00"}],
+                        "billingInfo": {
+                            "address": {"fullName": {"firstName": "Ida", "lastName": "Berg"}}
+                        },
+                        "shippingInfo": {
+                            "shipmentDetails": {"address": {"city": "Oslo", "country": "NO"}}
+                        },
+                        "currency": "NOK",
+                    }
+                }
+            }
+        }
+    }
+}
 
 
 def order_visible_or_404(order_id) -> Order:
@@ -105,9 +233,10 @@ def order_json_written(order: Order) -> dict[str, Any]:
 
 @router.post(
     "orders/query",
-    response={200: OrdersQueryOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut},
+    response=responses(OrdersQueryOut, BODY_TOO_LARGE),
     summary="Query orders",
 )
+@as_built
 def orders_query(request: HttpRequest, payload: OrdersQueryIn):
     """Up to 100 orders matching the filter, in the sort order, from the offset (hidden
     orders are never returned). Filter and sort follow the Stores v2 query language.
@@ -142,10 +271,11 @@ def orders_query(request: HttpRequest, payload: OrdersQueryIn):
 
 @router.get(
     "orders/{order_id}",
-    response={200: OrderOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response=responses(OrderResponse, NOT_FOUND),
     summary="Get order",
 )
-def order_get(request: HttpRequest, order_id: str):
+@as_built
+def order_get(request: HttpRequest, order_id: OrderIdText):
     """One order by its id (hidden orders are not found)."""
     require_perm(request, "orders.view_order")
     try:
@@ -163,7 +293,13 @@ def order_get(request: HttpRequest, order_id: str):
 # ---- Order writes: create, updateEmail, updateShippingAddress ----
 
 
-@router.post("orders", summary="Create order")
+@router.post(
+    "orders",
+    response=responses(OrderResponse, BODY_TOO_LARGE, KEY_REUSED),
+    openapi_extra={**idempotency.OPENAPI_EXTRA, **CREATE_EXAMPLE},
+    summary="Create order",
+)
+@as_built
 def order_create_endpoint(request: HttpRequest, payload: OrderCreateIn):
     """Creates the order; with an `Idempotency-Key` header a retry returns the first answer."""
     require_perm(request, "orders.add_order")
@@ -175,7 +311,12 @@ def order_create_endpoint(request: HttpRequest, payload: OrderCreateIn):
     return idempotent(request, create)
 
 
-@router.patch("orders/{id}/updateEmail", summary="Update buyer email")
+@router.patch(
+    "orders/{id}/updateEmail",
+    response=responses(OrderResponse, NOT_FOUND, BODY_TOO_LARGE),
+    summary="Update buyer email",
+)
+@as_built
 def order_update_email_endpoint(request: HttpRequest, id: uuid.UUID, payload: UpdateEmailIn):
     require_perm(request, "orders.change_order", "orders.edit_buyer_email")
     path_id_matches(payload.orderId, id)
@@ -184,7 +325,12 @@ def order_update_email_endpoint(request: HttpRequest, id: uuid.UUID, payload: Up
     return {"order": order_json(order.pk)}
 
 
-@router.put("orders/{id}/updateShippingAddress", summary="Update shipping address")
+@router.put(
+    "orders/{id}/updateShippingAddress",
+    response=responses(OrderResponse, NOT_FOUND, BODY_TOO_LARGE),
+    summary="Update shipping address",
+)
+@as_built
 def order_update_shipping_address_endpoint(
     request: HttpRequest, id: uuid.UUID, payload: UpdateShippingAddressIn
 ):

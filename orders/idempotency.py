@@ -28,6 +28,19 @@ from orders.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
+# The header as the OpenAPI document shows it on the create endpoints (their openapi_extra).
+OPENAPI_EXTRA = {
+    "parameters": [
+        {
+            "name": HEADER,
+            "in": "header",
+            "required": False,
+            "description": "A retry with the same key and body returns the first answer and "
+            "writes nothing; the same key with another body is a 422.",
+            "schema": {"type": "string", "pattern": f"^[\\x20-\\x7e]{{1,{MAX_KEY_LENGTH}}}$"},
+        }
+    ]
+}
 # Expired keys removed per new key, oldest first: the table stays about one TTL of keys.
 PURGE_BATCH = 100
 

@@ -490,7 +490,11 @@ def sort_order(sort: Any) -> list[tuple[str, bool]]:
         if isinstance(item, str):
             # Wix also accepts [{"fieldName": "number", "order": "DESC"}]; plain names sort asc.
             item = {item: "asc"}
-        if isinstance(item, dict) and set(item) <= {"fieldName", "order"} and "fieldName" in item:
+        if (
+            isinstance(item, dict)
+            and set(item) <= {"fieldName", "order"}
+            and isinstance(item.get("fieldName"), str)
+        ):
             item = {item["fieldName"]: item.get("order", "asc")}
         if not isinstance(item, dict) or len(item) != 1:
             raise QueryError(

@@ -7,19 +7,29 @@ and URL forms, no unknown keys); the services get typed values and apply the dom
 
 from __future__ import annotations
 
+import re
 import uuid
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal, get_args
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from ninja import Field, Schema
-from pydantic import AfterValidator, BeforeValidator, StrictInt, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    PlainValidator,
+    StringConstraints,
+    WithJsonSchema,
+)
 
-from config.schemas import InputSchema
+from config.schemas import InputSchema, whole_number
 from orders.models import (
     UNSPECIFIED_PAYMENT_STATUS,
+    BuyerIdentityType,
     ChannelType,
+    FulfillmentStatus,
     LineItemType,
     PaymentStatus,
     WeightUnit,
@@ -51,18 +61,34 @@ def _http_url(value: str) -> str:
     return value
 
 
-def _number_text(value: Any) -> Any:
-    """JSON numbers are taken as their text (the spec writes amounts as strings)."""
+def _amount_pattern(digits: int) -> str:
+    """A non-negative decimal with at most `digits` digits before the point (no sign, no
+    exponent, no leading zeros): exactly the strings below 10^digits."""
+    return rf"^(0|[1-9][0-9]{{0,{digits - 1}}})(\.[0-9]+)?$"
+
+
+MONEY_PATTERN = _amount_pattern(12)  # below MONEY_LIMIT
+WEIGHT_PATTERN = _amount_pattern(9)  # below WEIGHT_LIMIT
+
+
+def _amount_schema(pattern: str, limit: Decimal) -> dict[str, Any]:
+    return {
+        "anyOf": [
+            {"type": "string", "pattern": pattern},
+            {"type": "number", "minimum": 0, "exclusiveMaximum": int(limit)},
+        ],
+        "description": f'A decimal string such as "10.00" (or a JSON number), below {limit:f}',
+    }
+
+
+def _amount(value: Any, pattern: str, limit: Decimal) -> str:
+    """A JSON number, or its text as the spec writes amounts; in both, 0 <= amount < limit."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    return value
-
-
-def _amount(value: str, limit: Decimal) -> str:
-    try:
+        amount = Decimal(str(value))
+    elif isinstance(value, str) and re.fullmatch(pattern, value):
         amount = Decimal(value)
-    except ArithmeticError:
-        raise ValueError('must be a decimal string such as "10.00"') from None
+    else:
+        raise ValueError('must be a decimal string such as "10.00"')
     if not amount.is_finite() or amount < 0:
         raise ValueError("must be a non-negative amount")
     if amount >= limit:
@@ -70,12 +96,12 @@ def _amount(value: str, limit: Decimal) -> str:
     return format(amount, "f")
 
 
-def _money(value: str) -> str:
-    return _amount(value, MONEY_LIMIT)
+def _money(value: Any) -> str:
+    return _amount(value, MONEY_PATTERN, MONEY_LIMIT)
 
 
-def _weight(value: str) -> str:
-    return _amount(value, WEIGHT_LIMIT)
+def _weight(value: Any) -> str:
+    return _amount(value, WEIGHT_PATTERN, WEIGHT_LIMIT)
 
 
 def _currency(value: str) -> str:
@@ -84,10 +110,29 @@ def _currency(value: str) -> str:
     return value.upper()
 
 
-Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_email)]
-HttpUrl = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_http_url)]
-Money = Annotated[str, BeforeValidator(_number_text), AfterValidator(_money)]
-Weight = Annotated[str, BeforeValidator(_number_text), AfterValidator(_weight)]
+# The JSON schemas state what the validators check, so the document and the server agree.
+Email = Annotated[
+    str,
+    StringConstraints(max_length=254),
+    AfterValidator(_email),
+    WithJsonSchema(
+        {"type": "string", "maxLength": 254, "anyOf": [{"format": "email"}, {"maxLength": 0}]}
+    ),
+]
+HttpUrl = Annotated[
+    str,
+    StringConstraints(max_length=2000),
+    AfterValidator(_http_url),
+    WithJsonSchema(
+        {"type": "string", "maxLength": 2000, "pattern": "^[hH][tT][tT][pP][sS]?://[^\\u0000]*$"}
+    ),
+]
+Money = Annotated[
+    str, PlainValidator(_money), WithJsonSchema(_amount_schema(MONEY_PATTERN, MONEY_LIMIT))
+]
+Weight = Annotated[
+    str, PlainValidator(_weight), WithJsonSchema(_amount_schema(WEIGHT_PATTERN, WEIGHT_LIMIT))
+]
 # Text limited to what its column holds.
 Text16 = Annotated[str, StringConstraints(max_length=16)]
 Text32 = Annotated[str, StringConstraints(max_length=32)]
@@ -98,7 +143,13 @@ Text400 = Annotated[str, StringConstraints(max_length=400)]
 Text500 = Annotated[str, StringConstraints(max_length=500)]
 Text2000 = Annotated[str, StringConstraints(max_length=2000)]
 Text5000 = Annotated[str, StringConstraints(max_length=5000)]
-Currency = Annotated[str, AfterValidator(_currency)]
+# Whole numbers within what their columns (or the spec's limits) hold.
+Size = Annotated[int, Field(ge=0, le=100_000), BeforeValidator(whole_number)]
+LineQuantity = Annotated[int, Field(ge=1, le=100_000), BeforeValidator(whole_number)]
+TotalQuantity = Annotated[int, Field(ge=0), BeforeValidator(whole_number)]
+Currency = Annotated[
+    str, AfterValidator(_currency), WithJsonSchema({"type": "string", "pattern": "^[A-Za-z]{3}$"})
+]
 # The stored statuses, and Wix's "not set" (taken as NOT_PAID).
 PaymentStatusIn = Literal[
     "PENDING",
@@ -178,8 +229,8 @@ class ShippingInfoIn(InputSchema):
 class MediaItemIn(InputSchema):
     mediaType: Text32 | None = None
     url: HttpUrl
-    width: StrictInt | None = Field(default=None, ge=0, le=100_000)
-    height: StrictInt | None = Field(default=None, ge=0, le=100_000)
+    width: Size | None = None
+    height: Size | None = None
     altText: Text500 | None = None
     id: Text200 | None = None
     externalImageUrl: HttpUrl | None = None
@@ -202,7 +253,7 @@ class PriceDataIn(InputSchema):
 
 
 class LineItemIn(InputSchema):
-    quantity: StrictInt = Field(..., ge=1, le=100_000)
+    quantity: LineQuantity
     name: Annotated[str, StringConstraints(min_length=1, max_length=400, strip_whitespace=True)]
     price: Money | None = None
     totalPrice: Money | None = None
@@ -229,7 +280,7 @@ class TotalsIn(InputSchema):
     discount: Money | None = None
     total: Money | None = None
     weight: Weight | None = None
-    quantity: StrictInt | None = Field(default=None, ge=0)
+    quantity: TotalQuantity | None = None
 
 
 class ChannelInfoIn(InputSchema):
@@ -261,13 +312,160 @@ class OrderCreateIn(InputSchema):
     order: OrderCreateData
 
 
-# ---- Responses ----
+# ---- Responses: the order as orders/serializers.py writes it ----
+# Keys whose value would be null are left out of the JSON, so optional here means "may be
+# absent". Stored JSON blobs (addresses, shipping, media, options) keep whatever keys they hold.
 
 
-class ErrorOut(Schema):
-    """Every error: a message for people and details naming the field at fault."""
+class FullNameOut(Schema):
+    firstName: str
+    lastName: str
 
-    message: str
-    details: dict[str, Any] = Field(
-        ..., description='{"field": "<the input at fault>", ...} when one is at fault'
-    )
+
+class BuyerInfoOut(Schema):
+    id: uuid.UUID | None = None
+    type: BuyerIdentityType | None = None
+    identityType: BuyerIdentityType | None = None
+    firstName: str | None = None
+    lastName: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    contactId: uuid.UUID | None = None
+
+
+class BillingAddressOut(Schema):
+    fullName: FullNameOut
+
+
+class BillingInfoOut(Schema):
+    address: BillingAddressOut
+    paidDate: datetime | None = None
+
+
+class TotalsOut(Schema):
+    subtotal: str
+    shipping: str
+    tax: str
+    discount: str
+    total: str
+    weight: str
+    quantity: int
+
+
+class LinePriceDataOut(Schema):
+    taxIncludedInPrice: bool
+    price: str
+    totalPrice: str
+
+
+class LineItemOut(Schema):
+    index: int = Field(..., ge=1)
+    quantity: int
+    price: str
+    name: str
+    translatedName: str
+    productId: uuid.UUID | None = None
+    totalPrice: str
+    lineItemType: LineItemType
+    options: list[dict[str, Any]]
+    customTextFields: list[dict[str, Any]]
+    weight: str | None = None
+    mediaItem: dict[str, Any] | None = None
+    sku: str | None = None
+    variantId: uuid.UUID | None = None
+    fulfillerId: uuid.UUID | None = None
+    discount: str
+    tax: str
+    taxIncludedInPrice: bool
+    taxGroupId: uuid.UUID | None = None
+    priceData: LinePriceDataOut
+    refundedQuantity: int
+    id: uuid.UUID = Field(..., description="The line item's id (the eCommerce API's)")
+
+
+class ActivityOut(Schema):
+    type: str = Field(..., description="One of the spec's 18 activity types")
+    timestamp: datetime
+
+
+class TrackingOut(Schema):
+    """Only the fields that are set."""
+
+    trackingNumber: str | None = None
+    shippingProvider: str | None = None
+    trackingLink: str | None = None
+
+
+class FulfillmentLineOut(Schema):
+    index: int
+    quantity: int
+
+
+class FulfillmentOut(Schema):
+    id: uuid.UUID
+    dateCreated: datetime
+    lineItems: list[FulfillmentLineOut]
+    trackingInfo: TrackingOut
+
+
+class DiscountOut(Schema):
+    value: str | None = None
+    appliedCoupon: dict[str, Any] | None = None
+
+
+class ChannelInfoOut(Schema):
+    type: ChannelType
+    externalOrderId: str | None = None
+
+
+class EnteredByOut(Schema):
+    id: uuid.UUID
+    identityType: str
+
+
+class RefundOut(Schema):
+    id: uuid.UUID
+    dateCreated: datetime
+    amount: str
+    reason: str | None = None
+    paymentProviderTransactionId: str | None = None
+    externalRefund: bool
+
+
+class OrderOut(Schema):
+    """An order in the Stores Orders v2 shape."""
+
+    id: uuid.UUID
+    number: int
+    dateCreated: datetime
+    buyerInfo: BuyerInfoOut
+    currency: str
+    weightUnit: WeightUnit
+    totals: TotalsOut
+    billingInfo: BillingInfoOut
+    shippingInfo: dict[str, Any]
+    buyerNote: str | None = None
+    read: bool
+    archived: bool
+    paymentStatus: PaymentStatus
+    fulfillmentStatus: FulfillmentStatus
+    lineItems: list[LineItemOut]
+    activities: list[ActivityOut]
+    invoiceInfo: dict[str, Any] | None = None
+    fulfillments: list[FulfillmentOut]
+    discount: DiscountOut | None = None
+    customField: dict[str, Any] | None = None
+    cartId: uuid.UUID | None = None
+    buyerLanguage: str | None = None
+    channelInfo: ChannelInfoOut
+    enteredBy: EnteredByOut | None = None
+    lastUpdated: datetime
+    subscriptionInfo: dict[str, Any] | None = None
+    numericId: str
+    refunds: list[RefundOut]
+    checkoutId: uuid.UUID | None = None
+    isInternalOrderCreate: bool
+
+
+class OrderResponse(Schema):
+    order: OrderOut

@@ -100,6 +100,14 @@ def create_with(path: str, value):
         ("paymentStatus", "SORT_OF", "order.paymentStatus"),
         ("channelInfo.type", "MARS", "order.channelInfo.type"),
         ("totals.total", "ten", "order.totals.total"),
+        # amounts as the OpenAPI document states them: digits, an optional decimal part
+        ("lineItems.0.price", "1e3", "order.lineItems[0].price"),
+        ("lineItems.0.price", "+1", "order.lineItems[0].price"),
+        ("lineItems.0.price", " 10", "order.lineItems[0].price"),
+        ("lineItems.0.price", "010", "order.lineItems[0].price"),
+        ("lineItems.0.price", -1, "order.lineItems[0].price"),
+        ("lineItems.0.quantity", True, "order.lineItems[0].quantity"),
+        ("lineItems.0.quantity", 1.5, "order.lineItems[0].quantity"),
         ("lineItems", [], "order.lineItems"),
     ],
 )
@@ -108,6 +116,16 @@ def test_create_order_bad_input_is_400_naming_the_field(owner_api, path, value, 
     assert response.status_code == 400, response.content
     assert response.json()["details"]["field"] == field, response.json()
     assert not Order.objects.exists()
+
+
+def test_create_order_takes_json_numbers_as_the_document_allows(owner_api):
+    """JSON Schema's integer includes 2.0; amounts may be JSON numbers."""
+    body = create_with("lineItems.0.quantity", 2.0)
+    body["order"]["lineItems"][0]["price"] = 12.5
+    response = owner_api.post(STORES, body)
+    assert response.status_code == 200, response.content
+    line = response.json()["order"]["lineItems"][0]
+    assert (line["quantity"], line["price"]) == (2, "12.50")
 
 
 def test_create_order_accepts_the_edges(owner_api):

@@ -390,3 +390,13 @@ def test_create_request_query_count_is_fixed(
                 {"fulfillment": {"lineItems": [{"index": i + 1} for i in range(count)]}},
             )
         assert response.status_code == 200
+
+
+@pytest.mark.parametrize("link", ["http://[", "https://a]/b", "ftp://x", "http://"])
+def test_a_malformed_tracking_link_is_a_400_naming_it(spec_orders, packer_api, link):
+    """An unbalanced IPv6 bracket made urlsplit raise: a 500 (found by schemathesis)."""
+    tracking = {"trackingNumber": "1", "shippingProvider": "acme", "trackingLink": link}
+    body = {"fulfillment": {"lineItems": [{"index": 1}], "trackingInfo": tracking}}
+    response = packer_api.post(f"{STORES}/{O10096}/fulfillments", body)
+    assert response.status_code == 400, response.content
+    assert response.json()["details"]["field"] == "fulfillment.trackingInfo.trackingLink"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fulfillments.carriers import carrier_link
+from fulfillments.carriers import carrier_link, link_is_http
 
 
 @pytest.mark.parametrize(
@@ -28,3 +28,11 @@ def test_carrier_link_known_carriers_url_encode_the_number(provider, link):
 def test_carrier_link_other_carrier_is_none():
     assert carrier_link("Royal Mail", "123") is None
     assert carrier_link("fedex", "") is None
+
+
+@pytest.mark.parametrize(
+    ("link", "ok"),
+    [("https://x.test/1", True), ("HTTP://x.test", True), ("http://", False), ("http://[", False)],
+)
+def test_link_is_http_needs_a_scheme_and_host_and_never_raises(link, ok):
+    assert link_is_http(link) is ok

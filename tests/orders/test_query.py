@@ -319,6 +319,8 @@ ERRORS = [
     ({"sort": [{"paymentStatus": "asc"}]}, "paymentStatus", "dateCreated, lastUpdated"),
     ({"sort": [{"number": "up"}]}, "number", "asc or desc"),
     ({"sort": 5}, "sort", "sortable fields"),
+    # A fieldName that is not a string was a 500 (an unhashable dict key; found by schemathesis).
+    ({"sort": [{"fieldName": {}, "order": "ASC"}]}, "sort", "look like"),
     ({"limit": 101}, "paging.limit", "1 to 100"),
     ({"limit": 0}, "paging.limit", "1 to 100"),
     ({"limit": "5"}, "paging.limit", "1 to 100"),
