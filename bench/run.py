@@ -19,6 +19,7 @@ import argparse
 import json
 import logging
 import os
+import re
 import sys
 import time
 import uuid
@@ -52,6 +53,7 @@ from bench.harness import Timing, measure  # noqa: E402
 from config.runtime import tune_gc  # noqa: E402
 from orders.management.commands.seed_orders import product_id_for  # noqa: E402
 from orders.models import ApiKey, LineItem, Order  # noqa: E402
+from orders.query import build_query  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 PAGE_SIZE = 50
@@ -132,6 +134,8 @@ class Row:
     timing: Timing | None
     raw: Timing | None = None
     admin: Timing | None = None
+    # List rows: the orders matching (exact) and the count the page shows.
+    matches: str = ""
 
     def cells(self) -> list[str]:
         def ms(t: Timing | None) -> str:
@@ -155,6 +159,7 @@ class Row:
             ratio(self.raw),
             ms(self.admin),
             ratio(self.admin),
+            self.matches,
         ]
 
 
@@ -166,6 +171,7 @@ HEADER = [
     "ours/raw",
     "admin ms median / p95",
     "ours/admin",
+    "matches (page shows)",
 ]
 
 
@@ -286,6 +292,10 @@ def list_rows(client: Client, api_headers: dict, admin: Client, case: Case) -> l
             )
         )
 
+    swap = check(client.get(first, headers=htmx)).content.decode()
+    shown = re.search(r"<span data-count>([^<]+)</span>", swap)
+    total = build_query(filter=case.filter or None).queryset.count()
+    matches = f"{total:,} ({shown.group(1) if shown else '?'})"
     admin_timing = None
     if case.admin is not None:
         admin_url = "/admin/orders/order/?" + urlencode(case.admin)
@@ -296,6 +306,7 @@ def list_rows(client: Client, api_headers: dict, admin: Client, case: Case) -> l
             measure(get_swap, repeat=REPEAT),
             replay_sql(captured(get_swap)),
             admin_timing,
+            matches,
         ),
         Row(
             f"list page p1: {case.name}",
@@ -519,9 +530,21 @@ def packing_rows(client: Client) -> list[Row]:
     return rows
 
 
+def packer_client() -> Client:
+    """A Fulfillment staff user: the home page shows them their own packer figures."""
+    user, created = User.objects.get_or_create(username="bench-packer")
+    if created:
+        user.groups.add(Group.objects.get(name="Fulfillment staff"))
+    client = Client()
+    client.force_login(user)
+    return client
+
+
 def home_rows(client: Client) -> list[Row]:
-    """The home page as an owner (every section), whole and as the minute's HTMX poll."""
+    """The home page as an owner (every section), whole and as the minute's HTMX poll, and
+    as a packer (their own figures, no webhook health)."""
     check(client.get("/"))  # the first visit may rebuild the day table in the store's zone
+    packer = packer_client()
 
     def get_page() -> None:
         check(client.get("/"))
@@ -529,12 +552,20 @@ def home_rows(client: Client) -> list[Row]:
     def get_poll() -> None:
         check(client.get("/", headers={"HX-Request": "true"}))
 
+    def get_packer_page() -> None:
+        check(packer.get("/"))
+
     return [
         Row("home page (owner)", measure(get_page, repeat=REPEAT), replay_sql(captured(get_page))),
         Row(
             "home figures poll (HTMX)",
             measure(get_poll, repeat=REPEAT),
             replay_sql(captured(get_poll)),
+        ),
+        Row(
+            "home page (packer)",
+            measure(get_packer_page, repeat=REPEAT),
+            replay_sql(captured(get_packer_page)),
         ),
     ]
 
@@ -550,8 +581,9 @@ def render(rows: list[Row], orders: int, seconds: float) -> str:
         f"# Packdesk benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "",
         f"{orders:,} orders; warm runs of {REPEAT} (bulk: 3); Django test client in-process;"
-        f" embedded PostgreSQL; {os.cpu_count()} CPUs. Raw SQL = the same statements replayed"
-        " with psycopg. Admin = the project's Order admin changelist with the equivalent"
+        f" embedded PostgreSQL; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
+        " at the end (other work on the machine slows every row). Raw SQL = the same statements"
+        " replayed with psycopg. Admin = the project's Order admin changelist with the equivalent"
         " filter or search (n/a where it has none). Bench took"
         f" {seconds:.0f} s.",
         "",
@@ -570,8 +602,9 @@ def main() -> None:
     )
     parser.add_argument(
         "--only",
-        help="Run only the list cases whose name contains this (`home`: the home page; "
-        "`packing`: the packing station, slip and pick list rows; `writes`: the writes).",
+        help="Run only the list cases whose name contains this (`lists`: every list case "
+        "and the searches; `home`: the home page; `packing`: the packing station, slip and "
+        "pick list rows; `writes`: the writes).",
     )
     args = parser.parse_args()
     started = time.monotonic()
@@ -586,12 +619,13 @@ def main() -> None:
     if not args.only or "home" in args.only:
         print("- home page", flush=True)
         rows += home_rows(client)
+    lists = args.only == "lists"
     for case in cases():
-        if args.only and args.only not in case.name:
+        if args.only and not lists and args.only not in case.name:
             continue
         print(f"- {case.name}", flush=True)
         rows += list_rows(client, api_headers, client, case)
-    if not args.only or "search" in args.only:
+    if not args.only or lists or "search" in args.only:
         print("- search", flush=True)
         rows += search_rows(client)
     if not args.only or "export" in args.only:
@@ -606,7 +640,9 @@ def main() -> None:
     report = render(rows, args.orders, time.monotonic() - started)
     print(report)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"bench-{args.orders}.md"
+    # A partial run (--only) does not replace the full table.
+    only = "-" + "".join(c if c.isalnum() else "-" for c in args.only) if args.only else ""
+    path = RESULTS / f"bench-{args.orders}{only}.md"
     path.write_text(report)
     print(f"Written to {path.relative_to(ROOT)}")
 

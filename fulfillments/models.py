@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.db.models.functions import Upper
 from django.utils import timezone
 
-from orders.models import LineItem, Order
+from orders.models import FulfillmentStatus, LineItem, Order
 from orders.timestamps import MillisecondDateTimeField, ms_now
 
 MAX_FULFILLMENT_LINE_QUANTITY = 100_000
@@ -123,6 +123,23 @@ class OrderDay(models.Model):
             models.UniqueConstraint(
                 fields=["day", "payment_status", "fulfillment_status", "archived", "pickup"],
                 name="orderday_unique_state",
+            ),
+        ]
+        indexes = [
+            # The home page's backlog, unpaid and pickup figures read only open, unarchived
+            # rows: an index-only scan of those (a third of the table) instead of filtering
+            # every day's every state.
+            models.Index(
+                fields=["payment_status", "pickup"],
+                include=["day", "orders"],
+                condition=models.Q(
+                    fulfillment_status__in=[
+                        FulfillmentStatus.NOT_FULFILLED,
+                        FulfillmentStatus.PARTIALLY_FULFILLED,
+                    ],
+                    archived=False,
+                ),
+                name="orderday_open_idx",
             ),
         ]
 

@@ -80,6 +80,8 @@ MAIN_FIELDS = (
     "lineItems.name",
     "channelInfo.type",
     "archived",
+    "shippingInfo.pickup",
+    "fulfillments.dateCreated",
 )
 FIELD_LABELS = {"lineItems.name": "Product", "lineItems.productId": "Product id"}
 
@@ -98,7 +100,10 @@ FIELD_CHOICES = [
 # into the language's own operators: a product name "contains" (matched against the product
 # catalogue, then `$hasSome` of those names) and a date "during" a preset period.
 DURING = "$during"
-UI_OPERATORS = {CONTAINS: ("lineItems.name",), DURING: ("dateCreated", "lastUpdated")}
+UI_OPERATORS = {
+    CONTAINS: ("lineItems.name",),
+    DURING: ("dateCreated", "lastUpdated", "fulfillments.dateCreated"),
+}
 ROW_OPERATOR_LABELS = {**OPERATOR_LABELS, DURING: "during"}
 OPERATOR_CHOICES = [("", "Operator…")] + [
     (op[1:], label) for op, label in ROW_OPERATOR_LABELS.items()
@@ -109,6 +114,7 @@ DEFAULT_OPERATORS = {
     "lineItems.name": CONTAINS,
     "dateCreated": DURING,
     "lastUpdated": DURING,
+    "fulfillments.dateCreated": DURING,
 }
 
 

@@ -20,9 +20,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
-from django.db.models.functions import Lower
-from django.db.models.lookups import Contains, StartsWith
+from django.db.models import CharField, Count, Exists, F, Func, OuterRef, Q, QuerySet, Value
+from django.db.models.fields.json import KeyTransform
+from django.db.models.fields.reverse_related import ForeignObjectRel
+from django.db.models.functions import Coalesce, Lower
+from django.db.models.lookups import Contains, Exact, StartsWith
 
 from orders.models import (
     UNSPECIFIED_PAYMENT_STATUS,
@@ -88,11 +90,14 @@ class Field:
     operators: tuple[str, ...]
     type: str
     sortable: bool = False
-    # On LineItem rather than Order: matched with EXISTS subqueries.
-    line_item: bool = False
+    # On rows related to the order (Order's reverse accessor, e.g. "line_items") rather than
+    # on the order: matched with EXISTS subqueries.
+    related: str = ""
     nullable: bool = False
     choices: tuple[str, ...] = ()
     label: str = ""
+    # A boolean field computed from the order's columns: the condition that it is true.
+    condition: Q | None = None
 
     @property
     def title(self) -> str:
@@ -101,6 +106,23 @@ class Field:
 
 def _enum(choices, *extra: str) -> tuple[str, ...]:
     return tuple(choices.values) + extra
+
+
+# shippingInfo.pickupDetails is an object: the buyer collects the order. The home page's
+# per-day figures (fulfillments/home/stats.py) test the same in SQL.
+PICKUP = Q(
+    Exact(
+        Coalesce(
+            Func(
+                KeyTransform("pickupDetails", "shipping_info"),
+                function="jsonb_typeof",
+                output_field=CharField(),
+            ),
+            Value(""),
+        ),
+        "object",
+    )
+)
 
 
 FIELDS: dict[str, Field] = {
@@ -149,16 +171,36 @@ FIELDS: dict[str, Field] = {
             "product_id",
             LINE_ITEM_OPS,
             UUID,
-            line_item=True,
+            related="line_items",
             label="Product id",
         ),
-        Field("lineItems.name", "name", LINE_ITEM_OPS, STRING, line_item=True, label="Item name"),
+        Field(
+            "lineItems.name", "name", LINE_ITEM_OPS, STRING, related="line_items", label="Item name"
+        ),
         Field(
             "billingInfo.address.fullName",
             "billing_full_name",
             NAME_OPS,
             STRING,
             label="Billing name",
+        ),
+        # Packdesk's own fields, beyond the spec's table (README "Query language"): what the
+        # home page's figures count, so that each links to exactly its orders.
+        Field(
+            "shippingInfo.pickup",
+            "shipping_info",
+            (EQ, NE),
+            BOOL,
+            label="Pickup",
+            condition=PICKUP,
+        ),
+        Field(
+            "fulfillments.dateCreated",
+            "date_created",
+            COMPARE_OPS,
+            DATETIME,
+            related="fulfillments",
+            label="Fulfilled on",
         ),
     )
 }
@@ -256,9 +298,17 @@ def _values(field: Field, op: str, value: Any) -> list[Any]:
 # ---- Filter -> Q ------------------------------------------------------------------------
 
 
-def _line_items(field: Field, lookup: str, value: Any) -> Exists:
+def _related(field: Field, lookups: dict[str, Any]) -> Exists:
+    """Orders with at least one related row (of `field.related`) matching every lookup of
+    `field.column` (`{"gte": a, "lt": b}`)."""
+    relation = Order._meta.get_field(field.related)
+    assert isinstance(relation, ForeignObjectRel) and relation.related_model is not None
+    rows = relation.related_model._default_manager.order_by()
     return Exists(
-        LineItem.objects.filter(order_id=OuterRef("pk"), **{f"{field.column}__{lookup}": value})
+        rows.filter(
+            **{relation.field.name: OuterRef("pk")},
+            **{f"{field.column}__{lookup}": value for lookup, value in lookups.items()},
+        )
     )
 
 
@@ -268,7 +318,7 @@ def _has_all(field: Field, values: list[Any]) -> Q:
     if len(values) < HAS_ALL_GROUPED_FROM:
         condition = Q()
         for value in values:
-            condition &= Q(_line_items(field, "exact", value))
+            condition &= Q(_related(field, {"exact": value}))
         return condition
     covering = (
         LineItem.objects.filter(**{f"{field.column}__in": values})
@@ -288,14 +338,18 @@ def _condition(field: Field, op: str, raw: Any) -> Q:
             field=field.name,
         )
     column = field.column
-    if field.line_item:
+    if field.condition is not None:
+        # `$eq true` and `$ne false` want the condition, the others its negation.
+        wanted = _scalar(field, op, raw) == (op == EQ)
+        return field.condition if wanted else ~field.condition
+    if field.related:
         if op == EQ:
-            return Q(_line_items(field, "exact", _scalar(field, op, raw)))
+            return Q(_related(field, {"exact": _scalar(field, op, raw)}))
         if op == NE:
-            return ~Q(_line_items(field, "exact", _scalar(field, op, raw)))
+            return ~Q(_related(field, {"exact": _scalar(field, op, raw)}))
         values = list(dict.fromkeys(_values(field, op, raw)))
         if op == HAS_SOME:
-            return Q(_line_items(field, "in", values))
+            return Q(_related(field, {"in": values}))
         return _has_all(field, values)
     if op in (HAS_SOME,):
         return Q(**{f"{column}__in": _values(field, op, raw)})
@@ -326,13 +380,21 @@ def _field_q(name: str, spec: Any) -> Q:
         if not spec:
             raise QueryError(f"{name}: empty operator object.", field=name)
         condition = Q()
+        bounds: dict[str, Any] = {}
         for op, raw in spec.items():
             if not op.startswith("$"):
                 raise QueryError(
                     f"{name}: {op!r} is not an operator; allowed: {_allowed(field.operators)}.",
                     field=name,
                 )
-            condition &= _condition(field, op, raw)
+            if field.related and op in RANGE_LOOKUPS and op in field.operators:
+                bounds[RANGE_LOOKUPS[op]] = _scalar(field, op, raw)
+            else:
+                condition &= _condition(field, op, raw)
+        if bounds:
+            # One related row within all the bounds ("a fulfillment today"), not one row
+            # after the start and another before the end.
+            condition &= Q(_related(field, bounds))
         return condition
     return _condition(field, EQ, spec)
 

@@ -10,6 +10,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
+
 WIDTH = 720
 HEIGHT = 240
 LEFT = 64  # room for the value axis labels
@@ -52,6 +55,17 @@ class BarChart:
     baseline: float = HEIGHT - BOTTOM
     left: int = LEFT
     right: int = WIDTH - RIGHT
+
+    @property
+    def bars_svg(self) -> SafeString:
+        """The bars as SVG `<rect>`s with their tooltips, built in one pass: the template
+        language would resolve and localize six values per bar, for 72 bars on the page."""
+        return format_html_join(
+            "",
+            '<rect class="bar series-{}" x="{}" y="{}" width="{}" height="{}">'
+            "<title>{}</title></rect>",
+            ((b.series, b.x, b.y, b.width, b.height, b.title) for b in self.bars),
+        )
 
 
 TICKS = 4

@@ -84,7 +84,7 @@ function packdeskSyncRow(row, fieldChanged) {
   else if (field.value && (!selected || !selected.value || selected.disabled)) op.value = defaultOp || firstValid;
   if (value) {
     // Dates: a date picker, or the period names for "during".
-    const isDate = field.value === "dateCreated" || field.value === "lastUpdated";
+    const isDate = ["dateCreated", "lastUpdated", "fulfillments.dateCreated"].includes(field.value);
     const wantsDay = isDate && op.value !== "during" && op.value !== "hasSome";
     if (wantsDay && !/^\d{4}-\d{2}-\d{2}$/.test(value.value)) value.value = "";
     if (isDate && op.value === "during" && /^\d{4}-/.test(value.value)) value.value = "";

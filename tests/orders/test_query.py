@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import UTC, datetime
 
 import pytest
 
+from fulfillments.models import Fulfillment
 from orders.models import ChannelType, FulfillmentStatus, PaymentStatus
 from orders.query import FIELDS, QueryError, build_query
 
@@ -23,6 +25,7 @@ def ms(value: datetime) -> int:
 D1 = datetime(2020, 3, 1, 12, 0, tzinfo=UTC)
 D2 = datetime(2020, 5, 1, 12, 0, tzinfo=UTC)
 D3 = datetime(2021, 1, 1, 12, 0, tzinfo=UTC)
+PICKUP = {"deliveryOption": "Pickup", "pickupDetails": {"pickupInstructions": "Counter 2"}}
 
 
 @pytest.fixture
@@ -51,6 +54,7 @@ def orders(order_factory):
         buyer_id=None,
         date_created=D2,
         last_updated=D2,
+        shipping_info=PICKUP,
     )
     c = order_factory(
         first_name="Janet",
@@ -65,7 +69,7 @@ def orders(order_factory):
         last_updated=D3,
     )
     # Matches nearly everything, and must never be returned.
-    order_factory(
+    hidden = order_factory(
         first_name="Jane",
         last_name="Doe",
         lines=[{"name": "Coffee", "product_id": P1}, {"name": "Tea", "product_id": P3}],
@@ -74,7 +78,11 @@ def orders(order_factory):
         date_created=D1,
         last_updated=D2,
         hidden=True,
+        shipping_info=PICKUP,
     )
+    # Fulfilled at D1 and D3 (a), at D2 (c); b has none.
+    for order, when in [(a, D1), (a, D3), (c, D2), (hidden, D2)]:
+        Fulfillment.objects.create(order=order, date_created=when)
     return {"a": a, "b": b, "c": c}
 
 
@@ -146,6 +154,17 @@ CASES = [
     ("billingInfo.address.fullName", "$hasSome", ["Jane Doe", "John Smith"], "ab"),
     ("billingInfo.address.fullName", "$contains", "JAN", "ac"),
     ("billingInfo.address.fullName", "$startsWith", "jan", "ac"),
+    # Packdesk's own fields (README "Query language").
+    ("shippingInfo.pickup", "$eq", True, "b"),
+    ("shippingInfo.pickup", "$ne", True, "ac"),
+    ("fulfillments.dateCreated", "$eq", ms(D2), "c"),
+    # Orders without a fulfillment at D2, like those without a line item ($ne).
+    ("fulfillments.dateCreated", "$ne", D2.isoformat(), "ab"),
+    ("fulfillments.dateCreated", "$hasSome", [ms(D1), ms(D2)], "ac"),
+    ("fulfillments.dateCreated", "$lt", ms(D2), "a"),
+    ("fulfillments.dateCreated", "$lte", ms(D2), "ac"),
+    ("fulfillments.dateCreated", "$gt", ms(D2), "a"),
+    ("fulfillments.dateCreated", "$gte", ms(D2), "ac"),
 ]
 
 
@@ -176,6 +195,36 @@ def test_filter_bare_value_means_eq(orders):
 def test_filter_operators_on_one_field_and(orders):
     query = build_query(filter={"number": {"$gte": orders["a"].number, "$lt": orders["c"].number}})
     assert keys(query, orders) == "ab"
+
+
+def test_pickup_false_means_not_a_pickup_order(orders):
+    assert keys(build_query(filter={"shippingInfo.pickup": False}), orders) == "ac"
+    assert keys(build_query(filter={"shippingInfo.pickup": {"$ne": False}}), orders) == "b"
+
+
+def test_fulfillment_date_bounds_hold_for_one_fulfillment(orders):
+    # a was fulfilled before and after the window but not within it; c within it.
+    window = {"fulfillments.dateCreated": {"$gt": ms(D1), "$lt": ms(D3)}}
+    assert keys(build_query(filter=window), orders) == "c"
+    # As separate conditions each may hold for a different fulfillment.
+    apart = {
+        "$and": [
+            {"fulfillments.dateCreated": {"$gt": ms(D1)}},
+            {"fulfillments.dateCreated": {"$lt": ms(D3)}},
+        ]
+    }
+    assert keys(build_query(filter=apart), orders) == "ac"
+
+
+def test_packdesk_fields_refuse_other_operators(orders):
+    with pytest.raises(QueryError, match=re.escape("shippingInfo.pickup: operator $hasSome")):
+        build_query(filter={"shippingInfo.pickup": {"$hasSome": [True]}})
+    with pytest.raises(QueryError, match=re.escape("shippingInfo.pickup")):
+        build_query(filter={"shippingInfo.pickup": "yes"})
+    with pytest.raises(QueryError, match=re.escape("fulfillments.dateCreated")):
+        build_query(filter={"fulfillments.dateCreated": {"$gte": "soon"}})
+    with pytest.raises(QueryError, match=re.escape("operator $hasAll")):
+        build_query(filter={"fulfillments.dateCreated": {"$hasAll": [ms(D1)]}})
 
 
 def test_filter_logical_nesting(orders):

@@ -310,7 +310,10 @@ def test_operator_options_list_their_fields(owner_client, three):
         r'<option value="contains" data-fields="lineItems.name billingInfo.address.fullName">',
         html,
     )
-    assert re.search(r'<option value="during" data-fields="dateCreated lastUpdated">', html)
+    assert re.search(
+        r'<option value="during" data-fields="dateCreated lastUpdated fulfillments.dateCreated">',
+        html,
+    )
 
 
 def test_permissions(client, nobody, viewer_client, packer_client, three):

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from fulfillments.home.selectors import Figure, home_figures
+from fulfillments.home.selectors import Figure, home_figures, list_url
 from fulfillments.models import Fulfillment
 from fulfillments.services import fulfillment_create, fulfillment_delete
 from orders.models import FulfillmentStatus, Order, PaymentStatus
@@ -37,7 +37,8 @@ def listed(figure: Figure) -> set:
 
 
 def assert_links_agree(figures) -> None:
-    for figure in [figures.backlog, figures.unpaid, *figures.buckets]:
+    linked = [figures.backlog, figures.unpaid, figures.pickup, figures.fulfilled_today]
+    for figure in [*linked, *figures.buckets]:
         assert len(listed(figure)) == figure.count, figure.label
     assert sum(b.count for b in figures.buckets) == figures.backlog.count
 
@@ -145,14 +146,83 @@ def test_links_agree_after_every_kind_of_write(owner, packer):
 
 def test_pickup_orders_waiting(owner):
     pickup = make_order(lines=1, payment_status=PaymentStatus.NOT_PAID)
+    partly = make_order(lines=1, payment_status=PaymentStatus.PAID)
     done = make_order(lines=1, payment_status=PaymentStatus.PAID)
+    archived = make_order(lines=1, payment_status=PaymentStatus.PAID, archived=True)
+    hidden = make_order(lines=1, payment_status=PaymentStatus.PAID, hidden=True)
     shipping = make_order(lines=1, payment_status=PaymentStatus.PAID)
+    # pickupDetails present but null is not a pickup order.
+    no_details = make_order(lines=1, payment_status=PaymentStatus.PAID)
     details = {"pickupDetails": {"pickupInstructions": "Counter 2"}}
-    Order.objects.filter(pk__in=[pickup.pk, done.pk]).update(shipping_info=details)
+    Order.objects.filter(pk__in=[pickup.pk, partly.pk, done.pk, archived.pk, hidden.pk]).update(
+        shipping_info=details
+    )
+    Order.objects.filter(pk=no_details.pk).update(shipping_info={"pickupDetails": None})
+    Order.objects.filter(pk=partly.pk).update(
+        fulfillment_status=FulfillmentStatus.PARTIALLY_FULFILLED
+    )
     Order.objects.filter(pk=done.pk).update(fulfillment_status=FulfillmentStatus.FULFILLED)
     figures = home_figures(owner)
-    assert figures.pickup.count == 1
-    assert figures.backlog.count == 1 and listed(figures.backlog) == {shipping.pk}
+    assert figures.pickup.count == 2
+    assert listed(figures.pickup) == {pickup.pk, partly.pk}
+    assert figures.pickup.url == list_url(figures.pickup.filter)
+    assert listed(figures.backlog) == {shipping.pk, partly.pk, no_details.pk}
+    assert_links_agree(figures)
+
+    # Collected: fulfilling the rest takes it off the figure and the list alike.
+    Order.objects.filter(pk=partly.pk).update(fulfillment_status=FulfillmentStatus.FULFILLED)
+    figures = home_figures(owner)
+    assert figures.pickup.count == 1 and listed(figures.pickup) == {pickup.pk}
+
+
+def test_fulfilled_today_counts_orders_fulfilled_since_store_midnight(owner, store_zone):
+    def fulfil(order: Order, *args) -> Fulfillment:
+        return Fulfillment.objects.create(order=order, date_created=datetime(*args, tzinfo=NY))
+
+    twice = make_order(lines=2, payment_status="PAID")
+    fulfil(twice, 2026, 11, 29, 8, 0)
+    fulfil(twice, 2026, 11, 29, 9, 30)
+    at_midnight = make_order(lines=1, payment_status="PAID")
+    fulfil(at_midnight, 2026, 11, 29, 0, 0)
+    # Fulfilled yesterday, one microsecond before the store's midnight (04:59:59.999999 UTC).
+    yesterday = make_order(lines=1, payment_status="PAID")
+    fulfil(yesterday, 2026, 11, 28, 23, 59, 59, 999999)
+    # Yesterday and today: counted today.
+    both = make_order(lines=2, payment_status="PAID")
+    fulfil(both, 2026, 11, 28, 12, 0)
+    fulfil(both, 2026, 11, 29, 9, 0)
+    hidden = make_order(lines=1, payment_status="PAID", hidden=True)
+    fulfil(hidden, 2026, 11, 29, 9, 0)
+
+    figures = home_figures(owner, now=NOW)
+
+    assert figures.fulfilled_today.count == 3
+    assert listed(figures.fulfilled_today) == {twice.pk, at_midnight.pk, both.pk}
+    assert figures.fulfilled_today.filter == {
+        "fulfillments.dateCreated": {
+            "$gte": "2026-11-29T00:00:00-05:00",
+            "$lt": "2026-11-30T00:00:00-05:00",
+        }
+    }
+    assert figures.days[-1].shipped == figures.fulfilled_today.count
+    assert_links_agree(figures)
+
+
+def test_fulfilled_today_follows_fulfillments_made_and_deleted(owner, packer):
+    orders = [make_order(lines=2, payment_status="PAID") for _ in range(3)]
+    first = fulfillment_create(order=orders[0], lines=[(1, 1)], tracking=None, actor=packer)
+    fulfillment_create(order=orders[0], lines=[(2, 1)], tracking=None, actor=packer)
+    lone = fulfillment_create(order=orders[1], lines=[(1, 1)], tracking=None, actor=packer)
+    figures = home_figures(owner)
+    assert figures.fulfilled_today.count == 2
+    assert listed(figures.fulfilled_today) == {orders[0].pk, orders[1].pk}
+
+    fulfillment_delete(order=orders[0], fulfillment_id=first.pk, actor=packer)
+    fulfillment_delete(order=orders[1], fulfillment_id=lone.pk, actor=packer)
+    figures = home_figures(owner)
+    assert figures.fulfilled_today.count == 1
+    assert listed(figures.fulfilled_today) == {orders[0].pk}
+    assert_links_agree(figures)
 
 
 def test_placed_and_shipped_per_day_and_median_lead_time(owner, packer, store_zone):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from html import unescape
+
 import pytest
 from django.contrib.auth.models import User
 from django.db import connection
@@ -9,6 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from fulfillments.services import fulfillment_create
+from orders.models import Order
 from orders.webhooks.models import (
     WebhookDelivery,
     WebhookDeliveryStatus,
@@ -101,3 +105,28 @@ def test_home_query_count_is_fixed(owner_client, packer, django_assert_num_queri
     assert count() == few
     with django_assert_num_queries(few):
         owner_client.get("/", headers={"HX-Request": "true"})
+
+
+def linked_count(client: Client, page: str, anchor: str) -> tuple[int, int]:
+    """(the figure, the count the orders list shows) for the home page link `anchor`."""
+    match = re.search(rf'<a id="{anchor}" href="([^"]+)"><span class="count">([\d,]+)</span>', page)
+    assert match, anchor
+    figure = int(match.group(2).replace(",", ""))
+    listing = html(client.get(unescape(match.group(1))))
+    shown = re.search(r"<span data-count>([\d,]+)</span> order", listing)
+    assert shown, anchor
+    return figure, int(shown.group(1).replace(",", ""))
+
+
+def test_pickup_and_fulfilled_today_link_to_exactly_their_orders(owner_client, packer):
+    pickup = {"pickupDetails": {"pickupInstructions": "Counter 2"}}
+    for n in range(3):
+        order = make_order(lines=2, payment_status="PAID")
+        if n:
+            Order.objects.filter(pk=order.pk).update(shipping_info=pickup)
+        fulfillment_create(order=order, lines=[(1, 1)], tracking=None, actor=packer)
+    make_order(lines=1, payment_status="NOT_PAID", shipping_info=pickup)
+    page = html(owner_client.get("/"))
+
+    assert linked_count(owner_client, page, "fig-pickup") == (3, 3)
+    assert linked_count(owner_client, page, "fig-fulfilled-today") == (3, 3)
