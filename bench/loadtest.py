@@ -134,7 +134,7 @@ def start_server(port: int) -> subprocess.Popen:
         [
             sys.executable,
             "-m",
-            "ops.serve",
+            "config.ops.serve",
             "--host",
             "127.0.0.1",
             "--port",

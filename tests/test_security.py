@@ -23,7 +23,7 @@ SAMPLE_ARGS = {
 
 def page_urls(patterns=None, prefix: str = ""):
     """Every URL of the site outside the API (API keys: /api/ and Wix's own paths), /admin/
-    (its own login) and /metrics (a bearer token: tests/ops/test_metrics.py)."""
+    (its own login) and /metrics (a bearer token: tests/config/ops/test_metrics.py)."""
     import re
 
     for pattern in patterns if patterns is not None else get_resolver().url_patterns:
