@@ -50,12 +50,24 @@ def statement_timed_out(exc: BaseException | None) -> bool:
     return isinstance(exc, DatabaseError) and isinstance(exc.__cause__, pg_errors.QueryCanceled)
 
 
+def write_conflict(exc: BaseException | None) -> bool:
+    """Whether PostgreSQL rolled the transaction back because it ran into another one (a
+    deadlock, a serialization failure): the same request, run again, will most likely pass."""
+    return isinstance(exc, DatabaseError) and isinstance(
+        exc.__cause__, pg_errors.DeadlockDetected | pg_errors.SerializationFailure
+    )
+
+
 def database_unavailable(exc: BaseException | None) -> bool:
     """Whether `exc` means the database cannot be reached (down, restarting, pool exhausted),
     as opposed to a query it refused."""
     # psycopg reports refused connections, a pool timeout and a server shutting down
     # (AdminShutdown) as OperationalError; Django re-raises them as its own.
-    return isinstance(exc, OperationalError) and not statement_timed_out(exc)
+    return (
+        isinstance(exc, OperationalError)
+        and not statement_timed_out(exc)
+        and not write_conflict(exc)
+    )
 
 
 def timeout_message() -> str:
@@ -68,6 +80,9 @@ def timeout_message() -> str:
 
 UNAVAILABLE_MESSAGE = (
     "The database is unavailable right now; nothing was saved. Try again in a moment."
+)
+CONFLICT_MESSAGE = (
+    "Other changes to the same orders kept getting in the way; nothing was saved. Try again."
 )
 
 
@@ -93,6 +108,11 @@ def response_for_database_error(request: HttpRequest, exc: BaseException | None)
     """A 503 (JSON on /api/, a page elsewhere) when `exc` is a timeout or an outage; else None."""
     if statement_timed_out(exc):
         message = timeout_message()
+    elif write_conflict(exc):
+        # config/transactions.py runs the request again (it was rolled back whole); this
+        # answer stands only when the retries ran out.
+        request.packdesk_write_conflict = True  # type: ignore[attr-defined]
+        message = CONFLICT_MESSAGE
     elif database_unavailable(exc):
         message = UNAVAILABLE_MESSAGE
     else:

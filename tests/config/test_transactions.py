@@ -3,10 +3,13 @@ share one transaction, rolled back when the answer is a server error."""
 
 from __future__ import annotations
 
+from django.db import OperationalError
 from django.test import Client
+from psycopg import errors as pg_errors
 
 import fulfillments.api
 import fulfillments.views
+from config.transactions import WRITE_CONFLICT_RETRIES
 from fulfillments.models import Fulfillment
 from orders.models import Activity, Order
 
@@ -55,4 +58,50 @@ def test_page_failure_after_the_service_commits_nothing(order_factory, packer, m
         {"line-1-quantity": "1", "line-1-carrier": "usps", "line-1-tracking_number": "Z1"},
     )
     assert response.status_code == 500
+    assert_nothing_written(order, activities)
+
+
+def deadlocking(times: int, real):
+    """`real`, after raising PostgreSQL's deadlock error `times` times (as Django raises it)."""
+    calls = []
+
+    def call(*args, **kwargs):
+        calls.append(1)
+        if len(calls) <= times:
+            raise OperationalError("deadlock detected") from pg_errors.DeadlockDetected(
+                "deadlock detected"
+            )
+        return real(*args, **kwargs)
+
+    call.calls = calls  # type: ignore[attr-defined]
+    return call
+
+
+def test_a_deadlocked_write_runs_again_and_saves_once(order_factory, packer_api, monkeypatch):
+    order = order_factory()
+    flaky = deadlocking(2, fulfillments.api.order_json_written)
+    monkeypatch.setattr(fulfillments.api, "order_json_written", flaky)
+    response = packer_api.post(
+        f"{STORES}/{order.pk}/fulfillments", {"fulfillment": {"lineItems": [{"index": 1}]}}
+    )
+    assert response.status_code == 200
+    assert len(flaky.calls) == 3
+    # The two rolled-back attempts left nothing: one fulfillment, one creation activity.
+    assert Fulfillment.objects.filter(order=order).count() == 1
+    assert Activity.objects.filter(order=order, type="FULFILLMENT_CREATED").count() == 1
+
+
+def test_a_write_that_keeps_deadlocking_is_a_503_and_saves_nothing(
+    order_factory, packer_api, monkeypatch
+):
+    order = order_factory()
+    activities = Activity.objects.filter(order=order).count()
+    flaky = deadlocking(100, fulfillments.api.order_json_written)
+    monkeypatch.setattr(fulfillments.api, "order_json_written", flaky)
+    response = packer_api.post(
+        f"{STORES}/{order.pk}/fulfillments", {"fulfillment": {"lineItems": [{"index": 1}]}}
+    )
+    assert response.status_code == 503
+    assert len(flaky.calls) == WRITE_CONFLICT_RETRIES + 1
+    assert "nothing was saved" in response.json()["message"]
     assert_nothing_written(order, activities)
