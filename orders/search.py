@@ -111,8 +111,8 @@ def search_q(text: str) -> tuple[Q, str]:
     buyer = name_contains_q(needle) | email
     # Collected by id first (the name's trigram and the email's index, no sort): a search that
     # matches few or no orders does not walk the whole list in number order looking for them.
-    by_buyer = _orders_with(Order.objects.filter(buyer), "pk", buyer)
-    return by_buyer if by_buyer is not None else Q(pk__in=[]), (
+    found = _orders_with(Order.objects.filter(buyer), "pk", buyer)
+    return found if found is not None else Q(pk__in=[]), (
         f"Searched buyer names and emails for “{text}” (no product name, SKU or tracking "
         "number matched)."
         if not buyer_only
