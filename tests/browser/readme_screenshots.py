@@ -22,7 +22,7 @@ from playwright.sync_api import Page, expect
 from orders.models import Order
 from tests.conftest import make_user
 
-OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+OUT = Path(__file__).resolve().parents[2] / "static" / "screenshots"
 SIZES = {"390": {"width": 390, "height": 844}, "1440": {"width": 1440, "height": 900}}
 
 
