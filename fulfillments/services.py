@@ -115,16 +115,6 @@ def line_items_with_fulfilled(*, order: Order) -> tuple[list[LineItem], dict[int
     return items, {pk: total for pk, total in totals.items() if total}
 
 
-def fulfilled_quantities(*, order: Order) -> dict[int, int]:
-    """LineItem pk -> quantity fulfilled across all of the order's fulfillments."""
-    rows = (
-        FulfillmentLineItem.objects.filter(fulfillment__order=order)
-        .values("line_item_id")
-        .annotate(total=Sum("quantity"))
-    )
-    return {row["line_item_id"]: row["total"] for row in rows}
-
-
 def fulfillment_status_compute(
     *, order: Order, line_items: Iterable[LineItem], fulfilled: Mapping[int, int]
 ) -> str:
@@ -838,9 +828,8 @@ def pickup_mark_ready(*, order: Order, actor) -> Order:
         pickup = locked.pickup_details
         if pickup is None:
             raise OrderError("This is not a pickup order: it ships.", status=409)
-        remaining = shippable_remaining(
-            items=locked.line_items.all(), fulfilled=fulfilled_quantities(order=locked)
-        )
+        items, fulfilled = line_items_with_fulfilled(order=locked)
+        remaining = shippable_remaining(items=items, fulfilled=fulfilled)
         if not remaining:
             raise OrderError("Everything on this order has been picked up already.", status=409)
         email = locked.buyer_email

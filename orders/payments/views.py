@@ -8,6 +8,7 @@ panel they render, templates/orders/_payment_actions.html, is included in the or
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -139,60 +140,71 @@ def payments(request: HtmxHttpRequest, number: int) -> HttpResponse:
     return render(request, "orders/payments.html", context)
 
 
+def _two_step(
+    request: HtmxHttpRequest,
+    order: Order,
+    run: Callable[[], object],
+    *,
+    action: str,
+    title: str,
+    button: str,
+    summary: list[str],
+    done: str,
+) -> HttpResponse:
+    """A payment action without a form: the first POST confirms (or says why it would be
+    refused), the confirmed one runs `run`."""
+    if not _confirmed(request):
+        refusal = _refusal(run)
+        if refusal:
+            return _refused(request, order, error=refusal.message)
+        return _confirm(request, order, action=action, title=title, button=button, summary=summary)
+    try:
+        run()
+    except services.OrderError as exc:
+        return _refused(request, order, error=exc.message)
+    return _done(request, order, done)
+
+
 @require_POST
 @permission_required(MANAGE_PAYMENTS, raise_exception=True)
 def mark_paid(request: HtmxHttpRequest, number: int) -> HttpResponse:
     order = order_or_404(number)
-    if not _confirmed(request):
-        refusal = _refusal(lambda: services.order_mark_paid(order=order, actor=request.user))
-        if refusal:
-            return _refused(request, order, error=refusal.message)
-        return _confirm(
-            request,
-            order,
-            action="mark_paid",
-            title=f"Mark order #{order.number} as paid?",
-            button="Yes, mark as paid",
-            summary=[
-                f"Payment status changes from {order.get_payment_status_display()} to Paid, "
-                "with today as the paid date.",
-                f"Amount: {order.total} {order.currency}. Packdesk records the payment; "
-                "it does not charge the buyer.",
-                "Subscribed webhooks receive “Order paid”.",
-            ],
-        )
-    try:
-        services.order_mark_paid(order=order, actor=request.user)
-    except services.OrderError as exc:
-        return _refused(request, order, error=exc.message)
-    return _done(request, order, f"Order #{order.number} marked as paid.")
+    return _two_step(
+        request,
+        order,
+        lambda: services.order_mark_paid(order=order, actor=request.user),
+        action="mark_paid",
+        title=f"Mark order #{order.number} as paid?",
+        button="Yes, mark as paid",
+        summary=[
+            f"Payment status changes from {order.get_payment_status_display()} to Paid, "
+            "with today as the paid date.",
+            f"Amount: {order.total} {order.currency}. Packdesk records the payment; "
+            "it does not charge the buyer.",
+            "Subscribed webhooks receive “Order paid”.",
+        ],
+        done=f"Order #{order.number} marked as paid.",
+    )
 
 
 @require_POST
 @permission_required(MANAGE_PAYMENTS, raise_exception=True)
 def cancel(request: HtmxHttpRequest, number: int) -> HttpResponse:
     order = order_or_404(number)
-    if not _confirmed(request):
-        refusal = _refusal(lambda: services.order_cancel(order=order, actor=request.user))
-        if refusal:
-            return _refused(request, order, error=refusal.message)
-        return _confirm(
-            request,
-            order,
-            action="cancel",
-            title=f"Cancel order #{order.number}?",
-            button="Yes, cancel the order",
-            summary=[
-                "The order becomes Canceled and takes no fulfillments.",
-                "Payment is not refunded by canceling: record a refund for that.",
-                "Subscribed webhooks receive “Order canceled”.",
-            ],
-        )
-    try:
-        services.order_cancel(order=order, actor=request.user)
-    except services.OrderError as exc:
-        return _refused(request, order, error=exc.message)
-    return _done(request, order, f"Order #{order.number} canceled.")
+    return _two_step(
+        request,
+        order,
+        lambda: services.order_cancel(order=order, actor=request.user),
+        action="cancel",
+        title=f"Cancel order #{order.number}?",
+        button="Yes, cancel the order",
+        summary=[
+            "The order becomes Canceled and takes no fulfillments.",
+            "Payment is not refunded by canceling: record a refund for that.",
+            "Subscribed webhooks receive “Order canceled”.",
+        ],
+        done=f"Order #{order.number} canceled.",
+    )
 
 
 def _refund_refused(
