@@ -11,6 +11,11 @@ When PostgreSQL rolls the transaction back because it ran into another one (a de
 two bulk requests, a serialization failure; config/errors.py flags the request), nothing of the
 request was saved, so it runs again, up to WRITE_CONFLICT_RETRIES more times, before the 503
 answer stands.
+
+A few POST endpoints only read: their body is a query (the Stores query API, eCommerce
+list-by-ids). They run like a GET: no transaction (nothing to roll back, and no BEGIN/COMMIT
+round trips), and the request is flagged read-only so that config/ops/replicas.py neither pins
+its session or API key to the primary afterwards; the query API reads from a replica.
 """
 
 from __future__ import annotations
@@ -20,9 +25,15 @@ from collections.abc import Callable
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
+
+from config.ops.replicas import READ_ONLY_FLAG
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 WRITE_CONFLICT_RETRIES = 3
+# The URL names (django-ninja names a route after its view function) of the POST endpoints that
+# only read. Both the /api/ routes and their copies at Wix's own paths carry these names.
+READ_ONLY_POSTS = frozenset({"orders_query", "ecom_fulfillments_for_orders"})
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +44,9 @@ class WriteRequestTransactionMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method in SAFE_METHODS:
+            return self.get_response(request)
+        if read_only_post(request):
+            setattr(request, READ_ONLY_FLAG, True)
             return self.get_response(request)
         for attempt in range(WRITE_CONFLICT_RETRIES + 1):
             request.packdesk_write_conflict = False  # type: ignore[attr-defined]
@@ -48,3 +62,14 @@ class WriteRequestTransactionMiddleware:
                 "Write conflict on %s %s, attempt %d", request.method, request.path, attempt + 1
             )
         return response
+
+
+def read_only_post(request: HttpRequest) -> bool:
+    """Whether `request` is a POST to one of the endpoints that only read (READ_ONLY_POSTS)."""
+    if request.method != "POST":
+        return False
+    try:
+        match = resolve(request.path_info, getattr(request, "urlconf", None))
+    except Resolver404:
+        return False
+    return match.url_name in READ_ONLY_POSTS

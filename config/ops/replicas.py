@@ -29,7 +29,8 @@ from orders.models import ReadPin
 PIN_COOKIE = "packdesk_primary"
 PIN_SALT = "packdesk.replicas.pin"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
-# Set on a request by a replica view: its POST (the query API) is a read, not a write to pin.
+# Set on a request by a replica view, and by config/transactions.py on a POST that only reads
+# (the query API, list-by-ids): a read, not a write to pin.
 READ_ONLY_FLAG = "packdesk_read_only"
 
 _read_alias: ContextVar[str | None] = ContextVar("packdesk_read_alias", default=None)

@@ -3,13 +3,15 @@ share one transaction, rolled back when the answer is a server error."""
 
 from __future__ import annotations
 
-from django.db import OperationalError
-from django.test import Client
+from django.db import OperationalError, connection
+from django.test import Client, RequestFactory
+from django.urls import resolve, reverse
 from psycopg import errors as pg_errors
 
 import fulfillments.api
 import fulfillments.views
-from config.transactions import WRITE_CONFLICT_RETRIES
+import orders.api
+from config.transactions import READ_ONLY_POSTS, WRITE_CONFLICT_RETRIES, read_only_post
 from fulfillments.models import Fulfillment
 from orders.models import Activity, Order
 
@@ -105,3 +107,55 @@ def test_a_write_that_keeps_deadlocking_is_a_503_and_saves_nothing(
     assert len(flaky.calls) == WRITE_CONFLICT_RETRIES + 1
     assert "nothing was saved" in response.json()["message"]
     assert_nothing_written(order, activities)
+
+
+def atomic_depth_during(module, name: str, monkeypatch) -> list[int]:
+    """Record how many atomic blocks are open on `default` when `module.name` is called."""
+    depths: list[int] = []
+    real = getattr(module, name)
+
+    def recording(*args, **kwargs):
+        depths.append(len(connection.atomic_blocks))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, recording)
+    return depths
+
+
+def test_read_only_posts_run_without_the_write_transaction(
+    order_factory, packer_api, viewer_api, monkeypatch
+):
+    order = order_factory()
+    outside = len(connection.atomic_blocks)  # the test's own transaction
+    query_depths = atomic_depth_during(orders.api, "order_to_dict", monkeypatch)
+    response = viewer_api.post(f"{STORES}/query", {"query": {"paging": {"limit": 5}}})
+    assert response.status_code == 200
+    assert query_depths and set(query_depths) == {outside}
+
+    by_ids_depths = atomic_depth_during(fulfillments.api, "order_with_fulfillments", monkeypatch)
+    response = viewer_api.post(
+        "/api/ecom/v1/fulfillments/list-by-ids", {"orderIds": [str(order.pk)]}
+    )
+    assert response.status_code == 200
+    assert by_ids_depths == [outside]
+
+    # A write still runs inside the request's transaction.
+    write_depths = atomic_depth_during(fulfillments.api, "order_json_written", monkeypatch)
+    response = packer_api.post(
+        f"{STORES}/{order.pk}/fulfillments", {"fulfillment": {"lineItems": [{"index": 1}]}}
+    )
+    assert response.status_code == 200
+    assert write_depths == [outside + 1]
+
+
+def test_read_only_posts_name_post_routes_at_both_paths():
+    for name in READ_ONLY_POSTS:
+        api_path = reverse(f"api:{name}")
+        wix_path = api_path.removeprefix("/api")
+        for path in (api_path, wix_path):
+            match = resolve(path)
+            assert match.url_name == name
+            assert read_only_post(RequestFactory().post(path))
+            assert not read_only_post(RequestFactory().put(path))
+    assert not read_only_post(RequestFactory().post(f"{STORES}/query-not"))
+    assert not read_only_post(RequestFactory().post(STORES))
