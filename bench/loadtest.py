@@ -7,6 +7,8 @@ locust headless (bench/locustfile.py) at 8, 32 and 64 concurrent users, LOADTEST
 1. the realistic mix: packers (order page, create fulfillment), owners (list with filters,
    name search, page 2, order page) and an API client (query, bulk create of 25 orders);
 2. the baseline: the Packdesk list page and the stock admin changelist read alike.
+With `--list-only`, only the list page (ListOnly: full pages and HTMX swaps, back to back, or
+at `--rate` pages/s in all), written to bench/results/loadtest-list-<orders>.md.
 Prints requests/s and p50/p95/p99 per request type and the errors, checks afterwards in the
 database that no line item is over-fulfilled, and writes bench/results/loadtest-<orders>.md
 (locust's CSV files go to bench/results/loadtest-csv/, git-ignored).
@@ -158,7 +160,10 @@ def start_server(port: int) -> subprocess.Popen:
     raise SystemExit("the server did not answer /healthz within 600 s")
 
 
-def run_locust(base: str, users: int, seconds: int, classes: list[str], prefix: Path) -> list[dict]:
+def run_locust(
+    base: str, users: int, seconds: int, classes: list[str], prefix: Path, rate: float = 0
+) -> list[dict]:
+    env = {**os.environ, "LOADTEST_RATE": str(rate), "LOADTEST_USERS": str(users)}
     subprocess.run(
         [
             sys.executable,
@@ -185,6 +190,7 @@ def run_locust(base: str, users: int, seconds: int, classes: list[str], prefix: 
         ],
         check=False,
         cwd=ROOT,
+        env=env,
     )
     with open(f"{prefix}_stats.csv") as handle:
         return list(csv.DictReader(handle))
@@ -209,7 +215,12 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=int(os.environ.get("BENCH_ORDERS", 100_000)))
     parser.add_argument("--seconds", type=int, default=int(os.environ.get("LOADTEST_SECONDS", 15)))
     parser.add_argument("--users", default=",".join(map(str, USER_COUNTS)))
+    parser.add_argument("--list-only", action="store_true", help="only the list page (ListOnly)")
+    parser.add_argument("--rate", type=float, default=0, help="list pages/s in all (--list-only)")
     args = parser.parse_args()
+    phases = (
+        [("list only", ["ListOnly"])] if args.list_only else [("mix", MIX), ("baseline", BASELINE)]
+    )
     from bench.run import ensure_data
 
     ensure_data(args.orders)
@@ -233,13 +244,15 @@ def main() -> None:
     failures = 0
     try:
         for users in map(int, args.users.split(",")):
-            for phase, classes in (("mix", MIX), ("baseline", BASELINE)):
+            for phase, classes in phases:
                 print(f"- {users} users, {phase}", flush=True)
-                rows = run_locust(base, users, args.seconds, classes, csv_dir / f"{users}-{phase}")
+                prefix = csv_dir / f"{users}-{phase.replace(' ', '-')}"
+                rows = run_locust(base, users, args.seconds, classes, prefix, args.rate)
                 failures += sum(int(r["Failure Count"]) for r in rows if r["Type"])
                 report += [
                     "",
-                    f"## {users} users: {phase} ({', '.join(classes)})",
+                    f"## {users} users: {phase} ({', '.join(classes)})"
+                    + (f", at most {args.rate:g} requests/s" if args.rate else ""),
                     "",
                     *table(rows),
                 ]
@@ -257,7 +270,10 @@ def main() -> None:
     ]
     text = "\n".join(report)
     print(text)
-    path = RESULTS / f"loadtest-{args.orders}.md"
+    name = f"loadtest-list-{args.orders}" if args.list_only else f"loadtest-{args.orders}"
+    if args.rate:
+        name += f"-rate{args.rate:g}"
+    path = RESULTS / f"{name}.md"
     path.write_text(text)
     print(f"Written to {path.relative_to(ROOT)}")
     if over:

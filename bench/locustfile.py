@@ -4,6 +4,9 @@ Packers open an order and add a tracking number to one of its lines; owners brow
 (quick views, status filters, name search, the next page) and open orders; an API client
 queries orders and bulk-creates fulfillments. For the baseline, `ListReader` and
 `StockAdminReader` read the orders list and the stock Django admin changelist the same way.
+`ListOnly` (`make loadtest LOADTEST_ARGS=--list-only`) measures the list page's throughput
+alone: owners reading list pages (quick views and filters, as full pages and as the HTMX swaps
+that filtering and paging fetch) back to back, or at LOADTEST_RATE pages/s in all.
 Users arrive logged in (sessions made by bench/loadtest.py, no password hashing under load).
 The data comes from the JSON file named by LOADTEST_DATA.
 """
@@ -14,7 +17,8 @@ import json
 import os
 import random
 
-from locust import HttpUser, between, task
+from locust import HttpUser, between, constant, constant_throughput, task
+from locust.contrib.fasthttp import FastHttpUser
 
 DATA = json.loads(open(os.environ["LOADTEST_DATA"]).read())  # noqa: SIM115
 CSRF = DATA["csrf"]
@@ -152,4 +156,31 @@ class StockAdminReader(SessionUser):
         self.client.get(
             "/stock-admin/orders/order/?payment_status__exact=PAID",
             name="baseline: stock admin filtered",
+        )
+
+
+# Pages/s all ListOnly users together aim for; 0 = as fast as the server answers.
+LIST_RATE = float(os.environ.get("LOADTEST_RATE") or 0)
+LIST_USERS = int(os.environ.get("LOADTEST_USERS") or 1)
+
+
+class ListOnly(FastHttpUser):
+    """Owners reading the list page and nothing else. FastHttpUser (geventhttpclient) costs
+    the load generator a fraction of HttpUser's CPU, which shares the machine being measured."""
+
+    wait_time = constant_throughput(LIST_RATE / LIST_USERS) if LIST_RATE else constant(0)
+
+    def on_start(self) -> None:
+        self.cookie = {"Cookie": f"sessionid={random.choice(DATA['sessions']['owner'])}"}
+
+    @task(1)
+    def full_page(self) -> None:
+        self.client.get("/orders/" + random.choice(FILTERS), headers=self.cookie, name="list page")
+
+    @task(1)
+    def swap(self) -> None:
+        self.client.get(
+            "/orders/" + random.choice(FILTERS),
+            headers={**self.cookie, "HX-Request": "true"},
+            name="list swap (HTMX)",
         )
