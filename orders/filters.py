@@ -16,24 +16,21 @@ URL parameters (every one optional, combined with AND):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from html import escape
 from itertools import islice, zip_longest
-from typing import Any, TypedDict
+from typing import Any
 
 import django_filters
 from django import forms
 from django.db import DatabaseError
-from django.db.models import QuerySet, TextChoices
+from django.db.models import QuerySet
 from django.http import QueryDict
-from django.urls import reverse
-from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from config.errors import statement_timed_out, timeout_message
 from orders.counting import count_estimated, count_matches
 from orders.forms import PERIODS, FilterRowForm
-from orders.models import UNPAID_STATUSES, FulfillmentStatus, Order, PaymentStatus
+from orders.models import UNPAID_STATUSES, FulfillmentStatus, Order
 from orders.query import (
     BOOL,
     ENUM,
@@ -181,33 +178,6 @@ def filter_rows(params: QueryDict) -> list[FilterRowForm]:
     return rows
 
 
-class OrderRow(TypedDict):
-    """One row of the list's table with every value ready to print. Rendering 50 rows was most
-    of the list page's Python time: per value the template engine resolved attributes, called
-    filters and tags (`url`, `date`, `lower`, `get_..._display`) and localized numbers. A
-    dict's key is the engine's cheapest lookup, so the row template only looks keys up; the
-    strings come escaped (SafeString), so printing them costs no second escape."""
-
-    id: str
-    number: str
-    url: str
-    archived: bool
-    created_iso: str
-    created_label: str
-    updated_iso: str
-    updated_label: str
-    buyer_name: str
-    buyer_email: str
-    items: list[str]
-    more: str
-    total: str
-    payment_class: str
-    payment_label: str
-    fulfillment_class: str
-    fulfillment_label: str
-    open: bool
-
-
 @dataclass
 class OrderListing:
     filterset: OrderFilterSet
@@ -216,7 +186,6 @@ class OrderListing:
     sort: str = DEFAULT_SORT
     view: str = "all"
     orders: list[Order] = field(default_factory=list)
-    table: list[OrderRow] = field(default_factory=list)
     count: int = 0
     count_exact: bool = True
     page: int = 1
@@ -397,91 +366,9 @@ def _listing_read(listing: OrderListing, queryset: QuerySet[Order], data: dict) 
             more=listing.has_next,
         )
     order_list_items(listing.orders)
-    listing.table = table_rows(listing.orders)
     if listing.orders and listing.sort.lstrip("-") == "number":
         listing.next_after = listing.orders[-1].number
         listing.prev_before = listing.orders[0].number if listing.page > 2 else None
-
-
-def table_rows(orders: list[Order]) -> list[OrderRow]:
-    """The table rows of a page of orders (their `items` attached by order_list_items)."""
-    zone = timezone.get_current_timezone()
-    payment = _labels(PaymentStatus)
-    fulfillment = _labels(FulfillmentStatus)
-    # One reverse() for the page (it costs ~50 us): the number is the pattern's only argument.
-    head, _, tail = reverse("orders:detail", args=[0]).rpartition("0")
-    rows: list[OrderRow] = []
-    for order in orders:
-        created = order.date_created.astimezone(zone)
-        updated = order.last_updated.astimezone(zone)
-        rows.append(
-            {
-                "id": _html(str(order.pk)),
-                "number": _html(str(order.number)),
-                "url": _html(f"{head}{order.number}{tail}"),
-                "archived": order.archived,
-                "created_iso": _html(created.isoformat()),
-                "created_label": _html(_date_label(created)),
-                "updated_iso": _html(updated.isoformat()),
-                "updated_label": _html(_date_label(updated)),
-                "buyer_name": _html(order.buyer_name),
-                "buyer_email": _html(order.buyer_email),
-                "items": [
-                    _html(f"{quantity} \N{MULTIPLICATION SIGN} {name}")
-                    for name, quantity in order.items
-                ],
-                "more": _html(f"+{order.items_more} more" if order.items_more else ""),
-                # As the template printed a Decimal (no grouping: USE_THOUSAND_SEPARATOR is
-                # off), without localize()'s 25 us.
-                "total": _html(f"{order.total:f} {order.currency}"),
-                "payment_class": _html(order.payment_status.lower()),
-                "payment_label": _html(payment.get(order.payment_status, order.payment_status)),
-                "fulfillment_class": _html(order.fulfillment_status.lower()),
-                "fulfillment_label": _html(
-                    fulfillment.get(order.fulfillment_status, order.fulfillment_status)
-                ),
-                "open": order.fulfillment_status in OPEN_STATUSES,
-            }
-        )
-    return rows
-
-
-# Orders that still have something to ship get a tracking box in their row.
-OPEN_STATUSES = frozenset({FulfillmentStatus.NOT_FULFILLED, FulfillmentStatus.PARTIALLY_FULFILLED})
-
-
-def _html(text: str) -> SafeString:
-    """`text` escaped here, once, as the template would have: its `{{ }}` then prints it as is
-    (escaping every value in the template was a fifth of the rows' rendering)."""
-    return SafeString(escape(text))
-
-
-def _labels(choices: type[TextChoices]) -> dict[str, str]:
-    """Labels by value, as get_<field>_display() shows them (in the request's language)."""
-    return {value: str(label) for value, label in choices.choices}
-
-
-# strftime("%b") in the C locale Python runs in, without strftime's 20 us per call.
-MONTH_ABBR = (
-    "",
-    "Jan",
-    "Feb",
-    "Mar",
-    "Apr",
-    "May",
-    "Jun",
-    "Jul",
-    "Aug",
-    "Sep",
-    "Oct",
-    "Nov",
-    "Dec",
-)
-
-
-def _date_label(value: datetime) -> str:
-    """ "Nov 29, 2026 13:05", as people read a row's date."""
-    return f"{MONTH_ABBR[value.month]} {value.day}, {value.year} {value.hour:02}:{value.minute:02}"
 
 
 def _page(queryset: QuerySet[Order], listing: OrderListing, data: dict) -> tuple[list, bool]:
