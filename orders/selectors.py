@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TypedDict, cast
 
-from django.contrib.postgres.expressions import ArraySubquery
+from django.contrib.postgres.fields import ArrayField
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Func, IntegerField, OuterRef, QuerySet, Subquery
-from django.db.models.functions import JSONObject
+from django.db.models import IntegerField, JSONField, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 
 from orders.models import STORE_SETTINGS_PK, LineItem, Order, StoreSettings
@@ -72,18 +72,21 @@ def order_list_page(queryset: QuerySet[Order]) -> QuerySet[Order]:
     """The list's rows with their items column read in the same query: `list_items` (the
     first LIST_ITEMS_SHOWN line items as {name, quantity}, by index) and `line_count`, two
     subqueries on the (order, index) index. PostgreSQL evaluates them after the sort and the
-    limit, for the page's rows only."""
-    lines = LineItem.objects.filter(order_id=OuterRef("pk"))
+    limit, for the page's rows only. Written out: built from ORM expressions (an ArraySubquery
+    of a JSONObject, a COUNT subquery) they took ~1 ms of Python to compile on every page,
+    several times what the statement costs."""
+    order, line = Order._meta.db_table, LineItem._meta.db_table
     return queryset.annotate(
-        list_items=ArraySubquery(
-            lines.order_by("index").values(item=JSONObject(name="name", quantity="quantity"))[
-                :LIST_ITEMS_SHOWN
-            ]
+        list_items=RawSQL(
+            f"ARRAY(SELECT jsonb_build_object('name', li.name, 'quantity', li.quantity)"
+            f' FROM {line} li WHERE li.order_id = "{order}".id ORDER BY li.index LIMIT %s)',
+            (LIST_ITEMS_SHOWN,),
+            output_field=ArrayField(JSONField()),
         ),
-        line_count=Subquery(
-            lines.order_by().values(
-                n=Func(function="COUNT", template="COUNT(*)", output_field=IntegerField())
-            )
+        line_count=RawSQL(
+            f'SELECT COUNT(*) FROM {line} li WHERE li.order_id = "{order}".id',
+            (),
+            output_field=IntegerField(),
         ),
     )
 
