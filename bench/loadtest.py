@@ -9,7 +9,9 @@ locust headless (bench/locustfile.py) at 8, 32 and 64 concurrent users, LOADTEST
 2. the baseline: the Packdesk list page and the stock admin changelist read alike.
 With `--list-only`, only the list page (ListOnly: full pages and HTMX swaps, back to back, or
 at `--rate` pages/s in all), written to bench/results/loadtest-list-<orders>.md.
-Prints requests/s and p50/p95/p99 per request type and the errors, checks afterwards in the
+Prints requests/s and p50/p95/p99 per request type and the errors, the CPU time the server
+(gunicorn's processes) and PostgreSQL spent per request (what other work on a shared machine does
+not change, unlike the rates), checks afterwards in the
 database that no line item is over-fulfilled, and writes bench/results/loadtest-<orders>.md
 (locust's CSV files go to bench/results/loadtest-csv/, git-ignored).
 """
@@ -49,6 +51,7 @@ if not os.environ.get("DATABASE_URL"):
     os.environ["DATABASE_URL"] = embedded_database_url(ROOT)
 
 import django  # noqa: E402
+import psutil  # noqa: E402
 
 django.setup()
 
@@ -68,6 +71,7 @@ BASELINE = ["ListReader", "StockAdminReader"]
 ROLES = {"packer": ("Fulfillment staff", False), "owner": ("Owner", True)}
 SESSIONS_PER_ROLE = 4
 ORDER_POOL = 3000
+IDLE_SECONDS = 5
 OVER_FULFILLED_SQL = """
 SELECT count(*) FROM (
   SELECT li.id FROM orders_lineitem li
@@ -160,6 +164,49 @@ def start_server(port: int) -> subprocess.Popen:
     raise SystemExit("the server did not answer /healthz within 600 s")
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds of process `pid` and its descendants, including their exited children."""
+    try:
+        root = psutil.Process(pid)
+        processes = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0.0
+    total = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system + times.children_user + times.children_system
+    return total
+
+
+def postgres_pid() -> int:
+    pgdata = Path(connection.settings_dict["HOST"] or os.environ["PACKDESK_PGDATA"])
+    for candidate in (pgdata, pgdata.parent, Path(os.environ["PACKDESK_PGDATA"])):
+        pid_file = candidate / "postmaster.pid"
+        if pid_file.exists():
+            return int(pid_file.read_text().split()[0])
+    return 0
+
+
+def warm_up(base: str, session: str, requests: int = 240) -> None:
+    """Every worker process compiles its templates, fills its caches and opens its database
+    connections on its first requests: do that before anything is measured."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def fetch(index: int) -> None:
+        headers = {"Cookie": f"sessionid={session}"}
+        if index % 2:
+            headers["HX-Request"] = "true"
+        request = urllib.request.Request(f"{base}/orders/", headers=headers)
+        with urllib.request.urlopen(request, timeout=60) as response:
+            response.read()
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(fetch, range(requests)))
+
+
 def run_locust(
     base: str, users: int, seconds: int, classes: list[str], prefix: Path, rate: float = 0
 ) -> list[dict]:
@@ -232,7 +279,16 @@ def main() -> None:
     connection.close()
     port = free_port()
     server = start_server(port)
+    pg_pid = postgres_pid()
     base = f"http://127.0.0.1:{port}"
+    warm_up(base, data["sessions"]["owner"][0])
+    # What the idle processes (the tasks worker and the sweeper polling, PostgreSQL's own
+    # background work) spend anyway, taken off each phase's CPU.
+    idle_start = time.monotonic(), tree_cpu(server.pid), tree_cpu(pg_pid)
+    time.sleep(IDLE_SECONDS)
+    idle_seconds = time.monotonic() - idle_start[0]
+    idle_app = (tree_cpu(server.pid) - idle_start[1]) / idle_seconds
+    idle_db = (tree_cpu(pg_pid) - idle_start[2]) / idle_seconds
     report = [
         f"# Packdesk load test, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "",
@@ -247,7 +303,16 @@ def main() -> None:
             for phase, classes in phases:
                 print(f"- {users} users, {phase}", flush=True)
                 prefix = csv_dir / f"{users}-{phase.replace(' ', '-')}"
+                started, app_before, db_before = (
+                    time.monotonic(),
+                    tree_cpu(server.pid),
+                    tree_cpu(pg_pid),
+                )
                 rows = run_locust(base, users, args.seconds, classes, prefix, args.rate)
+                elapsed = time.monotonic() - started
+                app_cpu = tree_cpu(server.pid) - app_before - idle_app * elapsed
+                db_cpu = tree_cpu(pg_pid) - db_before - idle_db * elapsed
+                served = sum(int(r["Request Count"]) for r in rows if not r["Type"])
                 failures += sum(int(r["Failure Count"]) for r in rows if r["Type"])
                 report += [
                     "",
@@ -255,6 +320,12 @@ def main() -> None:
                     + (f", at most {args.rate:g} requests/s" if args.rate else ""),
                     "",
                     *table(rows),
+                    "",
+                    f"CPU per request: {app_cpu * 1000 / max(served, 1):.1f} ms in the server"
+                    f" (gunicorn's processes), {db_cpu * 1000 / max(served, 1):.1f} ms in"
+                    f" PostgreSQL (idle use taken off: {idle_app * 1000:.0f} and"
+                    f" {idle_db * 1000:.0f} ms/s); load average {os.getloadavg()[0]:.1f}"
+                    " at the end.",
                 ]
     finally:
         server.send_signal(signal.SIGINT)

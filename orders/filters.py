@@ -193,6 +193,7 @@ class OrderListing:
     next_after: int | None = None
     prev_before: int | None = None
     errors: list[str] = field(default_factory=list)
+    page_extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def valid(self) -> bool:
@@ -322,12 +323,15 @@ def listing_query(params: QueryDict) -> tuple[OrderListing, QuerySet[Order] | No
     return listing, query.queryset
 
 
-def order_listing(params: QueryDict) -> OrderListing:
+def order_listing(params: QueryDict, *, page_extra: dict[str, Any] | None = None) -> OrderListing:
     """Everything the list page shows for these URL parameters, in two queries (a capped
-    count and the page), or the errors that stop it."""
+    count and the page), or the errors that stop it. `page_extra`: annotations read with the
+    page's rows (uncorrelated subqueries the page needs once: PostgreSQL runs each once)."""
     listing, queryset = listing_query(params)
     if queryset is None:
         return listing
+    if page_extra:
+        listing.page_extra = page_extra
     try:
         _listing_read(listing, queryset, listing.form.cleaned_data)
     except DatabaseError as exc:
@@ -376,6 +380,8 @@ def _page(queryset: QuerySet[Order], listing: OrderListing, data: dict) -> tuple
     / `before` cursors: an index range whatever the depth); other sorts by offset."""
     after, before = data.get("after"), data.get("before")
     queryset = order_list_page(queryset)
+    if listing.page_extra:
+        queryset = queryset.annotate(**listing.page_extra)
     descending = listing.sort.startswith("-")
     if listing.sort.lstrip("-") == "number" and (after is not None or before is not None):
         if after is not None:
