@@ -31,6 +31,7 @@ def test_rows_print_what_the_row_template_printed(order_factory, can_bulk):
         fulfillment_status=FulfillmentStatus.FULFILLED,
     )
     order_factory(lines=2, fulfillment_status=FulfillmentStatus.PARTIALLY_FULFILLED)
+    order_factory(lines=0)  # no line item: an empty items column
     orders = list(order_list_page(order_list_rows()))
     order_list_items(orders)
     expected = (
@@ -42,4 +43,5 @@ def test_rows_print_what_the_row_template_printed(order_factory, can_bulk):
     assert "3 \N{MULTIPLICATION SIGN} Tea &lt;i&gt;&amp;&lt;/i&gt; &#x27;cups&#x27;</li>" in html
     assert '<li class="more">+2 more</li>' in html
     assert html.count('<span class="badge">Archived</span>') == 1
-    assert html.count("row-tracking") == (2 if can_bulk else 0)
+    assert html.count("row-tracking") == (3 if can_bulk else 0)
+    assert '<ul class="items"></ul>' in html
