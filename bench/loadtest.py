@@ -24,6 +24,7 @@ import json
 import os
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -284,11 +285,18 @@ def main() -> None:
     warm_up(base, data["sessions"]["owner"][0])
     # What the idle processes (the tasks worker and the sweeper polling, PostgreSQL's own
     # background work) spend anyway, taken off each phase's CPU.
-    idle_start = time.monotonic(), tree_cpu(server.pid), tree_cpu(pg_pid)
-    time.sleep(IDLE_SECONDS)
-    idle_seconds = time.monotonic() - idle_start[0]
-    idle_app = (tree_cpu(server.pid) - idle_start[1]) / idle_seconds
-    idle_db = (tree_cpu(pg_pid) - idle_start[2]) / idle_seconds
+    # The median of one-second samples, so a stray burst (a worker's garbage collection, the
+    # sweeper's round) does not count as the idle rate.
+    samples = []
+    for _ in range(IDLE_SECONDS):
+        start = time.monotonic(), tree_cpu(server.pid), tree_cpu(pg_pid)
+        time.sleep(1)
+        seconds = time.monotonic() - start[0]
+        samples.append(
+            ((tree_cpu(server.pid) - start[1]) / seconds, (tree_cpu(pg_pid) - start[2]) / seconds)
+        )
+    idle_app = statistics.median(app for app, _ in samples)
+    idle_db = statistics.median(db for _, db in samples)
     report = [
         f"# Packdesk load test, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "",
