@@ -14,6 +14,7 @@ import logging
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Subquery
 from django.tasks import task
 from django.template.loader import render_to_string
 
@@ -29,23 +30,39 @@ logger = logging.getLogger(__name__)
 def notify_default() -> bool:
     """The store's "notify the buyer" default, in one read (the model's default before the
     settings row exists; reading never creates it)."""
-    value = (
+    return notify_default_from(
         StoreSettings.objects.filter(pk=STORE_SETTINGS_PK)
         .values_list("notify_buyer_default", flat=True)
         .first()
     )
+
+
+def notify_default_from(value: bool | None) -> bool:
+    """The default from the settings row's value, read by the caller (None: no row yet)."""
     if value is None:
         return StoreSettings._meta.get_field("notify_buyer_default").get_default()
     return value
 
 
-def shipment_email_queue(*, fulfillment: Fulfillment, notify: bool | None) -> None:
+def notify_default_subquery() -> Subquery:
+    """The store's "notify the buyer" default as a column (NULL before the settings row
+    exists): a service annotates its order lock with it and hands notify_default_from() of
+    the value to shipment_email_queue(default=...)."""
+    return Subquery(
+        StoreSettings.objects.filter(pk=STORE_SETTINGS_PK).values("notify_buyer_default")[:1]
+    )
+
+
+def shipment_email_queue(
+    *, fulfillment: Fulfillment, notify: bool | None, default: bool | None = None
+) -> None:
     """Call inside the creating transaction: queue the email for after commit when asked to
-    (None: the store's default) and the fulfillment has a tracking number."""
+    (None: the store's default; `default` is it when the caller read it already, see
+    notify_default_subquery) and the fulfillment has a tracking number."""
     if not fulfillment.tracking_number:
         return
     if notify is None:
-        notify = notify_default()
+        notify = notify_default() if default is None else default
     if not notify:
         return
     fulfillment_id = str(fulfillment.pk)

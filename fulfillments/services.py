@@ -42,18 +42,21 @@ from fulfillments.models import (
     FulfillmentLineItem,
     PackerPreference,
 )
-from fulfillments.notify import shipment_email_queue
+from fulfillments.notify import notify_default_from, notify_default_subquery, shipment_email_queue
+from orders.lock_reads import Related, related_keep
 from orders.models import ActivityType, FulfillmentStatus, LineItem, Order, PaymentStatus
 from orders.selectors import store_settings_get
 from orders.serializers import iso, tracking_info
 from orders.services import (
+    ORDER_ACTIVITIES,
+    ORDER_REFUNDS,
     OrderError,
     activities_record,
     activity_record,
     order_lock,
     order_touch,
 )
-from orders.webhooks.outbox import EventType, event_emit
+from orders.webhooks.outbox import EventType, event_emit, event_endpoints
 
 logger = logging.getLogger(__name__)
 
@@ -96,23 +99,73 @@ class BulkItemResult:
 # ---- Reads used by the rules (and by the order page) ----
 
 
-def line_items_with_fulfilled(*, order: Order) -> tuple[list[LineItem], dict[int, int]]:
-    """The order's line items (also kept as `order.line_items.all()`) and (LineItem pk ->
-    quantity fulfilled), in one query. Run it after locking the order, as its own statement:
-    it must see every fulfillment committed before the lock was granted."""
+def _line_items_fulfilled():
+    """Line items, each with `fulfilled_total`: the quantity fulfilled so far."""
     fulfilled_sum = (
         FulfillmentLineItem.objects.filter(line_item=OuterRef("pk"))
         .values("line_item")
         .annotate(total=Sum("quantity"))
         .values("total")
     )
-    annotated = LineItem.objects.annotate(
+    return LineItem.objects.annotate(
         fulfilled_total=Coalesce(Subquery(fulfilled_sum), Value(0), output_field=IntegerField())
     )
-    prefetch_related_objects([order], Prefetch("line_items", queryset=annotated))
+
+
+# What the fulfillment writes read with the order's lock (orders/lock_reads.py): the line
+# items with what is fulfilled (their rules), and for an answer built from memory the
+# fulfillments with their lines (plus orders.services' ORDER_ACTIVITIES and ORDER_REFUNDS).
+LINE_ITEMS_FULFILLED = Related(
+    "line_items", _line_items_fulfilled().order_by("index"), extra=("fulfilled_total",)
+)
+ORDER_FULFILLMENTS = Related(
+    "fulfillments",
+    Fulfillment.objects.order_by("date_created", "id"),
+    nested=(
+        Related(
+            "lines", FulfillmentLineItem.objects.order_by("line_item__index"), link="fulfillment"
+        ),
+    ),
+)
+ANSWER_RELATIONS = {
+    "activities": ORDER_ACTIVITIES,
+    "refunds": ORDER_REFUNDS,
+    "fulfillments": ORDER_FULFILLMENTS,
+}
+
+
+def line_items_with_fulfilled(*, order: Order) -> tuple[list[LineItem], dict[int, int]]:
+    """The order's line items (also kept as `order.line_items.all()`) and (LineItem pk ->
+    quantity fulfilled), in one query. Run it after locking the order, as its own statement:
+    it must see every fulfillment committed before the lock was granted."""
+    prefetch_related_objects([order], Prefetch("line_items", queryset=_line_items_fulfilled()))
+    return _fulfilled_of(order)
+
+
+def _fulfilled_of(order: Order) -> tuple[list[LineItem], dict[int, int]]:
+    """The line items kept on `order` and (LineItem pk -> quantity fulfilled)."""
     items = list(order.line_items.all())
     totals = {item.pk: item.fulfilled_total for item in items}  # type: ignore[attr-defined]
     return items, {pk: total for pk, total in totals.items() if total}
+
+
+def _lock_for_create(
+    *, order_id: Any = None, number: int | None = None, answer: Sequence[str] = ()
+) -> tuple[Order, list[LineItem], dict[int, int]]:
+    """Lock the order for new fulfillments and read, in the same statement, its line items
+    with what is fulfilled, the endpoints subscribed to FulfillmentCreated, the store's
+    notify-buyer default and the relations named in `answer` (ANSWER_RELATIONS)."""
+    locked = order_lock(
+        order_id=order_id,
+        number=number,
+        related=[LINE_ITEMS_FULFILLED, *(ANSWER_RELATIONS[name] for name in answer)],
+        annotations={
+            "created_endpoints": event_endpoints(EventType.FULFILLMENT_CREATED),
+            "notify_default": notify_default_subquery(),
+        },
+    )
+    items, fulfilled = _fulfilled_of(locked)
+    return locked, items, fulfilled
 
 
 def fulfillment_status_compute(
@@ -315,9 +368,19 @@ def _create_check(
     fulfilled: Mapping[int, int],
     lines: Sequence[LineRequest],
     tracking: Mapping[str, Any] | None,
+    shippable_only: bool = False,
 ) -> _Plan:
-    """Every rule of a new fulfillment, without writing; raises OrderError."""
+    """Every rule of a new fulfillment, without writing; raises OrderError. With
+    `shippable_only` (the order page's line form), a digital or custom-amount line is
+    refused: it needs no shipping."""
     _refuse_canceled(order)
+    if shippable_only:
+        for position, (key, _) in enumerate(lines):
+            item = _line_lookup(items, key, position)
+            if not item.is_shippable:
+                raise OrderError(
+                    f"Line {item.index} needs no shipping (digital or a custom amount)."
+                )
     info = _tracking_clean(tracking)
     resolved = _lines_resolve(lines=lines, items=items, fulfilled=fulfilled)
     fields = tracking_resolve(
@@ -339,10 +402,15 @@ def _create_write(
 ) -> Fulfillment:
     """Write a checked fulfillment; `fulfilled` is updated to include it."""
     fulfillment = Fulfillment.objects.create(order=order, created_by=actor, **plan.tracking)
-    FulfillmentLineItem.objects.bulk_create(
+    lines = FulfillmentLineItem.objects.bulk_create(
         FulfillmentLineItem(fulfillment=fulfillment, line_item=item, quantity=quantity)
         for item, quantity in plan.resolved
     )
+    related_keep(fulfillment, "lines", sorted(lines, key=lambda line: line.line_item.index))
+    if "fulfillments" in getattr(order, "_prefetched_objects_cache", {}):
+        # Read with the lock for the answer: the new one joins them.
+        known = [*order.fulfillments.all(), fulfillment]
+        related_keep(order, "fulfillments", sorted(known, key=lambda f: (f.date_created, f.id)))
     for item, quantity in plan.resolved:
         fulfilled[item.pk] = fulfilled.get(item.pk, 0) + quantity
     details = {
@@ -378,8 +446,12 @@ def _create_write(
             "dateCreated": iso(fulfillment.date_created),
         },
         actor=actor,
+        endpoints=getattr(order, "created_endpoints", None),
     )
-    shipment_email_queue(fulfillment=fulfillment, notify=notify)
+    default = None  # read by shipment_email_queue when the lock did not read it
+    if hasattr(order, "notify_default"):
+        default = notify_default_from(order.notify_default)
+    shipment_email_queue(fulfillment=fulfillment, notify=notify, default=default)
     return fulfillment
 
 
@@ -388,28 +460,44 @@ def _create_write(
 
 def fulfillment_create(
     *,
-    order: Order,
+    order: Order | None = None,
+    order_id: Any = None,
+    number: int | None = None,
     lines: Sequence[LineRequest],
     tracking: Mapping[str, Any] | None = None,
     actor,
     notify: bool | None = None,
+    answer: Sequence[str] = (),
+    shippable_only: bool = False,
 ) -> Fulfillment:
-    """Fulfil `lines` of `order` with one tracking number.
+    """Fulfil `lines` of the order (`order`, or its id `order_id`, or its `number`) with one
+    tracking number.
 
     `tracking` is a trackingInfo object (trackingNumber, shippingProvider, trackingLink).
     `notify`: email the buyer the tracking details after commit (None: the store's default;
-    only when there is a tracking number; see fulfillments/notify.py).
+    only when there is a tracking number; see fulfillments/notify.py). `answer` names the
+    relations the caller's answer needs ("activities", "refunds", "fulfillments"): they are
+    read with the lock and kept current on `fulfillment.order`, so building the answer
+    reads nothing more. `shippable_only`: see _create_check.
     Raises Order.DoesNotExist for an unknown order and OrderError for a refused change.
     """
+    if order is not None:
+        order_id = order.pk
     refused: Exception | None = None
     # No savepoint: nothing is written until every check passed, and a refusal leaves the
     # block normally (raised below), so a caller's transaction stays usable.
     with transaction.atomic(savepoint=False):
         try:
-            locked = order_lock(order_id=order.pk)
-            items, fulfilled = line_items_with_fulfilled(order=locked)
+            locked, items, fulfilled = _lock_for_create(
+                order_id=order_id, number=number, answer=answer
+            )
             plan = _create_check(
-                order=locked, items=items, fulfilled=fulfilled, lines=lines, tracking=tracking
+                order=locked,
+                items=items,
+                fulfilled=fulfilled,
+                lines=lines,
+                tracking=tracking,
+                shippable_only=shippable_only,
             )
         except (Order.DoesNotExist, OrderError) as error:
             refused = error

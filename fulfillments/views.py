@@ -36,7 +36,7 @@ from fulfillments.services import (
     fulfillment_update,
     pickup_mark_ready,
 )
-from orders.models import LineItem, LineItemType, Order
+from orders.models import LineItem, Order
 from orders.selectors import order_or_404, visible_orders
 from orders.services import OrderError
 
@@ -63,34 +63,41 @@ def _form_field(error: OrderError, line_fields: list[str | None] | None = None) 
 @require_POST
 @permission_required("fulfillments.add_fulfillment", raise_exception=True)
 def line_fulfil(request: HtmxHttpRequest, number: int, index: int) -> HttpResponse:
-    """Add a tracking number to one line item for a quantity."""
-    # The order and the line's kind in one query.
-    line_kind = LineItem.objects.filter(order=OuterRef("pk"), index=index).values("line_item_type")[
-        :1
-    ]
-    order = order_or_404(
-        number, visible_orders().only("pk", "number").annotate(line_kind=Subquery(line_kind))
-    )
-    kind = order.line_kind  # type: ignore[attr-defined]
-    if kind is None:
-        raise Http404(f"Order #{number} has no line item {index}.")
+    """Add a tracking number to one line item for a quantity. The service finds the order and
+    the line under the order's lock (nothing is read before it); an unknown order or line is
+    a 404, a line that needs no shipping an error on the form."""
     form = LineFulfilForm(request.POST, prefix=f"line-{index}")
-    if form.is_valid() and kind != LineItemType.PHYSICAL:
-        form.add_error(None, f"Line {index} needs no shipping (digital or a custom amount).")
-    if form.is_valid():
+    if not form.is_valid():
+        _line_or_404(number, index)
+    else:
         try:
             fulfillment_create(
-                order=order,
+                number=number,
                 lines=[(index, form.cleaned_data["quantity"])],
                 tracking=form.tracking(),
                 actor=request.user,
                 notify=form.cleaned_data["notify"],
+                shippable_only=True,
             )
+        except Order.DoesNotExist:
+            raise Http404("No such order") from None
         except OrderError as error:
+            if error.field == "lineItems[0].index":
+                raise Http404(f"Order #{number} has no line item {index}.") from None
             form.add_error(_form_field(error, ["quantity"]), error.message)
         else:
             return order_page_done(request, number, f"Line {index} fulfilled.")
     return order_page_response(request, number, OrderPageState(line_form=(index, form)))
+
+
+def _line_or_404(number: int, index: int) -> None:
+    """Http404 unless the visible order `number` has a line item `index` (one query)."""
+    line = LineItem.objects.filter(order=OuterRef("pk"), index=index).values("pk")[:1]
+    order = order_or_404(
+        number, visible_orders().only("pk", "number").annotate(line=Subquery(line))
+    )
+    if order.line is None:  # type: ignore[attr-defined]
+        raise Http404(f"Order #{number} has no line item {index}.")
 
 
 @require_POST

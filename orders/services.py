@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from orders.lock_reads import Related, order_lock, related_keep
 from orders.models import (
     REFUNDABLE_STATUSES,
     STORE_SETTINGS_PK,
@@ -64,20 +65,12 @@ class OrderError(Exception):
         self.line = line
 
 
-def order_lock(*, order_id) -> Order:
-    """Re-read the order inside the current transaction and lock its row.
-
-    Raises Order.DoesNotExist for unknown or hidden orders.
-    """
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("order_lock() must run inside transaction.atomic()")
-    return Order.objects.select_for_update().get(pk=order_id, hidden=False)
-
-
 def activity_record(*, order: Order, type: str, actor=None, details: dict[str, Any] | None = None):
-    return Activity.objects.create(
+    activity = Activity.objects.create(
         order=order, type=type, actor=actor, details=details or {}, timestamp=change_time(order)
     )
+    _activities_join(order, [activity])
+    return activity
 
 
 def activities_record(
@@ -85,10 +78,26 @@ def activities_record(
 ) -> list[Activity]:
     """Several activities of one change (type, details) in one INSERT."""
     when = change_time(order)
-    return Activity.objects.bulk_create(
+    created = Activity.objects.bulk_create(
         Activity(order=order, type=type, actor=actor, details=details, timestamp=when)
         for type, details in entries
     )
+    _activities_join(order, created)
+    return created
+
+
+def _activities_join(order: Order, created: list[Activity]) -> None:
+    """When the order's activities were read with its lock (ORDER_ACTIVITIES), the new ones
+    join them, so an answer built from memory shows them."""
+    cache = getattr(order, "_prefetched_objects_cache", {})
+    if "activities" in cache:
+        known = [*cache["activities"], *created]
+        related_keep(order, "activities", sorted(known, key=lambda a: (a.timestamp, a.pk)))
+
+
+# The relations order_lock() can read with the lock for an answer built from memory.
+ORDER_ACTIVITIES = Related("activities", Activity.objects.order_by("timestamp", "id"))
+ORDER_REFUNDS = Related("refunds", Refund.objects.order_by("date_created"))
 
 
 def order_touch(*, order: Order, fields: list[str] | tuple[str, ...] = ()) -> None:

@@ -12,21 +12,27 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from orders.models import Order
 from orders.selectors import ORDER_DETAIL_RELATIONS
 from orders.serializers import buyer_info, iso, money, order_to_dict, totals, tracking_info
-from orders.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from orders.webhooks.models import (
+    WebhookDelivery,
+    WebhookDeliveryStatus,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 from orders.webhooks.models import WebhookEventType as EventType
 from orders.webhooks.tasks import delivery_enqueue
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["EventType", "event_emit", "event_identity"]
+__all__ = ["EventType", "event_emit", "event_endpoints", "event_identity"]
 
 ORDER_EVENTS = {EventType.ORDER_PAID, EventType.ORDER_CANCELED, EventType.ORDER_REFUNDED}
 REQUIRED_DATA = {
@@ -37,8 +43,22 @@ REQUIRED_DATA = {
 }
 
 
+def event_endpoints(event_type: str) -> ArraySubquery:
+    """The ids of the endpoints subscribed to `event_type`, as an array column: a service
+    annotates its order lock with it and passes the result to event_emit(endpoints=...)."""
+    subscribed = WebhookEndpoint.objects.filter(
+        active=True, events__contains=[EventType(event_type).value]
+    )
+    return ArraySubquery(subscribed.order_by("created", "id").values("pk"))
+
+
 def event_emit(
-    *, order: Order, event_type: str, data: dict[str, Any] | None = None, actor=None
+    *,
+    order: Order,
+    event_type: str,
+    data: dict[str, Any] | None = None,
+    actor=None,
+    endpoints: list[int] | None = None,
 ) -> WebhookEvent:
     """Write the event for `order` to the outbox; must run inside the change's transaction,
     after the change itself is saved, with `order` as the service saved it (the order
@@ -51,7 +71,8 @@ def event_emit(
     (`acting_api_key` set by the API's auth) is identified as an APP.
 
     The event row is written whether or not an endpoint subscribes (issue 6: an event exists
-    exactly when its change committed); deliveries are made for the subscribed endpoints.
+    exactly when its change committed); deliveries are made for the subscribed endpoints
+    (`endpoints`: their ids when the caller read them already, see event_endpoints).
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("event_emit() must run inside the change's transaction.atomic()")
@@ -61,24 +82,58 @@ def event_emit(
     required = REQUIRED_DATA.get(event_type)
     if required and not data.get(required):
         raise ValueError(f"event_emit({event_type.value}) needs data={{'{required}': ...}}")
-    endpoints = list(
-        WebhookEndpoint.objects.filter(active=True, events__contains=[event_type.value]).only("pk")
-    )
+    if endpoints is None:
+        endpoints = list(
+            WebhookEndpoint.objects.filter(
+                active=True, events__contains=[event_type.value]
+            ).values_list("pk", flat=True)
+        )
     payload = _json_ready(event_payload(order=order, event_type=event_type, data=data))
-    event = WebhookEvent.objects.create(
-        event_type=event_type,
-        order=order,
-        payload=payload,
-        identity=event_identity(actor),
+    event = WebhookEvent(
+        event_type=event_type, order=order, payload=payload, identity=event_identity(actor)
+    )
+    if not endpoints:
+        event.save(force_insert=True)
+        return event
+    ids = _event_with_deliveries(event, list(endpoints))
+    transaction.on_commit(lambda: _enqueue_all(ids))
+    return event
+
+
+def _event_with_deliveries(event: WebhookEvent, endpoints: list[int]) -> list[int]:
+    """Insert `event` and a pending delivery to each endpoint in one statement; returns the
+    deliveries' ids."""
+    event_table = WebhookEvent._meta.db_table
+    delivery_table = WebhookDelivery._meta.db_table
+    sql = (
+        f'WITH "event" AS (INSERT INTO "{event_table}"'
+        ' ("id", "event_type", "order_id", "payload", "identity", "created")'
+        ' VALUES (%s, %s, %s, %s::jsonb, %s::jsonb, %s) RETURNING "id")'
+        f' INSERT INTO "{delivery_table}" ("event_id", "endpoint_id", "status", "attempts",'
+        ' "created", "next_attempt_at", "last_error")'
+        ' SELECT "event"."id", "endpoint", %s, 0, %s, %s, \'\''
+        ' FROM "event", unnest(%s::bigint[]) AS "endpoint" RETURNING "id"'
     )
     now = timezone.now()
-    deliveries = WebhookDelivery.objects.bulk_create(
-        [WebhookDelivery(event=event, endpoint=e, next_attempt_at=now) for e in endpoints]
-    )
-    ids = [delivery.pk for delivery in deliveries]
-    if ids:
-        transaction.on_commit(lambda: _enqueue_all(ids))
-    return event
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [
+                event.id,
+                event.event_type,
+                event.order_id,
+                json.dumps(event.payload),
+                json.dumps(event.identity),
+                event.created,
+                WebhookDeliveryStatus.PENDING,
+                now,
+                now,
+                endpoints,
+            ],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    event._state.adding = False
+    return ids
 
 
 def _enqueue_all(delivery_ids: list[int]) -> None:

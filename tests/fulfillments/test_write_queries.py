@@ -21,19 +21,30 @@ from orders.services import (
     order_update_email,
     order_update_shipping_address,
 )
+from orders.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.fulfillments.test_views import line_post
 
 SIZES = [2, 40]
-# lock, line items with fulfilled, fulfillment, its lines, activities, order, endpoints, event,
-# and the store's notify-buyer default when the caller leaves `notify` unset (the APIs do)
-SERVICE_CAP = 9
-PAGE_CAP = 14
-STORES_API_CAP = 19
-ECOM_API_CAP = 17
+# The lock (its statement also reads the line items with what is fulfilled, the subscribed
+# endpoints, the store's notify-buyer default and, for the APIs' answers, the activities,
+# refunds and fulfillments), then the fulfillment, its lines, its activities, the order, and
+# the event with its deliveries.
+SERVICE_CAP = 6
+# The request's BEGIN and COMMIT, the session, the user with their permissions, the service.
+PAGE_CAP = 10
+# BEGIN, the API key with its user and permissions, the service, COMMIT: the answer is built
+# from what the service read and wrote.
+STORES_API_CAP = 9
+ECOM_API_CAP = 9
 
 
-@pytest.fixture
-def big_order(order_factory, packer):
+@pytest.fixture(params=["no endpoint", "endpoint"])
+def big_order(request, order_factory, packer):
+    """An order of `lines` lines with earlier fulfillments; once without and once with a
+    webhook endpoint subscribed to FulfillmentCreated (its delivery is written too)."""
+    if request.param == "endpoint":
+        WebhookEndpoint.objects.create(url="http://127.0.0.1:9/hook", events=["FulfillmentCreated"])
+
     def make(lines: int) -> Order:
         order = order_factory(lines=[{"quantity": 3} for _ in range(lines)])
         for index in range(1, min(lines, 5) + 1):
@@ -75,6 +86,7 @@ def test_create_fulfillment_page_cap(
             f"/fulfillments/{order.number}/lines/{lines}/", line_post(lines)
         )
     assert response.status_code == 302
+    assert WebhookDelivery.objects.count() == WebhookEndpoint.objects.count() * (min(lines, 5) + 1)
 
 
 @pytest.mark.parametrize("lines", SIZES)
@@ -179,3 +191,35 @@ def test_order_mutation_caps(name, lines, order_factory, owner, django_assert_ma
             fulfillment_create(order=order, lines=[(index, 1)], actor=owner)
     with django_assert_max_num_queries(cap):
         mutate(order, owner)
+
+
+# ---- The answers are built from what the lock read and the service wrote ----
+
+
+def test_stores_answer_is_the_order_as_read_afresh(big_order, packer_api, owner):
+    """The Stores v2 create's `order` (activities, refunds, fulfillments and line items kept
+    from the lock's read plus what was written) equals the order read again."""
+    order = big_order(3)
+    order_mark_paid(order=order, actor=owner)
+    order_refund(order=order, amount=Decimal("1.00"), actor=owner)
+    body = {"fulfillment": {"lineItems": [{"index": 2, "quantity": 2}], "trackingInfo": tracking()}}
+    response = packer_api.post(f"/api/stores/v2/orders/{order.pk}/fulfillments", body)
+    assert response.status_code == 200, response.json()
+    answered = response.json()["order"]
+    assert answered == packer_api.get(f"/api/stores/v2/orders/{order.pk}").json()["order"]
+    assert len(answered["fulfillments"]) == 4
+    assert answered["activities"][-1]["type"] == "TRACKING_LINK_WAS_SET"
+
+
+def test_ecom_answer_is_the_order_as_read_afresh(big_order, packer_api):
+    order = big_order(3)
+    item = order.line_items.get(index=3)
+    body = {"fulfillment": {"lineItems": [{"id": str(item.line_id), "quantity": 2}]}}
+    response = packer_api.post(
+        f"/api/ecom/v1/fulfillments/orders/{order.pk}/create-fulfillment", body
+    )
+    assert response.status_code == 200, response.json()
+    answered = response.json()["orderWithFulfillments"]
+    fresh = packer_api.get(f"/api/ecom/v1/fulfillments/orders/{order.pk}").json()
+    assert answered == fresh["orderWithFulfillments"]
+    assert answered["fulfillments"][0]["id"] == response.json()["fulfillmentId"]
