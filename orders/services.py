@@ -69,7 +69,7 @@ def activity_record(*, order: Order, type: str, actor=None, details: dict[str, A
     activity = Activity.objects.create(
         order=order, type=type, actor=actor, details=details or {}, timestamp=change_time(order)
     )
-    _activities_join(order, [activity])
+    activities_join(order, [activity])
     return activity
 
 
@@ -82,11 +82,11 @@ def activities_record(
         Activity(order=order, type=type, actor=actor, details=details, timestamp=when)
         for type, details in entries
     )
-    _activities_join(order, created)
+    activities_join(order, created)
     return created
 
 
-def _activities_join(order: Order, created: list[Activity]) -> None:
+def activities_join(order: Order, created: list[Activity]) -> None:
     """When the order's activities were read with its lock (ORDER_ACTIVITIES), the new ones
     join them, so an answer built from memory shows them."""
     cache = getattr(order, "_prefetched_objects_cache", {})

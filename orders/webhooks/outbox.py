@@ -32,7 +32,14 @@ from orders.webhooks.tasks import delivery_enqueue
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["EventType", "event_emit", "event_endpoints", "event_identity"]
+__all__ = [
+    "EventType",
+    "event_build",
+    "event_emit",
+    "event_endpoints",
+    "event_identity",
+    "events_write",
+]
 
 ORDER_EVENTS = {EventType.ORDER_PAID, EventType.ORDER_CANCELED, EventType.ORDER_REFUNDED}
 REQUIRED_DATA = {
@@ -74,6 +81,22 @@ def event_emit(
     exactly when its change committed); deliveries are made for the subscribed endpoints
     (`endpoints`: their ids when the caller read them already, see event_endpoints).
     """
+    event = event_build(order=order, event_type=event_type, data=data, actor=actor)
+    if endpoints is None:
+        endpoints = list(
+            WebhookEndpoint.objects.filter(
+                active=True, events__contains=[event.event_type]
+            ).values_list("pk", flat=True)
+        )
+    events_write([event], endpoints=endpoints)
+    return event
+
+
+def event_build(
+    *, order: Order, event_type: str, data: dict[str, Any] | None = None, actor=None
+) -> WebhookEvent:
+    """The event event_emit() writes, built but not written (see events_write): build it when
+    `order` is as the change leaves it."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("event_emit() must run inside the change's transaction.atomic()")
     event_type = EventType(event_type)
@@ -82,22 +105,33 @@ def event_emit(
     required = REQUIRED_DATA.get(event_type)
     if required and not data.get(required):
         raise ValueError(f"event_emit({event_type.value}) needs data={{'{required}': ...}}")
-    if endpoints is None:
-        endpoints = list(
-            WebhookEndpoint.objects.filter(
-                active=True, events__contains=[event_type.value]
-            ).values_list("pk", flat=True)
-        )
     payload = _json_ready(event_payload(order=order, event_type=event_type, data=data))
-    event = WebhookEvent(
+    return WebhookEvent(
         event_type=event_type, order=order, payload=payload, identity=event_identity(actor)
     )
+
+
+def events_write(events: list[WebhookEvent], *, endpoints: list[int]) -> None:
+    """Write built events (of one event type) and a delivery of each to every endpoint in
+    `endpoints` (the ids subscribed to that type), queued once the transaction commits: one
+    statement for one event, two for several."""
+    if not events:
+        return
     if not endpoints:
-        event.save(force_insert=True)
-        return event
-    ids = _event_with_deliveries(event, list(endpoints))
+        WebhookEvent.objects.bulk_create(events)
+        return
+    if len(events) == 1:
+        ids = _event_with_deliveries(events[0], list(endpoints))
+    else:
+        WebhookEvent.objects.bulk_create(events)
+        now = timezone.now()
+        deliveries = WebhookDelivery.objects.bulk_create(
+            WebhookDelivery(event=event, endpoint_id=endpoint, next_attempt_at=now)
+            for event in events
+            for endpoint in endpoints
+        )
+        ids = [delivery.pk for delivery in deliveries]
     transaction.on_commit(lambda: _enqueue_all(ids))
-    return event
 
 
 def _event_with_deliveries(event: WebhookEvent, endpoints: list[int]) -> list[int]:

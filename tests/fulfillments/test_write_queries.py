@@ -11,6 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from fulfillments.services import fulfillment_bulk_create, fulfillment_create
 from orders.models import Order
@@ -130,14 +131,59 @@ def test_create_fulfillment_ecom_api_cap(
     assert len(fulfillments) == min(lines, 5) + 1
 
 
-def test_bulk_create_costs_the_same_per_order(order_factory, packer, django_assert_max_num_queries):
-    """Each order: savepoint, lock, line items, the four writes, endpoints, event, the
-    notify default, release."""
-    orders = [order_factory(lines=[{"quantity": 2} for _ in range(n)]) for n in (1, 8, 30)]
+# Savepoint, lock the orders, their line items with what is fulfilled, the fulfillments,
+# their lines, the activities, the orders' update, the endpoints, the events, release.
+BULK_CAP = 10
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_bulk_create_runs_a_fixed_number_of_queries(
+    order_factory, packer, count, django_assert_max_num_queries
+):
+    """Set-based: the same statements for 3 orders as for 30, whatever their sizes; a refused
+    order (asks for more than it has) changes nothing and the others go through."""
+    sizes = [1, 8, 30]
+    orders = [order_factory(lines=[{"quantity": 2}] * sizes[n % 3]) for n in range(count)]
     items = [(order.pk, [{"lines": [(1, 1)], "tracking": tracking()}]) for order in orders]
-    with django_assert_max_num_queries(11 * len(orders)):
+    items[1] = (orders[1].pk, [{"lines": [(1, 3)]}])
+    with django_assert_max_num_queries(BULK_CAP):
         results = fulfillment_bulk_create(items=items, actor=packer)
-    assert all(result.success for result in results)
+    assert [result.success for result in results] == [n != 1 for n in range(count)]
+    assert results[1].error is not None and "more than the 2 ordered" in results[1].error.message
+    assert not orders[1].fulfillments.exists()
+    assert all(order.fulfillments.count() == 1 for n, order in enumerate(orders) if n != 1)
+    assert Order.objects.get(pk=orders[0].pk).fulfillment_status == "PARTIALLY_FULFILLED"
+
+
+def test_bulk_create_falls_back_to_one_savepoint_per_order_on_a_database_refusal(
+    order_factory, packer
+):
+    """A value the checks let through but the database refuses (here a trigger refuses one
+    tracking number) fails only its order: the set-based statements are rolled back and
+    every order runs again in a savepoint of its own."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+            " IF NEW.tracking_number = 'REFUSE' THEN"
+            " RAISE EXCEPTION 'refused' USING ERRCODE = 'check_violation'; END IF;"
+            " RETURN NEW; END $$"
+        )
+        cursor.execute(
+            "CREATE TRIGGER test_refuse BEFORE INSERT ON fulfillments_fulfillment"
+            " FOR EACH ROW EXECUTE FUNCTION test_refuse()"
+        )
+    orders = [order_factory(lines=[{"quantity": 2}]) for _ in range(3)]
+    numbers = ["A1", "REFUSE", "C3"]
+    items = [
+        (order.pk, [{"lines": [(1, 1)], "tracking": {"trackingNumber": number}}])
+        for order, number in zip(orders, numbers, strict=True)
+    ]
+    results = fulfillment_bulk_create(items=items, actor=packer)
+    assert [result.success for result in results] == [True, False, True]
+    assert results[1].error.message == "The database refused this order's fulfillment."
+    assert [order.fulfillments.count() for order in orders] == [1, 0, 1]
+    assert not orders[1].activities.filter(type="FULFILLMENT_CREATED").exists()
+    assert Order.objects.get(pk=orders[1].pk).fulfillment_status == "NOT_FULFILLED"
 
 
 def test_refused_create_writes_nothing_and_leaves_the_transaction_usable(
