@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
-from django.db.models import prefetch_related_objects
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema
 from pydantic import BeforeValidator, ConfigDict, StrictBool
@@ -51,7 +51,7 @@ from fulfillments.services import (
 from orders import idempotency
 from orders.api import order_json, order_json_written, order_visible_or_404
 from orders.idempotency import idempotent
-from orders.models import Order
+from orders.models import LineItem, Order
 from orders.schemas import OrderOut, OrderResponse, TrackingOut
 from orders.selectors import visible_orders
 from orders.serializers import iso, tracking_info
@@ -505,7 +505,15 @@ def bulk_create_results(request: HttpRequest, payload: BulkCreateIn) -> dict[str
     )
     by_position = {i: outcome for (i, _), outcome in zip(runnable, outcomes, strict=True)}
     succeeded = [outcome.order_id for outcome in outcomes if outcome.success]
-    orders = {order.pk: order for order in fulfillments_queryset().filter(pk__in=succeeded)}
+    # Only what the answer shows: the order's id, its line items' ids, the fulfillments.
+    answered = visible_orders().filter(pk__in=succeeded).only("pk")
+    orders = {
+        order.pk: order
+        for order in answered.prefetch_related(
+            Prefetch("line_items", LineItem.objects.only("pk", "order_id", "line_id")),
+            "fulfillments__lines",
+        )
+    }
     results = []
     for position, entry in enumerate(payload.ordersWithFulfillments):
         outcome = by_position.get(position)

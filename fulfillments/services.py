@@ -42,7 +42,7 @@ from fulfillments.models import (
     FulfillmentLineItem,
     PackerPreference,
 )
-from fulfillments.notify import notify_default_from, notify_default_subquery, shipment_email_queue
+from fulfillments.notify import notify_default_from, notify_default_subquery, shipment_emails_queue
 from orders.lock_reads import Related, related_keep
 from orders.models import (
     Activity,
@@ -64,7 +64,7 @@ from orders.services import (
     order_lock,
     order_touch,
 )
-from orders.timestamps import change_time
+from orders.timestamps import change_time, ms_now
 from orders.webhooks.models import WebhookEndpoint, WebhookEvent
 from orders.webhooks.outbox import EventType, event_build, event_emit, event_endpoints, events_write
 
@@ -155,8 +155,13 @@ def line_items_with_fulfilled(*, order: Order) -> tuple[list[LineItem], dict[int
 def _fulfilled_of(order: Order) -> tuple[list[LineItem], dict[int, int]]:
     """The line items kept on `order` and (LineItem pk -> quantity fulfilled)."""
     items = list(order.line_items.all())
+    return items, _fulfilled_totals(items)
+
+
+def _fulfilled_totals(items: Iterable[LineItem]) -> dict[int, int]:
+    """(LineItem pk -> quantity fulfilled) of line items read with `fulfilled_total`."""
     totals = {item.pk: item.fulfilled_total for item in items}  # type: ignore[attr-defined]
-    return items, {pk: total for pk, total in totals.items() if total}
+    return {pk: total for pk, total in totals.items() if total}
 
 
 def _lock_for_create(
@@ -439,7 +444,8 @@ def _create_build(
         FulfillmentLineItem(fulfillment=fulfillment, line_item=item, quantity=quantity)
         for item, quantity in sorted(plan.resolved, key=lambda pair: pair[0].index)
     ]
-    related_keep(fulfillment, "lines", lines)
+    if "fulfillments" in getattr(order, "_prefetched_objects_cache", {}):
+        related_keep(fulfillment, "lines", lines)  # the answer shows them (ANSWER_RELATIONS)
     for item, quantity in plan.resolved:
         fulfilled[item.pk] = fulfilled.get(item.pk, 0) + quantity
     details = {
@@ -511,7 +517,14 @@ def _batch_write(batch: _Batch, *, endpoints: list[int] | None = None) -> None:
     if len(orders) == 1:
         orders[0].save(update_fields=["fulfillment_status", "last_updated"])
     else:
-        Order.objects.bulk_update(orders, ["fulfillment_status", "last_updated"])
+        # One UPDATE per (status, change time): a bulk stamps its orders with one time, so
+        # that is one or two statements (cheaper than one UPDATE of a CASE per row).
+        groups: dict[tuple[str, Any], list[Any]] = {}
+        for order in orders:
+            key = (order.fulfillment_status, order.last_updated)
+            groups.setdefault(key, []).append(order.pk)
+        for (status, when), ids in groups.items():
+            Order.objects.filter(pk__in=ids).update(fulfillment_status=status, last_updated=when)
     if endpoints is None:
         endpoints = list(
             WebhookEndpoint.objects.filter(
@@ -520,17 +533,17 @@ def _batch_write(batch: _Batch, *, endpoints: list[int] | None = None) -> None:
         )
     events_write(batch.events, endpoints=endpoints)
     for order in orders:
-        made = [f for f in batch.fulfillments if f.order_id == order.pk]
-        if "fulfillments" in getattr(order, "_prefetched_objects_cache", {}):
+        cached = getattr(order, "_prefetched_objects_cache", {})
+        if "fulfillments" in cached:  # read with the lock for an answer: the new ones join
+            made = [f for f in batch.fulfillments if f.order_id == order.pk]
             known = [*order.fulfillments.all(), *made]
             related_keep(order, "fulfillments", sorted(known, key=lambda f: (f.date_created, f.id)))
-        activities_join(order, [a for a in batch.activities if a.order_id == order.pk])
-    for fulfillment, notify in batch.emails:
-        order = fulfillment.order
-        default = None  # read by shipment_email_queue when the lock did not read it
-        if hasattr(order, "notify_default"):
-            default = notify_default_from(order.notify_default)
-        shipment_email_queue(fulfillment=fulfillment, notify=notify, default=default)
+        if "activities" in cached:
+            activities_join(order, [a for a in batch.activities if a.order_id == order.pk])
+    default = None  # read by shipment_emails_queue when the lock did not read it
+    if hasattr(orders[0], "notify_default"):
+        default = notify_default_from(orders[0].notify_default)
+    shipment_emails_queue(batch.emails, default=default)
 
 
 def _create_write(
@@ -674,15 +687,16 @@ def _bulk_not_found(order_id) -> OrderError:
 def _bulk_build(
     *,
     order: Order,
+    line_items: list[LineItem],
     specs: Sequence[Mapping[str, Any]],
     actor,
     notify: bool | None,
     confirmed: bool,
     batch: _Batch,
 ) -> list[Fulfillment]:
-    """Check and build one bulk item's fulfillments on its locked order (line items kept
-    on it); raises OrderError."""
-    line_items, fulfilled = _fulfilled_of(order)
+    """Check and build one bulk item's fulfillments on its locked order and its line items
+    (each with `fulfilled_total`); raises OrderError."""
+    fulfilled = _fulfilled_totals(line_items)
     made = []
     for spec in specs:
         lines = spec.get("lines") or []
@@ -738,6 +752,7 @@ def _bulk_set_based(
     ):
         by_order[str(item.order_id)].append(item)
     batch = _Batch()
+    now = ms_now()  # the bulk is one change: its orders, activities and lastUpdated share it
     for position in todo:
         order_id, specs = items[position]
         result = results[position]
@@ -745,12 +760,13 @@ def _bulk_set_based(
         if order is None:
             result.error = _bulk_not_found(order_id)
             continue
-        related_keep(order, "line_items", by_order[str(order_id)])
+        change_time(order, start=now)
         state = (order.fulfillment_status, order.last_updated)
         mine = _Batch()
         try:
             made = _bulk_build(
                 order=order,
+                line_items=by_order[str(order_id)],
                 specs=specs,
                 actor=actor,
                 notify=notify,
@@ -778,10 +794,11 @@ def _bulk_one(
     order_id, specs = item
     try:
         with transaction.atomic():
-            locked, _, _ = _lock_for_create(order_id=order_id)
+            locked, line_items, _ = _lock_for_create(order_id=order_id)
             batch = _Batch()
             made = _bulk_build(
                 order=locked,
+                line_items=line_items,
                 specs=specs,
                 actor=actor,
                 notify=notify,

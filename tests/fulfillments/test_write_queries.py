@@ -8,10 +8,13 @@ transaction's own statements (the request's BEGIN/COMMIT, savepoints).
 
 from __future__ import annotations
 
+from collections import Counter
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from fulfillments.services import fulfillment_bulk_create, fulfillment_create
 from orders.models import Order
@@ -23,6 +26,7 @@ from orders.services import (
     order_update_shipping_address,
 )
 from orders.webhooks.models import WebhookDelivery, WebhookEndpoint
+from tests.fulfillments.home.test_stats import assert_consistent
 from tests.fulfillments.test_views import line_post
 
 SIZES = [2, 40]
@@ -132,8 +136,9 @@ def test_create_fulfillment_ecom_api_cap(
 
 
 # Savepoint, lock the orders, their line items with what is fulfilled, the fulfillments,
-# their lines, the activities, the orders' update, the endpoints, the events, release.
-BULK_CAP = 10
+# their lines, the activities, the orders' update (one per new status: partly fulfilled,
+# fulfilled), the endpoints, the events, release.
+BULK_CAP = 11
 
 
 @pytest.mark.parametrize("count", [3, 30])
@@ -145,6 +150,7 @@ def test_bulk_create_runs_a_fixed_number_of_queries(
     sizes = [1, 8, 30]
     orders = [order_factory(lines=[{"quantity": 2}] * sizes[n % 3]) for n in range(count)]
     items = [(order.pk, [{"lines": [(1, 1)], "tracking": tracking()}]) for order in orders]
+    items[0] = (orders[0].pk, [{"lines": [(1, 2)]}])  # its only line: fulfilled
     items[1] = (orders[1].pk, [{"lines": [(1, 3)]}])
     with django_assert_max_num_queries(BULK_CAP):
         results = fulfillment_bulk_create(items=items, actor=packer)
@@ -152,7 +158,10 @@ def test_bulk_create_runs_a_fixed_number_of_queries(
     assert results[1].error is not None and "more than the 2 ordered" in results[1].error.message
     assert not orders[1].fulfillments.exists()
     assert all(order.fulfillments.count() == 1 for n, order in enumerate(orders) if n != 1)
-    assert Order.objects.get(pk=orders[0].pk).fulfillment_status == "PARTIALLY_FULFILLED"
+    statuses = dict(Order.objects.values_list("pk", "fulfillment_status"))
+    assert statuses[orders[0].pk] == "FULFILLED"
+    assert statuses[orders[2].pk] == statuses[orders[-1].pk] == "PARTIALLY_FULFILLED"
+    assert statuses[orders[1].pk] == "NOT_FULFILLED"
 
 
 def test_bulk_create_falls_back_to_one_savepoint_per_order_on_a_database_refusal(
@@ -269,3 +278,33 @@ def test_ecom_answer_is_the_order_as_read_afresh(big_order, packer_api):
     fresh = packer_api.get(f"/api/ecom/v1/fulfillments/orders/{order.pk}").json()
     assert answered == fresh["orderWithFulfillments"]
     assert answered["fulfillments"][0]["id"] == response.json()["fulfillmentId"]
+
+
+def test_bulk_create_keeps_the_home_figures_true(order_factory, packer):
+    """The home page's figures are kept by statement-level triggers: one multi-row INSERT of
+    fulfillments and one multi-row UPDATE of orders leave them equal to a recount."""
+    now = timezone.now()
+    orders = [
+        order_factory(
+            lines=[{"quantity": 2}, {"quantity": 1}],
+            payment_status="PAID",
+            date_created=now - timedelta(days=n % 3),
+        )
+        for n in range(9)
+    ]
+    items = [
+        (
+            order.pk,
+            [{"remaining": True, "tracking": tracking()}] if n % 2 else [{"lines": [(1, 1)]}],
+        )
+        for n, order in enumerate(orders)
+    ]
+    results = fulfillment_bulk_create(items=items, actor=packer)
+    assert all(result.success for result in results)
+    statuses = Counter(
+        Order.objects.filter(pk__in=[o.pk for o in orders]).values_list(
+            "fulfillment_status", flat=True
+        )
+    )
+    assert statuses == {"FULFILLED": 4, "PARTIALLY_FULFILLED": 5}
+    assert_consistent()
