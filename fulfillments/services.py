@@ -61,6 +61,7 @@ from orders.services import (
     activities_join,
     activities_record,
     activity_record,
+    order_fulfillments_related,
     order_lock,
     order_touch,
 )
@@ -124,24 +125,17 @@ def _line_items_fulfilled():
 
 # What the fulfillment writes read with the order's lock (orders/lock_reads.py): the line
 # items with what is fulfilled (their rules), and for an answer built from memory the
-# fulfillments with their lines (plus orders.services' ORDER_ACTIVITIES and ORDER_REFUNDS).
+# relations of answer_relation().
 LINE_ITEMS_FULFILLED = Related(
     "line_items", _line_items_fulfilled().order_by("index"), extra=("fulfilled_total",)
 )
-ORDER_FULFILLMENTS = Related(
-    "fulfillments",
-    Fulfillment.objects.order_by("date_created", "id"),
-    nested=(
-        Related(
-            "lines", FulfillmentLineItem.objects.order_by("line_item__index"), link="fulfillment"
-        ),
-    ),
-)
-ANSWER_RELATIONS = {
-    "activities": ORDER_ACTIVITIES,
-    "refunds": ORDER_REFUNDS,
-    "fulfillments": ORDER_FULFILLMENTS,
-}
+
+
+def answer_relation(name: str) -> Related:
+    """A relation an answer may ask fulfillment_create to read with its lock."""
+    if name == "fulfillments":
+        return order_fulfillments_related()
+    return {"activities": ORDER_ACTIVITIES, "refunds": ORDER_REFUNDS}[name]
 
 
 def line_items_with_fulfilled(*, order: Order) -> tuple[list[LineItem], dict[int, int]]:
@@ -169,11 +163,11 @@ def _lock_for_create(
 ) -> tuple[Order, list[LineItem], dict[int, int]]:
     """Lock the order for new fulfillments and read, in the same statement, its line items
     with what is fulfilled, the endpoints subscribed to FulfillmentCreated, the store's
-    notify-buyer default and the relations named in `answer` (ANSWER_RELATIONS)."""
+    notify-buyer default and the relations named in `answer` (answer_relation)."""
     locked = order_lock(
         order_id=order_id,
         number=number,
-        related=[LINE_ITEMS_FULFILLED, *(ANSWER_RELATIONS[name] for name in answer)],
+        related=[LINE_ITEMS_FULFILLED, *(answer_relation(name) for name in answer)],
         annotations={
             "created_endpoints": event_endpoints(EventType.FULFILLMENT_CREATED),
             "notify_default": notify_default_subquery(),
@@ -445,7 +439,7 @@ def _create_build(
         for item, quantity in sorted(plan.resolved, key=lambda pair: pair[0].index)
     ]
     if "fulfillments" in getattr(order, "_prefetched_objects_cache", {}):
-        related_keep(fulfillment, "lines", lines)  # the answer shows them (ANSWER_RELATIONS)
+        related_keep(fulfillment, "lines", lines)  # the answer shows them (answer_relation)
     for item, quantity in plan.resolved:
         fulfilled[item.pk] = fulfilled.get(item.pk, 0) + quantity
     details = {

@@ -133,4 +133,11 @@ def order_lock(
     for relation in related:
         rows = values[f"_related_{relation.name}"] or []
         related_keep(order, relation.name, _instances(relation, rows, order))
+    order._locked_relations = {relation.name for relation in related}  # type: ignore[attr-defined]
     return order
+
+
+def locked_relations(order: Order) -> set[str]:
+    """The relations order_lock() read with `order`'s lock: the services that write to them
+    keep them current, so an answer or an event payload may be built from them."""
+    return getattr(order, "_locked_relations", set())

@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
+from orders.lock_reads import locked_relations
 from orders.models import Order
 from orders.selectors import ORDER_DETAIL_RELATIONS
 from orders.serializers import buyer_info, iso, money, order_to_dict, totals, tracking_info
@@ -220,9 +221,15 @@ def event_payload(*, order: Order, event_type: str, data: dict[str, Any]) -> dic
 
 def _order_snapshot(order: Order) -> dict[str, Any]:
     """The full order as the service saved it: its relations are read afresh (on a new
-    instance with the caller's field values), the order row is not read again."""
+    instance with the caller's field values), the order row is not read again; relations
+    read with the service's lock (orders/lock_reads.py), which it keeps current, are taken
+    as they are."""
     names = [field.attname for field in Order._meta.concrete_fields]
     fresh = Order.from_db(order._state.db, names, [getattr(order, name) for name in names])
+    cached = getattr(order, "_prefetched_objects_cache", {})
+    fresh._prefetched_objects_cache = {  # type: ignore[attr-defined]
+        name: cached[name] for name in locked_relations(order) if name in cached
+    }
     prefetch_related_objects([fresh], *ORDER_DETAIL_RELATIONS)
     snapshot = order_to_dict(fresh)
     refunded = sum((refund.amount for refund in fresh.refunds.all()), Decimal("0"))

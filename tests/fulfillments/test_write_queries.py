@@ -25,7 +25,7 @@ from orders.services import (
     order_update_email,
     order_update_shipping_address,
 )
-from orders.webhooks.models import WebhookDelivery, WebhookEndpoint
+from orders.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from tests.fulfillments.home.test_stats import assert_consistent
 from tests.fulfillments.test_views import line_post
 
@@ -211,7 +211,8 @@ def test_refused_create_writes_nothing_and_leaves_the_transaction_usable(
 
 # ---- Order mutations: one cap per service call ----
 # Savepoint, lock, the change, its activity, release; the order events (paid, canceled,
-# refunded) add the endpoints, the order's relations for the payload and the event row.
+# refunded) read the order's relations for their payload and the subscribed endpoints with
+# the lock, and add the event with its deliveries (one statement); a refund adds its row.
 
 MUTATIONS = {
     "email": (
@@ -226,19 +227,26 @@ MUTATIONS = {
             actor=actor,
         ),
     ),
-    "mark paid": (12, lambda order, actor: order_mark_paid(order=order, actor=actor)),
-    "cancel": (11, lambda order, actor: order_cancel(order=order, actor=actor)),
+    "mark paid": (6, lambda order, actor: order_mark_paid(order=order, actor=actor)),
+    "cancel": (6, lambda order, actor: order_cancel(order=order, actor=actor)),
     "refund": (
-        14,
+        7,
         lambda order, actor: order_refund(order=order, amount=Decimal("1.00"), actor=actor),
     ),
 }
 
 
+@pytest.mark.parametrize("endpoint", [False, True])
 @pytest.mark.parametrize("name", MUTATIONS)
 @pytest.mark.parametrize("lines", SIZES)
-def test_order_mutation_caps(name, lines, order_factory, owner, django_assert_max_num_queries):
+def test_order_mutation_caps(
+    name, lines, endpoint, order_factory, owner, django_assert_max_num_queries
+):
     cap, mutate = MUTATIONS[name]
+    if endpoint:
+        WebhookEndpoint.objects.create(
+            url="http://127.0.0.1:9/hook", events=["OrderPaid", "OrderCanceled", "OrderRefunded"]
+        )
     status = "PAID" if name == "refund" else "NOT_PAID"
     order = order_factory(lines=[{"quantity": 1} for _ in range(lines)], payment_status=status)
     if name != "cancel":  # a shipped order cannot be canceled
@@ -246,6 +254,8 @@ def test_order_mutation_caps(name, lines, order_factory, owner, django_assert_ma
             fulfillment_create(order=order, lines=[(index, 1)], actor=owner)
     with django_assert_max_num_queries(cap):
         mutate(order, owner)
+    if endpoint and name not in ("email", "address"):
+        assert WebhookDelivery.objects.filter(event__order=order).count() == 1
 
 
 # ---- The answers are built from what the lock read and the service wrote ----
@@ -308,3 +318,22 @@ def test_bulk_create_keeps_the_home_figures_true(order_factory, packer):
     )
     assert statuses == {"FULFILLED": 4, "PARTIALLY_FULFILLED": 5}
     assert_consistent()
+
+
+@pytest.mark.parametrize("name", ["mark paid", "cancel", "refund"])
+def test_order_event_payload_is_the_order_as_read_afresh(name, order_factory, owner, owner_api):
+    """The order events' payload is built from the relations read with the lock plus what
+    the change wrote: it equals the order read again."""
+    _, mutate = MUTATIONS[name]
+    status = "PAID" if name == "refund" else "NOT_PAID"
+    order = order_factory(lines=[{"quantity": 2}, {"quantity": 1}], payment_status=status)
+    if name == "refund":
+        order_refund(order=order, amount=Decimal("2.50"), actor=owner)
+        fulfillment_create(order=order, lines=[(1, 1)], actor=owner)
+    mutate(order, owner)
+    event = WebhookEvent.objects.filter(order=order).order_by("-created").first()
+    fresh = owner_api.get(f"/api/stores/v2/orders/{order.pk}").json()["order"]
+    payload = event.payload["order"]
+    if name == "refund":  # the event adds what was refunded to the totals
+        assert payload["totals"].pop("refund") == "3.50"
+    assert payload == fresh
