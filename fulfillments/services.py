@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -592,22 +592,42 @@ def fulfillment_create(
     """
     if order is not None:
         order_id = order.pk
+    return _create_locked(
+        order_id=order_id,
+        number=number,
+        answer=answer,
+        check=lambda locked, items, fulfilled: _create_check(
+            order=locked,
+            items=items,
+            fulfilled=fulfilled,
+            lines=lines,
+            tracking=tracking,
+            shippable_only=shippable_only,
+        ),
+        actor=actor,
+        notify=notify,
+    )
+
+
+def _create_locked(
+    *,
+    order_id: Any,
+    number: int | None,
+    answer: Sequence[str] = (),
+    check: Callable[[Order, list[LineItem], dict[int, int]], _Plan],
+    actor,
+    notify: bool | None,
+) -> Fulfillment:
+    """Lock the order (_lock_for_create), `check` the new fulfillment against it, write it.
+    No savepoint: nothing is written until every check passed, and a refusal leaves the
+    block normally (raised below), so a caller's transaction stays usable."""
     refused: Exception | None = None
-    # No savepoint: nothing is written until every check passed, and a refusal leaves the
-    # block normally (raised below), so a caller's transaction stays usable.
     with transaction.atomic(savepoint=False):
         try:
             locked, items, fulfilled = _lock_for_create(
                 order_id=order_id, number=number, answer=answer
             )
-            plan = _create_check(
-                order=locked,
-                items=items,
-                fulfilled=fulfilled,
-                lines=lines,
-                tracking=tracking,
-                shippable_only=shippable_only,
-            )
+            plan = check(locked, items, fulfilled)
         except (Order.DoesNotExist, OrderError) as error:
             refused = error
         else:
@@ -1012,53 +1032,41 @@ class ShipmentChanged(OrderError):
 
 def fulfillment_ship_remaining(
     *,
-    order: Order,
+    order: Order | None = None,
+    number: int | None = None,
     tracking: Mapping[str, Any] | None = None,
     actor,
     confirmed: bool = False,
     notify: bool | None = None,
     expected: Mapping[int, int] | None = None,
 ) -> Fulfillment:
-    """Ship every remaining shippable unit of `order` in one fulfillment.
+    """Ship every remaining shippable unit of the order (`order`, or its `number`) in one
+    fulfillment.
 
     Refuses a canceled order and an order with nothing left to ship (OrderError, 409); an
     unpaid or archived order raises ShipmentNeedsConfirmation unless `confirmed`. `expected`
     ({line index: quantity}) is what the caller showed as remaining: when the locked order's
     remainder differs, ShipmentChanged (409) and nothing ships. `notify` as for
-    fulfillment_create (None: the store's default)."""
-    with transaction.atomic():
-        locked = order_lock(order_id=order.pk)
-        return _ship_remaining_locked(
-            order=locked,
-            tracking=tracking,
-            actor=actor,
-            confirmed=confirmed,
-            notify=notify,
-            expected=expected,
+    fulfillment_create (None: the store's default). Raises Order.DoesNotExist for an unknown
+    order. As fulfillment_create: no savepoint, a refusal leaves the caller's transaction
+    usable."""
+
+    def check(locked: Order, items: list[LineItem], fulfilled: dict[int, int]) -> _Plan:
+        lines = _ship_remaining_lines(
+            order=locked, items=items, fulfilled=fulfilled, confirmed=confirmed
+        )
+        if expected is not None and {item.index: q for item, q in lines} != dict(expected):
+            raise ShipmentChanged(order=locked)
+        return _create_check(
+            order=locked, items=items, fulfilled=fulfilled, lines=lines, tracking=tracking
         )
 
-
-def _ship_remaining_locked(
-    *,
-    order: Order,
-    tracking: Mapping[str, Any] | None,
-    actor,
-    confirmed: bool,
-    notify: bool | None,
-    expected: Mapping[int, int] | None = None,
-) -> Fulfillment:
-    """fulfillment_ship_remaining's work on an order already locked by the caller."""
-    items, fulfilled = line_items_with_fulfilled(order=order)
-    lines = _ship_remaining_lines(
-        order=order, items=items, fulfilled=fulfilled, confirmed=confirmed
-    )
-    if expected is not None and {item.index: qty for item, qty in lines} != dict(expected):
-        raise ShipmentChanged(order=order)
-    plan = _create_check(
-        order=order, items=items, fulfilled=fulfilled, lines=lines, tracking=tracking
-    )
-    return _create_write(
-        order=order, items=items, fulfilled=fulfilled, plan=plan, actor=actor, notify=notify
+    return _create_locked(
+        order_id=None if order is None else order.pk,
+        number=number,
+        check=check,
+        actor=actor,
+        notify=notify,
     )
 
 

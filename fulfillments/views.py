@@ -141,18 +141,19 @@ def ship_all(request: HtmxHttpRequest, number: int) -> HttpResponse:
     """Ship every remaining shippable unit with one tracking number. An unpaid or archived
     order comes back with the reason and a confirm button (the form posted again with
     `all-confirm`)."""
-    order = _order(number)
     form = ShipAllForm(request.POST, prefix="all")
     if form.is_valid():
         try:
             fulfillment_ship_remaining(
-                order=order,
+                number=number,
                 tracking=form.tracking(),
                 actor=request.user,
                 confirmed=form.cleaned_data["confirm"],
                 notify=form.cleaned_data["notify"],
                 expected=form.cleaned_data["expected"],
             )
+        except Order.DoesNotExist:
+            raise Http404("No such order") from None
         except ShipmentNeedsConfirmation as hold:
             state = OrderPageState(ship_all_form=form, ship_all_confirm=hold.message)
             return order_page_response(request, number, state)
@@ -179,14 +180,15 @@ def pickup_ready(request: HtmxHttpRequest, number: int) -> HttpResponse:
 @permission_required("fulfillments.add_fulfillment", raise_exception=True)
 def picked_up(request: HtmxHttpRequest, number: int) -> HttpResponse:
     """The buyer collected the order: every remaining unit is fulfilled, no carrier."""
-    order = _order(number)
     try:
         fulfillment_ship_remaining(
-            order=order,
+            number=number,
             tracking=None,
             actor=request.user,
             confirmed=request.POST.get("confirm") == "on",
         )
+    except Order.DoesNotExist:
+        raise Http404("No such order") from None
     except ShipmentNeedsConfirmation as hold:
         return order_page_response(request, number, OrderPageState(ship_all_confirm=hold.message))
     except OrderError as error:

@@ -95,6 +95,21 @@ def test_create_fulfillment_page_cap(
 
 
 @pytest.mark.parametrize("lines", SIZES)
+def test_ship_all_page_cap(big_order, packer_client, lines, django_assert_max_num_queries):
+    """The order page's "ship all remaining": the same statements as one line."""
+    order = big_order(lines)
+    Order.objects.filter(pk=order.pk).update(payment_status="PAID")
+    packer_client.get("/orders/")
+    with django_assert_max_num_queries(PAGE_CAP):
+        response = packer_client.post(
+            f"/fulfillments/{order.number}/ship-all/",
+            {"all-carrier": "dhl", "all-tracking_number": "JD01"},
+        )
+    assert response.status_code == 302
+    assert Order.objects.get(pk=order.pk).fulfillment_status == "FULFILLED"
+
+
+@pytest.mark.parametrize("lines", SIZES)
 def test_create_fulfillment_stores_api_cap(
     big_order, packer_api, lines, django_assert_max_num_queries
 ):
