@@ -23,15 +23,9 @@ from typing import Any
 from django.core.mail import send_mail
 from django.db import DataError, IntegrityError, transaction
 from django.db.models import (
-    IntegerField,
-    OuterRef,
     Prefetch,
-    Subquery,
-    Sum,
-    Value,
     prefetch_related_objects,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from fulfillments.carriers import carrier_is_known, carrier_link, link_is_http
@@ -43,6 +37,7 @@ from fulfillments.models import (
     PackerPreference,
 )
 from fulfillments.notify import notify_default_from, notify_default_subquery, shipment_emails_queue
+from fulfillments.selectors import line_items_fulfilled
 from orders.lock_reads import Related, related_keep
 from orders.models import (
     Activity,
@@ -110,24 +105,11 @@ class BulkItemResult:
 # ---- Reads used by the rules (and by the order page) ----
 
 
-def _line_items_fulfilled():
-    """Line items, each with `fulfilled_total`: the quantity fulfilled so far."""
-    fulfilled_sum = (
-        FulfillmentLineItem.objects.filter(line_item=OuterRef("pk"))
-        .values("line_item")
-        .annotate(total=Sum("quantity"))
-        .values("total")
-    )
-    return LineItem.objects.annotate(
-        fulfilled_total=Coalesce(Subquery(fulfilled_sum), Value(0), output_field=IntegerField())
-    )
-
-
 # What the fulfillment writes read with the order's lock (orders/lock_reads.py): the line
 # items with what is fulfilled (their rules), and for an answer built from memory the
 # relations of answer_relation().
 LINE_ITEMS_FULFILLED = Related(
-    "line_items", _line_items_fulfilled().order_by("index"), extra=("fulfilled_total",)
+    "line_items", line_items_fulfilled().order_by("index"), extra=("fulfilled_total",)
 )
 
 
@@ -142,7 +124,7 @@ def line_items_with_fulfilled(*, order: Order) -> tuple[list[LineItem], dict[int
     """The order's line items (also kept as `order.line_items.all()`) and (LineItem pk ->
     quantity fulfilled), in one query. Run it after locking the order, as its own statement:
     it must see every fulfillment committed before the lock was granted."""
-    prefetch_related_objects([order], Prefetch("line_items", queryset=_line_items_fulfilled()))
+    prefetch_related_objects([order], Prefetch("line_items", queryset=line_items_fulfilled()))
     return _fulfilled_of(order)
 
 
@@ -760,9 +742,7 @@ def _bulk_set_based(
     # Read after the lock, in a statement of its own: it sees every earlier fulfillment.
     by_order: dict[str, list[LineItem]] = {key: [] for key in locked}
     for item in (
-        _line_items_fulfilled()
-        .filter(order__in=list(locked.values()))
-        .order_by("order_id", "index")
+        line_items_fulfilled().filter(order__in=list(locked.values())).order_by("order_id", "index")
     ):
         by_order[str(item.order_id)].append(item)
     batch = _Batch()

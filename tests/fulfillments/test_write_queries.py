@@ -95,6 +95,41 @@ def test_create_fulfillment_page_cap(
 
 
 @pytest.mark.parametrize("lines", SIZES)
+def test_fulfil_several_lines_page_cap(
+    big_order, packer_client, lines, django_assert_max_num_queries
+):
+    """The order page's multi-line form: the lines ticked are checked under the lock."""
+    order = big_order(lines)
+    data = {"multi-carrier": "ups", "multi-tracking_number": "1Z999"}
+    for index in range(1, lines + 1):
+        data |= {f"multi-pick_{index}": "on", f"multi-qty_{index}": "1"}
+    packer_client.get("/orders/")
+    with django_assert_max_num_queries(PAGE_CAP):
+        response = packer_client.post(f"/fulfillments/{order.number}/lines/", data)
+    assert response.status_code == 302
+    assert order.fulfillments.count() == min(lines, 5) + 1
+
+
+def test_fulfil_several_lines_refuses_a_line_not_offered(order_factory, packer, packer_client):
+    """A posted line the form does not offer (fully fulfilled, or needing no shipping) is
+    refused by the service under the lock: the page again with the error, nothing written."""
+    order = order_factory(lines=[{"quantity": 1}, {"quantity": 2}, {"line_item_type": "DIGITAL"}])
+    fulfillment_create(order=order, lines=[(1, 1)], actor=packer)
+    for picked, message in ((1, "already fully fulfilled"), (3, "needs no shipping")):
+        data = {
+            "multi-carrier": "ups",
+            "multi-tracking_number": "1Z999",
+            f"multi-pick_{picked}": "on",
+            "multi-pick_2": "on",
+            "multi-qty_2": "1",
+        }
+        response = packer_client.post(f"/fulfillments/{order.number}/lines/", data)
+        assert response.status_code == 200
+        assert message in response.content.decode()
+        assert order.fulfillments.count() == 1
+
+
+@pytest.mark.parametrize("lines", SIZES)
 def test_ship_all_page_cap(big_order, packer_client, lines, django_assert_max_num_queries):
     """The order page's "ship all remaining": the same statements as one line."""
     order = big_order(lines)
