@@ -18,8 +18,11 @@ granted. Without contention that second read never happens.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import uuid
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
@@ -71,16 +74,44 @@ def _array(relation: Related) -> ArraySubquery:
     return ArraySubquery(rows.values(row=JSONObject(**columns)))
 
 
+def _converter(column) -> Callable[[Any], Any] | None:
+    """How a column's JSON value becomes its Python value (None: it already is one)."""
+    target = column.target_field if column.is_relation else column
+    if isinstance(target, models.UUIDField):
+        return uuid.UUID
+    if isinstance(target, models.DecimalField):
+        return Decimal
+    if isinstance(target, models.DateTimeField):
+        return datetime.fromisoformat  # PostgreSQL's JSON dates are ISO 8601 with an offset
+    if isinstance(target, models.DateField):
+        return date.fromisoformat
+    if isinstance(target, models.JSONField | models.CharField | models.TextField):
+        return None
+    if isinstance(target, models.IntegerField | models.BooleanField):
+        return None
+    return target.to_python
+
+
+_COLUMNS: dict[type[models.Model], list[tuple[str, Callable[[Any], Any] | None]]] = {}
+
+
+def _columns(model: type[models.Model]) -> list[tuple[str, Callable[[Any], Any] | None]]:
+    """(attname, converter) of the model's concrete fields, worked out once per model."""
+    if model not in _COLUMNS:
+        _COLUMNS[model] = [(c.attname, _converter(c)) for c in model._meta.concrete_fields]
+    return _COLUMNS[model]
+
+
 def _instances(relation: Related, rows: Sequence[Mapping[str, Any]], parent) -> list[Any]:
     model = relation.queryset.model
-    concrete = model._meta.concrete_fields
-    names = [column.attname for column in concrete]
+    columns = _columns(model)
+    names = [name for name, _ in columns]
     link = model._meta.get_field(relation.link)
     objects = []
     for row in rows:
         values = [
-            None if row[name] is None else column.to_python(row[name])
-            for name, column in zip(names, concrete, strict=True)
+            row[name] if convert is None or row[name] is None else convert(row[name])
+            for name, convert in columns
         ]
         instance = model.from_db(parent._state.db, names, values)
         link.set_cached_value(instance, parent)
