@@ -214,6 +214,24 @@ def test_bulk_create_runs_a_fixed_number_of_queries(
     assert statuses[orders[1].pk] == "NOT_FULFILLED"
 
 
+@pytest.mark.parametrize("count", [3, 30])
+def test_list_page_bulk_fulfil_runs_a_fixed_number_of_queries(
+    order_factory, packer_client, count, django_assert_max_num_queries
+):
+    """The orders list's "Fulfil selected" (every remaining unit of each order, through the
+    same set-based service): the same statements for 3 orders as for 30."""
+    orders = [order_factory(lines=[{"quantity": 2}], payment_status="PAID") for _ in range(count)]
+    data = {"order": [str(order.pk) for order in orders], "carrier": "ups"}
+    data |= {f"tracking-{order.pk}": f"1Z{n}" for n, order in enumerate(orders)}
+    packer_client.get("/orders/")
+    # BEGIN, session, user, the orders' numbers, the bulk (BULK_CAP), the units shipped,
+    # COMMIT.
+    with django_assert_max_num_queries(BULK_CAP + 6):
+        response = packer_client.post("/fulfillments/bulk/", data)
+    assert response.status_code == 200
+    assert all(order.fulfillments.count() == 1 for order in orders)
+
+
 def test_bulk_create_falls_back_to_one_savepoint_per_order_on_a_database_refusal(
     order_factory, packer
 ):
