@@ -74,6 +74,17 @@ def _array(relation: Related) -> ArraySubquery:
     return ArraySubquery(rows.values(row=JSONObject(**columns)))
 
 
+_ARRAYS: dict[Related, ArraySubquery] = {}
+
+
+def _array_of(relation: Related) -> ArraySubquery:
+    """_array(relation), built once per relation (the relations are module constants;
+    queries copy an expression when they resolve it)."""
+    if relation not in _ARRAYS:
+        _ARRAYS[relation] = _array(relation)
+    return _ARRAYS[relation]
+
+
 def _converter(column) -> Callable[[Any], Any] | None:
     """How a column's JSON value becomes its Python value (None: it already is one)."""
     target = column.target_field if column.is_relation else column
@@ -151,7 +162,7 @@ def order_lock(
         raise RuntimeError("order_lock() must run inside transaction.atomic()")
     key = {"pk": order_id} if number is None else {"number": number}
     queryset = Order.objects.select_for_update().filter(hidden=False, **key)
-    arrays = {f"_related_{relation.name}": _array(relation) for relation in related}
+    arrays = {f"_related_{relation.name}": _array_of(relation) for relation in related}
     if arrays:
         queryset = queryset.annotate(_locked_xmin=_LOCKED_XMIN, _snapshot_xmin=_SNAPSHOT_XMIN)
     order = queryset.annotate(**arrays, **(annotations or {})).get()

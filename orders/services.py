@@ -121,14 +121,12 @@ def order_fulfillments_related() -> Related:
     )
 
 
+ORDER_LINE_ITEMS = Related("line_items", LineItem.objects.order_by("index"))
+
+
 def order_detail_related() -> list[Related]:
     """Everything an order's full JSON shows (orders.selectors.ORDER_DETAIL_RELATIONS)."""
-    return [
-        Related("line_items", LineItem.objects.order_by("index")),
-        ORDER_ACTIVITIES,
-        ORDER_REFUNDS,
-        order_fulfillments_related(),
-    ]
+    return [ORDER_LINE_ITEMS, ORDER_ACTIVITIES, ORDER_REFUNDS, order_fulfillments_related()]
 
 
 def _lock_for_event(order: Order, event_type: str) -> Order:
