@@ -31,7 +31,24 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.test_settings")
-os.environ.setdefault("PACKDESK_PGDATA", str(ROOT / ".pgdata-bench"))
+
+
+def recent_days(argv: list[str]) -> int | None:
+    """--recent-days N (read before Django starts: it picks the benchmark database)."""
+    for n, arg in enumerate(argv):
+        if arg.startswith("--recent-days="):
+            return int(arg.split("=", 1)[1])
+        if arg == "--recent-days" and n + 1 < len(argv):
+            return int(argv[n + 1])
+    return None
+
+
+# Every order placed in the last N days is a database of its own (.pgdata-bench-recent-N/).
+RECENT_DAYS = recent_days(sys.argv[1:])
+os.environ.setdefault(
+    "PACKDESK_PGDATA",
+    str(ROOT / (f".pgdata-bench-recent-{RECENT_DAYS}" if RECENT_DAYS else ".pgdata-bench")),
+)
 os.environ.setdefault("DATABASE_POOL", "0")
 # Seeding a million orders in-process runs statements of minutes: no web statement timeout.
 os.environ.setdefault("PACKDESK_PROCESS", "command")
@@ -175,8 +192,9 @@ HEADER = [
 ]
 
 
-def ensure_data(orders: int) -> None:
-    """Migrate the benchmark database and seed it up to `orders` orders (reused when there)."""
+def ensure_data(orders: int, days: int | None = None) -> None:
+    """Migrate the benchmark database and seed it up to `orders` orders (reused when there),
+    placed over the last `days` days (default: the seed's three years)."""
     call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:
         cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = 'orders_order'")
@@ -184,7 +202,7 @@ def ensure_data(orders: int) -> None:
     have = estimate if estimate > 10_000 else Order.objects.count()
     if have < orders * 0.99:
         print(f"Seeding {orders - have:,} orders (have {have:,}) ...", flush=True)
-        call_command("seed_orders", orders=orders - have)
+        call_command("seed_orders", orders=orders - have, **({"days": days} if days else {}))
     else:
         print(f"Benchmark database has ~{have:,} orders; reusing it.", flush=True)
 
@@ -570,7 +588,7 @@ def home_rows(client: Client) -> list[Row]:
     ]
 
 
-def render(rows: list[Row], orders: int, seconds: float) -> str:
+def render(rows: list[Row], orders: int, seconds: float, days: int | None = None) -> str:
     table = [HEADER, *[row.cells() for row in rows]]
     widths = [max(len(r[i]) for r in table) for i in range(len(HEADER))]
 
@@ -580,7 +598,8 @@ def render(rows: list[Row], orders: int, seconds: float) -> str:
     out = [
         f"# Packdesk benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "",
-        f"{orders:,} orders; warm runs of {REPEAT} (bulk: 3); Django test client in-process;"
+        f"{orders:,} orders{f' (all placed in the last {days} days)' if days else ''};"
+        f" warm runs of {REPEAT} (bulk: 3); Django test client in-process;"
         f" embedded PostgreSQL; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
         " at the end (other work on the machine slows every row). Raw SQL = the same statements"
         " replayed with psycopg. Admin = the project's Order admin changelist with the equivalent"
@@ -606,6 +625,12 @@ def main() -> None:
         "and the searches; `home`: the home page; `packing`: the packing station, slip and "
         "pick list rows; `writes`: the writes).",
     )
+    parser.add_argument(
+        "--recent-days",
+        type=int,
+        help="Seed (and measure) a database of its own whose orders were all placed in the "
+        "last N days (.pgdata-bench-recent-N/; results bench-ORDERS-recent-N*.md).",
+    )
     args = parser.parse_args()
     started = time.monotonic()
     # Not setup_test_environment(): its template instrumentation would slow every render.
@@ -613,7 +638,7 @@ def main() -> None:
     tune_gc()  # as config/wsgi.py does for a served process
     # One log line per request would print every timed request.
     logging.getLogger("packdesk.request").setLevel(logging.WARNING)
-    ensure_data(args.orders)
+    ensure_data(args.orders, args.recent_days)
     client, api_headers = bench_user()
     rows: list[Row] = []
     if not args.only or "home" in args.only:
@@ -637,12 +662,13 @@ def main() -> None:
     if not args.only or args.only == "packing":
         print("- packing", flush=True)
         rows += packing_rows(client)
-    report = render(rows, args.orders, time.monotonic() - started)
+    report = render(rows, args.orders, time.monotonic() - started, args.recent_days)
     print(report)
     RESULTS.mkdir(parents=True, exist_ok=True)
     # A partial run (--only) does not replace the full table.
     only = "-" + "".join(c if c.isalnum() else "-" for c in args.only) if args.only else ""
-    path = RESULTS / f"bench-{args.orders}{only}.md"
+    recent = f"-recent-{args.recent_days}" if args.recent_days else ""
+    path = RESULTS / f"bench-{args.orders}{recent}{only}.md"
     path.write_text(report)
     print(f"Written to {path.relative_to(ROOT)}")
 
