@@ -33,25 +33,27 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.test_settings")
 
 
-def recent_days(argv: list[str]) -> int | None:
-    """--recent-days N (read before Django starts: it picks the benchmark database)."""
+def early_option(argv: list[str], name: str) -> str | None:
+    """`--name VALUE` or `--name=VALUE` from the command line, read before Django starts."""
     for n, arg in enumerate(argv):
-        if arg.startswith("--recent-days="):
-            return int(arg.split("=", 1)[1])
-        if arg == "--recent-days" and n + 1 < len(argv):
-            return int(argv[n + 1])
+        if arg.startswith(f"{name}="):
+            return arg.split("=", 1)[1]
+        if arg == name and n + 1 < len(argv):
+            return argv[n + 1]
     return None
 
 
-# Every order placed in the last N days is a database of its own (.pgdata-bench-recent-N/).
-RECENT_DAYS = recent_days(sys.argv[1:])
-os.environ.setdefault(
-    "PACKDESK_PGDATA",
-    str(ROOT / (f".pgdata-bench-recent-{RECENT_DAYS}" if RECENT_DAYS else ".pgdata-bench")),
-)
-os.environ.setdefault("DATABASE_POOL", "0")
-# Seeding a million orders in-process runs statements of minutes: no web statement timeout.
-os.environ.setdefault("PACKDESK_PROCESS", "command")
+# Orders all placed in the last N days make a database per size and N
+# (.pgdata-bench-<orders>-recent-N/): a second seed would place its orders after the first's.
+RECENT_DAYS = early_option(sys.argv[1:], "--recent-days")
+if RECENT_DAYS:
+    RECENT_ORDERS = early_option(sys.argv[1:], "--orders") or os.environ.get(
+        "BENCH_ORDERS", "1000000"
+    )
+    os.environ.setdefault(
+        "PACKDESK_PGDATA", str(ROOT / f".pgdata-bench-{RECENT_ORDERS}-recent-{RECENT_DAYS}")
+    )
+os.environ.setdefault("PACKDESK_PGDATA", str(ROOT / ".pgdata-bench"))
 
 import django  # noqa: E402
 
@@ -629,7 +631,7 @@ def main() -> None:
         "--recent-days",
         type=int,
         help="Seed (and measure) a database of its own whose orders were all placed in the "
-        "last N days (.pgdata-bench-recent-N/; results bench-ORDERS-recent-N*.md).",
+        "last N days (.pgdata-bench-ORDERS-recent-N/; results bench-ORDERS-recent-N*.md).",
     )
     args = parser.parse_args()
     started = time.monotonic()
