@@ -34,7 +34,8 @@ class Fulfillment(models.Model):
             models.Index(fields=["order", "date_created"], name="fulfillment_order_idx"),
             # The orders list's search finds a tracking number, case-insensitively (iexact).
             models.Index(Upper("tracking_number"), name="fulfillment_tracking_upper_idx"),
-            # The home page's per-day and per-packer counts: index-only scans over a window.
+            # Fulfillments by date: the orders list's fulfillments.dateCreated filter (the
+            # home page's "Fulfilled today" link), index-only over a window.
             models.Index(
                 fields=["date_created"],
                 include=["order", "created_by"],
