@@ -319,7 +319,8 @@ def _triggers(table: str, function: str, prefix: str) -> list[str]:
 
 
 # Migration 0006 installed the first two tables' triggers; 0008 replaces their functions (the
-# CREATE OR REPLACE below) and adds the third table's.
+# CREATE OR REPLACE below) and adds the third table's. Changing a function later takes a
+# migration of its own and a frozen copy of these for 0008, as _home_sql_0006 is for 0006.
 FUNCTIONS_SQL = [
     LEAD_BUCKET,
     ORDERS_FULFILLMENTS_ADD,
