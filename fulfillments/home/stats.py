@@ -383,21 +383,22 @@ def keeping_up_rebuild(*, zone: str) -> None:
     and fulfillments)."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("LOCK TABLE orders_order, fulfillments_fulfillment IN SHARE MODE")
+        # Hidden orders are left out by their ids (a few, from a partial index, hashed):
+        # joining every fulfillment to its order took 4-10x longer at a million orders.
+        visible = "f.order_id NOT IN (SELECT id FROM orders_order WHERE hidden)"
         cursor.execute("DELETE FROM fulfillments_shippedday")
         cursor.execute(
             "INSERT INTO fulfillments_shippedday (day, orders)"
             " SELECT day, count(*) FROM ("
-            "  SELECT DISTINCT f.order_id, (f.date_created AT TIME ZONE %s)::date AS day"
-            "  FROM fulfillments_fulfillment f JOIN orders_order o ON o.id = f.order_id"
-            "  WHERE NOT o.hidden) AS x GROUP BY day",
+            "  SELECT f.order_id, (f.date_created AT TIME ZONE %s)::date AS day"
+            f"  FROM fulfillments_fulfillment f WHERE {visible} GROUP BY 1, 2) AS x GROUP BY day",
             [zone],
         )
         cursor.execute("DELETE FROM fulfillments_packerday")
         cursor.execute(
             "INSERT INTO fulfillments_packerday (day, packer_id, fulfillments)"
             " SELECT (f.date_created AT TIME ZONE %s)::date, f.created_by_id, count(*)"
-            " FROM fulfillments_fulfillment f JOIN orders_order o ON o.id = f.order_id"
-            " WHERE NOT o.hidden GROUP BY 1, 2",
+            f" FROM fulfillments_fulfillment f WHERE {visible} GROUP BY 1, 2",
             [zone],
         )
         cursor.execute("DELETE FROM fulfillments_leadtimeweek")
