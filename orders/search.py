@@ -166,6 +166,8 @@ def search_q(text: str) -> tuple[Q, str]:
     buyer_only = text.lower().startswith("buyer:")
     if buyer_only:
         text = text[len("buyer:") :].strip()
+        if not text:
+            return Q(), "Type a name or an email after “buyer:” to search buyers."
     needle = text.lower()
     email = email_prefix_q(needle)
     number = order_number_in(text)

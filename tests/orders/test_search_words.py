@@ -123,6 +123,12 @@ def test_punctuation_alone_finds_nothing_and_breaks_nothing(owner_client, buyers
     assert "No orders match." in response.content.decode()
 
 
+def test_buyer_prefix_alone_shows_every_order_and_says_what_to_type(owner_client, buyers):
+    html = owner_client.get(LIST, {"q": "buyer:"}).content.decode()
+    assert len(re.findall(r'<a href="/orders/(\d+)/">#', html)) == len(buyers)
+    assert "Type a name or an email after “buyer:” to search buyers." in html
+
+
 def test_admin_search_follows_the_same_rule(support_client, buyers):
     def admin(text: str) -> set[str]:
         response = support_client.get("/admin/orders/order/", {"q": text})
