@@ -12,6 +12,7 @@ import re
 
 from django.contrib.postgres.search import SearchQueryField, SearchVectorField
 from django.db.models import (
+    BooleanField,
     Exists,
     F,
     Func,
@@ -22,8 +23,8 @@ from django.db.models import (
     TextField,
     Value,
 )
-from django.db.models.functions import Lower
-from django.db.models.lookups import Contains, Regex, StartsWith
+from django.db.models.functions import Lower, Trim
+from django.db.models.lookups import Contains, Exact, StartsWith
 
 from orders.models import LineItem, Order
 from orders.query import filter_q
@@ -79,30 +80,39 @@ class Matches(Lookup):
 
 
 class BuyerText(Func):
-    """Every name and the email of an order's buyer, as stored, in one string."""
+    """The billing name and the email of an order, as stored, in one string."""
 
     template = "(%(expressions)s)"
     arg_joiner = " || ' ' || "
     output_field = TextField()
 
     def __init__(self) -> None:
-        super().__init__(
-            F("billing_full_name"), F("buyer_first_name"), F("buyer_last_name"), F("buyer_email")
-        )
+        super().__init__(F("billing_full_name"), F("buyer_email"))
+
+
+class NotAscii(Func):
+    template = "octet_length(%(expressions)s) <> length(%(expressions)s)"
+    output_field = BooleanField()
 
 
 def likely_q(text: str) -> Q:
     """A test every match of buyer_words_q(text) passes, several times cheaper per row than
-    computing the row's words: each typed word appears in the buyer's stored text (lower-case),
-    unless that text has an apostrophe or a character outside printable ASCII (where the words
-    differ from the text). For a common name the planner walks the list's order and checks row
-    after row; this test spares the words of the many rows that cannot match. For ASCII text
-    only (otherwise, and for text without a word: Q())."""
+    computing the row's words: each typed word appears in the stored billing name or email
+    (lower-case), unless the order has no billing name (its words are the buyer's name) or an
+    apostrophe or a non-ASCII letter (where its words differ from the text). For a common
+    name the planner walks the list's order and checks row after row; this test spares the
+    words of the many rows that cannot match. For ASCII text only (otherwise, and for text
+    without a word: Q())."""
     words = re.findall(r"[a-z0-9]+", text.lower().replace("'", "")) if text.isascii() else []
     if not words:
         return Q()
     stored = BuyerText()
-    return Q(*(Contains(Lower(stored), word) for word in words)) | Q(Regex(stored, "[^ -&(-~]"))
+    return (
+        Q(*(Contains(Lower(stored), word) for word in words))
+        | Q(Contains(stored, "'"))
+        | Q(NotAscii(stored))
+        | Q(Exact(Trim("billing_full_name"), ""))
+    )
 
 
 def buyer_words_q(text: str) -> Q:
