@@ -91,6 +91,8 @@ class BuyerText(Func):
 
 
 class NotAscii(Func):
+    """True when the text has a character outside ASCII (more bytes than characters)."""
+
     template = "octet_length(%(expressions)s) <> length(%(expressions)s)"
     output_field = BooleanField()
 
