@@ -5,11 +5,16 @@ fulfilling the same order are serialised and cannot over-fulfil a line item; a r
 raises `OrderError` and writes nothing.
 
 Creating a fulfillment runs a fixed number of queries whatever the order's size (asserted in
-tests/fulfillments/test_write_queries.py): lock the order; read its line items with what is
-already fulfilled; insert the fulfillment, its lines and its activities (one INSERT each);
-update the order; write the webhook event. Everything else is computed from what was read.
+tests/fulfillments/test_write_queries.py): lock the order, reading in the same statement its
+line items with what is already fulfilled, the endpoints subscribed to FulfillmentCreated, the
+store's notify-buyer default and whatever the caller's answer shows (orders/lock_reads.py);
+insert the fulfillment, its lines and its activities (one INSERT each); update the order;
+write the webhook event with its deliveries. Everything else is computed from what was read.
 Inside a caller's transaction (every write request has one) it adds no savepoint: the checks
 run before anything is written and their error is raised after the block.
+
+New fulfillments are built in memory (`_Batch`) and written with one statement per table, so
+a bulk create of many orders costs what one order costs (fulfillment_bulk_create).
 """
 
 from __future__ import annotations
