@@ -22,8 +22,14 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import APIKeyHeader
 
 from config.errors import api_exception
+from config.permissions import PERMISSIONS_ANNOTATION, permissions_remember, permissions_subquery
 from config.schemas import ErrorOut
-from config.throttle import api_key_failed, api_key_locked_out, cooloff_minutes
+from config.throttle import (
+    api_key_failed,
+    api_key_failures_recorded,
+    api_key_locked_out,
+    cooloff_minutes,
+)
 from orders.models import ApiKey
 from orders.query import QueryError
 from orders.services import OrderError
@@ -35,13 +41,20 @@ class ApiKeyAuth(APIKeyHeader):
     param_name = "Authorization"
 
     def authenticate(self, request: HttpRequest, key: str | None):
-        if api_key_locked_out(request):
+        # One query: the key, its user, the user's permissions and whether this address has
+        # wrong keys on record (only then is the throttle's count read).
+        api_key = ApiKey.objects.annotate(
+            **{PERMISSIONS_ANNOTATION: permissions_subquery("user_id")},
+            failures_recorded=api_key_failures_recorded(request),
+        ).authenticate((key or "").strip())
+        recorded = api_key is None or api_key.failures_recorded  # type: ignore[attr-defined]
+        if recorded and api_key_locked_out(request):
             raise ApiKeysLockedOut
-        api_key = ApiKey.objects.authenticate((key or "").strip())
         if api_key is None:
             if key:
                 api_key_failed(request)
             return None
+        permissions_remember(api_key.user, getattr(api_key, PERMISSIONS_ANNOTATION))
         # At most one write a minute per key, so reads stay reads.
         now = timezone.now()
         if api_key.last_used is None or (now - api_key.last_used).total_seconds() > 60:

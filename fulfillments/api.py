@@ -7,12 +7,13 @@ those into the `_id` / `_createdDate` of the spec's examples for its caller. Req
 
 from __future__ import annotations
 
+import contextlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
-from django.db.models import prefetch_related_objects
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema
 from pydantic import BeforeValidator, ConfigDict, StrictBool
@@ -50,7 +51,7 @@ from fulfillments.services import (
 from orders import idempotency
 from orders.api import order_json, order_json_written, order_visible_or_404
 from orders.idempotency import idempotent
-from orders.models import Order
+from orders.models import LineItem, Order
 from orders.schemas import OrderOut, OrderResponse, TrackingOut
 from orders.selectors import visible_orders
 from orders.serializers import iso, tracking_info
@@ -340,6 +341,15 @@ def order_with_fulfillments_json(order_id) -> dict[str, Any]:
 # ---- Stores Orders v2 ----
 
 
+@contextlib.contextmanager
+def order_not_found_404(order_id) -> Iterator[None]:
+    """A service's Order.DoesNotExist as the 404 order_visible_or_404 answers."""
+    try:
+        yield
+    except Order.DoesNotExist:
+        raise Http404(f"Order {order_id} not found.") from None
+
+
 @stores_router.post(
     "orders/{id}/fulfillments",
     response=responses(StoresCreateOut, NOT_FOUND, CONFLICT, BODY_TOO_LARGE, KEY_REUSED),
@@ -351,17 +361,19 @@ def order_with_fulfillments_json(order_id) -> dict[str, Any]:
 def stores_fulfillment_create(request: HttpRequest, id: uuid.UUID, payload: StoresCreateIn):
     """With an `Idempotency-Key` header a retry returns the first answer."""
     require_perm(request, PERM_ADD)
-    order = order_visible_or_404(id)
     body = payload.fulfillment
 
     def create() -> dict[str, Any]:
-        fulfillment = fulfillment_create(
-            order=order,
-            lines=[(line.index, line.quantity) for line in body.lineItems],
-            tracking=tracking_given(body.trackingInfo),
-            actor=request.user,
-            notify=payload.notifyBuyer,
-        )
+        # The answer's relations are read with the order's lock (no read before or after).
+        with order_not_found_404(id):
+            fulfillment = fulfillment_create(
+                order_id=id,
+                lines=[(line.index, line.quantity) for line in body.lineItems],
+                tracking=tracking_given(body.trackingInfo),
+                actor=request.user,
+                notify=payload.notifyBuyer,
+                answer=("activities", "refunds", "fulfillments"),
+            )
         return {"id": str(fulfillment.id), "order": order_json_written(fulfillment.order)}
 
     return idempotent(request, create)
@@ -428,17 +440,19 @@ def ecom_fulfillment_create(request: HttpRequest, orderId: uuid.UUID, payload: E
     """With an `Idempotency-Key` header a retry returns the first answer."""
     require_perm(request, PERM_ADD)
     path_ids_match({"orderId": payload.orderId}, {"orderId": orderId})
-    order = order_visible_or_404(orderId)
     body = payload.fulfillment
 
     def create() -> dict[str, Any]:
-        fulfillment = fulfillment_create(
-            order=order,
-            lines=id_lines(body.lineItems),
-            tracking=tracking_given(body.trackingInfo),
-            actor=request.user,
-            notify=payload.notifyBuyer,
-        )
+        # The answer's relations are read with the order's lock (no read before or after).
+        with order_not_found_404(orderId):
+            fulfillment = fulfillment_create(
+                order_id=orderId,
+                lines=id_lines(body.lineItems),
+                tracking=tracking_given(body.trackingInfo),
+                actor=request.user,
+                notify=payload.notifyBuyer,
+                answer=("fulfillments",),
+            )
         written = fulfillment.order
         prefetch_related_objects([written], *FULFILLMENT_RELATIONS)
         return {
@@ -491,7 +505,15 @@ def bulk_create_results(request: HttpRequest, payload: BulkCreateIn) -> dict[str
     )
     by_position = {i: outcome for (i, _), outcome in zip(runnable, outcomes, strict=True)}
     succeeded = [outcome.order_id for outcome in outcomes if outcome.success]
-    orders = {order.pk: order for order in fulfillments_queryset().filter(pk__in=succeeded)}
+    # Only what the answer shows: the order's id, its line items' ids, the fulfillments.
+    answered = visible_orders().filter(pk__in=succeeded).only("pk")
+    orders = {
+        order.pk: order
+        for order in answered.prefetch_related(
+            Prefetch("line_items", LineItem.objects.only("pk", "order_id", "line_id")),
+            "fulfillments__lines",
+        )
+    }
     results = []
     for position, entry in enumerate(payload.ordersWithFulfillments):
         outcome = by_position.get(position)

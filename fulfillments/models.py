@@ -34,7 +34,8 @@ class Fulfillment(models.Model):
             models.Index(fields=["order", "date_created"], name="fulfillment_order_idx"),
             # The orders list's search finds a tracking number, case-insensitively (iexact).
             models.Index(Upper("tracking_number"), name="fulfillment_tracking_upper_idx"),
-            # The home page's per-day and per-packer counts: index-only scans over a window.
+            # Fulfillments by date: the orders list's fulfillments.dateCreated filter (the
+            # home page's "Fulfilled today" link), index-only over a window.
             models.Index(
                 fields=["date_created"],
                 include=["order", "created_by"],
@@ -164,22 +165,70 @@ class StatsZone(models.Model):
 
 
 class OrderShipment(models.Model):
-    """When a visible order got its first fulfillment, beside when it was placed: the lead
-    time the home page takes medians of. One row per order with at least one fulfillment."""
+    """When a visible order got its first fulfillment, beside when it was placed: one row per
+    order with at least one fulfillment, from which LeadTimeWeek is kept (a trigger on this
+    table), so that deleting an order's first fulfillment moves its lead time."""
 
     order_id = models.UUIDField(primary_key=True)
     placed_at = models.DateTimeField()
     first_fulfilled_at = models.DateTimeField()
 
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.placed_at} -> {self.first_fulfilled_at}"
+
+
+class ShippedDay(models.Model):
+    """How many visible orders got at least one fulfillment on `day` (store time): the
+    "shipped" bars of the home page's chart and its "Fulfilled today"."""
+
+    day = models.DateField(unique=True)
+    orders = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.orders} orders shipped"
+
+
+class PackerDay(models.Model):
+    """How many fulfillments of visible orders `packer` created on `day` (store time); no
+    packer: fulfillments nobody signed in made (imports, the API without a user)."""
+
+    day = models.DateField()
+    packer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        related_name="+",
+    )
+    fulfillments = models.IntegerField(default=0)
+
     class Meta:
-        indexes = [
-            # Index-only scans for a range of weeks.
-            models.Index(
-                fields=["first_fulfilled_at"],
-                include=["placed_at"],
-                name="ordershipment_first_idx",
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "packer"], name="packerday_unique", nulls_distinct=False
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.order_id}: {self.placed_at} -> {self.first_fulfilled_at}"
+        return f"{self.day} {self.packer_id}: {self.fulfillments}"
+
+
+class LeadTimeWeek(models.Model):
+    """A histogram of lead times (order placed to its first fulfillment) per week of the
+    first fulfillment (Monday, store time): how many orders fall in each bucket. `minutes` is
+    the bucket's lower bound: whole minutes under a day, whole hours (in minutes) from a day
+    on, the resolution the home page shows durations in (`home_lead_bucket` in
+    fulfillments/home/stats.py)."""
+
+    week = models.DateField()
+    minutes = models.IntegerField()
+    orders = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["week", "minutes"], name="leadtimeweek_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.week} {self.minutes} min: {self.orders}"

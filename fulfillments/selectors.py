@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
-from fulfillments.models import Fulfillment
+from fulfillments.models import Fulfillment, FulfillmentLineItem
 from orders.models import Activity, LineItem, Order
 from orders.selectors import visible_orders
 
@@ -22,6 +23,19 @@ def order_page_queryset() -> QuerySet[Order]:
             "fulfillments",
             queryset=Fulfillment.objects.select_related("created_by").prefetch_related("lines"),
         ),
+    )
+
+
+def line_items_fulfilled() -> QuerySet[LineItem]:
+    """Line items, each with `fulfilled_total`: the quantity fulfilled so far."""
+    fulfilled_sum = (
+        FulfillmentLineItem.objects.filter(line_item=OuterRef("pk"))
+        .values("line_item")
+        .annotate(total=Sum("quantity"))
+        .values("total")
+    )
+    return LineItem.objects.annotate(
+        fulfilled_total=Coalesce(Subquery(fulfilled_sum), Value(0), output_field=IntegerField())
     )
 
 
@@ -50,6 +64,21 @@ class FulfillmentRow:
     # delete confirmation.
     edit_form: Any = None
     confirming: bool = False
+
+
+def line_rows_of(number: int) -> list[LineRow]:
+    """The line rows of the visible order `number` (empty when there is none), from its line
+    items with what is fulfilled, in one query: what a form of the order page needs without
+    reading the whole page."""
+    items = line_items_fulfilled().filter(order__number=number, order__hidden=False)
+    return [
+        LineRow(
+            item=item,
+            fulfilled=item.fulfilled_total,  # type: ignore[attr-defined]
+            remaining=max(item.fulfillable_quantity - item.fulfilled_total, 0),  # type: ignore[attr-defined]
+        )
+        for item in items.order_by("index")
+    ]
 
 
 def order_rows(order: Order) -> tuple[list[LineRow], list[FulfillmentRow]]:

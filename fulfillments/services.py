@@ -5,33 +5,32 @@ fulfilling the same order are serialised and cannot over-fulfil a line item; a r
 raises `OrderError` and writes nothing.
 
 Creating a fulfillment runs a fixed number of queries whatever the order's size (asserted in
-tests/fulfillments/test_write_queries.py): lock the order; read its line items with what is
-already fulfilled; insert the fulfillment, its lines and its activities (one INSERT each);
-update the order; write the webhook event. Everything else is computed from what was read.
+tests/fulfillments/test_write_queries.py): lock the order, reading in the same statement its
+line items with what is already fulfilled, the endpoints subscribed to FulfillmentCreated, the
+store's notify-buyer default and whatever the caller's answer shows (orders/lock_reads.py);
+insert the fulfillment, its lines and its activities (one INSERT each); update the order;
+write the webhook event with its deliveries. Everything else is computed from what was read.
 Inside a caller's transaction (every write request has one) it adds no savepoint: the checks
 run before anything is written and their error is raised after the block.
+
+New fulfillments are built in memory (`_Batch`) and written with one statement per table, so
+a bulk create of many orders costs what one order costs (fulfillment_bulk_create).
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.mail import send_mail
 from django.db import DataError, IntegrityError, transaction
 from django.db.models import (
-    IntegerField,
-    OuterRef,
     Prefetch,
-    Subquery,
-    Sum,
-    Value,
     prefetch_related_objects,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from fulfillments.carriers import carrier_is_known, carrier_link, link_is_http
@@ -42,18 +41,33 @@ from fulfillments.models import (
     FulfillmentLineItem,
     PackerPreference,
 )
-from fulfillments.notify import shipment_email_queue
-from orders.models import ActivityType, FulfillmentStatus, LineItem, Order, PaymentStatus
+from fulfillments.notify import notify_default_from, notify_default_subquery, shipment_emails_queue
+from fulfillments.selectors import line_items_fulfilled
+from orders.lock_reads import Related, related_keep
+from orders.models import (
+    Activity,
+    ActivityType,
+    FulfillmentStatus,
+    LineItem,
+    Order,
+    PaymentStatus,
+)
 from orders.selectors import store_settings_get
 from orders.serializers import iso, tracking_info
 from orders.services import (
+    ORDER_ACTIVITIES,
+    ORDER_REFUNDS,
     OrderError,
+    activities_join,
     activities_record,
     activity_record,
+    order_fulfillments_related,
     order_lock,
     order_touch,
 )
-from orders.webhooks.outbox import EventType, event_emit
+from orders.timestamps import change_time, ms_now
+from orders.webhooks.models import WebhookEndpoint, WebhookEvent
+from orders.webhooks.outbox import EventType, event_build, event_emit, event_endpoints, events_write
 
 logger = logging.getLogger(__name__)
 
@@ -96,23 +110,58 @@ class BulkItemResult:
 # ---- Reads used by the rules (and by the order page) ----
 
 
+# What the fulfillment writes read with the order's lock (orders/lock_reads.py): the line
+# items with what is fulfilled (their rules), and for an answer built from memory the
+# relations of answer_relation().
+LINE_ITEMS_FULFILLED = Related(
+    "line_items", line_items_fulfilled().order_by("index"), extra=("fulfilled_total",)
+)
+
+
+def answer_relation(name: str) -> Related:
+    """A relation an answer may ask fulfillment_create to read with its lock."""
+    if name == "fulfillments":
+        return order_fulfillments_related()
+    return {"activities": ORDER_ACTIVITIES, "refunds": ORDER_REFUNDS}[name]
+
+
 def line_items_with_fulfilled(*, order: Order) -> tuple[list[LineItem], dict[int, int]]:
     """The order's line items (also kept as `order.line_items.all()`) and (LineItem pk ->
     quantity fulfilled), in one query. Run it after locking the order, as its own statement:
     it must see every fulfillment committed before the lock was granted."""
-    fulfilled_sum = (
-        FulfillmentLineItem.objects.filter(line_item=OuterRef("pk"))
-        .values("line_item")
-        .annotate(total=Sum("quantity"))
-        .values("total")
-    )
-    annotated = LineItem.objects.annotate(
-        fulfilled_total=Coalesce(Subquery(fulfilled_sum), Value(0), output_field=IntegerField())
-    )
-    prefetch_related_objects([order], Prefetch("line_items", queryset=annotated))
+    prefetch_related_objects([order], Prefetch("line_items", queryset=line_items_fulfilled()))
+    return _fulfilled_of(order)
+
+
+def _fulfilled_of(order: Order) -> tuple[list[LineItem], dict[int, int]]:
+    """The line items kept on `order` and (LineItem pk -> quantity fulfilled)."""
     items = list(order.line_items.all())
+    return items, _fulfilled_totals(items)
+
+
+def _fulfilled_totals(items: Iterable[LineItem]) -> dict[int, int]:
+    """(LineItem pk -> quantity fulfilled) of line items read with `fulfilled_total`."""
     totals = {item.pk: item.fulfilled_total for item in items}  # type: ignore[attr-defined]
-    return items, {pk: total for pk, total in totals.items() if total}
+    return {pk: total for pk, total in totals.items() if total}
+
+
+def _lock_for_create(
+    *, order_id: Any = None, number: int | None = None, answer: Sequence[str] = ()
+) -> tuple[Order, list[LineItem], dict[int, int]]:
+    """Lock the order for new fulfillments and read, in the same statement, its line items
+    with what is fulfilled, the endpoints subscribed to FulfillmentCreated, the store's
+    notify-buyer default and the relations named in `answer` (answer_relation)."""
+    locked = order_lock(
+        order_id=order_id,
+        number=number,
+        related=[LINE_ITEMS_FULFILLED, *(answer_relation(name) for name in answer)],
+        annotations={
+            "created_endpoints": event_endpoints(EventType.FULFILLMENT_CREATED),
+            "notify_default": notify_default_subquery(),
+        },
+    )
+    items, fulfilled = _fulfilled_of(locked)
+    return locked, items, fulfilled
 
 
 def fulfillment_status_compute(
@@ -315,9 +364,19 @@ def _create_check(
     fulfilled: Mapping[int, int],
     lines: Sequence[LineRequest],
     tracking: Mapping[str, Any] | None,
+    shippable_only: bool = False,
 ) -> _Plan:
-    """Every rule of a new fulfillment, without writing; raises OrderError."""
+    """Every rule of a new fulfillment, without writing; raises OrderError. With
+    `shippable_only` (the order page's line form), a digital or custom-amount line is
+    refused: it needs no shipping."""
     _refuse_canceled(order)
+    if shippable_only:
+        for position, (key, _) in enumerate(lines):
+            item = _line_lookup(items, key, position)
+            if not item.is_shippable:
+                raise OrderError(
+                    f"Line {item.index} needs no shipping (digital or a custom amount)."
+                )
     info = _tracking_clean(tracking)
     resolved = _lines_resolve(lines=lines, items=items, fulfilled=fulfilled)
     fields = tracking_resolve(
@@ -328,21 +387,46 @@ def _create_check(
     return _Plan(resolved=resolved, tracking=fields)
 
 
-def _create_write(
+@dataclass
+class _Batch:
+    """New fulfillments of one or more locked orders, built in memory (rows of every table
+    they touch), then written with one statement per table (_batch_write)."""
+
+    fulfillments: list[Fulfillment] = field(default_factory=list)
+    lines: list[FulfillmentLineItem] = field(default_factory=list)
+    activities: list[Activity] = field(default_factory=list)
+    orders: dict[Any, Order] = field(default_factory=dict)
+    events: list[WebhookEvent] = field(default_factory=list)
+    emails: list[tuple[Fulfillment, bool | None]] = field(default_factory=list)
+
+    def extend(self, other: _Batch) -> None:
+        self.fulfillments += other.fulfillments
+        self.lines += other.lines
+        self.activities += other.activities
+        self.orders.update(other.orders)
+        self.events += other.events
+        self.emails += other.emails
+
+
+def _create_build(
     *,
     order: Order,
     items: list[LineItem],
     fulfilled: dict[int, int],
     plan: _Plan,
     actor,
-    notify: bool | None = None,
+    notify: bool | None,
+    batch: _Batch,
 ) -> Fulfillment:
-    """Write a checked fulfillment; `fulfilled` is updated to include it."""
-    fulfillment = Fulfillment.objects.create(order=order, created_by=actor, **plan.tracking)
-    FulfillmentLineItem.objects.bulk_create(
+    """Add a checked fulfillment's rows to `batch` (nothing is written); `fulfilled` and
+    `order` (status, lastUpdated) are updated to include it."""
+    fulfillment = Fulfillment(order=order, created_by=actor, **plan.tracking)
+    lines = [
         FulfillmentLineItem(fulfillment=fulfillment, line_item=item, quantity=quantity)
-        for item, quantity in plan.resolved
-    )
+        for item, quantity in sorted(plan.resolved, key=lambda pair: pair[0].index)
+    ]
+    if "fulfillments" in getattr(order, "_prefetched_objects_cache", {}):
+        related_keep(fulfillment, "lines", lines)  # the answer shows them (answer_relation)
     for item, quantity in plan.resolved:
         fulfilled[item.pk] = fulfilled.get(item.pk, 0) + quantity
     details = {
@@ -368,18 +452,104 @@ def _create_write(
                 {"fulfillmentId": str(fulfillment.id), "trackingLink": fulfillment.tracking_link},
             )
         )
-    _status_update(order=order, items=items, fulfilled=fulfilled, actor=actor, entries=entries)
-    event_emit(
-        order=order,
-        event_type=EventType.FULFILLMENT_CREATED,
-        data={
-            "fulfillmentId": str(fulfillment.id),
-            "trackingInfo": tracking_info(fulfillment),
-            "dateCreated": iso(fulfillment.date_created),
-        },
-        actor=actor,
+    previous = order.fulfillment_status
+    order.fulfillment_status = fulfillment_status_compute(
+        order=order, line_items=items, fulfilled=fulfilled
     )
-    shipment_email_queue(fulfillment=fulfillment, notify=notify)
+    if order.fulfillment_status == FulfillmentStatus.FULFILLED != previous:
+        entries.append((ActivityType.ORDER_FULFILLED, {}))
+    when = change_time(order)
+    order.last_updated = when
+    batch.fulfillments.append(fulfillment)
+    batch.lines += lines
+    batch.activities += [
+        Activity(order=order, type=type, actor=actor, details=details, timestamp=when)
+        for type, details in entries
+    ]
+    batch.orders[order.pk] = order
+    batch.events.append(
+        event_build(
+            order=order,
+            event_type=EventType.FULFILLMENT_CREATED,
+            data={
+                "fulfillmentId": str(fulfillment.id),
+                "trackingInfo": tracking_info(fulfillment),
+                "dateCreated": iso(fulfillment.date_created),
+            },
+            actor=actor,
+        )
+    )
+    batch.emails.append((fulfillment, notify))
+    return fulfillment
+
+
+def _batch_write(batch: _Batch, *, endpoints: list[int] | None = None) -> None:
+    """Write a batch: one INSERT each for the fulfillments, their lines and the activities,
+    one UPDATE of the orders (status and lastUpdated), the events with their deliveries
+    (`endpoints`: the ids subscribed to FulfillmentCreated, read when not given); then queue
+    the shipment emails for after commit. Orders locked with ORDER_FULFILLMENTS or
+    ORDER_ACTIVITIES keep them current."""
+    if not batch.fulfillments:
+        return
+    Fulfillment.objects.bulk_create(batch.fulfillments)
+    FulfillmentLineItem.objects.bulk_create(batch.lines)
+    Activity.objects.bulk_create(batch.activities)
+    orders = list(batch.orders.values())
+    if len(orders) == 1:
+        orders[0].save(update_fields=["fulfillment_status", "last_updated"])
+    else:
+        # One UPDATE per (status, change time): a bulk stamps its orders with one time, so
+        # that is one or two statements (cheaper than one UPDATE of a CASE per row).
+        groups: dict[tuple[str, Any], list[Any]] = {}
+        for order in orders:
+            key = (order.fulfillment_status, order.last_updated)
+            groups.setdefault(key, []).append(order.pk)
+        # In a fixed order (by status): two bulks' UPDATEs take the home figures' per-day
+        # rows (their triggers) in the same order.
+        for (status, when), ids in sorted(groups.items(), key=lambda group: group[0]):
+            Order.objects.filter(pk__in=ids).update(fulfillment_status=status, last_updated=when)
+    if endpoints is None:
+        endpoints = list(
+            WebhookEndpoint.objects.filter(
+                active=True, events__contains=[EventType.FULFILLMENT_CREATED.value]
+            ).values_list("pk", flat=True)
+        )
+    events_write(batch.events, endpoints=endpoints)
+    for order in orders:
+        cached = getattr(order, "_prefetched_objects_cache", {})
+        if "fulfillments" in cached:  # read with the lock for an answer: the new ones join
+            made = [f for f in batch.fulfillments if f.order_id == order.pk]
+            known = [*order.fulfillments.all(), *made]
+            related_keep(order, "fulfillments", sorted(known, key=lambda f: (f.date_created, f.id)))
+        if "activities" in cached:
+            activities_join(order, [a for a in batch.activities if a.order_id == order.pk])
+    default = None  # read by shipment_emails_queue when the lock did not read it
+    if hasattr(orders[0], "notify_default"):
+        default = notify_default_from(orders[0].notify_default)
+    shipment_emails_queue(batch.emails, default=default)
+
+
+def _create_write(
+    *,
+    order: Order,
+    items: list[LineItem],
+    fulfilled: dict[int, int],
+    plan: _Plan,
+    actor,
+    notify: bool | None = None,
+) -> Fulfillment:
+    """Write a checked fulfillment; `fulfilled` is updated to include it."""
+    batch = _Batch()
+    fulfillment = _create_build(
+        order=order,
+        items=items,
+        fulfilled=fulfilled,
+        plan=plan,
+        actor=actor,
+        notify=notify,
+        batch=batch,
+    )
+    _batch_write(batch, endpoints=getattr(order, "created_endpoints", None))
     return fulfillment
 
 
@@ -388,29 +558,65 @@ def _create_write(
 
 def fulfillment_create(
     *,
-    order: Order,
+    order: Order | None = None,
+    order_id: Any = None,
+    number: int | None = None,
     lines: Sequence[LineRequest],
     tracking: Mapping[str, Any] | None = None,
     actor,
     notify: bool | None = None,
+    answer: Sequence[str] = (),
+    shippable_only: bool = False,
 ) -> Fulfillment:
-    """Fulfil `lines` of `order` with one tracking number.
+    """Fulfil `lines` of the order (`order`, or its id `order_id`, or its `number`) with one
+    tracking number.
 
     `tracking` is a trackingInfo object (trackingNumber, shippingProvider, trackingLink).
     `notify`: email the buyer the tracking details after commit (None: the store's default;
-    only when there is a tracking number; see fulfillments/notify.py).
+    only when there is a tracking number; see fulfillments/notify.py). `answer` names the
+    relations the caller's answer needs ("activities", "refunds", "fulfillments"): they are
+    read with the lock and kept current on `fulfillment.order`, so building the answer
+    reads nothing more. `shippable_only`: see _create_check.
     Raises Order.DoesNotExist for an unknown order and OrderError for a refused change.
     """
+    if order is not None:
+        order_id = order.pk
+    return _create_locked(
+        order_id=order_id,
+        number=number,
+        answer=answer,
+        check=lambda locked, items, fulfilled: _create_check(
+            order=locked,
+            items=items,
+            fulfilled=fulfilled,
+            lines=lines,
+            tracking=tracking,
+            shippable_only=shippable_only,
+        ),
+        actor=actor,
+        notify=notify,
+    )
+
+
+def _create_locked(
+    *,
+    order_id: Any,
+    number: int | None,
+    answer: Sequence[str] = (),
+    check: Callable[[Order, list[LineItem], dict[int, int]], _Plan],
+    actor,
+    notify: bool | None,
+) -> Fulfillment:
+    """Lock the order (_lock_for_create), `check` the new fulfillment against it, write it.
+    No savepoint: nothing is written until every check passed, and a refusal leaves the
+    block normally (raised below), so a caller's transaction stays usable."""
     refused: Exception | None = None
-    # No savepoint: nothing is written until every check passed, and a refusal leaves the
-    # block normally (raised below), so a caller's transaction stays usable.
     with transaction.atomic(savepoint=False):
         try:
-            locked = order_lock(order_id=order.pk)
-            items, fulfilled = line_items_with_fulfilled(order=locked)
-            plan = _create_check(
-                order=locked, items=items, fulfilled=fulfilled, lines=lines, tracking=tracking
+            locked, items, fulfilled = _lock_for_create(
+                order_id=order_id, number=number, answer=answer
             )
+            plan = check(locked, items, fulfilled)
         except (Order.DoesNotExist, OrderError) as error:
             refused = error
         else:
@@ -437,59 +643,180 @@ def fulfillment_bulk_create(
     """Create fulfillments for several orders: `items` is a list of (order id, [{"lines":
     [...], "tracking": {...}}, ...]). A spec with `"remaining": True` instead of lines ships
     every remaining shippable unit, as fulfillment_ship_remaining does (`confirmed` lets
-    unpaid or archived orders ship). Each order runs in its own transaction: a refused order
-    changes nothing and does not stop the others."""
-    results = []
+    unpaid or archived orders ship). Each order is all or nothing: a refused order changes
+    nothing and does not stop the others.
+
+    Set-based: the orders are locked in one statement (by id, so two bulk creates cannot
+    deadlock), their line items read in one, every order checked in memory, and the accepted
+    orders' rows written with one statement per table (_batch_write), about ten statements
+    for a hundred orders. Should one of those statements fail in the database (a value the
+    checks let through), that savepoint is rolled back and every order runs again on its own
+    savepoint, so only the order at fault fails. An order named twice runs that way too."""
+    results = [
+        BulkItemResult(order_id=order_id, original_index=position, success=False)
+        for position, (order_id, _) in enumerate(items)
+    ]
     # Every item's input is checked before anything is written; a refused item is its error.
-    refused = {position: _bulk_item_check(specs) for position, (_, specs) in enumerate(items)}
-    for position, (order_id, specs) in enumerate(items):
-        result = BulkItemResult(order_id=order_id, original_index=position, success=False)
-        if refused[position] is not None:
-            result.error = refused[position]
-            results.append(result)
-            continue
+    todo = []
+    for position, (_, specs) in enumerate(items):
+        results[position].error = _bulk_item_check(specs)
+        if results[position].error is None:
+            todo.append(position)
+    if not todo:
+        return results
+    if len({str(items[position][0]) for position in todo}) == len(todo):
         try:
             with transaction.atomic():
-                locked = order_lock(order_id=order_id)
-                line_items, fulfilled = line_items_with_fulfilled(order=locked)
-                for spec in specs:
-                    lines = spec.get("lines") or []
-                    if spec.get("remaining"):
-                        lines = _ship_remaining_lines(
-                            order=locked, items=line_items, fulfilled=fulfilled, confirmed=confirmed
-                        )
-                    plan = _create_check(
-                        order=locked,
-                        items=line_items,
-                        fulfilled=fulfilled,
-                        lines=lines,
-                        tracking=spec.get("tracking"),
-                    )
-                    result.fulfillments.append(
-                        _create_write(
-                            order=locked,
-                            items=line_items,
-                            fulfilled=fulfilled,
-                            plan=plan,
-                            actor=actor,
-                            notify=notify,
-                        )
-                    )
-            result.success = True
-        except Order.DoesNotExist:
-            result.fulfillments = []
-            result.error = OrderError(f"Order {order_id} not found.", field="orderId", status=404)
-        except OrderError as error:
-            result.fulfillments = []
-            result.error = error
+                _bulk_set_based(
+                    items, todo, results, actor=actor, notify=notify, confirmed=confirmed
+                )
+            return results
         except (DataError, IntegrityError):
-            # A value the checks let through but the database refused: this item's savepoint
-            # is rolled back and the others go on.
-            logger.exception("Bulk fulfillment of order %s refused by the database", order_id)
-            result.fulfillments = []
-            result.error = OrderError("The database refused this order's fulfillment.")
-        results.append(result)
+            logger.exception("A bulk fulfillment statement was refused: each order on its own")
+            for position in todo:
+                results[position].success, results[position].error = False, None
+                results[position].fulfillments = []
+    for position in todo:
+        _bulk_one(
+            items[position], results[position], actor=actor, notify=notify, confirmed=confirmed
+        )
     return results
+
+
+def _bulk_not_found(order_id) -> OrderError:
+    return OrderError(f"Order {order_id} not found.", field="orderId", status=404)
+
+
+def _bulk_build(
+    *,
+    order: Order,
+    line_items: list[LineItem],
+    specs: Sequence[Mapping[str, Any]],
+    actor,
+    notify: bool | None,
+    confirmed: bool,
+    batch: _Batch,
+) -> list[Fulfillment]:
+    """Check and build one bulk item's fulfillments on its locked order and its line items
+    (each with `fulfilled_total`); raises OrderError."""
+    fulfilled = _fulfilled_totals(line_items)
+    made = []
+    for spec in specs:
+        lines = spec.get("lines") or []
+        if spec.get("remaining"):
+            lines = _ship_remaining_lines(
+                order=order, items=line_items, fulfilled=fulfilled, confirmed=confirmed
+            )
+        plan = _create_check(
+            order=order,
+            items=line_items,
+            fulfilled=fulfilled,
+            lines=lines,
+            tracking=spec.get("tracking"),
+        )
+        made.append(
+            _create_build(
+                order=order,
+                items=line_items,
+                fulfilled=fulfilled,
+                plan=plan,
+                actor=actor,
+                notify=notify,
+                batch=batch,
+            )
+        )
+    return made
+
+
+def _bulk_set_based(
+    items: Sequence[tuple[Any, Sequence[Mapping[str, Any]]]],
+    todo: list[int],
+    results: list[BulkItemResult],
+    *,
+    actor,
+    notify: bool | None,
+    confirmed: bool,
+) -> None:
+    """fulfillment_bulk_create's items at `todo` (each order once), inside one savepoint."""
+    ids = [items[position][0] for position in todo]
+    locked = {
+        str(order.pk): order
+        for order in Order.objects.select_for_update()
+        .filter(pk__in=ids, hidden=False)
+        .order_by("pk")
+        .annotate(notify_default=notify_default_subquery())
+    }
+    # Read after the lock, in a statement of its own: it sees every earlier fulfillment.
+    by_order: dict[str, list[LineItem]] = {key: [] for key in locked}
+    for item in (
+        line_items_fulfilled().filter(order__in=list(locked.values())).order_by("order_id", "index")
+    ):
+        by_order[str(item.order_id)].append(item)
+    batch = _Batch()
+    now = ms_now()  # the bulk is one change: its orders, activities and lastUpdated share it
+    for position in todo:
+        order_id, specs = items[position]
+        result = results[position]
+        order = locked.get(str(order_id))
+        if order is None:
+            result.error = _bulk_not_found(order_id)
+            continue
+        change_time(order, start=now)
+        state = (order.fulfillment_status, order.last_updated)
+        mine = _Batch()
+        try:
+            made = _bulk_build(
+                order=order,
+                line_items=by_order[str(order_id)],
+                specs=specs,
+                actor=actor,
+                notify=notify,
+                confirmed=confirmed,
+                batch=mine,
+            )
+        except OrderError as error:
+            order.fulfillment_status, order.last_updated = state  # nothing of it is written
+            result.error = error
+            continue
+        batch.extend(mine)
+        result.fulfillments, result.success = made, True
+    _batch_write(batch)
+
+
+def _bulk_one(
+    item: tuple[Any, Sequence[Mapping[str, Any]]],
+    result: BulkItemResult,
+    *,
+    actor,
+    notify: bool | None,
+    confirmed: bool,
+) -> None:
+    """One bulk item in a savepoint of its own."""
+    order_id, specs = item
+    try:
+        with transaction.atomic():
+            locked, line_items, _ = _lock_for_create(order_id=order_id)
+            batch = _Batch()
+            made = _bulk_build(
+                order=locked,
+                line_items=line_items,
+                specs=specs,
+                actor=actor,
+                notify=notify,
+                confirmed=confirmed,
+                batch=batch,
+            )
+            _batch_write(batch, endpoints=locked.created_endpoints)  # type: ignore[attr-defined]
+        result.fulfillments, result.success = made, True
+    except Order.DoesNotExist:
+        result.error = _bulk_not_found(order_id)
+    except OrderError as error:
+        result.error = error
+    except (DataError, IntegrityError):
+        # A value the checks let through but the database refused: this item's savepoint
+        # is rolled back and the others go on.
+        logger.exception("Bulk fulfillment of order %s refused by the database", order_id)
+        result.error = OrderError("The database refused this order's fulfillment.")
 
 
 def _bulk_item_check(specs: Sequence[Mapping[str, Any]]) -> OrderError | None:
@@ -692,53 +1019,41 @@ class ShipmentChanged(OrderError):
 
 def fulfillment_ship_remaining(
     *,
-    order: Order,
+    order: Order | None = None,
+    number: int | None = None,
     tracking: Mapping[str, Any] | None = None,
     actor,
     confirmed: bool = False,
     notify: bool | None = None,
     expected: Mapping[int, int] | None = None,
 ) -> Fulfillment:
-    """Ship every remaining shippable unit of `order` in one fulfillment.
+    """Ship every remaining shippable unit of the order (`order`, or its `number`) in one
+    fulfillment.
 
     Refuses a canceled order and an order with nothing left to ship (OrderError, 409); an
     unpaid or archived order raises ShipmentNeedsConfirmation unless `confirmed`. `expected`
     ({line index: quantity}) is what the caller showed as remaining: when the locked order's
     remainder differs, ShipmentChanged (409) and nothing ships. `notify` as for
-    fulfillment_create (None: the store's default)."""
-    with transaction.atomic():
-        locked = order_lock(order_id=order.pk)
-        return _ship_remaining_locked(
-            order=locked,
-            tracking=tracking,
-            actor=actor,
-            confirmed=confirmed,
-            notify=notify,
-            expected=expected,
+    fulfillment_create (None: the store's default). Raises Order.DoesNotExist for an unknown
+    order. As fulfillment_create: no savepoint, a refusal leaves the caller's transaction
+    usable."""
+
+    def check(locked: Order, items: list[LineItem], fulfilled: dict[int, int]) -> _Plan:
+        lines = _ship_remaining_lines(
+            order=locked, items=items, fulfilled=fulfilled, confirmed=confirmed
+        )
+        if expected is not None and {item.index: q for item, q in lines} != dict(expected):
+            raise ShipmentChanged(order=locked)
+        return _create_check(
+            order=locked, items=items, fulfilled=fulfilled, lines=lines, tracking=tracking
         )
 
-
-def _ship_remaining_locked(
-    *,
-    order: Order,
-    tracking: Mapping[str, Any] | None,
-    actor,
-    confirmed: bool,
-    notify: bool | None,
-    expected: Mapping[int, int] | None = None,
-) -> Fulfillment:
-    """fulfillment_ship_remaining's work on an order already locked by the caller."""
-    items, fulfilled = line_items_with_fulfilled(order=order)
-    lines = _ship_remaining_lines(
-        order=order, items=items, fulfilled=fulfilled, confirmed=confirmed
-    )
-    if expected is not None and {item.index: qty for item, qty in lines} != dict(expected):
-        raise ShipmentChanged(order=order)
-    plan = _create_check(
-        order=order, items=items, fulfilled=fulfilled, lines=lines, tracking=tracking
-    )
-    return _create_write(
-        order=order, items=items, fulfilled=fulfilled, plan=plan, actor=actor, notify=notify
+    return _create_locked(
+        order_id=None if order is None else order.pk,
+        number=number,
+        check=check,
+        actor=actor,
+        notify=notify,
     )
 
 

@@ -8,6 +8,7 @@ its field, nothing changed.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.decorators import permission_required
@@ -26,7 +27,7 @@ from fulfillments.forms import (
 )
 from fulfillments.models import Fulfillment, FulfillmentLineItem
 from fulfillments.pages import OrderPageState, order_page_done, order_page_response
-from fulfillments.selectors import order_page_queryset, order_rows
+from fulfillments.selectors import line_rows_of
 from fulfillments.services import (
     ShipmentNeedsConfirmation,
     fulfillment_bulk_create,
@@ -36,7 +37,7 @@ from fulfillments.services import (
     fulfillment_update,
     pickup_mark_ready,
 )
-from orders.models import LineItem, LineItemType, Order
+from orders.models import LineItem, Order
 from orders.selectors import order_or_404, visible_orders
 from orders.services import OrderError
 
@@ -63,61 +64,67 @@ def _form_field(error: OrderError, line_fields: list[str | None] | None = None) 
 @require_POST
 @permission_required("fulfillments.add_fulfillment", raise_exception=True)
 def line_fulfil(request: HtmxHttpRequest, number: int, index: int) -> HttpResponse:
-    """Add a tracking number to one line item for a quantity."""
-    # The order and the line's kind in one query.
-    line_kind = LineItem.objects.filter(order=OuterRef("pk"), index=index).values("line_item_type")[
-        :1
-    ]
-    order = order_or_404(
-        number, visible_orders().only("pk", "number").annotate(line_kind=Subquery(line_kind))
-    )
-    kind = order.line_kind  # type: ignore[attr-defined]
-    if kind is None:
-        raise Http404(f"Order #{number} has no line item {index}.")
+    """Add a tracking number to one line item for a quantity. The service finds the order and
+    the line under the order's lock (nothing is read before it); an unknown order or line is
+    a 404, a line that needs no shipping an error on the form."""
     form = LineFulfilForm(request.POST, prefix=f"line-{index}")
-    if form.is_valid() and kind != LineItemType.PHYSICAL:
-        form.add_error(None, f"Line {index} needs no shipping (digital or a custom amount).")
-    if form.is_valid():
+    if not form.is_valid():
+        _line_or_404(number, index)
+    else:
         try:
             fulfillment_create(
-                order=order,
+                number=number,
                 lines=[(index, form.cleaned_data["quantity"])],
                 tracking=form.tracking(),
                 actor=request.user,
                 notify=form.cleaned_data["notify"],
+                shippable_only=True,
             )
+        except Order.DoesNotExist:
+            raise Http404("No such order") from None
         except OrderError as error:
+            if error.field == "lineItems[0].index":
+                raise Http404(f"Order #{number} has no line item {index}.") from None
             form.add_error(_form_field(error, ["quantity"]), error.message)
         else:
             return order_page_done(request, number, f"Line {index} fulfilled.")
     return order_page_response(request, number, OrderPageState(line_form=(index, form)))
 
 
+def _line_or_404(number: int, index: int) -> None:
+    """Http404 unless the visible order `number` has a line item `index` (one query)."""
+    line = LineItem.objects.filter(order=OuterRef("pk"), index=index).values("pk")[:1]
+    order = order_or_404(
+        number, visible_orders().only("pk", "number").annotate(line=Subquery(line))
+    )
+    if order.line is None:  # type: ignore[attr-defined]
+        raise Http404(f"Order #{number} has no line item {index}.")
+
+
 @require_POST
 @permission_required("fulfillments.add_fulfillment", raise_exception=True)
 def lines_fulfil(request: HtmxHttpRequest, number: int) -> HttpResponse:
-    """Fulfil several line items with one tracking number."""
-    order = order_or_404(number, order_page_queryset())
-    line_rows, _ = order_rows(order)
-    form = MultiFulfilForm(
-        request.POST,
-        prefix="multi",
-        line_rows=[row for row in line_rows if row.remaining > 0 and row.shippable],
-    )
-    if form.is_valid():
-        lines = form.lines()
+    """Fulfil several line items with one tracking number. The lines ticked are taken from
+    the form as posted and checked by the service under the order's lock (nothing is read
+    before it); a refusal shows the page again, its form over the order's lines as they are
+    now, with the error."""
+    posted = MultiFulfilForm(request.POST, prefix="multi", line_rows=_posted_rows(request.POST))
+    refused: OrderError | None = None
+    if posted.is_valid():
+        lines = posted.lines()
         try:
             fulfillment_create(
-                order=order,
+                number=number,
                 lines=lines,
-                tracking=form.tracking(),
+                tracking=posted.tracking(),
                 actor=request.user,
-                notify=form.cleaned_data["notify"],
+                notify=posted.cleaned_data["notify"],
+                shippable_only=True,
             )
+        except Order.DoesNotExist:
+            raise Http404("No such order") from None
         except OrderError as error:
-            form.add_error(
-                _form_field(error, [f"qty_{index}" for index, _ in lines]), error.message
-            )
+            refused = error
         else:
             indexes = [str(index) for index, _ in lines]
             done = " and ".join(
@@ -125,7 +132,42 @@ def lines_fulfil(request: HtmxHttpRequest, number: int) -> HttpResponse:
             )
             noun = "Lines" if len(indexes) > 1 else "Line"
             return order_page_done(request, number, f"{noun} {done} fulfilled.")
+    line_rows = line_rows_of(number)
+    if not line_rows:
+        raise Http404("No such order")
+    form = MultiFulfilForm(
+        request.POST,
+        prefix="multi",
+        line_rows=[row for row in line_rows if row.remaining > 0 and row.shippable],
+    )
+    if form.is_valid() and refused is not None:
+        names: list[str | None] = [f"qty_{index}" for index, _ in posted.lines()]
+        name = _form_field(refused, names)
+        form.add_error(name if name in form.fields else None, refused.message)
     return order_page_response(request, number, OrderPageState(multi_form=form))
+
+
+@dataclass
+class _PostedLine:
+    """A line of the multi-line form as posted: only its index is known before the lock."""
+
+    index: int
+    remaining: int = 1
+
+    @property
+    def item(self) -> _PostedLine:
+        return self
+
+
+def _posted_rows(data) -> list[_PostedLine]:
+    """The lines a posted multi-line form names (`multi-pick_N` / `multi-qty_N`)."""
+    indexes = set()
+    for key in data:
+        name = key.removeprefix("multi-")
+        for field in ("pick_", "qty_"):
+            if name.startswith(field) and name[len(field) :].isdecimal():
+                indexes.add(int(name[len(field) :]))
+    return [_PostedLine(index) for index in sorted(indexes)]
 
 
 @require_POST
@@ -134,18 +176,19 @@ def ship_all(request: HtmxHttpRequest, number: int) -> HttpResponse:
     """Ship every remaining shippable unit with one tracking number. An unpaid or archived
     order comes back with the reason and a confirm button (the form posted again with
     `all-confirm`)."""
-    order = _order(number)
     form = ShipAllForm(request.POST, prefix="all")
     if form.is_valid():
         try:
             fulfillment_ship_remaining(
-                order=order,
+                number=number,
                 tracking=form.tracking(),
                 actor=request.user,
                 confirmed=form.cleaned_data["confirm"],
                 notify=form.cleaned_data["notify"],
                 expected=form.cleaned_data["expected"],
             )
+        except Order.DoesNotExist:
+            raise Http404("No such order") from None
         except ShipmentNeedsConfirmation as hold:
             state = OrderPageState(ship_all_form=form, ship_all_confirm=hold.message)
             return order_page_response(request, number, state)
@@ -172,14 +215,15 @@ def pickup_ready(request: HtmxHttpRequest, number: int) -> HttpResponse:
 @permission_required("fulfillments.add_fulfillment", raise_exception=True)
 def picked_up(request: HtmxHttpRequest, number: int) -> HttpResponse:
     """The buyer collected the order: every remaining unit is fulfilled, no carrier."""
-    order = _order(number)
     try:
         fulfillment_ship_remaining(
-            order=order,
+            number=number,
             tracking=None,
             actor=request.user,
             confirmed=request.POST.get("confirm") == "on",
         )
+    except Order.DoesNotExist:
+        raise Http404("No such order") from None
     except ShipmentNeedsConfirmation as hold:
         return order_page_response(request, number, OrderPageState(ship_all_confirm=hold.message))
     except OrderError as error:
@@ -243,8 +287,7 @@ def bulk_fulfil(request: HtmxHttpRequest) -> HttpResponse:
     if form.is_valid():
         order_ids = form.cleaned_data["order"]
         orders = {
-            str(o.pk): o
-            for o in order_page_queryset().filter(pk__in=order_ids).only("pk", "number")
+            str(o.pk): o for o in visible_orders().filter(pk__in=order_ids).only("pk", "number")
         }
         carrier = form.cleaned_data.get("carrier") or ""
         # Each order's remaining shippable units, through the API's bulk service (each order

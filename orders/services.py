@@ -5,8 +5,9 @@ the acting user, `last_updated` bumped, and its webhook event written in the sam
 
 from __future__ import annotations
 
+import functools
 import uuid
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -15,6 +16,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from orders.lock_reads import Related, order_lock, related_keep
 from orders.models import (
     REFUNDABLE_STATUSES,
     STORE_SETTINGS_PK,
@@ -44,7 +46,7 @@ from orders.schemas import (
     TotalsIn,
 )
 from orders.timestamps import change_time, ms_now
-from orders.webhooks.outbox import EventType, event_emit
+from orders.webhooks.outbox import EventType, event_emit, event_endpoints
 
 
 class OrderError(Exception):
@@ -64,20 +66,12 @@ class OrderError(Exception):
         self.line = line
 
 
-def order_lock(*, order_id) -> Order:
-    """Re-read the order inside the current transaction and lock its row.
-
-    Raises Order.DoesNotExist for unknown or hidden orders.
-    """
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("order_lock() must run inside transaction.atomic()")
-    return Order.objects.select_for_update().get(pk=order_id, hidden=False)
-
-
 def activity_record(*, order: Order, type: str, actor=None, details: dict[str, Any] | None = None):
-    return Activity.objects.create(
+    activity = Activity.objects.create(
         order=order, type=type, actor=actor, details=details or {}, timestamp=change_time(order)
     )
+    activities_join(order, [activity])
+    return activity
 
 
 def activities_record(
@@ -85,9 +79,63 @@ def activities_record(
 ) -> list[Activity]:
     """Several activities of one change (type, details) in one INSERT."""
     when = change_time(order)
-    return Activity.objects.bulk_create(
+    created = Activity.objects.bulk_create(
         Activity(order=order, type=type, actor=actor, details=details, timestamp=when)
         for type, details in entries
+    )
+    activities_join(order, created)
+    return created
+
+
+def activities_join(order: Order, created: list[Activity]) -> None:
+    """When the order's activities were read with its lock (ORDER_ACTIVITIES), the new ones
+    join them, so an answer built from memory shows them."""
+    cache = getattr(order, "_prefetched_objects_cache", {})
+    if "activities" in cache:
+        known = [*cache["activities"], *created]
+        related_keep(order, "activities", sorted(known, key=lambda a: (a.timestamp, a.pk)))
+
+
+# The relations order_lock() can read with the lock for an answer built from memory, each in
+# the order a prefetch gives (the models' Meta.ordering).
+ORDER_ACTIVITIES = Related("activities", Activity.objects.order_by("timestamp", "id"))
+ORDER_REFUNDS = Related("refunds", Refund.objects.order_by("date_created"))
+
+
+@functools.cache
+def order_fulfillments_related() -> Related:
+    """The order's fulfillments with their lines (models of the fulfillments app, reached
+    through the reverse relations: orders does not import that app)."""
+    fulfillment = Order._meta.get_field("fulfillments").related_model
+    line = fulfillment._meta.get_field("lines").related_model
+    return Related(
+        "fulfillments",
+        fulfillment._default_manager.order_by("date_created", "id"),
+        nested=(
+            Related(
+                "lines",
+                line._default_manager.order_by("line_item__index"),  # type: ignore[union-attr]
+                link="fulfillment",
+            ),
+        ),
+    )
+
+
+ORDER_LINE_ITEMS = Related("line_items", LineItem.objects.order_by("index"))
+
+
+def order_detail_related() -> list[Related]:
+    """Everything an order's full JSON shows (orders.selectors.ORDER_DETAIL_RELATIONS)."""
+    return [ORDER_LINE_ITEMS, ORDER_ACTIVITIES, ORDER_REFUNDS, order_fulfillments_related()]
+
+
+def _lock_for_event(order: Order, event_type: str) -> Order:
+    """Lock `order` for a change that emits `event_type` with the full order: the relations
+    its payload shows and the subscribed endpoints are read in the lock's statement."""
+    return order_lock(
+        order_id=order.pk,
+        related=order_detail_related(),
+        annotations={"event_endpoints": event_endpoints(event_type)},
     )
 
 
@@ -121,7 +169,7 @@ def order_refunded_amount(*, order: Order) -> Decimal:
 def order_mark_paid(*, order: Order, actor) -> Order:
     """Record that the order was paid in full (payment taken outside Packdesk)."""
     with transaction.atomic():
-        order = order_lock(order_id=order.pk)
+        order = _lock_for_event(order, EventType.ORDER_PAID)
         if not order_can_mark_paid(order):
             raise OrderError(
                 f"The order cannot be marked paid: its payment status is {order.payment_status}.",
@@ -131,14 +179,19 @@ def order_mark_paid(*, order: Order, actor) -> Order:
         order.paid_date = change_time(order)
         order_touch(order=order, fields=["payment_status", "paid_date"])
         activity_record(order=order, type=ActivityType.ORDER_PAID, actor=actor)
-        event_emit(order=order, event_type=EventType.ORDER_PAID, actor=actor)
+        event_emit(
+            order=order,
+            event_type=EventType.ORDER_PAID,
+            actor=actor,
+            endpoints=order.event_endpoints,  # type: ignore[attr-defined]
+        )
     return order
 
 
 def order_cancel(*, order: Order, actor) -> Order:
     """Cancel an order that has not shipped: fulfillmentStatus becomes CANCELED."""
     with transaction.atomic():
-        order = order_lock(order_id=order.pk)
+        order = _lock_for_event(order, EventType.ORDER_CANCELED)
         if order.is_canceled:
             raise OrderError("The order is already canceled.", status=409)
         if not order_can_cancel(order):
@@ -155,7 +208,12 @@ def order_cancel(*, order: Order, actor) -> Order:
             actor=actor,
             details={"previousFulfillmentStatus": previous},
         )
-        event_emit(order=order, event_type=EventType.ORDER_CANCELED, actor=actor)
+        event_emit(
+            order=order,
+            event_type=EventType.ORDER_CANCELED,
+            actor=actor,
+            endpoints=order.event_endpoints,  # type: ignore[attr-defined]
+        )
     return order
 
 
@@ -171,13 +229,14 @@ def order_refund(
     and at most what has not been refunded yet. `payment_provider_transaction_id` is the
     provider's id of the refund, when known."""
     with transaction.atomic():
-        order = order_lock(order_id=order.pk)
+        order = _lock_for_event(order, EventType.ORDER_REFUNDED)
         if not order_can_refund(order):
             raise OrderError(
                 f"Only a paid order can be refunded; its payment status is {order.payment_status}.",
                 status=409,
             )
-        refundable = order.total - order_refunded_amount(order=order)
+        earlier = sum((refund.amount for refund in order.refunds.all()), Decimal("0"))
+        refundable = order.total - earlier
         if amount is None or amount <= 0:
             raise OrderError("The refund amount must be more than 0.", field="amount")
         if amount > refundable:
@@ -193,6 +252,11 @@ def order_refund(
             actor=actor,
             date_created=change_time(order),
         )
+        # Read with the lock for the event's payload: the new refund joins them, its amount
+        # as the database keeps it (to the field's decimal places, as PostgreSQL rounds).
+        places = Decimal(10) ** -Refund._meta.get_field("amount").decimal_places
+        refund.amount = refund.amount.quantize(places, rounding=ROUND_HALF_UP)
+        related_keep(order, "refunds", [*order.refunds.all(), refund])
         fully = amount == refundable
         order.payment_status = (
             PaymentStatus.FULLY_REFUNDED if fully else PaymentStatus.PARTIALLY_REFUNDED
@@ -209,6 +273,7 @@ def order_refund(
             event_type=EventType.ORDER_REFUNDED,
             data={"refundId": str(refund.id)},
             actor=actor,
+            endpoints=order.event_endpoints,  # type: ignore[attr-defined]
         )
     return refund
 

@@ -21,15 +21,14 @@ from django.db.models import (
     Count,
     FilteredRelation,
     Q,
-    QuerySet,
     Sum,
 )
 from django.urls import reverse
 from django.utils import timezone
 
-from fulfillments.home.stats import order_days_rebuild, store_zone_name
-from fulfillments.models import STATS_ZONE_PK, Fulfillment, OrderDay, StatsZone
-from orders.models import FulfillmentStatus, Order, PaymentStatus
+from fulfillments.home.stats import figures_rebuild, store_zone_name
+from fulfillments.models import STATS_ZONE_PK, OrderDay, PackerDay, ShippedDay, StatsZone
+from orders.models import FulfillmentStatus, PaymentStatus
 from orders.webhooks.models import WebhookDeliveryStatus, WebhookEndpoint
 
 PAID = (PaymentStatus.PAID, PaymentStatus.PARTIALLY_PAID)
@@ -140,10 +139,11 @@ def midnight(day: date, zone: ZoneInfo) -> datetime:
 
 
 def _stats_zone_current(zone: str) -> None:
-    """OrderDay counts days in the zone it was built in; rebuild it if the store's changed."""
+    """The figure tables count days in the zone they were built in; rebuild them if the
+    store's changed."""
     built = StatsZone.objects.filter(pk=STATS_ZONE_PK).values_list("zone", flat=True).first()
     if built != zone:
-        order_days_rebuild(zone=zone)
+        figures_rebuild(zone=zone)
 
 
 def backlog_figures(today: date, zone: ZoneInfo) -> tuple[Figure, list[Figure], Figure, Figure]:
@@ -205,88 +205,62 @@ def placed_per_day(first: date) -> dict[date, int]:
     return dict(rows)
 
 
-def visible_fulfillments() -> QuerySet[Fulfillment]:
-    """Fulfillments of visible orders, unordered (Meta.ordering would join the orders for
-    their numbers). Hidden orders are left out by their ids (a few, read from a partial index
-    and hashed) rather than by joining every fulfillment to its order."""
-    hidden = Order.objects.filter(hidden=True).values("id")
-    return Fulfillment.objects.exclude(order_id__in=hidden).order_by()
+def shipped_per_day(first: date) -> dict[date, int]:
+    """Visible orders that got a fulfillment, per day (store time) from `first` (ShippedDay)."""
+    rows = ShippedDay.objects.filter(day__gte=first).values_list("day", "orders")
+    return dict(rows)
 
 
-def per_range(first: date, step: timedelta, count: int, zone: ZoneInfo, sql: str) -> dict:
-    """`sql` (a SELECT of aggregates over rows between `w.since` and `w.until`) for `count`
-    consecutive ranges of `step` from `first`, store time: {range start: row}.
+def lead_times(first_week: date, weeks: int) -> dict[date, tuple[timedelta, int]]:
+    """Per week (Monday, store time) from `first_week`, the median time from order to first
+    fulfillment of the orders first fulfilled that week, and how many there were, read from
+    the LeadTimeWeek histogram: percentile_cont(0.5) of the lead times as their buckets
+    give them (`stats.LEAD_BUCKET`: to the minute under a day, to the hour from a day on).
 
-    Each range is aggregated on its own (LATERAL over the list of bounds), so PostgreSQL
-    reads one index range and de-duplicates or sorts one day's or week's rows at a time,
-    never the whole window by range first (~2-3x faster for a month of fulfillments or 12
-    weeks of lead times at a million orders)."""
-    starts = [first + step * n for n in range(count + 1)]
-    bounds = [midnight(day, zone) for day in starts]
+    One row per week: the running count over its buckets finds the bucket of the middle
+    order (the two middle ones for an even count, averaged as percentile_cont does)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT w.n, x.*"
-            " FROM unnest(%s::int[], %s::timestamptz[], %s::timestamptz[]) AS w(n, since, until),"
-            f" LATERAL ({sql}) AS x",
-            [list(range(count)), bounds[:-1], bounds[1:]],
+            "SELECT week, total,"
+            " min(minutes) FILTER (WHERE upto >= (total + 1) / 2),"
+            " min(minutes) FILTER (WHERE upto >= total / 2 + 1)"
+            " FROM (SELECT week, minutes,"
+            "  sum(orders) OVER (PARTITION BY week ORDER BY minutes) AS upto,"
+            "  sum(orders) OVER (PARTITION BY week) AS total"
+            "  FROM fulfillments_leadtimeweek"
+            "  WHERE week >= %s AND week < %s AND orders <> 0) AS running"
+            " GROUP BY week, total",
+            [first_week, first_week + timedelta(weeks=weeks)],
         )
-        return {starts[n]: tuple(rest) for n, *rest in cursor.fetchall()}
-
-
-def shipped_per_day(first: date, zone: ZoneInfo, days: int) -> dict[date, int]:
-    """Visible orders that got a fulfillment, per day (store time) for `days` days from
-    `first`. Hidden orders are left out as in `visible_fulfillments()`."""
-    rows = per_range(
-        first,
-        timedelta(days=1),
-        days,
-        zone,
-        "SELECT count(DISTINCT f.order_id) FROM fulfillments_fulfillment f"
-        " WHERE f.date_created >= w.since AND f.date_created < w.until"
-        " AND NOT (f.order_id IN (SELECT id FROM orders_order WHERE hidden))",
-    )
-    return {day: orders for day, (orders,) in rows.items()}
-
-
-def lead_times(first_week: date, zone: ZoneInfo, weeks: int) -> dict[date, tuple[timedelta, int]]:
-    """Per week (Monday, store time), the median time from order to first fulfillment of the
-    orders first fulfilled that week, and how many there were."""
-    return per_range(
-        first_week,
-        timedelta(weeks=1),
-        weeks,
-        zone,
-        "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY s.first_fulfilled_at - s.placed_at),"
-        " count(*) FROM fulfillments_ordershipment s"
-        " WHERE s.first_fulfilled_at >= w.since AND s.first_fulfilled_at < w.until",
-    )
+        return {
+            week: (timedelta(minutes=(low + high) / 2), total)
+            for week, total, low, high in cursor.fetchall()
+        }
 
 
 def packer_rows(
     user: User | AnonymousUser,
     *,
     everyone: bool,
-    today_start: datetime,
-    week_start: datetime,
+    today: date,
+    week_start: date,
 ) -> list[PackerRow]:
-    """Fulfillments created today and this week, per user (only `user`'s unless `everyone`)."""
-    rows = visible_fulfillments().filter(date_created__gte=week_start)
+    """Fulfillments created today and this week, per user (only `user`'s unless `everyone`),
+    from PackerDay (fulfillments of visible orders per day and packer)."""
+    rows = PackerDay.objects.filter(day__gte=week_start)
     if not everyone:
-        rows = rows.filter(created_by_id=user.pk)
+        rows = rows.filter(packer_id=user.pk)
     counted = (
-        rows.values("created_by_id", "created_by__username")
+        rows.values("packer_id", "packer__username")
         .annotate(
-            today=Count("id", filter=Q(date_created__gte=today_start)),
-            week=Count("id"),
+            today=Sum("fulfillments", filter=Q(day__gte=today), default=0),
+            week=Sum("fulfillments"),
         )
-        .order_by("-week", "created_by__username")
+        .filter(week__gt=0)
+        .order_by("-week", "packer__username")
     )
     result = [
-        PackerRow(
-            row["created_by__username"] or "Unknown (imported)",
-            row["today"],
-            row["week"],
-        )
+        PackerRow(row["packer__username"] or "Unknown (imported)", row["today"], row["week"])
         for row in counted
     ]
     if not everyone and not result:
@@ -327,13 +301,13 @@ def home_figures(user: User | AnonymousUser, *, now: datetime | None = None) -> 
 
     first_day = today - timedelta(days=CHART_DAYS - 1)
     placed = placed_per_day(first_day)
-    shipped = shipped_per_day(first_day, zone, CHART_DAYS)
+    shipped = shipped_per_day(first_day)
     days = [
         DayPoint(day, placed.get(day, 0), shipped.get(day, 0))
         for day in (first_day + timedelta(days=n) for n in range(CHART_DAYS))
     ]
     first_week = week_start - timedelta(weeks=CHART_WEEKS - 1)
-    medians = lead_times(first_week, zone, CHART_WEEKS)
+    medians = lead_times(first_week, CHART_WEEKS)
     weeks = []
     for n in range(CHART_WEEKS):
         week = first_week + timedelta(weeks=n)
@@ -365,8 +339,8 @@ def home_figures(user: User | AnonymousUser, *, now: datetime | None = None) -> 
         figures.packers = packer_rows(
             user,
             everyone=everyone,
-            today_start=midnight(today, zone),
-            week_start=midnight(week_start, zone),
+            today=today,
+            week_start=week_start,
         )
     if user.has_perm("orders.view_webhookendpoint"):
         figures.webhooks = webhook_health(now)

@@ -3,6 +3,7 @@
 from django.db import migrations, models
 
 from fulfillments.home import stats
+from fulfillments.migrations import _home_sql_0006
 from orders.roles import roles_sync
 
 # The home page's figures used to be an app of their own, `dashboard`; a database that had it
@@ -80,7 +81,8 @@ class Migration(migrations.Migration):
                 'constraints': [models.CheckConstraint(condition=models.Q(('pk', 1)), name='statszone_one_row')],
             },
         ),
-        migrations.RunSQL(stats.INSTALL_SQL, stats.UNINSTALL_SQL),
+        # The triggers as they were then (0008 replaces them; stats.py holds only the current).
+        migrations.RunSQL(_home_sql_0006.INSTALL_SQL, _home_sql_0006.UNINSTALL_SQL),
         migrations.RunPython(fill, migrations.RunPython.noop),
         migrations.RunPython(owners_get_team_figures, migrations.RunPython.noop),
     ]

@@ -12,21 +12,35 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
+from orders.lock_reads import locked_relations
 from orders.models import Order
 from orders.selectors import ORDER_DETAIL_RELATIONS
 from orders.serializers import buyer_info, iso, money, order_to_dict, totals, tracking_info
-from orders.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from orders.webhooks.models import (
+    WebhookDelivery,
+    WebhookDeliveryStatus,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 from orders.webhooks.models import WebhookEventType as EventType
 from orders.webhooks.tasks import delivery_enqueue
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["EventType", "event_emit", "event_identity"]
+__all__ = [
+    "EventType",
+    "event_build",
+    "event_emit",
+    "event_endpoints",
+    "event_identity",
+    "events_write",
+]
 
 ORDER_EVENTS = {EventType.ORDER_PAID, EventType.ORDER_CANCELED, EventType.ORDER_REFUNDED}
 REQUIRED_DATA = {
@@ -37,8 +51,22 @@ REQUIRED_DATA = {
 }
 
 
+def event_endpoints(event_type: str) -> ArraySubquery:
+    """The ids of the endpoints subscribed to `event_type`, as an array column: a service
+    annotates its order lock with it and passes the result to event_emit(endpoints=...)."""
+    subscribed = WebhookEndpoint.objects.filter(
+        active=True, events__contains=[EventType(event_type).value]
+    )
+    return ArraySubquery(subscribed.order_by("created", "id").values("pk"))
+
+
 def event_emit(
-    *, order: Order, event_type: str, data: dict[str, Any] | None = None, actor=None
+    *,
+    order: Order,
+    event_type: str,
+    data: dict[str, Any] | None = None,
+    actor=None,
+    endpoints: list[int] | None = None,
 ) -> WebhookEvent:
     """Write the event for `order` to the outbox; must run inside the change's transaction,
     after the change itself is saved, with `order` as the service saved it (the order
@@ -51,8 +79,25 @@ def event_emit(
     (`acting_api_key` set by the API's auth) is identified as an APP.
 
     The event row is written whether or not an endpoint subscribes (issue 6: an event exists
-    exactly when its change committed); deliveries are made for the subscribed endpoints.
+    exactly when its change committed); deliveries are made for the subscribed endpoints
+    (`endpoints`: their ids when the caller read them already, see event_endpoints).
     """
+    event = event_build(order=order, event_type=event_type, data=data, actor=actor)
+    if endpoints is None:
+        endpoints = list(
+            WebhookEndpoint.objects.filter(
+                active=True, events__contains=[event.event_type]
+            ).values_list("pk", flat=True)
+        )
+    events_write([event], endpoints=endpoints)
+    return event
+
+
+def event_build(
+    *, order: Order, event_type: str, data: dict[str, Any] | None = None, actor=None
+) -> WebhookEvent:
+    """The event event_emit() writes, built but not written (see events_write): build it when
+    `order` is as the change leaves it."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("event_emit() must run inside the change's transaction.atomic()")
     event_type = EventType(event_type)
@@ -61,24 +106,69 @@ def event_emit(
     required = REQUIRED_DATA.get(event_type)
     if required and not data.get(required):
         raise ValueError(f"event_emit({event_type.value}) needs data={{'{required}': ...}}")
-    endpoints = list(
-        WebhookEndpoint.objects.filter(active=True, events__contains=[event_type.value]).only("pk")
-    )
     payload = _json_ready(event_payload(order=order, event_type=event_type, data=data))
-    event = WebhookEvent.objects.create(
-        event_type=event_type,
-        order=order,
-        payload=payload,
-        identity=event_identity(actor),
+    return WebhookEvent(
+        event_type=event_type, order=order, payload=payload, identity=event_identity(actor)
+    )
+
+
+def events_write(events: list[WebhookEvent], *, endpoints: list[int]) -> None:
+    """Write built events (of one event type) and a delivery of each to every endpoint in
+    `endpoints` (the ids subscribed to that type), queued once the transaction commits: one
+    statement for one event, two for several."""
+    if not events:
+        return
+    if not endpoints:
+        WebhookEvent.objects.bulk_create(events)
+        return
+    if len(events) == 1:
+        ids = _event_with_deliveries(events[0], list(endpoints))
+    else:
+        WebhookEvent.objects.bulk_create(events)
+        now = timezone.now()
+        deliveries = WebhookDelivery.objects.bulk_create(
+            WebhookDelivery(event=event, endpoint_id=endpoint, next_attempt_at=now)
+            for event in events
+            for endpoint in endpoints
+        )
+        ids = [delivery.pk for delivery in deliveries]
+    transaction.on_commit(lambda: _enqueue_all(ids))
+
+
+def _event_with_deliveries(event: WebhookEvent, endpoints: list[int]) -> list[int]:
+    """Insert `event` and a pending delivery to each endpoint in one statement; returns the
+    deliveries' ids."""
+    event_table = WebhookEvent._meta.db_table
+    delivery_table = WebhookDelivery._meta.db_table
+    sql = (
+        f'WITH "event" AS (INSERT INTO "{event_table}"'
+        ' ("id", "event_type", "order_id", "payload", "identity", "created")'
+        ' VALUES (%s, %s, %s, %s::jsonb, %s::jsonb, %s) RETURNING "id")'
+        f' INSERT INTO "{delivery_table}" ("event_id", "endpoint_id", "status", "attempts",'
+        ' "created", "next_attempt_at", "last_error")'
+        ' SELECT "event"."id", "endpoint", %s, 0, %s, %s, \'\''
+        ' FROM "event", unnest(%s::bigint[]) AS "endpoint" RETURNING "id"'
     )
     now = timezone.now()
-    deliveries = WebhookDelivery.objects.bulk_create(
-        [WebhookDelivery(event=event, endpoint=e, next_attempt_at=now) for e in endpoints]
-    )
-    ids = [delivery.pk for delivery in deliveries]
-    if ids:
-        transaction.on_commit(lambda: _enqueue_all(ids))
-    return event
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [
+                event.id,
+                event.event_type,
+                event.order_id,
+                json.dumps(event.payload),
+                json.dumps(event.identity),
+                event.created,
+                WebhookDeliveryStatus.PENDING,
+                now,
+                now,
+                endpoints,
+            ],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    event._state.adding = False
+    return ids
 
 
 def _enqueue_all(delivery_ids: list[int]) -> None:
@@ -131,9 +221,15 @@ def event_payload(*, order: Order, event_type: str, data: dict[str, Any]) -> dic
 
 def _order_snapshot(order: Order) -> dict[str, Any]:
     """The full order as the service saved it: its relations are read afresh (on a new
-    instance with the caller's field values), the order row is not read again."""
+    instance with the caller's field values), the order row is not read again; relations
+    read with the service's lock (orders/lock_reads.py), which it keeps current, are taken
+    as they are."""
     names = [field.attname for field in Order._meta.concrete_fields]
     fresh = Order.from_db(order._state.db, names, [getattr(order, name) for name in names])
+    cached = getattr(order, "_prefetched_objects_cache", {})
+    fresh._prefetched_objects_cache = {  # type: ignore[attr-defined]
+        name: cached[name] for name in locked_relations(order) if name in cached
+    }
     prefetch_related_objects([fresh], *ORDER_DETAIL_RELATIONS)
     snapshot = order_to_dict(fresh)
     refunded = sum((refund.amount for refund in fresh.refunds.all()), Decimal("0"))

@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 from django.db import connection
 
 from fulfillments.models import Fulfillment, FulfillmentLineItem
-from fulfillments.services import fulfillment_create
+from fulfillments.services import fulfillment_bulk_create, fulfillment_create
 from orders.models import FulfillmentStatus, Order
 from orders.services import OrderError
 from tests.factories import make_order
@@ -86,3 +86,28 @@ def test_concurrent_single_units_fill_exactly_the_quantity():
     assert Fulfillment.objects.filter(order=order).count() == 3
     assert all("already fully fulfilled" in e.message or "left" in e.message for e in losers)
     assert Order.objects.get(pk=order.pk).fulfillment_status == FulfillmentStatus.FULFILLED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_bulk_creates_neither_deadlock_nor_over_fulfil():
+    """Bulk creates naming the same orders in opposite orders: the set-based service locks
+    them by id, so they wait for each other instead of deadlocking, and each order's one unit
+    ships once."""
+    packer = User.objects.create_user(username="racer3")
+    orders = [make_order(lines=[{"quantity": 1}], payment_status="PAID") for _ in range(8)]
+    items = [
+        (order.pk, [{"lines": [(1, 1)], "tracking": {"trackingNumber": "B1"}}]) for order in orders
+    ]
+    results = run_concurrently(
+        lambda i: fulfillment_bulk_create(items=items if i % 2 else items[::-1], actor=packer),
+        4,
+    )
+    assert all(isinstance(result, list) for result in results), results
+    shipped = [r.order_id for result in results for r in result if r.success]
+    assert sorted(map(str, shipped)) == sorted(str(order.pk) for order in orders)
+    refused = [r.error for result in results for r in result if not r.success]
+    assert len(refused) == 3 * len(orders)
+    assert all(error.status == 409 for error in refused)
+    for order in orders:
+        assert FulfillmentLineItem.objects.filter(fulfillment__order=order).count() == 1
+        assert Order.objects.get(pk=order.pk).fulfillment_status == FulfillmentStatus.FULFILLED

@@ -196,3 +196,26 @@ def test_api_create_takes_a_per_request_notify_choice(
     assert refused.status_code == 400
     assert "notifyBuyer" in refused.content.decode()
     assert orders[0].fulfillments.count() == before
+
+
+def test_bulk_queues_one_task_for_all_its_emails(
+    order_factory, owner, django_capture_on_commit_callbacks
+):
+    """A bulk create's emails are one queued task (not one per order); each is still sent
+    once, and only for the fulfillments with a tracking number."""
+    orders = [order_factory(lines=1) for _ in range(3)]
+    numbers = ["T1", "", "T3"]
+    items = [
+        (order.id, [{"lines": [(1, 1)], "tracking": {"trackingNumber": number}}])
+        for order, number in zip(orders, numbers, strict=True)
+    ]
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        results = fulfillment_bulk_create(items=items, actor=owner)
+    assert all(result.success for result in results)
+    assert len(callbacks) == 1
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        [orders[0].buyer_email, orders[2].buyer_email]
+    )
+    made = [result.fulfillments[0] for result in results]
+    assert [sent_activities(order).count() for order in orders] == [1, 0, 1]
+    assert shipment_email_deliver(fulfillment_id=str(made[0].id)) == "already sent"

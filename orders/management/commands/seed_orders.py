@@ -362,10 +362,18 @@ class Command(BaseCommand):
             help="Do nothing when generated orders already exist (for `make run`).",
         )
         parser.add_argument("--seed", type=float, default=0.42, help="random() seed, -1..1.")
+        parser.add_argument(
+            "--days",
+            type=int,
+            default=SPAN_DAYS,
+            help=f"Place the orders over this many days up to now (default {SPAN_DAYS}).",
+        )
 
-    def handle(self, *args, orders: int, if_empty: bool, seed: float, **options) -> None:
+    def handle(self, *args, orders: int, if_empty: bool, seed: float, days: int, **options) -> None:
         if orders < 0:
             raise CommandError("--orders must be 0 or more.")
+        if days < 1:
+            raise CommandError("--days must be 1 or more.")
         if not -1 <= seed <= 1:
             raise CommandError("--seed must be between -1 and 1.")
         spec = load_spec_orders()
@@ -385,7 +393,7 @@ class Command(BaseCommand):
                 "SELECT GREATEST(now() - make_interval(days => %s),"
                 " (SELECT max(date_created) + interval '1 second' FROM orders_order"
                 "  WHERE NOT (number = ANY(%s)))), now()",
-                [SPAN_DAYS, list(spec)],
+                [days, list(spec)],
             )
             span = cursor.fetchone()
             rebuild: list[tuple[str, str]] = []

@@ -267,3 +267,33 @@ def test_packer_figures_per_role(owner, packer, viewer):
         ("other-packer", 1, 1),
     ]
     assert home_figures(viewer).packers is None
+
+
+def test_packer_and_lead_time_weeks_follow_store_week_boundaries(owner, packer, store_zone):
+    """Weeks start on Monday at the store's midnight (05:00 UTC in New York in November)."""
+
+    def fulfil(*args, placed_hours: int = 2) -> None:
+        when = datetime(*args, tzinfo=NY)
+        order = make_order(lines=1, date_created=when - timedelta(hours=placed_hours))
+        Fulfillment.objects.create(order=order, date_created=when, created_by=packer)
+
+    fulfil(2026, 11, 22, 23, 30)  # Sunday before: last week
+    fulfil(2026, 11, 23, 0, 30)  # Monday 00:30: this week
+    fulfil(2026, 11, 28, 23, 59, placed_hours=4)  # Saturday: this week, not today
+    fulfil(2026, 11, 29, 0, 10, placed_hours=6)  # today
+
+    figures = home_figures(owner, now=NOW)
+
+    assert [(r.name, r.today, r.week) for r in figures.packers] == [("packer", 1, 3)]
+    last, this = figures.weeks[-2], figures.weeks[-1]
+    assert (last.week.isoformat(), last.orders, last.median) == (
+        "2026-11-16",
+        1,
+        timedelta(hours=2),
+    )
+    assert (this.week.isoformat(), this.orders, this.median) == (
+        "2026-11-23",
+        3,
+        timedelta(hours=4),
+    )
+    assert [p.shipped for p in figures.days[-8:]] == [1, 1, 0, 0, 0, 0, 1, 1]
