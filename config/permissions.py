@@ -8,11 +8,18 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
 from django.contrib.postgres.expressions import ArraySubquery
+from django.core.exceptions import ValidationError
+from django.db import router
 from django.db.models import F, OuterRef, Q, Value
 from django.db.models.functions import Concat
 
 # The annotation that carries a user's permission names (see permissions_subquery).
 PERMISSIONS_ANNOTATION = "permission_names"
+# Stands for the user's id while the session user's statement is compiled (see _user_statement):
+# a valid id no real user has, so the ORM compiles the lookup instead of short-cutting it.
+_USER_ID_PLACEHOLDER = 2_147_480_001
+# Per database alias: the session user's statement, its parameters and where the id goes.
+_USER_STATEMENTS: dict[str, tuple[str, tuple, list[int]]] = {}
 
 
 def permissions_subquery(user: str = "pk") -> ArraySubquery:
@@ -43,12 +50,20 @@ class ModelPermissionsBackend(ModelBackend):
     permission); authentication and every rule are unchanged."""
 
     def get_user(self, user_id):
+        """The user with their permissions: the ORM's statement for it, compiled once per
+        process and database (building it took ~1.5 ms of CPU on every request)."""
         user_model = get_user_model()
-        user = (
-            user_model._default_manager.annotate(**{PERMISSIONS_ANNOTATION: permissions_subquery()})
-            .filter(pk=user_id)
-            .first()
-        )
+        try:
+            user_id = user_model._meta.pk.to_python(user_id)
+        except ValidationError:
+            return None
+        alias = router.db_for_read(user_model)
+        sql, params, positions = _user_statement(user_model, alias)
+        values = list(params)
+        for position in positions:
+            values[position] = user_id
+        users = list(user_model._default_manager.db_manager(alias).raw(sql, values))
+        user = users[0] if users else None
         if user is None or not self.user_can_authenticate(user):
             return None
         permissions_remember(user, getattr(user, PERMISSIONS_ANNOTATION))
@@ -68,3 +83,21 @@ class ModelPermissionsBackend(ModelBackend):
                 ).distinct()
             }
         return user_obj._perm_cache
+
+
+def _user_statement(user_model, alias: str) -> tuple[str, tuple, list[int]]:
+    """The SQL and parameters of "the user `_USER_ID_PLACEHOLDER` with their permission names"
+    on database `alias` (what `.filter(pk=...).first()` runs), and which parameters are the id."""
+    statement = _USER_STATEMENTS.get(alias)
+    if statement is None:
+        query = (
+            user_model._default_manager.using(alias)
+            .annotate(**{PERMISSIONS_ANNOTATION: permissions_subquery()})
+            .filter(pk=_USER_ID_PLACEHOLDER)
+            .order_by("pk")[:1]
+            .query
+        )
+        sql, params = query.get_compiler(alias).as_sql()
+        positions = [i for i, value in enumerate(params) if value == _USER_ID_PLACEHOLDER]
+        statement = _USER_STATEMENTS[alias] = (sql, tuple(params), positions)
+    return statement
