@@ -97,6 +97,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # `{% url %}` with the URLs of argument-free names remembered (config/urltag.py).
+            "builtins": ["config.urltag"],
         },
     },
 ]
