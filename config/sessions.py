@@ -23,7 +23,7 @@ class SessionStore(db.SessionStore):
         alias = router.db_for_read(model)
         connection = connections[alias]
         quote = connection.ops.quote_name
-        columns = ", ".join(quote(model._meta.get_field(name).column) for name in FIELDS)
+        columns = ", ".join(quote(name) for name in FIELDS)  # Session's columns are its fields
         sql = (
             f"SELECT {columns} FROM {quote(model._meta.db_table)}"
             f" WHERE {quote('session_key')} = %s AND {quote('expire_date')} > %s"
