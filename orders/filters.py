@@ -29,7 +29,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from config.errors import statement_timed_out, timeout_message
 from orders.counting import count_estimated, count_matches
-from orders.forms import PERIODS, FilterRowForm
+from orders.forms import PERIODS, BlankTextarea, BlankTextInput, FilterRowForm
 from orders.models import UNPAID_STATUSES, FulfillmentStatus, Order
 from orders.query import (
     BOOL,
@@ -99,7 +99,7 @@ class OrderListForm(forms.Form):
     filter = forms.CharField(
         required=False,
         label="Filter JSON",
-        widget=forms.Textarea(
+        widget=BlankTextarea(
             attrs={"rows": 3, "placeholder": '{"paymentStatus": {"$hasSome": ["PAID"]}}'}
         ),
     )
@@ -132,7 +132,7 @@ class OrderFilterSet(django_filters.FilterSet):
         method="filter_search",
         label="Search",
         max_length=MAX_SEARCH_LENGTH,
-        widget=forms.TextInput(
+        widget=BlankTextInput(
             attrs={
                 "type": "search",
                 "placeholder": "Number, name, email, product, SKU or tracking number",

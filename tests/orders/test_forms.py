@@ -1,10 +1,11 @@
-"""orders/forms.py: the filter row menus render as Django renders them, once per process."""
+"""orders/forms.py: the filter row menus, and the empty text boxes, render as Django renders
+them, once per process."""
 
 from __future__ import annotations
 
 from django import forms
 
-from orders.forms import FieldSelect, FilterRowForm, OperatorSelect
+from orders.forms import BlankTextInput, FieldSelect, FilterRowForm, OperatorSelect
 
 
 def row(f: str, op: str, index: int) -> FilterRowForm:
@@ -38,3 +39,18 @@ def test_a_value_outside_the_menu_is_rendered_not_remembered():
     html = str(form["f"])
     assert "nope" not in html and 'id="id_row9_f"' in html and "selected" not in html
     assert len(FieldSelect.rendered) == before
+
+
+def test_an_empty_value_box_is_remembered_a_typed_one_is_not():
+    blank = FilterRowForm(data={"f": "number", "op": "gt", "v": ""}, auto_id="id_row5_%s", row=5)
+    html = str(blank["v"])
+    widget = blank.fields["v"].widget
+    attrs = {"id": "id_row5_v", "maxlength": "4000"}
+    assert html == forms.TextInput.render(widget, "v", "", attrs)
+    assert html in BlankTextInput.rendered.values()
+    remembered = len(BlankTextInput.rendered)
+    assert str(FilterRowForm(data={"v": ""}, auto_id="id_row5_%s", row=5)["v"]) == html
+    typed = str(row("number", "gt", 5)["v"])
+    assert 'value="10"' in typed and 'aria-describedby="error-row-5"' in typed
+    assert typed not in BlankTextInput.rendered.values()
+    assert len(BlankTextInput.rendered) == remembered
