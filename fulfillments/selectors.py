@@ -10,19 +10,29 @@ from django.db.models import IntegerField, OuterRef, Prefetch, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 
 from fulfillments.models import Fulfillment, FulfillmentLineItem
+from fulfillments.notify import notify_default_subquery
 from orders.models import Activity, LineItem, Order
 from orders.selectors import visible_orders
 
+# The order page's order carries the store's notify-buyer default under this name.
+NOTIFY_DEFAULT_COLUMN = "notify_buyer_default_setting"
+
 
 def order_page_queryset() -> QuerySet[Order]:
-    return visible_orders().prefetch_related(
-        "line_items",
-        "refunds",
-        Prefetch("activities", queryset=Activity.objects.select_related("actor")),
-        Prefetch(
-            "fulfillments",
-            queryset=Fulfillment.objects.select_related("created_by").prefetch_related("lines"),
-        ),
+    """The order page's order: its relations prefetched and the store's notify-buyer default
+    read in the order's own statement (NOTIFY_DEFAULT_COLUMN, for notify_default_from)."""
+    return (
+        visible_orders()
+        .annotate(**{NOTIFY_DEFAULT_COLUMN: notify_default_subquery()})
+        .prefetch_related(
+            "line_items",
+            "refunds",
+            Prefetch("activities", queryset=Activity.objects.select_related("actor")),
+            Prefetch(
+                "fulfillments",
+                queryset=Fulfillment.objects.select_related("created_by").prefetch_related("lines"),
+            ),
+        )
     )
 
 

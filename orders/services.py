@@ -163,6 +163,11 @@ def order_can_refund(order: Order) -> bool:
 
 
 def order_refunded_amount(*, order: Order) -> Decimal:
+    """What has been refunded so far: added up from the refunds read with the order when they
+    were prefetched (the order page), else summed by the database."""
+    prefetched = getattr(order, "_prefetched_objects_cache", {}).get("refunds")
+    if prefetched is not None:
+        return sum((refund.amount for refund in prefetched), Decimal("0"))
     return order.refunds.aggregate(total=Sum("amount"))["total"] or Decimal("0")
 
 

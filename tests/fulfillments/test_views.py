@@ -320,3 +320,25 @@ def test_bulk_fulfil_never_ships_digital_lines(order_factory, packer_client):
     ).content.decode()
     assert "Nothing left to ship" in html
     assert not Fulfillment.objects.filter(order=digital).exists()
+
+
+@pytest.mark.parametrize("lines", [2, 40])
+def test_order_page_query_count_is_fixed(
+    lines, order_factory, owner_client, owner, django_assert_num_queries
+):
+    """Session, the user with permissions, the order with the store's notify default, then its
+    line items, refunds, activities, fulfillments and their lines: the refunded total and
+    the notify default need no query of their own, whatever the order's size."""
+    from decimal import Decimal
+
+    from orders.services import order_refund
+
+    order = order_factory(lines=[{"quantity": 2} for _ in range(lines)], payment_status="PAID")
+    for index in range(1, min(lines, 5) + 1):
+        fulfillment_create(order=order, lines=[(index, 1)], actor=owner)
+    order_refund(order=order, amount=Decimal("1.00"), actor=owner)
+    owner_client.get("/orders/")  # a working session
+    with django_assert_num_queries(8):
+        html = owner_client.get(f"/orders/{order.number}/").content.decode()
+    # The refunded amount, added up from the prefetched refunds.
+    assert f"refunded 1.00 · refundable {order.total - Decimal('1.00')}" in html
