@@ -16,8 +16,9 @@ from __future__ import annotations
 import json
 import os
 import random
+import time
 
-from locust import HttpUser, between, constant, constant_throughput, task
+from locust import HttpUser, between, task
 from locust.contrib.fasthttp import FastHttpUser
 
 DATA = json.loads(open(os.environ["LOADTEST_DATA"]).read())  # noqa: SIM115
@@ -168,7 +169,17 @@ class ListOnly(FastHttpUser):
     """Owners reading the list page and nothing else. FastHttpUser (geventhttpclient) costs
     the load generator a fraction of HttpUser's CPU, which shares the machine being measured."""
 
-    wait_time = constant_throughput(LIST_RATE / LIST_USERS) if LIST_RATE else constant(0)
+    def wait_time(self) -> float:
+        """As fast as the server answers, or, with a rate, independent arrivals (a Poisson
+        process per user, together LIST_RATE pages/s): owners do not click in step, and
+        constant_throughput's fixed period keeps users that started together in step."""
+        if not LIST_RATE:
+            return 0.0
+        now = time.monotonic()
+        self.next_start = getattr(self, "next_start", now) + random.expovariate(
+            LIST_RATE / LIST_USERS
+        )
+        return max(0.0, self.next_start - now)
 
     def on_start(self) -> None:
         self.cookie = {"Cookie": f"sessionid={random.choice(DATA['sessions']['owner'])}"}
