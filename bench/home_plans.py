@@ -12,7 +12,6 @@ bench/results/home-plans-ORDERS[-recent-N].md.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from datetime import UTC, datetime
@@ -24,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from bench.list_plans import walk  # noqa: E402
+from bench.list_plans import analyze, rows_read  # noqa: E402
 from bench.run import RESULTS, bench_user, captured, check, packer_client  # noqa: E402
 from orders.models import Order  # noqa: E402
 
@@ -41,18 +40,8 @@ PER_ORDER_TABLES = (
 
 def explain(sql: str) -> tuple[float, int, int, list[str]]:
     """(ms, pages, rows read, scans) of one statement."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql}")
-        plan = cursor.fetchone()[0]
-    plan = json.loads(plan) if isinstance(plan, str) else plan
-    nodes = walk(plan[0]["Plan"])
-    top = nodes[0]
-    pages = top.get("Shared Hit Blocks", 0) + top.get("Shared Read Blocks", 0)
-    scans = [n for n in nodes if "Scan" in n["Node Type"] and "Relation Name" in n]
-    read = sum(
-        int((n["Actual Rows"] + n.get("Rows Removed by Filter", 0)) * n["Actual Loops"])
-        for n in scans
-    )
+    result = analyze(sql)
+    scans = [n for n in result.scans if "Relation Name" in n]
     names = sorted(
         {
             f"{n['Node Type']} {n['Relation Name']}"
@@ -60,7 +49,7 @@ def explain(sql: str) -> tuple[float, int, int, list[str]]:
             for n in scans
         }
     )
-    return plan[0]["Execution Time"], pages, read, names
+    return result.ms, result.pages, rows_read(scans), names
 
 
 def per_order(scans: list[str]) -> bool:

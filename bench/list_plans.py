@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -31,27 +32,49 @@ def walk(node: dict) -> list[dict]:
     return [node, *[n for child in node.get("Plans", []) for n in walk(child)]]
 
 
-def explain(sql: str) -> tuple[int, int, list[str]]:
-    """(buffers, rows read, scans) of one statement."""
+@dataclass
+class Analysis:
+    """One statement under EXPLAIN (ANALYZE, BUFFERS): its run time, the shared pages it hit or
+    read, and its scan nodes."""
+
+    ms: float
+    pages: int
+    scans: list[dict]
+
+
+def rows_read(scans: list[dict]) -> int:
+    """The rows the scans returned or filtered out, over all their loops."""
+    return sum(
+        int((n["Actual Rows"] + n.get("Rows Removed by Filter", 0)) * n["Actual Loops"])
+        for n in scans
+    )
+
+
+def analyze(sql: str) -> Analysis:
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql}")
         plan = cursor.fetchone()[0]
     plan = json.loads(plan) if isinstance(plan, str) else plan
     nodes = walk(plan[0]["Plan"])
     top = nodes[0]
-    buffers = top.get("Shared Hit Blocks", 0) + top.get("Shared Read Blocks", 0)
     scans = [n for n in nodes if "Scan" in n["Node Type"]]
-    read = sum(
-        int((n["Actual Rows"] + n.get("Rows Removed by Filter", 0)) * n["Actual Loops"])
-        for n in scans
+    return Analysis(
+        ms=plan[0]["Execution Time"],
+        pages=top.get("Shared Hit Blocks", 0) + top.get("Shared Read Blocks", 0),
+        scans=scans,
     )
+
+
+def explain(sql: str) -> tuple[int, int, list[str]]:
+    """(buffers, rows read, scans) of one statement."""
+    result = analyze(sql)
     names = sorted(
         {
             f"{n['Node Type']} {n.get('Index Name') or n.get('Relation Name', '')}".strip()
-            for n in scans
+            for n in result.scans
         }
     )
-    return buffers, read, names
+    return result.pages, rows_read(result.scans), names
 
 
 def main() -> None:
