@@ -23,15 +23,14 @@ from fulfillments.forms import (
     TrackingForm,
 )
 from fulfillments.models import MAX_FULFILLMENT_LINE_QUANTITY
-from fulfillments.notify import notify_default_from
 from fulfillments.packing import is_counter_sale, remaining_param
 from fulfillments.printing import MAX_PICK_ORDERS, MAX_SLIPS
-from fulfillments.selectors import NOTIFY_DEFAULT_COLUMN, order_page_queryset, order_rows
+from fulfillments.selectors import order_page_queryset, order_rows
 from fulfillments.services import pickup_ready_since_from, shipment_holds
 from fulfillments.timeline import timeline
 from orders.forms import EmailForm, ShippingAddressForm
 from orders.models import Order
-from orders.selectors import order_or_404
+from orders.selectors import NOTIFY_DEFAULT_COLUMN, order_or_404
 
 PAGE = "orders/detail.html"
 
@@ -98,9 +97,7 @@ def order_page_context(
         if following is not None:
             following.autofocus = True
     notify = (
-        notify_default_from(getattr(order, NOTIFY_DEFAULT_COLUMN))
-        if can_add and open_order and fulfillable
-        else False
+        getattr(order, NOTIFY_DEFAULT_COLUMN) if can_add and open_order and fulfillable else False
     )
     ship_all_form = state.ship_all_form
     shown = remaining_param(fulfillable)

@@ -10,20 +10,16 @@ from django.db.models import IntegerField, OuterRef, Prefetch, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 
 from fulfillments.models import Fulfillment, FulfillmentLineItem
-from fulfillments.notify import notify_default_subquery
 from orders.models import Activity, LineItem, Order
-from orders.selectors import visible_orders
-
-# The order page's order carries the store's notify-buyer default under this name.
-NOTIFY_DEFAULT_COLUMN = "notify_buyer_default_setting"
+from orders.selectors import NOTIFY_DEFAULT_COLUMN, notify_default_column, visible_orders
 
 
 def order_page_queryset() -> QuerySet[Order]:
     """The order page's order: its relations prefetched and the store's notify-buyer default
-    read in the order's own statement (NOTIFY_DEFAULT_COLUMN, for notify_default_from)."""
+    read in the order's own statement (as NOTIFY_DEFAULT_COLUMN)."""
     return (
         visible_orders()
-        .annotate(**{NOTIFY_DEFAULT_COLUMN: notify_default_subquery()})
+        .annotate(**{NOTIFY_DEFAULT_COLUMN: notify_default_column()})
         .prefetch_related(
             "line_items",
             "refunds",

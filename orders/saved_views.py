@@ -8,11 +8,12 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db import connections, transaction
-from django.db.models import BooleanField, Q, QuerySet, TextField
+from django.db.models import Q, QuerySet, TextField
 from django.db.models.expressions import RawSQL
 from django.http import QueryDict
 
-from orders.models import STORE_SETTINGS_PK, SavedView, StoreSettings
+from orders.models import SavedView
+from orders.selectors import NOTIFY_DEFAULT_COLUMN, notify_default_column, notify_default_sql
 
 # Paging and the export choice are not part of a view.
 NOT_SAVED = ("page", "after", "before", "rows")
@@ -41,7 +42,7 @@ def saved_views_for(user) -> QuerySet[SavedView]:
 # The tabs and the notify default as the list reads them: with the page's rows when there are
 # any (SAVED_VIEW_COLUMNS, two uncorrelated subqueries PostgreSQL runs once for the page),
 # else by a statement of their own.
-TABS_COLUMN, NOTIFY_COLUMN = "saved_view_tabs", "notify_buyer_default_setting"
+TABS_COLUMN = "saved_view_tabs"
 
 
 def _tabs_sql() -> str:
@@ -56,27 +57,20 @@ def _tabs_sql() -> str:
     """
 
 
-def _notify_sql() -> tuple[str, list]:
-    default = StoreSettings._meta.get_field("notify_buyer_default").get_default()
-    sql = f"SELECT notify_buyer_default FROM {StoreSettings._meta.db_table} WHERE id = %s"
-    return f"COALESCE(({sql}), %s)", [STORE_SETTINGS_PK, default]
-
-
 def saved_view_columns(user) -> dict[str, RawSQL]:
     """Annotations that read the list's saved-view tabs and the store's notify default with
     the page's rows (orders.filters.order_listing's `page_extra`); saved_views_from_row then
     reads them from the first row. Written out rather than built by the ORM: compiling the
     ORM's version cost ~2 ms of Python on every list page, the statement ~0.1 ms."""
-    notify_sql, notify_params = _notify_sql()
     return {
         TABS_COLUMN: RawSQL(_tabs_sql(), [user.pk], output_field=TextField()),
-        NOTIFY_COLUMN: RawSQL(notify_sql, notify_params, output_field=BooleanField()),
+        NOTIFY_DEFAULT_COLUMN: notify_default_column(),
     }
 
 
 def saved_views_from_row(row) -> tuple[list[SavedView], bool]:
     """(tabs, notify default) from a row read with saved_view_columns."""
-    return _views(getattr(row, TABS_COLUMN)), getattr(row, NOTIFY_COLUMN)
+    return _views(getattr(row, TABS_COLUMN)), getattr(row, NOTIFY_DEFAULT_COLUMN)
 
 
 def saved_views_for_list(user) -> tuple[list[SavedView], bool]:
@@ -84,7 +78,7 @@ def saved_views_for_list(user) -> tuple[list[SavedView], bool]:
     the store's "notify the buyer" default, in one statement, when the page has no row to read
     them with (see saved_view_columns). Read where the view reads (a replica inside
     `reads_from_replica`)."""
-    notify_sql, notify_params = _notify_sql()
+    notify_sql, notify_params = notify_default_sql()
     with connections[SavedView.objects.all().db].cursor() as cursor:
         cursor.execute(f"SELECT ({_tabs_sql()}), {notify_sql}", [user.pk, *notify_params])
         tabs, notify = cursor.fetchone()

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import QuerySet, TextField
+from django.db.models import BooleanField, QuerySet, TextField
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 
@@ -104,6 +104,25 @@ def order_detail_queryset() -> QuerySet[Order]:
     """Orders with everything `serializers.order_to_dict` and the order page read, in a fixed
     number of queries whatever the number of lines, fulfillments and activities."""
     return visible_orders().prefetch_related(*ORDER_DETAIL_RELATIONS)
+
+
+# An order read with notify_default_column() carries the store's notify-buyer default here.
+NOTIFY_DEFAULT_COLUMN = "notify_buyer_default_setting"
+
+
+def notify_default_sql() -> tuple[str, list]:
+    """The store's "notify the buyer" default as an SQL expression and its parameters (the
+    model's default before the settings row exists), written out so a page can read it in a
+    statement it runs anyway."""
+    default = StoreSettings._meta.get_field("notify_buyer_default").get_default()
+    sql = f"SELECT notify_buyer_default FROM {StoreSettings._meta.db_table} WHERE id = %s"
+    return f"COALESCE(({sql}), %s)", [STORE_SETTINGS_PK, default]
+
+
+def notify_default_column() -> RawSQL:
+    """notify_default_sql() as an annotation (annotate it as NOTIFY_DEFAULT_COLUMN)."""
+    sql, params = notify_default_sql()
+    return RawSQL(sql, params, output_field=BooleanField())
 
 
 def store_settings_get() -> StoreSettings:
