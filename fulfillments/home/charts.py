@@ -16,9 +16,9 @@ from django.utils.safestring import SafeString
 WIDTH = 720
 HEIGHT = 240
 LEFT = 64  # room for the value axis labels
-RIGHT = 8
+RIGHT = 32  # room for the last category label, centred on its bar
 TOP = 12
-BOTTOM = 28  # room for the category labels
+BOTTOM = 44  # room for the category labels (26 units tall on a phone), clear of the axis "0"
 
 
 @dataclass
