@@ -281,6 +281,10 @@ def _scalar(field: Field, op: str, value: Any) -> Any:
             ) from None
     if not isinstance(value, str):
         raise _type_error(field, op, value, "a string")
+    if "\x00" in value:  # PostgreSQL text cannot hold it: refused here, not by the database
+        raise QueryError(
+            f"{field.name}: must not contain the NUL character (\\u0000).", field=field.name
+        )
     return value
 
 

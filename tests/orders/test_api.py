@@ -138,6 +138,16 @@ def test_query_default_body(owner_api, order_factory):
         ({"query": {"paging": {"limit": 101}}}, "paging.limit"),
         ({"query": {"paging": {"limit": 0}}}, "paging.limit"),
         ({"query": {"paging": {"offset": -5}}}, "paging.offset"),
+        # A NUL escaped inside the filter's own JSON reaches the query language, not the schema.
+        ({"query": {"filter": '{"lineItems.name": "x\\u0000"}'}}, "lineItems.name"),
+        (
+            {"query": {"filter": '{"channelInfo.externalOrderId": {"$hasSome": ["a\\u0000"]}}'}},
+            "channelInfo.externalOrderId",
+        ),
+        (
+            {"query": {"filter": '{"billingInfo.address.fullName": {"$contains": "\\u0000"}}'}},
+            "billingInfo.address.fullName",
+        ),
     ],
 )
 def test_query_errors_are_400_naming_the_field(owner_api, body, field):
