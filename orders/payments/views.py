@@ -14,7 +14,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -54,10 +54,12 @@ def _done(request: HtmxHttpRequest, order: Order, message: str) -> HttpResponse:
     if request.htmx:
         return HttpResponseClientRefresh()
     next_url = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
+    # Only a path on this site (the pages send one): not another host, not a bare word.
+    if next_url.startswith("/") and url_has_allowed_host_and_scheme(
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        return redirect(next_url)
+        # A URL, never a view name: redirect() would try to reverse a bare word.
+        return HttpResponseRedirect(next_url)
     return redirect("orders:payments", number=order.number)
 
 

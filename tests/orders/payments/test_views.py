@@ -58,6 +58,23 @@ def test_view_ignores_offsite_next(owner_client, order_factory):
     assert response["Location"] == f"/orders/{order.number}/payments/"
 
 
+@pytest.mark.parametrize(
+    "next_url", ["admin", "0", "-1", "1e309", "store_settings", "//evil.example/"]
+)
+def test_a_next_that_is_no_path_here_goes_to_the_payments_page(
+    owner_client, order_factory, next_url
+):
+    """Not a view name to reverse (a 500 after the write) nor another host: the payments page."""
+    order = order_factory()
+    response = owner_client.post(
+        f"/orders/{order.number}/cancel/", {"next": next_url, "confirmed": "1"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"/orders/{order.number}/payments/"
+    order.refresh_from_db()
+    assert order.is_canceled
+
+
 def test_htmx_action_refreshes_page(owner_client, order_factory):
     order = order_factory()
     response = owner_client.post(
