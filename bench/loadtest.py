@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 from config.ops.serve import SECRET_FILE, secret_key  # noqa: E402
 
 os.environ.setdefault("PACKDESK_PGDATA", str(ROOT / ".pgdata-bench"))
+CALLER_DATABASE_POOL = os.environ.get("DATABASE_POOL")
 os.environ["DJANGO_SETTINGS_MODULE"] = "bench.loadtest_settings"
 os.environ.pop("DJANGO_DEBUG", None)
 os.environ.setdefault("DJANGO_SECRET_KEY", secret_key(SECRET_FILE))
@@ -137,6 +138,11 @@ def free_port() -> int:
 
 def start_server(port: int) -> subprocess.Popen:
     env = {**os.environ, "DJANGO_LOG_LEVEL": "WARNING"}
+    # bench/run.py (imported for the seeding) turns the pool off for its in-process timings;
+    # the server runs as `make serve` does: DATABASE_POOL as the caller set it, else the pool.
+    env.pop("DATABASE_POOL", None)
+    if CALLER_DATABASE_POOL is not None:
+        env["DATABASE_POOL"] = CALLER_DATABASE_POOL
     server = subprocess.Popen(
         [
             sys.executable,

@@ -216,23 +216,25 @@ class Order(models.Model):
 
     buyer_note = models.TextField(blank=True)
     read = models.BooleanField(default=False)
-    archived = models.BooleanField(default=False, db_index=True)
+    # The status, archived and channel columns have no index of their own: migration 0003's and
+    # 0017's composite indexes (status, number) lead with them, and every index is one more
+    # write when a fulfilment changes an order's status (orders 0017).
+    archived = models.BooleanField(default=False)
     hidden = models.BooleanField(default=False)
     payment_status = models.CharField(
-        max_length=32, choices=PaymentStatus.choices, default=PaymentStatus.NOT_PAID, db_index=True
+        max_length=32, choices=PaymentStatus.choices, default=PaymentStatus.NOT_PAID
     )
     fulfillment_status = models.CharField(
         max_length=32,
         choices=FulfillmentStatus.choices,
         default=FulfillmentStatus.NOT_FULFILLED,
-        db_index=True,
     )
 
     discount_value = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     applied_coupon = models.JSONField(null=True, blank=True)
 
     channel_type = models.CharField(
-        max_length=32, choices=ChannelType.choices, default=ChannelType.WEB, db_index=True
+        max_length=32, choices=ChannelType.choices, default=ChannelType.WEB
     )
     channel_external_order_id = models.CharField(max_length=200, blank=True, db_index=True)
     entered_by_id = models.UUIDField(null=True, blank=True, db_index=True)
