@@ -3,8 +3,10 @@ capped, or PostgreSQL's planner estimate."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 
+from django.core.cache import cache
 from django.db import DatabaseError, connections, transaction
 from django.db.models import QuerySet
 
@@ -20,6 +22,11 @@ COUNT_TIME_LIMIT_MS = 150
 # ... when the planner's cost of reading every match is above this (a scan of a 100,000-row
 # table is about 4,000; the index lookups of a narrow filter a few hundred).
 COUNT_TIMED_ABOVE_COST = 20_000
+# A planner estimate above COUNT_EXACT_UP_TO is kept this long per process for the same filter
+# (`estimate_key`): it only changes when the table is analyzed, and reading it costs a compiled
+# statement and an EXPLAIN on every list page of a broad filter. Counts at or under the cap
+# are never kept: they are exact and move with every fulfilment.
+ESTIMATE_SECONDS = 30
 
 
 def planner_estimate(queryset: QuerySet) -> int:
@@ -40,19 +47,26 @@ def planner_rows_and_cost(queryset: QuerySet) -> tuple[int, float]:
 
 
 def count_matches(
-    queryset: QuerySet, *, page_rows: int, first_page: bool, more: bool
+    queryset: QuerySet,
+    *,
+    page_rows: int,
+    first_page: bool,
+    more: bool,
+    estimate_key: str | None = None,
 ) -> tuple[int, bool]:
     """(count, exact) of what `queryset` matches, for a page of `page_rows` of those matches:
     when the page is the first and no match follows it, its rows are every match (exact, no
     query); otherwise count_estimated()."""
     if first_page and not more:
         return page_rows, True
-    count, exact = count_estimated(queryset)
+    count, exact = count_estimated(queryset, estimate_key=estimate_key)
     # An estimate is never below what the page itself shows.
     return (count, True) if exact else (max(count, page_rows + int(more)), False)
 
 
-def count_estimated(queryset: QuerySet, *, exact_up_to: int | None = None) -> tuple[int, bool]:
+def count_estimated(
+    queryset: QuerySet, *, exact_up_to: int | None = None, estimate_key: str | None = None
+) -> tuple[int, bool]:
     """(count, exact): exact up to `exact_up_to` matches, the planner's estimate above.
 
     A COUNT(*) over most of a million orders costs hundreds of milliseconds, and even a count
@@ -60,11 +74,23 @@ def count_estimated(queryset: QuerySet, *, exact_up_to: int | None = None) -> tu
     needs the last digit. So: when the planner expects more matches than the cap, its
     estimate is the answer and nothing is counted; otherwise count up to the cap, and above it
     report the estimate, never below what was actually counted.
+
+    `estimate_key` names the filter (whatever else changes the statement, such as the sort or
+    the page, left out): an estimate above the cap is then kept for ESTIMATE_SECONDS.
     """
     if exact_up_to is None:
         exact_up_to = COUNT_EXACT_UP_TO
+    key = None
+    if estimate_key is not None:
+        digest = hashlib.sha256(f"{queryset.db} {exact_up_to} {estimate_key}".encode()).hexdigest()
+        key = f"packdesk:estimate:{digest}"
+        kept = cache.get(key)
+        if kept is not None:
+            return kept, False
     estimate, cost = planner_rows_and_cost(queryset)
     if estimate > exact_up_to:
+        if key is not None:
+            cache.set(key, estimate, ESTIMATE_SECONDS)
         return estimate, False
     # Only a count the planner thinks expensive runs under the time limit (two statements
     # more); a cheap one is simply counted.

@@ -16,12 +16,14 @@ URL parameters (every one optional, combined with AND):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from html import escape
 from itertools import islice, zip_longest
 from typing import Any
 
 import django_filters
 from django import forms
+from django.core.cache import cache
 from django.db import DatabaseError
 from django.db.models import QuerySet
 from django.http import QueryDict
@@ -30,6 +32,7 @@ from django.utils.safestring import SafeString, mark_safe
 from config.errors import statement_timed_out, timeout_message
 from orders.counting import count_estimated, count_matches
 from orders.forms import PERIODS, BlankTextarea, BlankTextInput, FilterRowForm
+from orders.links import QueryLinks
 from orders.models import UNPAID_STATUSES, FulfillmentStatus, Order
 from orders.query import (
     BOOL,
@@ -46,6 +49,7 @@ from orders.query import (
 from orders.query_plan import page_rows
 from orders.search import search_q
 from orders.selectors import (
+    CATALOGUE_SECONDS,
     order_list_items,
     order_list_page,
     order_list_rows,
@@ -88,6 +92,8 @@ SORTS = {
     "lastUpdated": [{"lastUpdated": "asc"}],
 }
 DEFAULT_SORT = "-number"
+# Parameters that order or page the list (or shape its export), not choose its orders.
+NOT_FILTER_PARAMS = frozenset({"sort", "page", "after", "before", "rows"})
 
 
 class OrderListForm(forms.Form):
@@ -194,10 +200,22 @@ class OrderListing:
     prev_before: int | None = None
     errors: list[str] = field(default_factory=list)
     page_extra: dict[str, Any] = field(default_factory=dict)
+    links: QueryLinks = field(default_factory=lambda: QueryLinks(QueryDict()))
 
     @property
     def valid(self) -> bool:
         return not self.errors
+
+    @property
+    def filter_key(self) -> str:
+        """The URL's parameters that choose which orders match (not their order, the page or
+        the export's rows), as the URL writes them: the count's estimate is kept under it."""
+        return "&".join(
+            piece
+            for key, pieces in self.links.pieces.items()
+            if key not in NOT_FILTER_PARAMS
+            for piece in pieces
+        )
 
     @property
     def search_note(self) -> str:
@@ -236,9 +254,11 @@ class OrderListing:
         for name in ("number", "dateCreated", "lastUpdated"):
             current = self.sort.lstrip("-") == name
             descending = self.sort.startswith("-")
+            sort = name if current and descending else f"-{name}"
             links[name] = {
-                "sort": name if current and descending else f"-{name}",
+                "sort": sort,
                 "state": ("descending" if descending else "ascending") if current else "none",
+                "link": self.links(sort=sort, page=None, after=None, before=None),
             }
         return links
 
@@ -246,21 +266,48 @@ class OrderListing:
     def value_lists(self) -> list[tuple[str, SafeString]]:
         """Suggestions for the value input, per field as its datalist's `<option value label>`
         elements: enum and boolean values, date periods, and the product catalogue by name.
-        Joined here because 200-odd options through the template's loop cost 1.5 ms a page."""
-        lists = [
-            (name, [(c, "") for c in (f.choices if f.type == ENUM else ("yes", "no"))])
-            for name, f in FIELDS.items()
-            if f.type in (ENUM, BOOL)
-        ]
-        names, products = product_catalogue()
-        lists.append(("periods", [(label, "") for label in PERIODS.values()]))
-        lists.append(("lineItems.name", [(name, "") for name in names]))
-        lists.append(("lineItems.productId", products))
-        return [(name, _datalist_options(values)) for name, values in lists]
+        Joined in Python because 200-odd options through the template's loop cost 1.5 ms a
+        page, and kept as markup as long as the catalogue is (CATALOGUE_SECONDS): every full
+        list page shows the same lists."""
+        lists: list[tuple[str, str]] = (
+            cache.get_or_set(VALUE_LISTS_KEY, _value_lists_markup, CATALOGUE_SECONDS) or []
+        )
+        # Safe: _value_lists_markup escapes every value and label.
+        return [(name, mark_safe(markup)) for name, markup in lists]
 
     @property
-    def views(self) -> list[tuple[str, str]]:
-        return [(key, label) for key, (label, _) in QUICK_VIEWS.items()]
+    def views(self) -> list[tuple[str, str, str]]:
+        """(key, label, link) per quick view; a view starts again at the first page."""
+        return [
+            (key, label, self.links(view=key, page=None, after=None, before=None))
+            for key, (label, _) in QUICK_VIEWS.items()
+        ]
+
+    @cached_property
+    def prev_link(self) -> str:
+        if self.page == 2:
+            return self.links(page=None, after=None, before=None)
+        return self.links(page=self.page - 1, before=self.prev_before, after=None)
+
+    @cached_property
+    def next_link(self) -> str:
+        return self.links(page=self.page + 1, after=self.next_after, before=None)
+
+
+VALUE_LISTS_KEY = "packdesk:list-value-lists"
+
+
+def _value_lists_markup() -> list[tuple[str, str]]:
+    lists = [
+        (name, [(c, "") for c in (f.choices if f.type == ENUM else ("yes", "no"))])
+        for name, f in FIELDS.items()
+        if f.type in (ENUM, BOOL)
+    ]
+    names, products = product_catalogue()
+    lists.append(("periods", [(label, "") for label in PERIODS.values()]))
+    lists.append(("lineItems.name", [(name, "") for name in names]))
+    lists.append(("lineItems.productId", products))
+    return [(name, str(_datalist_options(values))) for name, values in lists]
 
 
 def _datalist_options(values: list[tuple[str, str]]) -> SafeString:
@@ -282,7 +329,7 @@ def listing_query(params: QueryDict) -> tuple[OrderListing, QuerySet[Order] | No
     filterset = OrderFilterSet(params, queryset=order_list_rows())
     form = OrderListForm(params)
     rows = filter_rows(params)
-    listing = OrderListing(filterset=filterset, form=form, rows=rows)
+    listing = OrderListing(filterset=filterset, form=form, rows=rows, links=QueryLinks(params))
     rows_valid = all(row.is_valid() for row in rows if row.is_bound)
     if len(rows) > MAX_FILTER_NODES:
         listing.errors.append(f"At most {MAX_FILTER_NODES} filter rows.")
@@ -351,7 +398,9 @@ def _listing_read(listing: OrderListing, queryset: QuerySet[Order], data: dict) 
         # COUNT_EXACT_UP_TO rows): a page past the end of an exact count then reads no row
         # (the page says so and links to the last one) instead of walking every match, and a
         # page deeper than MAX_OFFSET rows, which PostgreSQL would skip one by one, is refused.
-        listing.count, listing.count_exact = count_estimated(queryset)
+        listing.count, listing.count_exact = count_estimated(
+            queryset, estimate_key=listing.filter_key
+        )
         if listing.count_exact and offset >= listing.count:
             return
         if offset > MAX_OFFSET:
@@ -368,6 +417,7 @@ def _listing_read(listing: OrderListing, queryset: QuerySet[Order], data: dict) 
             page_rows=len(listing.orders),
             first_page=listing.page == 1 and not data.get("before"),
             more=listing.has_next,
+            estimate_key=listing.filter_key,
         )
     order_list_items(listing.orders)
     if listing.orders and listing.sort.lstrip("-") == "number":

@@ -201,13 +201,34 @@ class FieldSelect(FixedMenu):
 
 class OperatorSelect(FixedMenu):
     """Each option lists the fields that allow it (`data-fields`), so the page can offer only
-    the valid operators for the chosen field; the form checks it anyway."""
+    the valid operators for the chosen field; the form checks it anyway. A URL may name an
+    operator as the query language does (`op=$eq`, which the form accepts): the menu shows
+    it chosen all the same."""
+
+    @staticmethod
+    def plain(value: Any) -> Any:
+        return value.removeprefix("$") if isinstance(value, str) else value
+
+    def memo_ok(self, value: Any) -> bool:
+        return super().memo_ok(self.plain(value))
+
+    def render(self, name, value, attrs=None, renderer=None):
+        return super().render(name, self.plain(value), attrs, renderer)
 
     def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
         option = super().create_option(name, value, label, selected, index, subindex, attrs)
         if value:
             option["attrs"]["data-fields"] = OPERATOR_FIELDS[value]
         return option
+
+
+class FixedChoiceField(forms.ChoiceField):
+    """A choice field whose choices never change: a form's copy of it (Django deep-copies
+    every field per form) shares them instead of copying 40-odd nested tuples each time."""
+
+    def __deepcopy__(self, memo: dict) -> FixedChoiceField:
+        # Field's copy (the widget, the error messages), without ChoiceField's of the choices.
+        return forms.Field.__deepcopy__(self, memo)
 
 
 class FilterRowForm(forms.Form):
@@ -218,7 +239,7 @@ class FilterRowForm(forms.Form):
     day), an ISO-8601 time or epoch milliseconds, and `during` takes a period (today,
     yesterday, last 7 days, this month, last month). Errors speak of the field by its label."""
 
-    f = forms.ChoiceField(choices=FIELD_CHOICES, required=False, label="Field", widget=FieldSelect)
+    f = FixedChoiceField(choices=FIELD_CHOICES, required=False, label="Field", widget=FieldSelect)
     op = forms.CharField(required=False, label="Operator", widget=OperatorSelect)
     v = forms.CharField(required=False, label="Value", max_length=4000, widget=BlankTextInput)
 

@@ -44,3 +44,28 @@ def test_a_cancelled_count_shows_an_estimate_never_below_the_page(order_factory,
     count, exact = counting.count_matches(slow, page_rows=2, first_page=True, more=True)
     assert not exact
     assert count >= 3
+
+
+def test_an_estimate_above_the_cap_is_kept_per_filter_and_an_exact_count_never(
+    order_factory, django_assert_num_queries
+):
+    for _ in range(4):
+        order_factory()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE orders_order")
+    queryset = Order.objects.all()
+    # Above the cap: the planner's estimate, read once, then kept for the same filter.
+    with django_assert_num_queries(1):  # the EXPLAIN
+        first = counting.count_estimated(queryset, exact_up_to=1, estimate_key="view=all")
+    assert first[1] is False and first[0] >= 2
+    with django_assert_num_queries(0):
+        assert counting.count_estimated(queryset, exact_up_to=1, estimate_key="view=all") == first
+    # Another filter, or no key, reads its own.
+    with django_assert_num_queries(1):
+        counting.count_estimated(queryset, exact_up_to=1, estimate_key="view=unpaid")
+    with django_assert_num_queries(1):
+        counting.count_estimated(queryset, exact_up_to=1)
+    # Under the cap the count is exact and read every time: it moves with every write.
+    assert counting.count_estimated(queryset, estimate_key="view=all") == (4, True)
+    order_factory()
+    assert counting.count_estimated(queryset, estimate_key="view=all") == (5, True)

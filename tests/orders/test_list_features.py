@@ -237,3 +237,14 @@ def test_live_region_announces_only_the_count(owner_client, shop):
     status = '<p id="result-status" class="visually-hidden" role="status" hx-swap-oob="true">'
     assert f"{status}3 orders</p>" in html
     assert "aria-live" not in html.split('id="results"')[1].split(">")[0]
+
+
+@pytest.mark.parametrize("op", ["gt", "$gt"])
+def test_the_operator_menu_shows_the_operator_of_the_url_either_way(owner_client, shop, op):
+    """`op=$gt` (the query language's spelling, which the form accepts) shows "after / more
+    than" chosen, as `op=gt` does; the menu is the same markup both times."""
+    html = owner_client.get(url(("f", "number"), ("op", op), ("v", "1"))).content.decode()
+    menu = re.search(r'<select name="op".*?</select>', html, re.S)
+    assert menu is not None
+    chosen = re.findall(r"<option value=\"(\w+)\" selected", menu.group(0))
+    assert chosen == ["gt"]
