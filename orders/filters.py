@@ -50,6 +50,8 @@ from orders.query_plan import page_rows
 from orders.search import search_q
 from orders.selectors import (
     CATALOGUE_SECONDS,
+    ListRow,
+    list_rows,
     order_list_items,
     order_list_page,
     order_list_rows,
@@ -191,7 +193,7 @@ class OrderListing:
     rows: list[FilterRowForm]
     sort: str = DEFAULT_SORT
     view: str = "all"
-    orders: list[Order] = field(default_factory=list)
+    orders: list[ListRow] = field(default_factory=list)
     count: int = 0
     count_exact: bool = True
     page: int = 1
@@ -432,6 +434,7 @@ def _page(queryset: QuerySet[Order], listing: OrderListing, data: dict) -> tuple
     queryset = order_list_page(queryset)
     if listing.page_extra:
         queryset = queryset.annotate(**listing.page_extra)
+    queryset = list_rows(queryset)
     descending = listing.sort.startswith("-")
     if listing.sort.lstrip("-") == "number" and (after is not None or before is not None):
         if after is not None:

@@ -167,6 +167,14 @@ def money_field(**kwargs) -> models.DecimalField:
     return models.DecimalField(max_digits=14, decimal_places=2, **kwargs)
 
 
+def buyer_name(row: Any) -> str:
+    """The name an order is shown under: the billing name, else the buyer's (`row`: an Order
+    or a row of the list with the same columns)."""
+    return f"{row.billing_first_name} {row.billing_last_name}".strip() or (
+        f"{row.buyer_first_name} {row.buyer_last_name}".strip()
+    )
+
+
 class Order(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     number = models.BigIntegerField(unique=True, db_default=NextOrderNumber(), editable=False)
@@ -271,9 +279,7 @@ class Order(models.Model):
 
     @property
     def buyer_name(self) -> str:
-        return f"{self.billing_first_name} {self.billing_last_name}".strip() or (
-            f"{self.buyer_first_name} {self.buyer_last_name}".strip()
-        )
+        return buyer_name(self)
 
     @property
     def shipping(self) -> dict[str, Any]:
