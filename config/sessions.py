@@ -4,11 +4,17 @@ Django's database session store reads the session with `Session.objects.get(...)
 builds and compiles the same statement on every request (~0.3 ms of CPU, as much as the
 query itself). This store runs that statement written out; saving, expiry, cycling keys and
 clearing are Django's own (`django.contrib.sessions.backends.db`).
+
+A session whose user id is not one the user model can hold (only someone who can write
+session data can make one) reads as empty, as an expired session does: the request is nobody's
+and gets the login page, where Django's own read would fail the request with a 500.
 """
 
 from __future__ import annotations
 
+from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.sessions.backends import db
+from django.core.exceptions import ValidationError
 from django.db import connections, router
 from django.utils import timezone
 
@@ -16,6 +22,16 @@ FIELDS = ("session_key", "session_data", "expire_date")
 
 
 class SessionStore(db.SessionStore):
+    def load(self) -> dict:
+        data = super().load()
+        if SESSION_KEY in data:
+            try:
+                get_user_model()._meta.pk.to_python(data[SESSION_KEY])
+            except ValidationError:
+                self._session_key = None
+                return {}
+        return data
+
     def _get_session_from_db(self):
         if self.session_key is None:
             return None
