@@ -16,7 +16,14 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from fulfillments.services import fulfillment_bulk_create, fulfillment_create
+from fulfillments.services import (
+    fulfillment_bulk_create,
+    fulfillment_create,
+    fulfillment_delete,
+    fulfillment_ship_remaining,
+    fulfillment_undo,
+    fulfillment_update,
+)
 from orders.models import Order
 from orders.services import (
     order_cancel,
@@ -405,3 +412,40 @@ def test_order_event_payload_is_the_order_as_read_afresh(name, order_factory, ow
     if name == "refund":  # the event adds what was refunded to the totals
         assert payload["totals"].pop("refund") == "3.50"
     assert payload == fresh
+
+
+# Editing, deleting and undoing: not as lean as create (each reads the fulfillment, its lines
+# or the order's line items apart from the lock), but a fixed number of queries whatever the
+# order's size, with or without a subscribed endpoint. Shipping what remains (the packing
+# station, the order page's "ship all") is create's lean path.
+UPDATE_CAP = 11
+DELETE_CAP = 12
+SHIP_REMAINING_CAP = SERVICE_CAP
+
+
+@pytest.mark.parametrize("lines", SIZES)
+def test_fulfillment_update_delete_undo_caps(
+    big_order, packer, lines, django_assert_max_num_queries
+):
+    order = big_order(lines)
+    shipped = fulfillment_create(order=order, lines=[(lines, 1)], tracking=tracking(), actor=packer)
+    with django_assert_max_num_queries(UPDATE_CAP):
+        fulfillment_update(
+            order=order, fulfillment_id=shipped.id, tracking={"trackingNumber": "8"}, actor=packer
+        )
+    with django_assert_max_num_queries(DELETE_CAP):
+        fulfillment_undo(order=order, fulfillment_id=shipped.id, actor=packer)
+    again = fulfillment_create(order=order, lines=[(lines, 1)], actor=packer)
+    with django_assert_max_num_queries(DELETE_CAP):
+        fulfillment_delete(order=order, fulfillment_id=again.id, actor=packer)
+    assert not order.fulfillments.filter(pk__in=[shipped.id, again.id]).exists()
+    assert_consistent()
+
+
+@pytest.mark.parametrize("lines", SIZES)
+def test_ship_remaining_cap(big_order, packer, lines, django_assert_max_num_queries):
+    order = big_order(lines)
+    with django_assert_max_num_queries(SHIP_REMAINING_CAP):
+        fulfillment_ship_remaining(order=order, tracking=tracking(), actor=packer, confirmed=True)
+    order.refresh_from_db()
+    assert order.fulfillment_status == "FULFILLED"
