@@ -109,3 +109,23 @@ def test_order_page_keeps_buyer_emails_whole(live_server, logged_in: Page, order
     # The buyer's email, and the billing and shipping addresses', which end with it.
     assert page.evaluate(LINES, ["#buyer-email, #addresses address", True]) == [1, 1, 1]
     assert_no_horizontal_overflow(page)
+
+
+@pytest.mark.parametrize("width", [390, 600, 768, 800, 900, 1024, 1100, 1280, 1440])
+def test_order_page_has_no_sideways_scroll_at_tablet_and_laptop_widths(
+    live_server, logged_in: Page, orders, width
+):
+    """The line items' table with its tracking forms fits every width between a phone and a
+    desk, not only the phone's and the desk's."""
+    page = logged_in
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{live_server.url}/orders/{orders[0].number}/")
+    table = page.locator("table.line-items")
+    expect(table).to_be_visible()
+    assert_no_horizontal_overflow(page)
+    # Nor does the table stick out of its column into the side column beside it.
+    fit = table.evaluate(
+        """table => [table.getBoundingClientRect().right,
+            table.parentElement.getBoundingClientRect().right]"""
+    )
+    assert fit[0] <= fit[1] + 0.5, fit
