@@ -4,6 +4,7 @@ run manage.py and pg_ctl."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -44,6 +45,11 @@ def own_postgres(prefix: str, **env_vars: str) -> Iterator[tuple[object, dict[st
         manage(env, "migrate", "--no-input", "-v", "0")
         yield server, env
     finally:
+        # A test that restarted the server with pg_ctl runs a postmaster the wheel's cleanup
+        # does not know (it would be left running on a deleted folder): stop it first.
+        if (Path(server.pgdata) / "postmaster.pid").exists():
+            with contextlib.suppress(Exception):
+                pg_ctl(server, "stop", "-m", "fast")
         server.cleanup()
         shutil.rmtree(folder, ignore_errors=True)
 
