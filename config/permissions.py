@@ -9,7 +9,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
-from django.db import router
+from django.db import connections, router
 from django.db.models import F, OuterRef, Q, Value
 from django.db.models.functions import Concat
 
@@ -18,8 +18,9 @@ PERMISSIONS_ANNOTATION = "permission_names"
 # Stands for the user's id while the session user's statement is compiled (see _user_statement):
 # a valid id no real user has, so the ORM compiles the lookup instead of short-cutting it.
 _USER_ID_PLACEHOLDER = 2_147_480_001
-# Per database alias: the session user's statement, its parameters and where the id goes.
-_USER_STATEMENTS: dict[str, tuple[str, tuple, list[int]]] = {}
+# Per database alias: the session user's statement, its parameters, where the id goes and the
+# fields its columns hold (the permission names follow them).
+_USER_STATEMENTS: dict[str, tuple[str, tuple, list[int], list[str]]] = {}
 
 
 def permissions_subquery(user: str = "pk") -> ArraySubquery:
@@ -66,15 +67,23 @@ class ModelPermissionsBackend(ModelBackend):
         except ValidationError:
             return None
         alias = router.db_for_read(user_model)
-        sql, params, positions = _user_statement(user_model, alias)
+        sql, params, positions, fields = _user_statement(user_model, alias)
         values = list(params)
         for position in positions:
             values[position] = user_id
-        users = list(user_model._default_manager.db_manager(alias).raw(sql, values))
-        user = users[0] if users else None
-        if user is None or not self.user_can_authenticate(user):
+        # The row straight from a cursor into the model (a raw() queryset's machinery cost as
+        # much CPU as the query on every request).
+        with connections[alias].cursor() as cursor:
+            cursor.execute(sql, values)
+            row = cursor.fetchone()
+        if row is None:
             return None
-        permissions_remember(user, getattr(user, PERMISSIONS_ANNOTATION))
+        user = user_model.from_db(alias, fields, row[: len(fields)])
+        names = row[len(fields)]
+        setattr(user, PERMISSIONS_ANNOTATION, names)
+        if not self.user_can_authenticate(user):
+            return None
+        permissions_remember(user, names)
         return user
 
     def get_all_permissions(self, user_obj, obj=None) -> set[str]:
@@ -93,9 +102,10 @@ class ModelPermissionsBackend(ModelBackend):
         return user_obj._perm_cache
 
 
-def _user_statement(user_model, alias: str) -> tuple[str, tuple, list[int]]:
+def _user_statement(user_model, alias: str) -> tuple[str, tuple, list[int], list[str]]:
     """The SQL and parameters of "the user `_USER_ID_PLACEHOLDER` with their permission names"
-    on database `alias` (what `.filter(pk=...).first()` runs), and which parameters are the id."""
+    on database `alias` (what `.filter(pk=...).first()` runs), which parameters are the id, and
+    the model fields (attnames) of its columns before the permission names, in order."""
     statement = _USER_STATEMENTS.get(alias)
     if statement is None:
         query = (
@@ -105,7 +115,11 @@ def _user_statement(user_model, alias: str) -> tuple[str, tuple, list[int]]:
             .order_by("pk")[:1]
             .query
         )
-        sql, params = query.get_compiler(alias).as_sql()
+        compiler = query.get_compiler(alias)
+        sql, params = compiler.as_sql()
         positions = [i for i, value in enumerate(params) if value == _USER_ID_PLACEHOLDER]
-        statement = _USER_STATEMENTS[alias] = (sql, tuple(params), positions)
+        fields = [column.target.attname for column, _, name in compiler.select if name is None]
+        # The model's columns first, the permission names last (the ORM's order).
+        assert [name for _, _, name in compiler.select][len(fields) :] == [PERMISSIONS_ANNOTATION]
+        statement = _USER_STATEMENTS[alias] = (sql, tuple(params), positions, fields)
     return statement
