@@ -68,27 +68,35 @@ def standby(django_db_setup, django_db_blocker):
         host, user, port = s["HOST"], s["USER"] or "postgres", str(s["PORT"] or 5432)
         # The primary must be running (it is, while the test database exists).
         connection.ensure_connection()
-    subprocess.run(
-        [
-            BIN / "pg_basebackup",
-            "-D",
-            data,
-            "-R",
-            "-X",
-            "stream",
-            "-c",
-            "fast",
-            "-h",
-            host,
-            "-p",
-            port,
-            "-U",
-            user,
-        ],
-        check=True,
-        capture_output=True,
-        **as_server,
-    )
+    # The backup streams the WAL written meanwhile; when the other test worker writes a lot of
+    # it (a test database's creation copies one into the WAL), a segment can be recycled
+    # before the streamer's temporary slot holds it. That is a race with other work, not a
+    # failure of the standby: take the backup again.
+    for _attempt in range(3):
+        backup = subprocess.run(
+            [
+                BIN / "pg_basebackup",
+                "-D",
+                data,
+                "-R",
+                "-X",
+                "stream",
+                "-c",
+                "fast",
+                "-h",
+                host,
+                "-p",
+                port,
+                "-U",
+                user,
+            ],
+            capture_output=True,
+            text=True,
+            **as_server,
+        )
+        if backup.returncode == 0 or "has already been removed" not in backup.stderr:
+            break
+    assert backup.returncode == 0, backup.stderr
     server = subprocess.Popen(
         [
             BIN / "postgres",
