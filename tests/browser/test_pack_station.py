@@ -44,15 +44,23 @@ class Keys:
 class HeldAnswer:
     """Holds the station's next answer on the network (page.route) until released, so keys
     can be typed while it is surely in flight. The route handler marks the page when the
-    request has reached it, and `wait()` waits for that mark: no timing guesses."""
+    request has reached it, and `wait()` waits for that mark: no timing guesses.
+
+    Made before the page loads (requests pass until `arm()`): a route added to a page already
+    loaded once let the next request through unheld on a busy machine."""
 
     def __init__(self, page: Page) -> None:
         self.page = page
         self.route = None
+        self.armed = False
         page.route("**/pack/**", self._handle)
 
+    def arm(self) -> None:
+        """Hold the next request of the station from now on."""
+        self.armed = True
+
     def _handle(self, route) -> None:
-        if self.route is not None:
+        if not self.armed or self.route is not None:
             route.continue_()
             return
         self.route = route
@@ -260,8 +268,9 @@ def test_scans_typed_while_the_answer_loads_arrive_whole(live_server, logged_in)
     first, second = four_line_order(), four_line_order()
     page = logged_in
     keys = Keys(page)
-    page.goto(f"{live_server.url}/pack/")
     held = HeldAnswer(page)
+    page.goto(f"{live_server.url}/pack/")
+    held.arm()
     refusals = []
 
     def note_refusal(response):
@@ -301,9 +310,10 @@ def test_a_confirmation_is_never_answered_by_a_key_typed_before_it_showed(live_s
     unpaid = four_line_order(payment_status="NOT_PAID")
     page = logged_in
     keys = Keys(page)
+    held = HeldAnswer(page)
     page.goto(f"{live_server.url}/pack/{unpaid.number}/")
     expect(page.get_by_label("Scan the tracking number to ship 5 units")).to_be_focused()
-    held = HeldAnswer(page)
+    held.arm()
     keys.scan("TRK-9")
     held.wait()
     keys.press("Enter")  # typed ahead: must not ship an unpaid order unseen
@@ -459,8 +469,9 @@ def test_a_failed_answer_drops_what_was_typed_ahead(live_server, logged_in):
     order = four_line_order()
     page = logged_in
     keys = Keys(page)
-    page.goto(f"{live_server.url}/pack/")
     held = HeldAnswer(page)
+    page.goto(f"{live_server.url}/pack/")
+    held.arm()
     scan_box = page.locator("#scan")
     keys.scan(str(order.number))
     held.wait()
