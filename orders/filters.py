@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from html import escape
 from itertools import islice, zip_longest
-from typing import Any
+from typing import Any, cast
 
 import django_filters
 from django import forms
@@ -47,6 +47,7 @@ from orders.query import (
     parse_json,
 )
 from orders.query_plan import page_rows
+from orders.saved_views import NOT_SAVED, view_query
 from orders.search import search_q
 from orders.selectors import (
     CATALOGUE_SECONDS,
@@ -95,7 +96,7 @@ SORTS = {
 }
 DEFAULT_SORT = "-number"
 # Parameters that order or page the list (or shape its export), not choose its orders.
-NOT_FILTER_PARAMS = frozenset({"sort", "page", "after", "before", "rows"})
+NOT_FILTER_PARAMS = frozenset({"sort", *NOT_SAVED})
 
 
 class OrderListForm(forms.Form):
@@ -213,13 +214,9 @@ class OrderListing:
     @property
     def filter_key(self) -> str:
         """The URL's parameters that choose which orders match (not their order, the page or
-        the export's rows), as the URL writes them: the count's estimate is kept under it."""
-        return "&".join(
-            piece
-            for key, pieces in self.links.pieces.items()
-            if key not in NOT_FILTER_PARAMS
-            for piece in pieces
-        )
+        the export's rows), as a saved view writes them: the count's estimate is kept under it."""
+        # The form was bound to the request's QueryDict (listing_query).
+        return view_query(cast(QueryDict, self.form.data), leave_out=NOT_FILTER_PARAMS)
 
     @property
     def search_note(self) -> str:

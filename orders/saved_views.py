@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from urllib.parse import urlencode
 
 from django import forms
@@ -20,12 +21,13 @@ NOT_SAVED = ("page", "after", "before", "rows")
 MANAGE_SHARED = "orders.delete_savedview"
 
 
-def view_query(params: QueryDict) -> str:
-    """The list's URL query without paging, in a stable order, as a saved view keeps it."""
+def view_query(params: QueryDict, *, leave_out: Iterable[str] = NOT_SAVED) -> str:
+    """The list's URL query without paging (or whatever `leave_out` names), in a stable order,
+    as a saved view keeps it."""
     pairs = [
         (key, value)
         for key, values in sorted(params.lists())
-        if key not in NOT_SAVED
+        if key not in leave_out
         for value in values
         if value != ""
     ]

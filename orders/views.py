@@ -25,6 +25,7 @@ from orders.export import csv_stream
 from orders.filters import listing_query, order_listing
 from orders.forms import EmailForm, ShippingAddressForm, StoreSettingsForm
 from orders.saved_views import (
+    NOT_SAVED,
     SavedViewError,
     SavedViewForm,
     saved_view_can_delete,
@@ -74,7 +75,7 @@ def order_list(request: HtmxHttpRequest) -> HttpResponse:
         "export_params": [
             (key, value)
             for key, values in request.GET.lists()
-            if key not in ("page", "after", "before", "rows")
+            if key not in NOT_SAVED
             for value in values
         ],
         **list_print_limits(),

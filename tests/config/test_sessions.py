@@ -53,16 +53,21 @@ def test_login_and_logout_through_the_pages(packer):
     assert client.get(reverse("orders:list")).status_code == 302
 
 
-@pytest.mark.parametrize("user_id", ["abc", "1.5", None, [1], {"id": 1}])
-def test_a_session_whose_user_id_is_malformed_is_nobodys(client, owner, user_id):
-    """Django's own read fails every request of such a session with a 500; here it reads as
-    empty (like an expired one): the login page, and a new session when one is saved."""
+def list_page_as(client, user_id):
+    """GET the orders list with a session whose stored user id is `user_id`."""
     session = SessionStore()
     session[SESSION_KEY] = user_id
     session[BACKEND_SESSION_KEY] = "config.permissions.ModelPermissionsBackend"
     session.create()
     client.cookies["sessionid"] = session.session_key
-    response = client.get("/orders/")
+    return client.get("/orders/")
+
+
+@pytest.mark.parametrize("user_id", ["abc", "1.5", None, [1], {"id": 1}])
+def test_a_session_whose_user_id_is_malformed_is_nobodys(client, owner, user_id):
+    """Django's own read fails every request of such a session with a 500; here it reads as
+    empty (like an expired one): the login page, and a new session when one is saved."""
+    response = list_page_as(client, user_id)
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
     assert client.get(response["Location"]).status_code == 200
@@ -70,10 +75,4 @@ def test_a_session_whose_user_id_is_malformed_is_nobodys(client, owner, user_id)
 
 @pytest.mark.parametrize("user_id", ["99999999999999999999", "-1", -5])
 def test_a_session_of_no_such_user_is_nobodys(client, owner, user_id):
-    session = SessionStore()
-    session[SESSION_KEY] = user_id
-    session[BACKEND_SESSION_KEY] = "config.permissions.ModelPermissionsBackend"
-    session.create()
-    client.cookies["sessionid"] = session.session_key
-    response = client.get("/orders/")
-    assert response.status_code == 302
+    assert list_page_as(client, user_id).status_code == 302
