@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote, urlsplit
 
 from django.db.models import Q
@@ -70,3 +71,43 @@ def link_is_http(link: str) -> bool:
     except ValueError:  # "http://[": an unbalanced IPv6 bracket
         return False
     return parts.scheme in {"http", "https"} and bool(parts.netloc)
+
+
+# Tracking number formats that carry a check digit: a mistyped or misread number fails it.
+UPS_NUMBER = re.compile(r"1Z([0-9A-Z]{15})([0-9])")
+UPU_S10_NUMBER = re.compile(r"[A-Z]{2}([0-9]{8})([0-9])[A-Z]{2}")
+S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
+
+
+def _ups_check_digit(body: str) -> int:
+    # UPS: letters count as (code - 63) mod 10 (A=2, B=3, ...); every second character twice.
+    values = [int(c) if c.isdigit() else (ord(c) - 63) % 10 for c in body]
+    total = sum(value * (2 if index % 2 else 1) for index, value in enumerate(values))
+    return (10 - total % 10) % 10
+
+
+def _s10_check_digit(serial: str) -> int:
+    # UPU S10 (international post: USPS, Canada Post, Royal Mail...): weighted mod 11.
+    check = 11 - sum(int(c) * w for c, w in zip(serial, S10_WEIGHTS, strict=True)) % 11
+    return {10: 0, 11: 5}.get(check, check)
+
+
+def tracking_number_misread(number: str) -> str:
+    """Why `number` cannot be a real tracking number of its format (a UPS 1Z number or an
+    international S10 one whose check digit does not match: a typo or a misread label), or ""
+    when nothing says it is wrong. Other formats carry no check the station can make."""
+    value = number.strip().upper()
+    if match := UPS_NUMBER.fullmatch(value):
+        carrier = "UPS"
+        ok = _ups_check_digit(match.group(1)) == int(match.group(2))
+    elif match := UPU_S10_NUMBER.fullmatch(value):
+        carrier = "international postal"
+        ok = _s10_check_digit(match.group(1)) == int(match.group(2))
+    else:
+        return ""
+    if ok:
+        return ""
+    return (
+        f"“{number}” is not a valid {carrier} tracking number (its check digit does not match): "
+        "it was mistyped or misread. Scan the parcel label again."
+    )

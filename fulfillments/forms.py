@@ -9,7 +9,13 @@ from urllib.parse import quote
 
 from django import forms
 
-from fulfillments.carriers import CARRIER_CHOICES, KNOWN_CARRIER_CHOICES, OTHER, link_is_http
+from fulfillments.carriers import (
+    CARRIER_CHOICES,
+    KNOWN_CARRIER_CHOICES,
+    OTHER,
+    link_is_http,
+    tracking_number_misread,
+)
 from fulfillments.models import MAX_FULFILLMENT_LINE_QUANTITY, Fulfillment
 from fulfillments.packing import counts_parse
 from fulfillments.services import MAX_BULK_ORDERS
@@ -247,6 +253,12 @@ class PackShipForm(TrackingForm):
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     field_order = ["carrier", "carrier_name", "link_template", "tracking_number"]
+
+    def clean_tracking_number(self) -> str:
+        number = self.cleaned_data["tracking_number"].strip()
+        if misread := tracking_number_misread(number):
+            raise forms.ValidationError(misread)
+        return number
 
     def clean_link_template(self) -> str:
         link = self.cleaned_data["link_template"].strip()

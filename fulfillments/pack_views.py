@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import push_url
 
 from config.http import HtmxHttpRequest
-from fulfillments.carriers import OTHER
+from fulfillments.carriers import OTHER, carrier_name
 from fulfillments.forms import PackShipForm
 from fulfillments.models import Fulfillment, PackerPreference
 from fulfillments.packing import (
@@ -257,6 +257,24 @@ def pack_order(request: HtmxHttpRequest, number: int) -> HttpResponse:
     )
 
 
+def _not_a_tracking_number(scanned: str, packing: PackList) -> str:
+    """Why a code scanned into the tracking box is not the parcel's label ("" when it may
+    be): an item of the order, this order's slip, or another order's slip (the packer
+    reached for the next order before shipping this one)."""
+    number = packing.order.number
+    if scanned.lower() in packing.skus:
+        return f"“{scanned}” is an item of the order, not a tracking number: scan the parcel label."
+    other = order_for_code(scanned)
+    if other is None:
+        return ""
+    if other.pk == packing.order.pk:
+        return f"“{scanned}” is the order number, not a tracking number: scan the parcel label."
+    return (
+        f"“{scanned}” is order #{other.number}'s number, not a tracking number: order "
+        f"#{number} is not shipped yet. Scan its parcel label, or press Escape to leave it."
+    )
+
+
 @require_POST
 @permission_required(CAN_PACK, raise_exception=True)
 def pack_ship(request: HtmxHttpRequest, number: int) -> HttpResponse:
@@ -272,13 +290,8 @@ def pack_ship(request: HtmxHttpRequest, number: int) -> HttpResponse:
     if unchecked := _unchecked(packing):
         form.add_error(None, unchecked)
         return _render(request, packing=packing, ship_form=form, status=409)
-    own_number = scanned.lstrip("#") == str(number)
-    if own_number or scanned.lower() in packing.skus:
-        what = "the order number" if own_number else "an item of the order"
-        form.add_error(
-            "tracking_number",
-            f"“{scanned}” is {what}, not a tracking number: scan the parcel label.",
-        )
+    if not_tracking := _not_a_tracking_number(scanned, packing):
+        form.add_error("tracking_number", not_tracking)
         return _render(request, packing=packing, ship_form=form, status=400)
     shown = form.cleaned_data["expected"]
     try:
@@ -312,7 +325,7 @@ def pack_ship(request: HtmxHttpRequest, number: int) -> HttpResponse:
         "fulfillment": str(fulfillment.id),
         "number": number,
         "tracking": fulfillment.tracking_number,
-        "carrier": fulfillment.shipping_provider,
+        "carrier": carrier_name(fulfillment.shipping_provider),
         "at": fulfillment.date_created.isoformat(),
     }
     if not request.htmx:

@@ -485,3 +485,36 @@ def test_a_failed_answer_drops_what_was_typed_ahead(live_server, logged_in):
     keys.press("Enter")  # try again
     expect(page.get_by_label("Scan the tracking number to ship 5 units")).to_be_focused()
     assert not Fulfillment.objects.filter(order=order).exists()
+
+
+def test_wrong_code_in_the_tracking_box_ships_nothing_and_keeps_focus(live_server, logged_in):
+    """The next order's slip, or a misread UPS label, scanned into the tracking box: refused
+    loudly next to the box, nothing shipped, the box focused with the bad code selected so
+    the next scan replaces it; then the right label ships."""
+    order, next_order = four_line_order(), four_line_order()
+    page = logged_in
+    keys = Keys(page)
+    page.goto(f"{live_server.url}/pack/{order.number}/")
+    tracking_box = page.get_by_label("Scan the tracking number to ship 5 units")
+    expect(tracking_box).to_be_focused()
+
+    keys.scan(str(next_order.number))
+    error = page.get_by_role("alert").filter(has_text=f"is order #{next_order.number}'s number")
+    expect(error).to_contain_text(f"order #{order.number} is not shipped yet")
+    expect(tracking_box).to_be_focused()
+    expect(tracking_box).to_have_attribute("aria-invalid", "true")
+    selected = "() => [document.activeElement.selectionStart, document.activeElement.selectionEnd]"
+    assert page.evaluate(selected) == [0, len(str(next_order.number))]
+    assert_accessible(page)
+
+    keys.scan("1Z999AA10123456785")  # UPS's sample number with its last digit misread
+    expect(page.get_by_role("alert").filter(has_text="check digit does not match")).to_be_visible()
+    expect(tracking_box).to_be_focused()
+    assert not Fulfillment.objects.filter(order=order).exists()
+
+    keys.scan("1Z999AA10123456784")
+    expect(page.get_by_text(f"Order #{order.number} shipped")).to_be_visible()
+    expect(page.get_by_text("with tracking 1Z999AA10123456784 (USPS)")).to_be_visible()
+    expect(page.locator("#scan")).to_be_focused()
+    assert Fulfillment.objects.get(order=order).tracking_number == "1Z999AA10123456784"
+    assert keys.pressed == ["Enter"] * 3

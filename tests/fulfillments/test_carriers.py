@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fulfillments.carriers import carrier_link, link_is_http
+from fulfillments.carriers import carrier_link, link_is_http, tracking_number_misread
 
 
 @pytest.mark.parametrize(
@@ -36,3 +36,15 @@ def test_carrier_link_other_carrier_is_none():
 )
 def test_link_is_http_needs_a_scheme_and_host_and_never_raises(link, ok):
     assert link_is_http(link) is ok
+
+
+def test_tracking_number_misread_checks_ups_and_s10_check_digits():
+    # UPS's and the UPU's published sample numbers pass; one misread digit fails.
+    assert tracking_number_misread("1Z999AA10123456784") == ""
+    assert tracking_number_misread(" 1z999aa10123456784 ") == ""
+    assert tracking_number_misread("RA123456785GB") == ""
+    assert "not a valid UPS tracking number" in tracking_number_misread("1Z999AA10123456785")
+    assert "check digit" in tracking_number_misread("RA123456788GB")
+    # Formats without a check the station can make are never refused.
+    for number in ("1Z0001", "9400111899223197428490", "TRK-1", "x"):
+        assert tracking_number_misread(number) == ""
