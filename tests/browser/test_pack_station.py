@@ -13,9 +13,9 @@ from django.test import Client
 from playwright.sync_api import Page, expect
 
 from fulfillments.models import Fulfillment
-from fulfillments.services import fulfillment_create
+from fulfillments.services import fulfillment_create, fulfillment_ship_remaining
 from orders.models import FulfillmentStatus, Order
-from orders.services import store_settings_update
+from orders.services import order_cancel, store_settings_update
 from tests.browser.a11y import assert_accessible, assert_no_horizontal_overflow
 from tests.factories import make_order
 
@@ -199,6 +199,41 @@ def test_unknown_code_clears_and_refocuses_the_box(live_server, logged_in):
     expect(page.locator("#scan")).to_be_focused()
     expect(page.locator("#scan")).to_have_value("")
     assert_accessible(page)
+
+
+def test_shipped_canceled_and_archived_orders_are_announced(live_server, logged_in):
+    """Scanning the slip of an order that must not go out (again): a spoken, beeping
+    message, and the cursor where the next scan goes."""
+    shipped, canceled, archived = four_line_order(), four_line_order(), four_line_order()
+    fulfillment_ship_remaining(order=shipped, tracking=None, actor=shipped_by())
+    order_cancel(order=canceled, actor=shipped_by())
+    Order.objects.filter(pk=archived.pk).update(archived=True)
+    page = logged_in
+    keys = Keys(page)
+    page.goto(f"{live_server.url}/pack/")
+
+    keys.scan(str(shipped.number))
+    expect(page.get_by_role("alert")).to_have_text(
+        f"Nothing left to ship on order #{shipped.number}: it is already fulfilled. "
+        "Do not send a parcel for it."
+    )
+    expect(page.locator("#scan")).to_be_focused()
+    assert_accessible(page)
+
+    keys.scan(str(canceled.number))
+    expect(page.get_by_role("alert")).to_have_text("This order is canceled: do not ship it.")
+    expect(page.locator("#scan")).to_be_focused()
+    expect(page.get_by_label("Scan the tracking number", exact=False)).to_have_count(0)
+
+    keys.scan(str(archived.number))
+    expect(page.get_by_role("alert")).to_contain_text("this order is archived")
+    expect(page.get_by_label("Scan the tracking number to ship 5 units")).to_be_focused()
+    assert_accessible(page)
+    assert keys.pressed == ["Enter"] * 3
+
+
+def shipped_by() -> User:
+    return User.objects.get_or_create(username="other-packer")[0]
 
 
 def test_undo_from_the_keyboard_without_tab(live_server, logged_in):
