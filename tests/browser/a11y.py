@@ -18,7 +18,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from playwright.sync_api import Page
+from playwright.sync_api import Locator, Page
 
 AXE_JS = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -111,4 +111,13 @@ def assert_no_horizontal_overflow(page: Page) -> None:
     assert widths["document"] <= widths["viewport"], (
         f"{page.url}: document {widths['document']} px wide in a {widths['viewport']} px "
         f"viewport; sticking out: {widths['wide']}"
+    )
+
+
+def on_one_line(locator: Locator) -> bool:
+    """Whether the element's text sits on one line (a SKU or a number broken over two is
+    misread)."""
+    return locator.evaluate(
+        """el => { const range = document.createRange(); range.selectNodeContents(el);
+            return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size === 1; }"""
     )

@@ -3,10 +3,12 @@ list's tracking boxes selecting their rows, and printing (slips, pick lists, any
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page, expect
 
 from fulfillments.models import Fulfillment
-from tests.browser.a11y import assert_accessible
+from tests.browser.a11y import assert_accessible, on_one_line
 from tests.factories import make_order
 
 
@@ -103,3 +105,38 @@ def test_order_page_prints_without_forms(live_server, logged_in: Page):
         expect(form).to_be_hidden()
     color = page.locator("body").evaluate("el => getComputedStyle(el).color")
     assert color == "rgb(0, 0, 0)"
+
+
+def test_long_slip_and_pick_list_print_whole_skus_and_name_the_order_on_every_page(
+    live_server, logged_in: Page
+):
+    """A 40-line slip runs over three A4 pages: the column heads repeat with the order's
+    number (a loose page still says whose it is), and no SKU breaks over two lines, on the
+    slip or on a pick list whose order column is long."""
+    lines = [
+        {"name": f"Product {i} with a rather long descriptive name", "sku": f"SKU-LONG-{i:03d}"}
+        for i in range(40)
+    ]
+    long = make_order(payment_status="PAID", lines=lines)
+    for _ in range(30):
+        make_order(payment_status="PAID", lines=[{"name": "Mug", "sku": "MUG-1"}])
+    page = logged_in
+    page.goto(f"{live_server.url}/orders/{long.number}/slip/")
+    assert_accessible(page)
+    page.emulate_media(media="print")
+    heads = page.locator("article.slip thead tr")
+    expect(heads.first).to_have_text(f"Order #{long.number} · Ada Lovelace")
+    expect(heads.first).to_be_visible()
+    for cell in page.locator("td.sku-cell").all():
+        assert on_one_line(cell), cell.text_content()
+    pdf = page.pdf(format="A4")
+    assert len(re.findall(rb"/Type\s*/Page\b", pdf)) >= 2
+
+    page.emulate_media(media="screen")
+    page.goto(f"{live_server.url}/pack/pick-list/?view=all")
+    assert_accessible(page)
+    mug = page.locator("td.sku-cell", has_text="MUG-1")
+    assert on_one_line(mug)
+    page.emulate_media(media="print")
+    assert on_one_line(mug)
+    expect(page.get_by_role("navigation", name="Main")).to_be_hidden()

@@ -16,7 +16,7 @@ from fulfillments.models import Fulfillment
 from fulfillments.services import fulfillment_create, fulfillment_ship_remaining
 from orders.models import FulfillmentStatus, Order
 from orders.services import order_cancel, store_settings_update
-from tests.browser.a11y import assert_accessible, assert_no_horizontal_overflow
+from tests.browser.a11y import assert_accessible, assert_no_horizontal_overflow, on_one_line
 from tests.factories import make_order
 
 
@@ -402,6 +402,7 @@ def test_station_and_printed_pages_fit_a_phone(live_server, logged_in):
         page.goto(url + path)
         expect(page.locator("main")).to_contain_text("MUG-1")
         gates()
+        assert on_one_line(page.locator("td.sku-cell", has_text="MUG-1").first)
         page.emulate_media(media="print")
         assert_no_horizontal_overflow(page)
         page.emulate_media(media="screen")
