@@ -121,3 +121,29 @@ def on_one_line(locator: Locator) -> bool:
         """el => { const range = document.createRange(); range.selectNodeContents(el);
             return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size === 1; }"""
     )
+
+
+def assert_touch_targets(page: Page, selector: str, minimum: int = 44) -> None:
+    """Every visible element matching `selector` is at least `minimum` px tall and none of
+    them overlaps another (a thumb hits the one it aims at)."""
+    boxes = page.evaluate(
+        """(selector) => [...document.querySelectorAll(selector)]
+            .filter((el) => el.getClientRects().length)
+            .map((el) => {
+                const r = el.getBoundingClientRect();
+                return {text: el.textContent.trim(), x: r.x, y: r.y, w: r.width, h: r.height};
+            })""",
+        selector,
+    )
+    assert boxes, f"nothing matches {selector!r} on {page.url}"
+    small = [(b["text"], round(b["h"])) for b in boxes if b["h"] < minimum]
+    assert not small, f"{page.url}: touch targets under {minimum} px tall: {small}"
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            apart = (
+                a["x"] + a["w"] <= b["x"]
+                or b["x"] + b["w"] <= a["x"]
+                or a["y"] + a["h"] <= b["y"]
+                or b["y"] + b["h"] <= a["y"]
+            )
+            assert apart, f"{page.url}: {a['text']!r} overlaps {b['text']!r}"

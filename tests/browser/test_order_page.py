@@ -10,7 +10,13 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 from playwright.sync_api import Page, expect
 
 from fulfillments.models import Fulfillment
+from fulfillments.services import fulfillment_create
 from orders.models import FulfillmentStatus, Order
+from tests.browser.a11y import (
+    assert_accessible,
+    assert_no_horizontal_overflow,
+    assert_touch_targets,
+)
 from tests.factories import make_order
 
 
@@ -107,3 +113,27 @@ def test_other_carrier_fields_show_only_for_other(live_server, logged_in: Page):
         "href", "https://courier.example/t/55"
     )
     assert Fulfillment.objects.get(order=order).shipping_provider == "Local courier"
+
+
+def test_action_links_are_thumb_sized_on_a_phone(live_server, logged_in: Page):
+    """At 390 px the links that act (edit, delete, the payments page, the station's Close)
+    are 44 px tall and apart, like the buttons beside them."""
+    order = make_order(payment_status="PAID")
+    fulfillment_create(
+        order=order, lines=[(1, None)], tracking={"trackingNumber": "1Z1"}, actor=None
+    )
+    page = logged_in
+    page.set_viewport_size({"width": 390, "height": 844})
+    open_order(page, live_server, order)
+    assert_touch_targets(page, ".order-page .actions a, .order-links a, #edit-email, #edit-address")
+    assert_no_horizontal_overflow(page)
+    page.get_by_role("link", name="Edit shipping address").click()
+    cancel = page.locator("#addresses a[data-escape]")
+    expect(cancel).to_be_visible()
+    # Buttons are 2.5rem (40 px) tall everywhere; Cancel beside "Save address" matches them.
+    assert_touch_targets(page, "#addresses a[data-escape], #addresses button", minimum=40)
+    page.goto(f"{live_server.url}/orders/{order.number}/payments/")
+    assert_touch_targets(page, ".action-link")
+    page.goto(f"{live_server.url}/pack/{order.number}/")
+    assert_touch_targets(page, ".pack-order-head a")
+    assert_accessible(page)
