@@ -373,8 +373,22 @@ function packdeskInitPrint(root) {
   });
 }
 
+// A form posted without htmx that comes back with errors (log in, settings, a webhook
+// endpoint) puts the cursor in the first field in error, whose description reads its error
+// aloud, or, for an error about the whole form (a wrong password), on that error. The
+// field's own autofocus (the login's username) would otherwise leave the error unheard.
+function packdeskFocusFirstError() {
+  const field = document.querySelector("main form[method=post] [aria-invalid=true]");
+  const whole = document.querySelector("main form[method=post] .errorlist.nonfield");
+  const target = field || whole;
+  if (!target) return;
+  if (target === whole) target.setAttribute("tabindex", "-1");
+  target.focus();
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   packdeskInitPrint(document);
+  packdeskFocusFirstError();
   packdeskSelectFocused();
   packdeskAlarm(document);
 });

@@ -1,0 +1,88 @@
+"""Full-page forms (log in, store settings, a webhook endpoint) by keyboard alone: after a
+refused post the cursor is on the error (the field in error, or the error about the whole
+form), so a screen reader reads it at once, and the error stands next to its field."""
+
+from __future__ import annotations
+
+import os
+import re
+
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.a11y import assert_accessible, assert_no_horizontal_overflow
+from tests.conftest import make_user
+
+
+def assert_descriptions_exist(page: Page) -> None:
+    """Every id an aria-describedby names is on the page (a help text without the id
+    Django's field points at is never read)."""
+    missing = page.evaluate(
+        """() => [...document.querySelectorAll("[aria-describedby]")].flatMap((el) =>
+            el.getAttribute("aria-describedby").split(/\\s+/)
+              .filter((id) => id && !document.getElementById(id)))"""
+    )
+    assert missing == [], f"aria-describedby names missing ids: {missing}"
+
+
+def test_wrong_password_focuses_the_error_then_the_form(page: Page, live_server, transactional_db):
+    make_user("owner")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/accounts/login/")
+    username = page.get_by_label("Username")
+    expect(username).to_be_focused()
+    page.keyboard.type("owner")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Password")).to_be_focused()
+    page.keyboard.type("not-the-password")
+    page.keyboard.press("Enter")
+
+    error = page.locator("form .errorlist.nonfield")
+    expect(error).to_contain_text("Please enter a correct username and password")
+    expect(error).to_be_focused()
+    assert_accessible(page)
+    assert_no_horizontal_overflow(page)
+    page.keyboard.press("Tab")
+    expect(username).to_be_focused()
+    expect(username).to_have_value("owner")
+    page.keyboard.press("Tab")
+    page.keyboard.type("pass-owner")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{live_server.url}/")
+
+
+def test_settings_and_webhook_errors_put_the_cursor_in_the_field(
+    page: Page, live_server, transactional_db
+):
+    make_user("owner")
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.keyboard.type("owner")
+    page.keyboard.press("Tab")
+    page.keyboard.type("pass-owner")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{live_server.url}/")
+
+    page.goto(f"{live_server.url}/settings/")
+    name = page.get_by_label("Store name")
+    name.focus()
+    name.fill("")
+    page.keyboard.press("Enter")
+    expect(page.locator("#id_store_name_error")).to_be_visible()
+    expect(name).to_be_focused()
+    expect(name).to_have_attribute("aria-invalid", "true")
+    help_text = page.locator("#id_store_name_helptext").text_content()
+    expect(name).to_have_accessible_description(f"{help_text} This field is required.")
+    assert_descriptions_exist(page)
+    assert_accessible(page)
+
+    page.goto(f"{live_server.url}/webhooks/new/")
+    url = page.get_by_label("URL", exact=False).first
+    url.focus()
+    page.keyboard.type("not a url")
+    page.keyboard.press("Enter")
+    expect(page.locator("#id_url_error")).to_be_visible()
+    expect(page.locator("#id_url")).to_be_focused()
+    expect(page.locator("#id_url")).to_have_accessible_description(re.compile(r"Enter a valid URL"))
+    assert_descriptions_exist(page)
+    assert_accessible(page)
