@@ -92,6 +92,12 @@ def _s10_check_digit(serial: str) -> int:
     return {10: 0, 11: 5}.get(check, check)
 
 
+def carrier_of_number(number: str) -> str | None:
+    """The known carrier whose labels alone carry numbers of this format (UPS's 1Z...), or
+    None when the format does not say."""
+    return "ups" if UPS_NUMBER.fullmatch(number.strip().upper()) else None
+
+
 def tracking_number_misread(number: str) -> str:
     """Why `number` cannot be a real tracking number of its format (a UPS 1Z number or an
     international S10 one whose check digit does not match: a typo or a misread label), or ""

@@ -13,6 +13,7 @@ from fulfillments.carriers import (
     CARRIER_CHOICES,
     KNOWN_CARRIER_CHOICES,
     OTHER,
+    carrier_of_number,
     link_is_http,
     tracking_number_misread,
 )
@@ -265,6 +266,15 @@ class PackShipForm(TrackingForm):
         if link and not link.lower().startswith(("http://", "https://")):
             raise forms.ValidationError("Enter an http:// or https:// link.")
         return link
+
+    def clean(self) -> dict[str, Any]:
+        # The remembered carrier is the last one used; a label only one known carrier
+        # prints (UPS's 1Z) ships with that carrier, so the buyer's tracking link works.
+        data = super().clean()
+        implied = carrier_of_number(data.get("tracking_number") or "")
+        if implied and data.get("carrier") not in (None, OTHER):
+            data["carrier"] = implied
+        return data
 
     def tracking(self) -> dict[str, Any]:
         """The trackingInfo for the services; an other carrier's link from its template."""

@@ -550,7 +550,11 @@ def test_wrong_code_in_the_tracking_box_ships_nothing_and_keeps_focus(live_serve
 
     keys.scan("1Z999AA10123456784")
     expect(page.get_by_text(f"Order #{order.number} shipped")).to_be_visible()
-    expect(page.get_by_text("with tracking 1Z999AA10123456784 (USPS)")).to_be_visible()
+    # The packer's carrier was USPS; a 1Z label is UPS's, and ships as UPS (a working link).
+    expect(page.get_by_text("with tracking 1Z999AA10123456784 (UPS)")).to_be_visible()
     expect(page.locator("#scan")).to_be_focused()
-    assert Fulfillment.objects.get(order=order).tracking_number == "1Z999AA10123456784"
+    shipped = Fulfillment.objects.get(order=order)
+    assert shipped.tracking_number == "1Z999AA10123456784"
+    assert shipped.shipping_provider == "ups"
+    assert shipped.tracking_link.startswith("https://wwwapps.ups.com/")
     assert keys.pressed == ["Enter"] * 3

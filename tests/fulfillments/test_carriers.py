@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from fulfillments.carriers import carrier_link, link_is_http, tracking_number_misread
+from fulfillments.carriers import (
+    carrier_link,
+    carrier_of_number,
+    link_is_http,
+    tracking_number_misread,
+)
 
 
 @pytest.mark.parametrize(
@@ -48,3 +53,9 @@ def test_tracking_number_misread_checks_ups_and_s10_check_digits():
     # Formats without a check the station can make are never refused.
     for number in ("1Z0001", "9400111899223197428490", "TRK-1", "x"):
         assert tracking_number_misread(number) == ""
+
+
+def test_carrier_of_number_knows_ups_labels_only():
+    assert carrier_of_number("1Z999AA10123456784") == "ups"
+    assert carrier_of_number("1Z0001") is None
+    assert carrier_of_number("9400111202555842332669") is None
