@@ -481,6 +481,34 @@ def test_another_packer_ships_part_of_the_order_meanwhile(live_server, logged_in
     assert keys.pressed == ["Enter"] * 3
 
 
+def test_second_packer_on_the_same_order_hears_one_clear_message(live_server, logged_in):
+    """Two packers open the same order; the other ships it first. The second one's label
+    scan ships nothing and they hear one alert saying so, with the cursor in the scan box."""
+    order = four_line_order()
+    page = logged_in
+    keys = Keys(page)
+    page.goto(f"{live_server.url}/pack/")
+    keys.scan(str(order.number))
+    expect(page.get_by_label("Scan the tracking number to ship 5 units")).to_be_focused()
+
+    fulfillment_ship_remaining(
+        order=order, tracking={"trackingNumber": "TRK-FIRST"}, actor=shipped_by()
+    )
+
+    keys.scan("TRK-SECOND")
+    alert = page.get_by_role("alert")
+    expect(alert).to_have_count(1)
+    expect(alert).to_have_text(
+        f"Someone else shipped order #{order.number} while you were packing it: nothing was "
+        "shipped twice. Take this parcel apart, or scan the next order."
+    )
+    expect(page.locator("#scan")).to_be_focused()
+    assert list(
+        Fulfillment.objects.filter(order=order).values_list("tracking_number", flat=True)
+    ) == ["TRK-FIRST"]
+    assert_accessible(page)
+
+
 def test_header_with_a_long_username_fits_a_phone(live_server, page: Page):
     """The header's username (often an email address) wraps instead of widening the page."""
     user = User.objects.create_superuser(
