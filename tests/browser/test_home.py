@@ -20,7 +20,11 @@ from orders.webhooks.models import (
     WebhookEvent,
     WebhookEventType,
 )
-from tests.browser.a11y import assert_accessible, assert_no_horizontal_overflow
+from tests.browser.a11y import (
+    assert_accessible,
+    assert_no_horizontal_overflow,
+    assert_touch_targets,
+)
 from tests.conftest import make_user
 from tests.factories import make_order
 
@@ -68,6 +72,14 @@ def test_home_at_phone_and_desk_widths(page: Page, live_server, transactional_db
     assert_no_horizontal_overflow(page)
     assert_accessible(page)
 
+    # Each chart's "Show as a table" says which table it opens, and is thumb-sized on a phone.
+    names = [s.evaluate("el => el.textContent") for s in page.locator("summary").all()]
+    assert names == [
+        "Show as a table: orders placed and shipped per day",
+        "Show as a table: median time to first shipment per week",
+    ]
+    if width == 390:
+        assert_touch_targets(page, "summary")
     # The tables behind the charts, opened, pass too.
     for summary in page.locator("summary").all():
         summary.click()
