@@ -561,6 +561,10 @@ def test_wrong_code_in_the_tracking_box_ships_nothing_and_keeps_focus(live_serve
     page.goto(f"{live_server.url}/pack/{order.number}/")
     tracking_box = page.get_by_label("Scan the tracking number to ship 5 units")
     expect(tracking_box).to_be_focused()
+    # What a screen reader says on arriving in the box: which order the parcel is for.
+    expect(tracking_box).to_have_accessible_name(
+        f"Scan the tracking number to ship 5 units of #{order.number}"
+    )
 
     keys.scan(str(next_order.number))
     error = page.get_by_role("alert").filter(has_text=f"is order #{next_order.number}'s number")
