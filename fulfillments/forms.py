@@ -270,7 +270,8 @@ class PackShipForm(TrackingForm):
     def clean(self) -> dict[str, Any]:
         # The remembered carrier is the last one used; a label only one known carrier
         # prints (UPS's 1Z) ships with that carrier, so the buyer's tracking link works.
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         implied = carrier_of_number(data.get("tracking_number") or "")
         if implied and data.get("carrier") not in (None, OTHER):
             data["carrier"] = implied
