@@ -140,3 +140,8 @@ def test_long_slip_and_pick_list_print_whole_skus_and_name_the_order_on_every_pa
     page.emulate_media(media="print")
     assert on_one_line(mug)
     expect(page.get_by_role("navigation", name="Main")).to_be_hidden()
+    # A printed list says when it was made and by whom (several are printed in a day).
+    expect(page.locator(".pick-printed")).to_be_visible()
+    expect(page.locator(".pick-printed")).to_contain_text(
+        re.compile(r"^Made \w{3} \d{1,2}, \d{4}, \d\d:\d\d by boss$")
+    )
