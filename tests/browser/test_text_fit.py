@@ -119,7 +119,18 @@ def test_order_page_has_no_sideways_scroll_at_tablet_and_laptop_widths(
     desk, not only the phone's and the desk's."""
     page = logged_in
     page.set_viewport_size({"width": width, "height": 900})
-    page.goto(f"{live_server.url}/orders/{orders[0].number}/")
+    # A SKU as the demo store's (nine characters, never wrapped) and an item with options.
+    order = make_order(
+        lines=[
+            {
+                "name": "Watch",
+                "sku": "SKU-10111",
+                "options": [{"option": "Size", "selection": "Large"}],
+            },
+            {"name": "Wool beanie", "sku": "SKU-10481", "quantity": 4},
+        ]
+    )
+    page.goto(f"{live_server.url}/orders/{order.number}/")
     table = page.locator("table.line-items")
     expect(table).to_be_visible()
     assert_no_horizontal_overflow(page)
