@@ -9,10 +9,17 @@ import re
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
+from django.test import Client
 from playwright.sync_api import Page, expect
 
 from tests.browser.a11y import assert_accessible, assert_no_horizontal_overflow
 from tests.conftest import make_user
+
+
+def session_cookie(user, url: str) -> dict:
+    client = Client()
+    client.force_login(user)
+    return {"name": "sessionid", "value": client.cookies["sessionid"].value, "url": url}
 
 
 def assert_descriptions_exist(page: Page) -> None:
@@ -86,3 +93,28 @@ def test_settings_and_webhook_errors_put_the_cursor_in_the_field(
     expect(page.locator("#id_url")).to_have_accessible_description(re.compile(r"Enter a valid URL"))
     assert_descriptions_exist(page)
     assert_accessible(page)
+
+
+def test_settings_and_webhook_form_on_a_phone(page: Page, live_server, transactional_db):
+    """At 390 px a checkbox's label sits beside it (a long one used to drop below the box),
+    each row is thumb-tall, and a field's help text is a line under the field, not the
+    tail of its line."""
+    owner = make_user("owner")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.context.add_cookies([session_cookie(owner, live_server.url)])
+    for path, field in (("/settings/", "#id_store_name"), ("/webhooks/new/", "#id_url")):
+        page.goto(live_server.url + path)
+        boxes = page.locator("main input[type=checkbox]")
+        expect(boxes.first).to_be_visible()
+        for box in boxes.all():
+            label = page.locator(f"label[for='{box.get_attribute('id')}']")
+            tick, text = box.bounding_box(), label.bounding_box()
+            if not label.evaluate("(label, box) => label.contains(box)", box.element_handle()):
+                beside = text["x"] >= tick["x"] + tick["width"]
+                assert beside and text["y"] < tick["y"] + tick["height"], (tick, text)
+            assert text["height"] >= 44, label.text_content()
+        help_box = page.locator(f"{field}_helptext").bounding_box()
+        field_box = page.locator(field).bounding_box()
+        assert help_box["y"] >= field_box["y"] + field_box["height"]
+        assert_no_horizontal_overflow(page)
+        assert_accessible(page)
