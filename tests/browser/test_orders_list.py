@@ -10,6 +10,11 @@ from playwright.sync_api import Page, expect
 
 from fulfillments.models import Fulfillment
 from orders.models import PaymentStatus
+from tests.browser.a11y import (
+    assert_accessible,
+    assert_no_horizontal_overflow,
+    assert_touch_targets,
+)
 from tests.conftest import make_user
 from tests.factories import make_order
 
@@ -284,3 +289,20 @@ def test_remove_filter_row_updates_the_results(live_server, logged_in: Page):
     rows.nth(1).locator("input[name=v]").press("Enter")
     expect(page.locator("#error-row-1")).to_contain_text("whole number")
     expect(page.locator("#error-row-0")).to_be_empty()
+
+
+def test_bulk_result_fits_a_phone(live_server, logged_in: Page):
+    """A full-length UPS number in the bulk result used to widen its table past 390 px."""
+    page = logged_in
+    numbers = paid_orders(2)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/orders/")
+    row_box(page, numbers[0]).check()
+    row_box(page, numbers[1]).check()
+    page.get_by_label(f"Tracking number for order #{numbers[0]}").fill("1Z999AA10123456784")
+    page.get_by_role("button", name="Fulfil selected").first.click()
+    expect(page.locator("#bulk-results")).to_contain_text("2 fulfilled, 0 failed")
+    expect(page.locator("#bulk-results")).to_contain_text("1Z999AA10123456784")
+    assert_no_horizontal_overflow(page)
+    assert_touch_targets(page, "#bulk-results .action-link")
+    assert_accessible(page)
