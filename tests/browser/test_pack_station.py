@@ -590,3 +590,45 @@ def test_wrong_code_in_the_tracking_box_ships_nothing_and_keeps_focus(live_serve
     assert shipped.shipping_provider == "ups"
     assert shipped.tracking_link.startswith("https://wwwapps.ups.com/")
     assert keys.pressed == ["Enter"] * 3
+
+
+def test_a_long_order_keeps_its_top_in_view_with_the_tracking_box(live_server, logged_in):
+    """A 40-line order at the bench (1280 x 900): the tracking box is focused and on screen,
+    and so are the order's number, its warning and the buyer's note (the box used to scroll
+    them all out of view)."""
+    order = make_order(
+        lines=[{"name": f"Item {i}", "sku": f"SKU-X-{i:03d}"} for i in range(40)],
+        payment_status="PAID",
+        archived=True,
+        buyer_note="Gift: wrap it and leave out the invoice.",
+    )
+    page = logged_in
+    page.set_viewport_size({"width": 1280, "height": 900})
+    keys = Keys(page)
+    page.goto(f"{live_server.url}/pack/")
+    keys.scan(str(order.number))
+    tracking_box = page.get_by_label("Scan the tracking number to ship 40 units")
+    expect(tracking_box).to_be_focused()
+    expect(tracking_box).to_be_in_viewport(ratio=1)
+    expect(page.get_by_role("heading", name=f"#{order.number} · Ada Lovelace")).to_be_in_viewport()
+    expect(page.get_by_role("alert").filter(has_text="archived")).to_be_in_viewport(ratio=1)
+    expect(page.get_by_text("Gift: wrap it and leave out the invoice.")).to_be_in_viewport(ratio=1)
+    # Nothing under the box's bar: it covers list lines, never the focused box.
+    assert page.evaluate(
+        """() => { const box = document.activeElement.getBoundingClientRect();
+            const hit = document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2);
+            return hit === document.activeElement; }"""
+    )
+    assert_accessible(page)
+
+    # At the end of the list the bar sits in its place, under the last line.
+    page.evaluate("() => window.scrollTo(0, document.documentElement.scrollHeight)")
+    last = page.locator(".pack-line").last
+    expect(last).to_be_in_viewport(ratio=1)
+    assert last.evaluate(
+        """line => { const r = line.getBoundingClientRect();
+            return line.contains(document.elementFromPoint(r.x + 20, r.y + r.height / 2)); }"""
+    )
+    keys.scan("TRK-40")
+    expect(page.get_by_role("button", name="Ship anyway (Enter)")).to_be_focused()
+    expect(page.get_by_role("button", name="Ship anyway (Enter)")).to_be_in_viewport(ratio=1)
