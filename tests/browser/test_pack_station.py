@@ -632,3 +632,33 @@ def test_a_long_order_keeps_its_top_in_view_with_the_tracking_box(live_server, l
     keys.scan("TRK-40")
     expect(page.get_by_role("button", name="Ship anyway (Enter)")).to_be_focused()
     expect(page.get_by_role("button", name="Ship anyway (Enter)")).to_be_in_viewport(ratio=1)
+
+
+def test_a_long_pickup_order_shows_its_instructions_with_the_buttons(live_server, logged_in):
+    """A 12-line pickup order at the bench: the pickup instructions stay on screen with the
+    focused button, uncovered, and the order's number is in view too."""
+    order = make_order(
+        lines=[{"name": f"Item {i}", "sku": f"SKU-P-{i:02d}"} for i in range(12)],
+        payment_status="PAID",
+        shipping_info={
+            "deliveryOption": "Pickup at the shop",
+            "pickupDetails": {"pickupInstructions": "Back door, ring twice."},
+        },
+    )
+    page = logged_in
+    page.set_viewport_size({"width": 1280, "height": 800})
+    keys = Keys(page)
+    page.goto(f"{live_server.url}/pack/")
+    keys.scan(str(order.number))
+    ready = page.get_by_role("button", name="Ready for pickup: email the buyer")
+    expect(ready).to_be_focused()
+    expect(ready).to_be_in_viewport(ratio=1)
+    instructions = page.get_by_text("Back door, ring twice.")
+    expect(instructions).to_be_in_viewport(ratio=1)
+    expect(page.get_by_role("heading", name=f"#{order.number} · Ada Lovelace")).to_be_in_viewport()
+    for shown in (instructions, ready):
+        assert shown.evaluate(
+            """el => { const r = el.getBoundingClientRect();
+                return el.contains(document.elementFromPoint(r.x + 5, r.y + r.height / 2)); }"""
+        )
+    assert_accessible(page)
