@@ -129,6 +129,11 @@ def test_long_slip_and_pick_list_print_whole_skus_and_name_the_order_on_every_pa
     expect(heads.first).to_be_visible()
     for cell in page.locator("td.sku-cell").all():
         assert on_one_line(cell), cell.text_content()
+    # Quantities are what a packer miscounts: bold on paper.
+    weight = page.locator("table.slip-lines td.num").first.evaluate(
+        "el => getComputedStyle(el).fontWeight"
+    )
+    assert weight == "700"
     pdf = page.pdf(format="A4")
     assert len(re.findall(rb"/Type\s*/Page\b", pdf)) >= 2
 
