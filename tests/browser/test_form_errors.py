@@ -12,7 +12,12 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 from django.test import Client
 from playwright.sync_api import Page, expect
 
-from tests.browser.a11y import assert_accessible, assert_no_horizontal_overflow
+from orders.webhooks.models import WebhookEndpoint
+from tests.browser.a11y import (
+    assert_accessible,
+    assert_no_horizontal_overflow,
+    assert_touch_targets,
+)
 from tests.conftest import make_user
 
 
@@ -116,5 +121,24 @@ def test_settings_and_webhook_form_on_a_phone(page: Page, live_server, transacti
         help_box = page.locator(f"{field}_helptext").bounding_box()
         field_box = page.locator(field).bounding_box()
         assert help_box["y"] >= field_box["y"] + field_box["height"]
+        assert_no_horizontal_overflow(page)
+        assert_accessible(page)
+
+
+def test_webhook_pages_actions_are_thumb_sized_on_a_phone(
+    page: Page, live_server, transactional_db
+):
+    """Edit and Delete beside each other, Cancel beside the Delete button: 44 px tall and
+    apart at 390 px (they were 19 px links a few pixels apart)."""
+    owner = make_user("owner")
+    endpoint = WebhookEndpoint.objects.create(
+        url="https://hooks.example.com/packdesk", events=["OrderPaid"], secret="s" * 40
+    )
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.context.add_cookies([session_cookie(owner, live_server.url)])
+    for path in ("/webhooks/", f"/webhooks/{endpoint.pk}/", f"/webhooks/{endpoint.pk}/delete/"):
+        page.goto(live_server.url + path)
+        assert_touch_targets(page, "main .action-link, main form button", minimum=40)
+        assert_touch_targets(page, "main .action-link")
         assert_no_horizontal_overflow(page)
         assert_accessible(page)
