@@ -39,6 +39,22 @@ document.addEventListener("click", (event) => {
   }
 });
 
+// A session that ended (logged out in another tab, expired) answers an htmx request with
+// the log-in page, which htmx would nest inside the region it swaps (a second header, a
+// stale "Log out"). The log-in page is opened as a page instead, and brings the person
+// back to the page they were on (not to the address the request went to, which may take
+// only a POST).
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const xhr = event.detail.xhr;
+  const login = document.body.dataset.loginUrl;
+  if (!xhr || !xhr.responseURL || !login) return;
+  const answered = new URL(xhr.responseURL);
+  if (answered.origin !== window.location.origin || answered.pathname !== login) return;
+  event.detail.shouldSwap = false;
+  const back = window.location.pathname + window.location.search;
+  window.location.assign(`${login}?next=${encodeURIComponent(back)}`);
+});
+
 // Orders list: after paging, focus and scroll move to the top of the new results. After any
 // swap the filter rows' values say whether they are invalid (their messages are swapped in).
 document.addEventListener("htmx:afterSwap", (event) => {

@@ -9,6 +9,7 @@ import os
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 from django.contrib.auth.models import User
+from django.contrib.sessions.models import Session
 from django.test import Client
 from playwright.sync_api import Page, expect
 
@@ -667,3 +668,27 @@ def test_a_long_pickup_order_shows_its_instructions_with_the_buttons(live_server
                 return el.contains(document.elementFromPoint(r.x + 5, r.y + r.height / 2)); }"""
         )
     assert_accessible(page)
+
+
+def test_an_ended_session_opens_the_log_in_page_and_comes_back(live_server, logged_in):
+    """Logged out elsewhere mid-shift: the next scan opens the log-in page as a page (not
+    nested in the station under a stale header), and logging in returns to the station."""
+    order = four_line_order()
+    page = logged_in
+    keys = Keys(page)
+    page.goto(f"{live_server.url}/pack/")
+    expect(page.locator("#scan")).to_be_focused()
+    Session.objects.all().delete()
+
+    keys.scan(str(order.number))
+    expect(page).to_have_url(f"{live_server.url}/accounts/login/?next=%2Fpack%2F")
+    expect(page.locator("header.topbar")).to_have_count(1)
+    expect(page.get_by_label("Username")).to_be_focused()
+    page.keyboard.type("boss")
+    keys.press("Tab")
+    page.keyboard.type("pass-boss")
+    keys.press("Enter")
+    expect(page).to_have_url(f"{live_server.url}/pack/")
+    expect(page.locator("#scan")).to_be_focused()
+    keys.scan(str(order.number))
+    expect(page.get_by_label("Scan the tracking number to ship 5 units")).to_be_focused()
