@@ -103,6 +103,7 @@ def _render(
     confirm: ShipmentNeedsConfirmation | None = None,
     undo_scan: str | None = None,
     focus_undo: bool = False,
+    left: PackList | None = None,
     status: int = 200,
     push: str | None = None,
 ) -> HttpResponse:
@@ -151,6 +152,7 @@ def _render(
         "undo_scan": undo_scan,
         "last_shipped": last_shipped,
         "focus": focus,
+        "left": _left(left),
     }
     partial = request.htmx and not request.htmx.history_restore_request
     response = render(request, f"{PACK}#station" if partial else PACK, context, status=status)
@@ -159,13 +161,29 @@ def _render(
     return response
 
 
-def _open(request: HtmxHttpRequest, order: Order, checked: str = "") -> HttpResponse:
+def _left(packing: PackList | None) -> dict[str, Any] | None:
+    """The half-checked order a scan of another order's slip left behind (its checks
+    travel in the link back to it), or None when no unit of it was checked."""
+    if packing is None or not packing.checked_units:
+        return None
+    return {
+        "number": packing.order.number,
+        "checked": packing.checked_units,
+        "units": packing.units,
+        "url": pack_url(packing.order.number, packing.checked_param()),
+    }
+
+
+def _open(
+    request: HtmxHttpRequest, order: Order, checked: str = "", *, left: PackList | None = None
+) -> HttpResponse:
     """Pack mode of `order`: htmx gets it in place with the URL pushed, a plain form a
-    redirect to its URL (so a reload shows the order without scanning again)."""
+    redirect to its URL (so a reload shows the order without scanning again). `left` is the
+    order being checked when this one's slip was scanned: the station says so."""
     url = pack_url(order.number, checked)
     if request.htmx:
         order = pack_queryset().get(pk=order.pk)
-        return _render(request, packing=pack_list(order, checked), push=url)
+        return _render(request, packing=pack_list(order, checked), left=left, push=url)
     return redirect(url)
 
 
@@ -246,7 +264,7 @@ def pack_order(request: HtmxHttpRequest, number: int) -> HttpResponse:
     if code.lower() not in packing.skus:
         other = order_for_code(code)
         if other is not None and other.pk != packing.order.pk:
-            return _open(request, other)
+            return _open(request, other, left=packing)
         if other is not None:
             return _render(request, packing=packing, push=pack_url(number, checked))
     if unchecked := _unchecked(packing, when="before the tracking number"):

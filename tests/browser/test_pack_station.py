@@ -692,3 +692,43 @@ def test_an_ended_session_opens_the_log_in_page_and_comes_back(live_server, logg
     expect(page.locator("#scan")).to_be_focused()
     keys.scan(str(order.number))
     expect(page.get_by_label("Scan the tracking number to ship 5 units")).to_be_focused()
+
+
+def test_scanning_another_slip_mid_check_says_what_was_left(live_server, logged_in):
+    """Item check on, two units of order A checked, then B's slip scanned (the wrong slip,
+    or the next order too early): B opens and the station says A was left half checked with
+    nothing shipped, with a link back that keeps A's checks."""
+    owner = User.objects.get(username="boss")
+    store_settings_update(
+        store_name="Shop", require_item_scan=True, notify_buyer_default=True, actor=owner
+    )
+    first, second = four_line_order(), four_line_order()
+    page = logged_in
+    keys = Keys(page)
+    page.goto(f"{live_server.url}/pack/")
+    scan_box = page.locator("#scan")
+    keys.scan(str(first.number))
+    keys.scan("MUG-1")
+    expect(page.get_by_text("1 of 5 checked")).to_be_visible()
+    keys.scan("CAP-9")
+    expect(page.get_by_text("2 of 5 checked")).to_be_visible()
+
+    keys.scan(str(second.number))
+    expect(page.get_by_role("heading", name=f"Packing order #{second.number}")).to_be_visible()
+    left = page.get_by_role("status").filter(has_text=f"Left order #{first.number}")
+    expect(left).to_have_text(
+        f"Left order #{first.number} with 2 of 5 units checked: nothing of it was shipped. "
+        f"Back to #{first.number}"
+    )
+    expect(scan_box).to_be_focused()
+    assert_accessible(page)
+
+    back = page.get_by_role("link", name=f"Back to #{first.number}")
+    keys.press("Tab")
+    keys.press("Tab")
+    expect(back).to_be_focused()
+    keys.press("Enter")
+    expect(page.get_by_role("heading", name=f"Packing order #{first.number}")).to_be_visible()
+    expect(page.get_by_text("2 of 5 checked")).to_be_visible()
+    expect(page.locator("#scan")).to_be_focused()
+    assert not Fulfillment.objects.exists()
