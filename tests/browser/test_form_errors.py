@@ -12,13 +12,19 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 from django.test import Client
 from playwright.sync_api import Page, expect
 
-from orders.webhooks.models import WebhookEndpoint
+from orders.webhooks.models import (
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+    WebhookEventType,
+)
 from tests.browser.a11y import (
     assert_accessible,
     assert_no_horizontal_overflow,
     assert_touch_targets,
 )
 from tests.conftest import make_user
+from tests.factories import make_order
 
 
 def session_cookie(user, url: str) -> dict:
@@ -134,6 +140,12 @@ def test_webhook_pages_actions_are_thumb_sized_on_a_phone(
     endpoint = WebhookEndpoint.objects.create(
         url="https://hooks.example.com/packdesk", events=["OrderPaid"], secret="s" * 40
     )
+    event = WebhookEvent.objects.create(
+        event_type=WebhookEventType.ORDER_PAID, order=make_order(), payload={}
+    )
+    WebhookDelivery.objects.create(
+        event=event, endpoint=endpoint, status="failed", attempts=3, last_response_code=500
+    )
     page.set_viewport_size({"width": 390, "height": 844})
     page.context.add_cookies([session_cookie(owner, live_server.url)])
     for path in ("/webhooks/", f"/webhooks/{endpoint.pk}/", f"/webhooks/{endpoint.pk}/delete/"):
@@ -142,3 +154,16 @@ def test_webhook_pages_actions_are_thumb_sized_on_a_phone(
         assert_touch_targets(page, "main .action-link")
         assert_no_horizontal_overflow(page)
         assert_accessible(page)
+    # Every column of the endpoints and deliveries tables is on screen (one card per row),
+    # none out of sight in a sideways-scrolling box.
+    page.goto(f"{live_server.url}/webhooks/")
+    for shown in ("Edit", "Delete"):
+        expect(page.get_by_role("link", name=shown, exact=True)).to_be_in_viewport(ratio=1)
+    failed = page.locator("td[data-label=Failed]")
+    expect(failed).to_have_text("1")
+    expect(failed).to_be_in_viewport(ratio=1)
+    page.goto(f"{live_server.url}/webhooks/{endpoint.pk}/")
+    expect(page.locator("td[data-label=Attempts]")).to_have_text("3")
+    expect(page.get_by_role("button", name="Resend")).to_be_visible()
+    for region in page.locator(".table-wrap").all():
+        assert region.evaluate("el => el.scrollWidth <= el.clientWidth"), "scrolls sideways"
