@@ -157,6 +157,14 @@ SHIPPING_ADDRESS = {
     "additionalProperties": False,
     "properties": {
         **dict.fromkeys(ADDRESS_TEXT_FIELDS, TEXT_OR_NULL),
+        # An address's email is an email address (or "" for none), as address_clean checks.
+        "email": {
+            "anyOf": [
+                {"type": "string", "maxLength": 254, "format": "email"},
+                {"type": "string", "maxLength": 0},
+                {"type": "null"},
+            ]
+        },
         "fullName": {
             "anyOf": [
                 {

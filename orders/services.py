@@ -321,6 +321,16 @@ def order_update_email(*, order: Order, email: str, actor) -> Order:
     return order
 
 
+def is_email(value: str) -> bool:
+    if len(value) > 254:
+        return False
+    try:
+        validate_email(value)
+    except ValidationError:
+        return False
+    return True
+
+
 ADDRESS_TEXT_FIELDS = (
     "country",
     "subdivision",
@@ -354,6 +364,12 @@ def address_clean(address: Any, *, field: str) -> dict[str, Any]:
                 raise OrderError(
                     f"{field}.{key} must be a string of at most 500 characters.",
                     field=f"{field}.{key}",
+                )
+            if key == "email" and value.strip() and not is_email(value.strip()):
+                raise OrderError(
+                    f"{field}.email is not a valid email address (at most 254 characters): "
+                    f"{value[:254]!r}.",
+                    field=f"{field}.email",
                 )
             clean[key] = value
         elif key == "fullName":

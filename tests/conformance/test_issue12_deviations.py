@@ -218,6 +218,18 @@ def test_update_shipping_address_replaces_only_the_fields_sent(
             "orderId",
         ),
         ("updateEmail", {"orderId": str(uuid.uuid4()), "email": "new@example.com"}, "orderId"),
+        # The address's email is checked as updateEmail and Create Order check theirs.
+        ("updateShippingAddress", {"shippingAddress": {"email": "bad"}}, "shippingAddress.email"),
+        (
+            "updateShippingAddress",
+            {"shippingAddress": {"city": "Oslo", "email": "a@b"}},
+            "shippingAddress.email",
+        ),
+        (
+            "updateShippingAddress",
+            {"shippingAddress": {"email": "x" * 250 + "@example.com"}},
+            "shippingAddress.email",
+        ),
     ],
 )
 def test_refused_address_and_email_updates_are_400_and_write_nothing(packer_api, path, body, field):
