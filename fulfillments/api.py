@@ -145,6 +145,12 @@ class IdLineIn(InputSchema):
 
     def line_id(self, position: int) -> uuid.UUID:
         line_id = self.id or self.underscore_id
+        if self.id and self.underscore_id and self.id != self.underscore_id:
+            raise ApiError(
+                400,
+                f"lineItems[{position}] has an id and an _id that differ; send one of them.",
+                {"field": f"fulfillment.lineItems[{position}]._id"},
+            )
         if line_id is None:
             raise ApiError(
                 400,
@@ -590,8 +596,12 @@ def ecom_fulfillment_update(
     require_perm(request, PERM_CHANGE)
     body = payload.fulfillment
     path_ids_match(
-        {"orderId": payload.orderId, "fulfillment.id": body.id or body.underscore_id},
-        {"orderId": orderId, "fulfillment.id": fulfillmentId},
+        {
+            "orderId": payload.orderId,
+            "fulfillment.id": body.id,
+            "fulfillment._id": body.underscore_id,
+        },
+        {"orderId": orderId, "fulfillment.id": fulfillmentId, "fulfillment._id": fulfillmentId},
     )
     order = order_visible_or_404(orderId)
     fulfillment_update(

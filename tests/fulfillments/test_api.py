@@ -233,6 +233,37 @@ def test_ecom_create_unknown_line_id_is_400(spec_orders, packer_api):
     assert response.json()["details"]["field"] == "fulfillment.lineItems[0].id"
 
 
+def test_ecom_an_id_and_an_underscore_id_that_differ_are_400(spec_orders, packer_api):
+    """Neither is silently preferred: the request is refused and nothing is written."""
+    response = packer_api.post(
+        f"{ECOM}/orders/{ECOM_A}/create-fulfillment",
+        {"fulfillment": {"lineItems": [{"id": LINE.format(1), "_id": LINE.format(2)}]}},
+    )
+    assert response.status_code == 400, response.content
+    assert response.json()["details"]["field"] == "fulfillment.lineItems[0]._id"
+    assert not Fulfillment.objects.filter(order_id=ECOM_A).exists()
+    same = packer_api.post(
+        f"{ECOM}/orders/{ECOM_A}/create-fulfillment",
+        {"fulfillment": {"lineItems": [{"id": LINE.format(1), "_id": LINE.format(1)}]}},
+    )
+    assert same.status_code == 200, same.content
+    fulfillment_id = same.json()["fulfillmentId"]
+    before = Fulfillment.objects.get(pk=fulfillment_id).tracking_number
+    update = packer_api.patch(
+        f"{ECOM}/{fulfillment_id}/orders/{ECOM_A}",
+        {
+            "fulfillment": {
+                "id": fulfillment_id,
+                "_id": str(uuid.uuid4()),
+                "trackingInfo": {"trackingNumber": "777"},
+            }
+        },
+    )
+    assert update.status_code == 400, update.content
+    assert update.json()["details"]["field"] == "fulfillment._id"
+    assert Fulfillment.objects.get(pk=fulfillment_id).tracking_number == before
+
+
 def test_ecom_bulk_create_spec_example(spec_orders, packer_api):
     response = packer_api.post(
         f"{ECOM}/orders/bulk/create-fulfillments",
