@@ -595,13 +595,13 @@ def ecom_fulfillment_update(
 ):
     require_perm(request, PERM_CHANGE)
     body = payload.fulfillment
+    if body.id and body.underscore_id and body.id != body.underscore_id:
+        raise ApiError(
+            400, "fulfillment has an id and an _id that differ.", {"field": "fulfillment._id"}
+        )
     path_ids_match(
-        {
-            "orderId": payload.orderId,
-            "fulfillment.id": body.id,
-            "fulfillment._id": body.underscore_id,
-        },
-        {"orderId": orderId, "fulfillment.id": fulfillmentId, "fulfillment._id": fulfillmentId},
+        {"orderId": payload.orderId, "fulfillment.id": body.id or body.underscore_id},
+        {"orderId": orderId, "fulfillment.id": fulfillmentId},
     )
     order = order_visible_or_404(orderId)
     fulfillment_update(
