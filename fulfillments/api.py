@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from django.db.models import Prefetch, prefetch_related_objects
@@ -176,7 +176,13 @@ class EcomUpdateFulfillmentIn(InputSchema):
     # Wix's SDK sends the path's fulfillment id here (`id`; `_id` from hand-written clients).
     id: uuid.UUID | None = None
     underscore_id: uuid.UUID | None = Field(default=None, alias="_id")
-    trackingInfo: TrackingIn | None = None
+    # A fulfillment read and sent back whole (as the SDK's callers do) carries its creation
+    # time: read-only, so accepted only unchanged, like its line items.
+    createdDate: datetime | None = Field(default=None, description="Read-only: only unchanged")
+    underscore_createdDate: datetime | None = Field(default=None, alias="_createdDate")
+    trackingInfo: TrackingIn | None = Field(
+        default=None, description="null removes the tracking number, provider and link"
+    )
     lineItems: list[IdLineIn] | None = None
 
 
@@ -583,6 +589,30 @@ def ecom_fulfillments_for_orders(request: HttpRequest, payload: ListByIdsIn):
     }
 
 
+def created_date_unchanged(
+    order: Order, fulfillment_id: uuid.UUID, body: EcomUpdateFulfillmentIn
+) -> None:
+    """A createdDate (or _createdDate) sent with an update must be the fulfillment's own
+    (a time without an offset is UTC's)."""
+    sent_dates = {"createdDate": body.createdDate, "_createdDate": body.underscore_createdDate}
+    for field, sent in sent_dates.items():
+        if sent is None:
+            continue
+        created = (
+            Fulfillment.objects.filter(pk=fulfillment_id, order_id=order.pk)
+            .values_list("date_created", flat=True)
+            .first()
+        )
+        sent = sent if sent.tzinfo else sent.replace(tzinfo=UTC)
+        if created is not None and sent != created:
+            raise ApiError(
+                400,
+                f"{field} is read-only: the fulfillment was created at {iso(created)}, "
+                f"not {sent.isoformat()}.",
+                {"field": f"fulfillment.{field}"},
+            )
+
+
 @ecom_router.patch(
     "{fulfillmentId}/orders/{orderId}",
     response=responses(EcomOrderOut, NOT_FOUND, CONFLICT, BODY_TOO_LARGE),
@@ -604,10 +634,14 @@ def ecom_fulfillment_update(
         {"orderId": orderId, "fulfillment.id": fulfillmentId},
     )
     order = order_visible_or_404(orderId)
+    created_date_unchanged(order, fulfillmentId, body)
+    tracking = tracking_given(body.trackingInfo) or {}
+    if "trackingInfo" in body.model_fields_set and body.trackingInfo is None:
+        tracking = dict.fromkeys(TrackingIn.model_fields)  # "pass null" removes it all
     fulfillment_update(
         order=order,
         fulfillment_id=fulfillmentId,
-        tracking=tracking_given(body.trackingInfo) or {},
+        tracking=tracking,
         lines=id_lines(body.lineItems) if body.lineItems is not None else None,
         actor=request.user,
     )

@@ -409,6 +409,67 @@ def test_ecom_update_and_delete_spec_examples(spec_orders, packer_api):
     assert packer_api.delete(f"{ECOM}/{fid}/orders/{ECOM_B}").status_code == 404
 
 
+def ecom_usps_fulfillment(packer_api) -> dict:
+    return packer_api.post(
+        f"{ECOM}/orders/{ECOM_B}/create-fulfillment",
+        {
+            "fulfillment": {
+                "lineItems": [{"id": LINE.format(1), "quantity": 1}],
+                "trackingInfo": {"trackingNumber": "28674", "shippingProvider": "usps"},
+            }
+        },
+    ).json()["orderWithFulfillments"]["fulfillments"][0]
+
+
+def test_ecom_update_takes_the_fulfillment_sent_back_whole(spec_orders, packer_api):
+    """Read, change the number, send the object back: its id, createdDate and unchanged line
+    items are accepted (createdDate was an unknown key: a 400)."""
+    fulfillment = ecom_usps_fulfillment(packer_api)
+    fulfillment["trackingInfo"] = {"trackingNumber": "45677", "shippingProvider": "usps"}
+    response = packer_api.patch(
+        f"{ECOM}/{fulfillment['id']}/orders/{ECOM_B}",
+        {"orderId": ECOM_B, "fulfillment": fulfillment},
+    )
+    assert response.status_code == 200, response.content
+    (updated,) = response.json()["orderWithFulfillments"]["fulfillments"]
+    assert updated["trackingInfo"]["trackingNumber"] == "45677"
+    assert updated["createdDate"] == fulfillment["createdDate"]
+
+
+@pytest.mark.parametrize("key", ["createdDate", "_createdDate"])
+@pytest.mark.parametrize("sent", ["2023-03-07T14:30:21.535Z", "2023-03-07T14:30:21", 0])
+def test_ecom_update_refuses_another_created_date(spec_orders, packer_api, key, sent):
+    fulfillment = ecom_usps_fulfillment(packer_api)
+    response = packer_api.patch(
+        f"{ECOM}/{fulfillment['id']}/orders/{ECOM_B}",
+        {"fulfillment": {key: sent, "trackingInfo": {"trackingNumber": "1"}}},
+    )
+    assert response.status_code == 400, response.content
+    assert response.json()["details"]["field"] == f"fulfillment.{key}"
+    stored = Fulfillment.objects.get(pk=fulfillment["id"])
+    assert stored.tracking_number == "28674"
+
+
+def test_ecom_update_tracking_info_null_removes_it(spec_orders, packer_api):
+    """The document: "To remove a field's value, pass null" (it was ignored)."""
+    fulfillment = ecom_usps_fulfillment(packer_api)
+    response = packer_api.patch(
+        f"{ECOM}/{fulfillment['id']}/orders/{ECOM_B}", {"fulfillment": {"trackingInfo": None}}
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["orderWithFulfillments"]["fulfillments"][0]["trackingInfo"] == {}
+    stored = Fulfillment.objects.get(pk=fulfillment["id"])
+    assert (stored.tracking_number, stored.shipping_provider, stored.tracking_link) == ("", "", "")
+    # Absent, it is kept.
+    packer_api.patch(
+        f"{ECOM}/{fulfillment['id']}/orders/{ECOM_B}",
+        {"fulfillment": {"trackingInfo": {"trackingNumber": "5", "shippingProvider": "ups"}}},
+    )
+    response = packer_api.patch(f"{ECOM}/{fulfillment['id']}/orders/{ECOM_B}", {"fulfillment": {}})
+    kept = response.json()["orderWithFulfillments"]["fulfillments"][0]["trackingInfo"]
+    assert kept["trackingNumber"] == "5"
+
+
 def test_create_request_query_count_is_fixed(
     order_factory, packer_api, django_assert_max_num_queries
 ):
