@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema
-from pydantic import BeforeValidator, ConfigDict, StrictBool
+from pydantic import BeforeValidator, ConfigDict, StrictBool, field_validator
 from pydantic.json_schema import JsonDict
 
 from config.api import (
@@ -227,9 +227,35 @@ class BulkOrderIn(InputSchema):
     fulfillments: list[BulkFulfillmentIn]
 
 
+# What one bulk request may ask for in all: 100 orders with up to 3 fulfillments each, each
+# fulfillment up to 300 lines. (Only the body's size bounded it: 2.5 MB named ~30,000
+# fulfillments, minutes of writes, and an answer that lists each order's fulfillments once per
+# entry naming it.)
+MAX_BULK_FULFILLMENTS = 3 * MAX_BULK_ORDERS
+MAX_BULK_LINES = MAX_BULK_ORDERS * MAX_FULFILLMENT_LINE_ITEMS
+
+
 class BulkCreateIn(InputSchema):
-    ordersWithFulfillments: list[BulkOrderIn] = Field(..., min_length=1, max_length=MAX_BULK_ORDERS)
+    ordersWithFulfillments: list[BulkOrderIn] = Field(
+        ...,
+        min_length=1,
+        max_length=MAX_BULK_ORDERS,
+        description=f"At most {MAX_BULK_FULFILLMENTS} fulfillments and {MAX_BULK_LINES} "
+        "line items in all",
+    )
     notifyBuyer: StrictBool | None = notify_buyer_field()
+
+    @field_validator("ordersWithFulfillments")
+    @classmethod
+    def _bounded(cls, entries: list[BulkOrderIn]) -> list[BulkOrderIn]:
+        fulfillments = [f for entry in entries for f in entry.fulfillments]
+        lines = sum(len(f.lineItems) for f in fulfillments)
+        if len(fulfillments) > MAX_BULK_FULFILLMENTS or lines > MAX_BULK_LINES:
+            raise ValueError(
+                f"at most {MAX_BULK_FULFILLMENTS} fulfillments and {MAX_BULK_LINES} line items "
+                f"in one request, got {len(fulfillments)} and {lines}; send the rest in another"
+            )
+        return entries
 
 
 class ListByIdsIn(InputSchema):

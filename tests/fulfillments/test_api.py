@@ -354,6 +354,41 @@ def test_ecom_bulk_limit_is_100(spec_orders, packer_api):
     assert "ordersWithFulfillments" in response.json()["message"]
 
 
+@pytest.mark.parametrize(
+    ("entries", "fulfillments", "lines"),
+    [(100, 4, 1), (1, 301, 1), (2, 60, 300)],
+)
+def test_ecom_bulk_is_bounded_in_fulfillments_and_lines(
+    spec_orders, packer_api, entries, fulfillments, lines
+):
+    """Only the body's size bounded a bulk request: 2.5 MB named ~30,000 fulfillments, minutes
+    of writes and an answer listing each order's fulfillments once per entry naming it."""
+    line = [{"id": LINE.format(1), "quantity": 1}] * lines
+    entry = {"orderId": ECOM_A, "fulfillments": [{"lineItems": line}] * fulfillments}
+    response = packer_api.post(
+        f"{ECOM}/orders/bulk/create-fulfillments", {"ordersWithFulfillments": [entry] * entries}
+    )
+    assert response.status_code == 400, response.content[:300]
+    assert response.json()["details"]["field"] == "ordersWithFulfillments"
+    assert not Fulfillment.objects.filter(order_id=ECOM_A).exists()
+
+
+def test_ecom_bulk_takes_up_to_its_bounds(spec_orders, packer_api):
+    """300 fulfillments in all (201 + 99) is within the bound: each entry gets its answer."""
+    entry = {
+        "orderId": str(uuid.uuid4()),
+        "fulfillments": [{"lineItems": [{"id": LINE.format(1)}]}],
+    }
+    body = {"ordersWithFulfillments": [entry] * 100}
+    body["ordersWithFulfillments"][0] = {
+        "orderId": ECOM_A,
+        "fulfillments": [{"lineItems": [{"id": LINE.format(1)}]}] * 201,
+    }
+    response = packer_api.post(f"{ECOM}/orders/bulk/create-fulfillments", body)
+    assert response.status_code == 200, response.content[:300]
+    assert response.json()["bulkActionMetadata"]["totalFailures"] == 100
+
+
 def test_ecom_list_single_and_multiple(spec_orders, viewer_api, django_assert_max_num_queries):
     response = viewer_api.get(f"{ECOM}/orders/{O10012}")
     assert response.status_code == 200
