@@ -116,12 +116,17 @@ class StoresFulfillmentIn(InputSchema):
     trackingInfo: TrackingIn | None = None
 
 
+# Wix's REST bodies may repeat the path's ids (the document's updateEmail example sends its
+# orderId); when they do, they must be the path's.
 class StoresCreateIn(InputSchema):
+    orderId: uuid.UUID | None = None
     fulfillment: StoresFulfillmentIn
     notifyBuyer: StrictBool | None = notify_buyer_field()
 
 
 class StoresUpdateIn(InputSchema):
+    orderId: uuid.UUID | None = None
+    fulfillmentId: uuid.UUID | None = None
     fulfillmentTrackingInfo: TrackingIn
     lineItems: list[IndexLineIn] | None = None
 
@@ -399,6 +404,7 @@ def order_not_found_404(order_id) -> Iterator[None]:
 def stores_fulfillment_create(request: HttpRequest, id: uuid.UUID, payload: StoresCreateIn):
     """With an `Idempotency-Key` header a retry returns the first answer."""
     require_perm(request, PERM_ADD)
+    path_ids_match({"orderId": payload.orderId}, {"orderId": id})
     body = payload.fulfillment
 
     def create() -> dict[str, Any]:
@@ -436,6 +442,10 @@ def stores_fulfillment_update(
     request: HttpRequest, id: uuid.UUID, fulfillmentId: uuid.UUID, payload: StoresUpdateIn
 ):
     require_perm(request, PERM_CHANGE)
+    path_ids_match(
+        {"orderId": payload.orderId, "fulfillmentId": payload.fulfillmentId},
+        {"orderId": id, "fulfillmentId": fulfillmentId},
+    )
     order = order_visible_or_404(id)
     lines = None
     if payload.lineItems is not None:

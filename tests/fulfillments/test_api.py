@@ -187,6 +187,33 @@ def test_permissions(spec_orders, viewer_api, packer_api):
 # ---- eCommerce ----
 
 
+def test_stores_bodies_may_repeat_the_paths_ids(spec_orders, packer_api):
+    """As the document's updateEmail example sends its orderId: accepted when it is the path's
+    (it was an unknown key), a 400 naming it otherwise, nothing written."""
+    body = {"orderId": O10096, "fulfillment": {"lineItems": [{"index": 1, "quantity": 1}]}}
+    created = packer_api.post(f"{STORES}/{O10096}/fulfillments", body)
+    assert created.status_code == 200, created.content
+    fid = created.json()["id"]
+    other = str(uuid.uuid4())
+    refused = packer_api.post(f"{STORES}/{O10096}/fulfillments", {**body, "orderId": other})
+    assert refused.status_code == 400
+    assert refused.json()["details"]["field"] == "orderId"
+    assert Fulfillment.objects.filter(order_id=O10096).count() == 1
+    update = {
+        "orderId": O10096,
+        "fulfillmentId": fid,
+        "fulfillmentTrackingInfo": {"trackingNumber": "1", "shippingProvider": "fedex"},
+    }
+    updated = packer_api.put(f"{STORES}/{O10096}/fulfillments/{fid}", update)
+    assert updated.status_code == 200, updated.content
+    for key in ("orderId", "fulfillmentId"):
+        wrong = {**update, key: other, "fulfillmentTrackingInfo": {"trackingNumber": "2"}}
+        refused = packer_api.put(f"{STORES}/{O10096}/fulfillments/{fid}", wrong)
+        assert refused.status_code == 400
+        assert refused.json()["details"]["field"] == key
+    assert Fulfillment.objects.get(pk=fid).tracking_number == "1"
+
+
 def test_ecom_create_spec_example(spec_orders, packer_api):
     response = packer_api.post(
         f"{ECOM}/orders/{ECOM_A}/create-fulfillment",
