@@ -26,6 +26,7 @@ from django.db.models.fields.reverse_related import ForeignObjectRel
 from django.db.models.functions import Coalesce, Lower
 from django.db.models.lookups import Contains, Exact, StartsWith
 
+from config.schemas import unstorable
 from orders.models import (
     UNSPECIFIED_PAYMENT_STATUS,
     ChannelType,
@@ -281,9 +282,11 @@ def _scalar(field: Field, op: str, value: Any) -> Any:
             ) from None
     if not isinstance(value, str):
         raise _type_error(field, op, value, "a string")
-    if "\x00" in value:  # PostgreSQL text cannot hold it: refused here, not by the database
+    if unstorable(value):  # PostgreSQL text cannot hold it: refused here, not by the database
         raise QueryError(
-            f"{field.name}: must not contain the NUL character (\\u0000).", field=field.name
+            f"{field.name}: must not contain the NUL character (\\u0000) or a lone surrogate "
+            "(\\ud800-\\udfff).",
+            field=field.name,
         )
     return value
 

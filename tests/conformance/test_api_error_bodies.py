@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from orders.models import Order
+from tests.factories import make_order
 
 STORES = "/api/stores/v2/orders"
 ECOM = "/api/ecom/v1/fulfillments"
@@ -69,3 +70,53 @@ def test_the_message_says_why_not_only_which_field(viewer_api):
     assert "query.paging.limit" in message
     assert "integer" in message
     assert "Value error" not in viewer_api.post(f"{STORES}/query", []).json()["message"]
+
+
+# A lone UTF-16 surrogate: valid as a JSON escape, but no character, with no UTF-8 form for
+# PostgreSQL (psycopg raised UnicodeEncodeError: a 500).
+SURROGATE = "a\\ud800b"
+LINES = '"lineItems": [{"name": "Mug", "quantity": 1}]'
+ADDRESS = '"billingInfo": {"address": {"city": "Oslo"}}'
+
+
+@pytest.mark.parametrize(
+    ("path", "raw", "field"),
+    [
+        ("query", '{"query": {"filter": {"lineItems.name": "%s"}}}', "query.filter"),
+        # Escaped once more: the surrogate appears only when the filter's own JSON is read.
+        (
+            "query",
+            '{"query": {"filter": "{\\"lineItems.name\\": \\"a\\\\ud800\\"}"}}',
+            "lineItems.name",
+        ),
+        (
+            "query",
+            '{"query": {"filter": "{\\"billingInfo.address.fullName\\": '
+            '{\\"$contains\\": \\"a\\\\udfff\\"}}"}}',
+            "billingInfo.address.fullName",
+        ),
+        (
+            "",
+            '{"order": {"subscriptionInfo": {"note": "%s"}, ' + LINES + ", " + ADDRESS + "}}",
+            None,
+        ),
+        ("", '{"order": {"subscriptionInfo": {"%s": 1}, ' + LINES + ", " + ADDRESS + "}}", None),
+    ],
+)
+def test_a_lone_surrogate_is_a_400_naming_the_field(owner_api, path, raw, field):
+    url = f"{STORES}/{path}" if path else STORES
+    response = owner_api.post(url, (raw.replace("%s", SURROGATE)).encode())
+    assert response.status_code == 400, response.content
+    named = response.json()["details"]["field"]
+    assert named == (field or "order.subscriptionInfo")
+    assert not Order.objects.exists()
+
+
+def test_a_lone_surrogate_in_a_shipping_address_writes_nothing(packer_api):
+    order = make_order(lines=1)
+    before = Order.objects.get(pk=order.pk).shipping_info
+    raw = '{"shippingAddress": {"city": "' + SURROGATE + '"}}'
+    response = packer_api.put(f"{STORES}/{order.pk}/updateShippingAddress", raw.encode())
+    assert response.status_code == 400, response.content
+    assert response.json()["details"]["field"] == "shippingAddress"
+    assert Order.objects.get(pk=order.pk).shipping_info == before
