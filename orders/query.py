@@ -381,7 +381,7 @@ def _field_q(name: str, spec: Any) -> Q:
         raise QueryError(
             f"Unknown field {name!r}; allowed fields: {_allowed(FIELDS)} "
             f"(and {_allowed(LOGICAL)}).",
-            field=name,
+            field=name or "filter",  # an empty key still names where the fault is
         )
     if isinstance(spec, dict):
         if not spec:
@@ -511,7 +511,8 @@ def sort_order(sort: Any) -> list[tuple[str, bool]]:
         field = FIELDS.get(name)
         if field is None or not field.sortable:
             raise QueryError(
-                f"Cannot sort by {name!r}; sortable fields: {_allowed(SORTABLE)}.", field=name
+                f"Cannot sort by {name!r}; sortable fields: {_allowed(SORTABLE)}.",
+                field=name or "sort",
             )
         if not isinstance(direction, str) or direction.lower() not in ("asc", "desc"):
             raise QueryError(

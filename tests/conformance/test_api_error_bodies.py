@@ -49,6 +49,20 @@ def test_a_wrong_type_for_a_union_names_the_input_once(viewer_api, body, field):
     assert set(details) == {"field", field}, details
 
 
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"filter": {"": 1}}, "filter"),
+        ({"sort": [{"": "asc"}]}, "sort"),
+        ({"sort": [{"fieldName": ""}]}, "sort"),
+    ],
+)
+def test_an_empty_key_in_a_filter_or_sort_names_where_it_is(viewer_api, query, field):
+    response = viewer_api.post(f"{STORES}/query", {"query": query})
+    assert response.status_code == 400
+    assert response.json()["details"]["field"] == field
+
+
 def test_an_address_part_of_a_wrong_type_names_the_part(owner_api):
     body = {
         "order": {
