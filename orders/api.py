@@ -35,7 +35,12 @@ from orders.query import (
     build_query,
 )
 from orders.schemas import OrderCreateIn, OrderOut, OrderResponse
-from orders.selectors import ORDER_DETAIL_RELATIONS, order_detail_queryset, visible_orders
+from orders.selectors import (
+    ORDER_DETAIL_RELATIONS,
+    order_detail_queryset,
+    order_json_queryset,
+    visible_orders,
+)
 from orders.serializers import order_to_dict
 from orders.services import (
     ADDRESS_TEXT_FIELDS,
@@ -260,7 +265,7 @@ def orders_query(request: HttpRequest, payload: OrdersQueryIn):
         sort=payload.query.sort,
         limit=paging.limit,
         offset=paging.offset,
-        base=order_detail_queryset(),
+        base=order_json_queryset(),
     )
     with replica_reads(request):
         orders = [order_to_dict(order) for order in query.page()]

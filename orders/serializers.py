@@ -1,7 +1,8 @@
 """Orders as JSON in the Stores Orders v2 shape (camelCase, money as strings).
 
-`order_to_dict` expects the order fetched with `selectors.order_detail_queryset()` so that
-line items, activities, fulfillments and refunds come prefetched.
+`order_to_dict` expects the order fetched with `selectors.order_detail_queryset()` (or, for
+JSON only, `selectors.order_json_queryset()`) so that line items, activities, fulfillments and
+refunds come prefetched.
 """
 
 from __future__ import annotations
@@ -11,6 +12,14 @@ from decimal import Decimal
 from typing import Any
 
 from orders.models import SPEC_ACTIVITY_TYPES, Order, json_object
+from orders.selectors import ROWS_SUFFIX
+
+
+def related(instance, name: str) -> list:
+    """`instance`'s rows of relation `name`: the list order_json_queryset() kept, else the
+    prefetched `.all()`."""
+    rows = instance.__dict__.get(name + ROWS_SUFFIX)
+    return rows if rows is not None else list(getattr(instance, name).all())
 
 
 def iso(value: datetime | None) -> str | None:
@@ -135,7 +144,7 @@ def fulfillment_to_dict(fulfillment, index_by_line_id: dict) -> dict[str, Any]:
         "dateCreated": iso(fulfillment.date_created),
         "lineItems": [
             {"index": index_by_line_id[line.line_item_id], "quantity": line.quantity}
-            for line in fulfillment.lines.all()
+            for line in related(fulfillment, "lines")
         ],
         "trackingInfo": tracking_info(fulfillment),
     }
@@ -161,9 +170,9 @@ def shipping_info(order: Order, fulfillments: list) -> dict[str, Any]:
 
 
 def order_to_dict(order: Order) -> dict[str, Any]:
-    line_items = list(order.line_items.all())
+    line_items = related(order, "line_items")
     index_by_line_id = {item.id: item.index for item in line_items}
-    fulfillments = list(order.fulfillments.all())
+    fulfillments = related(order, "fulfillments")
     discount = None
     if order.discount_value is not None or order.applied_coupon:
         discount = drop_none(
@@ -197,7 +206,7 @@ def order_to_dict(order: Order) -> dict[str, Any]:
             "lineItems": [line_item_to_dict(item) for item in line_items],
             "activities": [
                 {"type": activity.type, "timestamp": iso(activity.timestamp)}
-                for activity in order.activities.all()
+                for activity in related(order, "activities")
                 if activity.type in SPEC_ACTIVITY_TYPES
             ],
             "invoiceInfo": order.invoice_info,
@@ -223,7 +232,7 @@ def order_to_dict(order: Order) -> dict[str, Any]:
                         "externalRefund": refund.external_refund,
                     }
                 )
-                for refund in order.refunds.all()
+                for refund in related(order, "refunds")
             ],
             "checkoutId": uuid_str(order.checkout_id),
             "isInternalOrderCreate": False,
