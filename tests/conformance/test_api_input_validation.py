@@ -109,6 +109,18 @@ def create_with(path: str, value):
         ("lineItems.0.quantity", True, "order.lineItems[0].quantity"),
         ("lineItems.0.quantity", 1.5, "order.lineItems[0].quantity"),
         ("lineItems", [], "order.lineItems"),
+        # more decimal places than numeric(14, 2) / numeric(12, 3) keep: they were rounded
+        # silently ("10.005" stored as 10.01, its line total from the unrounded price)
+        ("lineItems.0.priceData.price", "10.005", "order.lineItems[0].priceData.price"),
+        ("lineItems.0.price", 10.999, "order.lineItems[0].price"),
+        ("lineItems.0.tax", "0.001", "order.lineItems[0].tax"),
+        ("totals.total", "1.234", "order.totals.total"),
+        (
+            "shippingInfo.shipmentDetails.discount",
+            1e-7,
+            "order.shippingInfo.shipmentDetails.discount",
+        ),
+        ("lineItems.0.weight", "0.1255", "order.lineItems[0].weight"),
     ],
 )
 def test_create_order_bad_input_is_400_naming_the_field(owner_api, path, value, field):
@@ -126,6 +138,13 @@ def test_create_order_takes_json_numbers_as_the_document_allows(owner_api):
     assert response.status_code == 200, response.content
     line = response.json()["order"]["lineItems"][0]
     assert (line["quantity"], line["price"]) == (2, "12.50")
+
+
+@pytest.mark.parametrize(("sent", "shown"), [("10.50", "10.50"), ("10.5000", "10.50"), (7, "7.00")])
+def test_create_order_takes_trailing_zeros_past_two_places(owner_api, sent, shown):
+    response = owner_api.post(STORES, create_with("lineItems.0.priceData.price", sent))
+    assert response.status_code == 200, response.content
+    assert response.json()["order"]["lineItems"][0]["price"] == shown
 
 
 def test_create_order_accepts_the_edges(owner_api):
