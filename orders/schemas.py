@@ -20,6 +20,7 @@ from pydantic import (
     AfterValidator,
     BeforeValidator,
     PlainValidator,
+    StrictBool,
     StringConstraints,
     WithJsonSchema,
 )
@@ -217,6 +218,13 @@ class BillingInfoIn(InputSchema):
     paymentGatewayTransactionId: Text200 | None = None
 
 
+class ShippingPriceDataIn(InputSchema):
+    """The shipping's price, as the spec shows it: {"taxIncludedInPrice": false, "price": "3"}."""
+
+    price: Money | None = None
+    taxIncludedInPrice: StrictBool | None = None
+
+
 class ShipmentDetailsIn(InputSchema):
     address: AddressIn | None = None
     deliveryOption: Text500 | None = None
@@ -224,7 +232,7 @@ class ShipmentDetailsIn(InputSchema):
     shippingRegion: Text500 | None = None
     discount: Money | None = None
     tax: Money | None = None
-    priceData: dict[str, Any] | None = None
+    priceData: ShippingPriceDataIn | None = None
 
 
 class PickupDetailsIn(InputSchema):
@@ -263,7 +271,7 @@ class CustomTextFieldIn(InputSchema):
 class PriceDataIn(InputSchema):
     price: Money | None = None
     totalPrice: Money | None = None
-    taxIncludedInPrice: bool | None = None
+    taxIncludedInPrice: StrictBool | None = None
 
 
 class LineItemIn(InputSchema):

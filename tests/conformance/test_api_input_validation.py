@@ -29,6 +29,22 @@ CREATE = {
 }
 
 
+SHIP_PRICE = "order.shippingInfo.shipmentDetails.priceData"
+
+
+def test_create_order_keeps_the_shipping_price_data_of_the_spec(owner_api):
+    sent = {"taxIncludedInPrice": False, "price": "3"}
+    response = owner_api.post(STORES, create_with("shippingInfo.shipmentDetails.priceData", sent))
+    assert response.status_code == 200, response.content
+    details = response.json()["order"]["shippingInfo"]["shipmentDetails"]
+    assert details["priceData"] == sent
+    as_number = create_with("shippingInfo.shipmentDetails.priceData", {"price": 3})
+    response = owner_api.post(STORES, as_number)
+    assert response.json()["order"]["shippingInfo"]["shipmentDetails"]["priceData"] == {
+        "price": "3"
+    }
+
+
 def create_with(path: str, value):
     body = copy.deepcopy(CREATE)
     target = body["order"]
@@ -121,6 +137,21 @@ def create_with(path: str, value):
             "order.shippingInfo.shipmentDetails.discount",
         ),
         ("lineItems.0.weight", "0.1255", "order.lineItems[0].weight"),
+        # the shipping's priceData was stored and shown as sent, whatever it held
+        ("shippingInfo.shipmentDetails.priceData", {"price": "abc"}, SHIP_PRICE + ".price"),
+        ("shippingInfo.shipmentDetails.priceData", {"price": -5}, SHIP_PRICE + ".price"),
+        ("shippingInfo.shipmentDetails.priceData", {"foo": {"bar": 1}}, SHIP_PRICE + ".foo"),
+        (
+            "shippingInfo.shipmentDetails.priceData",
+            {"taxIncludedInPrice": 1},
+            SHIP_PRICE + ".taxIncludedInPrice",
+        ),
+        # JSON's booleans only ("yes" was read as true)
+        (
+            "lineItems.0.priceData",
+            {"price": "1", "taxIncludedInPrice": "yes"},
+            "order.lineItems[0].priceData.taxIncludedInPrice",
+        ),
     ],
 )
 def test_create_order_bad_input_is_400_naming_the_field(owner_api, path, value, field):
