@@ -43,6 +43,7 @@ from orders.selectors import (
 )
 from orders.serializers import order_to_dict
 from orders.services import (
+    ADDRESS_OBJECT_PARTS,
     ADDRESS_TEXT_FIELDS,
     order_create,
     order_update_email,
@@ -153,7 +154,26 @@ class UpdateEmailIn(InputSchema):
 TEXT_OR_NULL = {
     "anyOf": [{"type": "string", "maxLength": 500, "pattern": NO_NUL_PATTERN}, {"type": "null"}]
 }
-OBJECT_TEXT_OR_NULL = {"anyOf": [{"type": "object"}, {"type": "string"}, {"type": "null"}]}
+
+
+def object_text_or_null(parts: tuple[str, ...]) -> dict[str, Any]:
+    """street / vatId: an object of those string parts, a string, or null (address_clean)."""
+    part = {
+        "anyOf": [{"type": "string", "maxLength": 500, "pattern": NO_NUL_PATTERN}, {"type": "null"}]
+    }
+    return {
+        "anyOf": [
+            {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": dict.fromkeys(parts, part),
+            },
+            {"type": "string", "maxLength": 500, "pattern": NO_NUL_PATTERN},
+            {"type": "null"},
+        ]
+    }
+
+
 NAME_PART = {"type": "string", "maxLength": 200, "pattern": NO_NUL_PATTERN}
 # The fields order_update_shipping_address takes (address_clean checks them); null removes one.
 SHIPPING_ADDRESS = {
@@ -180,8 +200,8 @@ SHIPPING_ADDRESS = {
                 {"type": "null"},
             ]
         },
-        "street": OBJECT_TEXT_OR_NULL,
-        "vatId": OBJECT_TEXT_OR_NULL,
+        "street": object_text_or_null(ADDRESS_OBJECT_PARTS["street"]),
+        "vatId": object_text_or_null(ADDRESS_OBJECT_PARTS["vatId"]),
     },
 }
 

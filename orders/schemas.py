@@ -186,6 +186,21 @@ class FullNameIn(InputSchema):
     lastName: Text200 | None = None
 
 
+class StreetIn(InputSchema):
+    """Wix's street address: {"number": "525", "name": "5th Avenue"} (and an apartment)."""
+
+    number: Text500 | None = None
+    name: Text500 | None = None
+    apt: Text500 | None = None
+
+
+class VatIdIn(InputSchema):
+    """Wix's tax id: {"id": "...", "type": "CPF"}."""
+
+    id: Text500 | None = None
+    type: Text500 | None = None
+
+
 class AddressIn(InputSchema):
     """An address in the spec's shape (billing or shipment)."""
 
@@ -199,8 +214,8 @@ class AddressIn(InputSchema):
     addressLine1: Text500 | None = None
     addressLine2: Text500 | None = None
     company: Text500 | None = None
-    street: dict[str, Any] | Text500 | None = None
-    vatId: dict[str, Any] | Text500 | None = None
+    street: StreetIn | Text500 | None = None
+    vatId: VatIdIn | Text500 | None = None
 
 
 class BuyerInfoIn(InputSchema):

@@ -45,6 +45,34 @@ def test_create_order_keeps_the_shipping_price_data_of_the_spec(owner_api):
     }
 
 
+def test_street_and_vat_id_round_trip(owner_api, packer_api):
+    street = {"number": "525", "name": "5th Avenue", "apt": "3"}
+    vat = {"id": "123.456.789-00", "type": "CPF"}
+    body = create_with("billingInfo.address.street", street)
+    body["order"]["billingInfo"]["address"]["vatId"] = vat
+    response = owner_api.post(STORES, body)
+    assert response.status_code == 200, response.content
+    order = response.json()["order"]
+    assert order["billingInfo"]["address"]["street"] == street
+    assert order["billingInfo"]["address"]["vatId"] == vat
+    path = f"{STORES}/{order['id']}/updateShippingAddress"
+    moved = packer_api.put(path, {"shippingAddress": {"street": {"number": "1", "name": "Main"}}})
+    assert moved.status_code == 200, moved.content
+    for wrong, field in (
+        ({"street": {"x": "y"}}, "shippingAddress.street.x"),
+        ({"street": {"name": 5}}, "shippingAddress.street.name"),
+        ({"vatId": {"id": "1", "kind": "CPF"}}, "shippingAddress.vatId.kind"),
+        ({"vatId": 5}, "shippingAddress.vatId"),
+    ):
+        refused = packer_api.put(path, {"shippingAddress": wrong})
+        assert refused.status_code == 400, refused.content
+        assert refused.json()["details"]["field"] == field
+    shown = owner_api.get(f"{STORES}/{order['id']}").json()["order"]
+    address = shown["shippingInfo"]["shipmentDetails"]["address"]
+    assert address["street"] == {"number": "1", "name": "Main"}
+    assert "vatId" not in address
+
+
 def create_with(path: str, value):
     body = copy.deepcopy(CREATE)
     target = body["order"]
@@ -146,6 +174,10 @@ def create_with(path: str, value):
             {"taxIncludedInPrice": 1},
             SHIP_PRICE + ".taxIncludedInPrice",
         ),
+        # street and vatId as Wix has them ({number, name, apt}, {id, type}); any object was kept
+        ("billingInfo.address.street", {"x": {"y": "z"}}, "order.billingInfo.address.street.x"),
+        ("billingInfo.address.street", {"number": 5}, "order.billingInfo.address.street.number"),
+        ("billingInfo.address.vatId", {"id": ["1"]}, "order.billingInfo.address.vatId.id"),
         # JSON's booleans only ("yes" was read as true)
         (
             "lineItems.0.priceData",
