@@ -37,11 +37,23 @@ from orders.services import OrderError
 
 
 class ApiKeyAuth(APIKeyHeader):
-    """`Authorization: <key>`; the request then acts with the key's user's permissions."""
+    """`Authorization: <key>`; the request then acts with the key's user's permissions, and
+    needs `perms` (an operation's `auth=needs(...)`): a key without them is a 403 before the
+    body or path is read, not a 400 about a request it may not make at all."""
 
     param_name = "Authorization"
 
+    def __init__(self, *perms: str) -> None:
+        super().__init__()
+        self.perms = perms
+
     def authenticate(self, request: HttpRequest, key: str | None):
+        user = self.key_user(request, key)
+        if user is not None and self.perms:
+            require_perm(request, *self.perms)
+        return user
+
+    def key_user(self, request: HttpRequest, key: str | None):
         # One query: the key, its user, the user's permissions and whether this address has
         # wrong keys on record (only then is the throttle's count read).
         api_key = ApiKey.objects.annotate(
@@ -72,6 +84,11 @@ class ApiKeyAuth(APIKeyHeader):
         api_key.user.acting_api_key = api_key  # type: ignore[attr-defined]  # read by the outbox
         request.user = api_key.user
         return api_key.user
+
+
+def needs(*perms: str) -> ApiKeyAuth:
+    """An operation's authentication: an API key whose user has every one of `perms`."""
+    return ApiKeyAuth(*perms)
 
 
 class ApiKeysLockedOut(Exception):

@@ -27,7 +27,7 @@ from config.api import (
     ApiError,
     as_built,
     error_fields,
-    require_perm,
+    needs,
     responses,
 )
 from config.schemas import InputSchema, state_no_nul, whole_number
@@ -398,12 +398,12 @@ def order_not_found_404(order_id) -> Iterator[None]:
     response=responses(StoresCreateOut, NOT_FOUND, CONFLICT, BODY_TOO_LARGE, KEY_REUSED),
     openapi_extra=idempotency.OPENAPI_EXTRA,
     summary="Create fulfillment",
+    auth=needs(PERM_ADD),
 )
 @as_built
 @error_fields("fulfillment.")
 def stores_fulfillment_create(request: HttpRequest, id: uuid.UUID, payload: StoresCreateIn):
     """With an `Idempotency-Key` header a retry returns the first answer."""
-    require_perm(request, PERM_ADD)
     path_ids_match({"orderId": payload.orderId}, {"orderId": id})
     body = payload.fulfillment
 
@@ -435,13 +435,13 @@ def stores_update_field(field: str) -> str:
     "orders/{id}/fulfillments/{fulfillmentId}",
     response=responses(OrderResponse, NOT_FOUND, CONFLICT, BODY_TOO_LARGE),
     summary="Update fulfillment",
+    auth=needs(PERM_CHANGE),
 )
 @as_built
 @error_fields(stores_update_field)
 def stores_fulfillment_update(
     request: HttpRequest, id: uuid.UUID, fulfillmentId: uuid.UUID, payload: StoresUpdateIn
 ):
-    require_perm(request, PERM_CHANGE)
     path_ids_match(
         {"orderId": payload.orderId, "fulfillmentId": payload.fulfillmentId},
         {"orderId": id, "fulfillmentId": fulfillmentId},
@@ -464,10 +464,10 @@ def stores_fulfillment_update(
     "orders/{id}/fulfillments/{fulfillmentId}",
     response=responses(OrderResponse, NOT_FOUND, CONFLICT),
     summary="Delete fulfillment",
+    auth=needs(PERM_DELETE),
 )
 @as_built
 def stores_fulfillment_delete(request: HttpRequest, id: uuid.UUID, fulfillmentId: uuid.UUID):
-    require_perm(request, PERM_DELETE)
     order = order_visible_or_404(id)
     fulfillment_delete(order=order, fulfillment_id=fulfillmentId, actor=request.user)
     return {"order": order_json(order.pk)}
@@ -481,12 +481,12 @@ def stores_fulfillment_delete(request: HttpRequest, id: uuid.UUID, fulfillmentId
     response=responses(EcomCreateOut, NOT_FOUND, CONFLICT, BODY_TOO_LARGE, KEY_REUSED),
     openapi_extra=idempotency.OPENAPI_EXTRA,
     summary="Create fulfillment",
+    auth=needs(PERM_ADD),
 )
 @as_built
 @error_fields("fulfillment.")
 def ecom_fulfillment_create(request: HttpRequest, orderId: uuid.UUID, payload: EcomCreateIn):
     """With an `Idempotency-Key` header a retry returns the first answer."""
-    require_perm(request, PERM_ADD)
     path_ids_match({"orderId": payload.orderId}, {"orderId": orderId})
     body = payload.fulfillment
 
@@ -519,12 +519,12 @@ ERROR_CODES = {400: "INVALID_ARGUMENT", 404: "ORDER_NOT_FOUND", 409: "FULFILLMEN
     response=responses(BulkCreateOut, BODY_TOO_LARGE, KEY_REUSED),
     openapi_extra=idempotency.OPENAPI_EXTRA,
     summary="Bulk create fulfillments",
+    auth=needs(PERM_ADD),
 )
 @as_built
 def ecom_fulfillment_bulk_create(request: HttpRequest, payload: BulkCreateIn):
     """Each order in its own savepoint; with an `Idempotency-Key` header a retry returns the
     first answer and creates nothing."""
-    require_perm(request, PERM_ADD)
     return idempotent(request, lambda: bulk_create_results(request, payload))
 
 
@@ -596,10 +596,10 @@ def bulk_create_results(request: HttpRequest, payload: BulkCreateIn) -> dict[str
     "orders/{orderId}",
     response=responses(EcomOrderOut, NOT_FOUND),
     summary="List fulfillments for a single order",
+    auth=needs(PERM_VIEW),
 )
 @as_built
 def ecom_fulfillments_for_order(request: HttpRequest, orderId: uuid.UUID):
-    require_perm(request, PERM_VIEW)
     order = fulfillments_queryset().filter(pk=orderId).first()
     if order is None:
         raise Http404(f"Order {orderId} not found.")
@@ -610,11 +610,11 @@ def ecom_fulfillments_for_order(request: HttpRequest, orderId: uuid.UUID):
     "list-by-ids",
     response=responses(EcomOrdersOut, BODY_TOO_LARGE),
     summary="List fulfillments for multiple orders",
+    auth=needs(PERM_VIEW),
 )
 @as_built
 def ecom_fulfillments_for_orders(request: HttpRequest, payload: ListByIdsIn):
     """Orders in the order asked; unknown ids are left out."""
-    require_perm(request, PERM_VIEW)
     orders = {o.pk: o for o in fulfillments_queryset().filter(pk__in=payload.orderIds)}
     return {
         "ordersWithFulfillments": [
@@ -653,13 +653,13 @@ def created_date_unchanged(
     "{fulfillmentId}/orders/{orderId}",
     response=responses(EcomOrderOut, NOT_FOUND, CONFLICT, BODY_TOO_LARGE),
     summary="Update fulfillment",
+    auth=needs(PERM_CHANGE),
 )
 @as_built
 @error_fields("fulfillment.")
 def ecom_fulfillment_update(
     request: HttpRequest, fulfillmentId: uuid.UUID, orderId: uuid.UUID, payload: EcomUpdateIn
 ):
-    require_perm(request, PERM_CHANGE)
     body = payload.fulfillment
     if body.id and body.underscore_id and body.id != body.underscore_id:
         raise ApiError(
@@ -688,10 +688,10 @@ def ecom_fulfillment_update(
     "{fulfillmentId}/orders/{orderId}",
     response=responses(EcomOrderOut, NOT_FOUND, CONFLICT),
     summary="Delete fulfillment",
+    auth=needs(PERM_DELETE),
 )
 @as_built
 def ecom_fulfillment_delete(request: HttpRequest, fulfillmentId: uuid.UUID, orderId: uuid.UUID):
-    require_perm(request, PERM_DELETE)
     order = order_visible_or_404(orderId)
     fulfillment_delete(order=order, fulfillment_id=fulfillmentId, actor=request.user)
     return {"orderWithFulfillments": order_with_fulfillments_json(order.pk)}
