@@ -224,10 +224,19 @@ def _type_error(field: Field, op: str, value: Any, expected: str) -> QueryError:
     )
 
 
+def whole(value: Any) -> Any:
+    """A JSON number without a fractional part as an int (`10012.0` is JSON Schema's integer,
+    as in request bodies: config/schemas.py `whole_number`); any other value as it is."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def parse_datetime(value: Any) -> datetime | None:
     """ISO-8601 string (naive means UTC) or epoch milliseconds; None when neither."""
     if isinstance(value, bool):
         return None
+    value = whole(value)
     if isinstance(value, int):
         try:
             return datetime.fromtimestamp(value / 1000, tz=UTC)
@@ -249,6 +258,7 @@ def _scalar(field: Field, op: str, value: Any) -> Any:
             return None
         raise _type_error(field, op, value, f"a {field.type} value (not null)")
     if field.type == INT:
+        value = whole(value)
         if isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_BIGINT:
             raise _type_error(field, op, value, "an integer (at most 19 digits)")
         return value
