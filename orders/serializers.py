@@ -34,6 +34,12 @@ def money(value: Decimal | None) -> str | None:
     return None if value is None else format(value, "f")
 
 
+def weight(value: Decimal | None) -> str | None:
+    """A weight as the spec shows them ("30", "1.5", "0.5"): trailing zeros dropped, never
+    in exponent form ("3E+1")."""
+    return None if value is None else money(value.normalize())
+
+
 def uuid_str(value) -> str | None:
     return None if value is None else str(value)
 
@@ -80,8 +86,7 @@ def totals(order: Order) -> dict[str, Any]:
         "tax": money(order.tax_total),
         "discount": money(order.discount_total),
         "total": money(order.total),
-        # Trailing zeros dropped as the spec shows weights ("30", "1.5"), but never "3E+1".
-        "weight": money(order.total_weight.normalize() if order.total_weight else Decimal("0")),
+        "weight": weight(order.total_weight or Decimal("0")),
         "quantity": order.total_quantity,
     }
 
@@ -99,7 +104,7 @@ def line_item_to_dict(item) -> dict[str, Any]:
             "lineItemType": item.line_item_type,
             "options": item.options or [],
             "customTextFields": item.custom_text_fields or [],
-            "weight": money(item.weight),
+            "weight": weight(item.weight),
             "mediaItem": item.media_item,
             "sku": item.sku or None,
             "variantId": uuid_str(item.variant_id),
