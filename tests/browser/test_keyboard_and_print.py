@@ -8,7 +8,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from fulfillments.models import Fulfillment
-from tests.browser.a11y import assert_accessible, on_one_line
+from tests.browser.a11y import assert_accessible, assert_no_horizontal_overflow, on_one_line
 from tests.factories import make_order
 
 
@@ -145,6 +145,19 @@ def test_long_slip_and_pick_list_print_whole_skus_and_name_the_order_on_every_pa
     page.emulate_media(media="print")
     assert on_one_line(mug)
     expect(page.get_by_role("navigation", name="Main")).to_be_hidden()
+    # At 320 px (WCAG's reflow width) each SKU is a card: nothing sticks out of the list,
+    # no order number is broken, the SKU reads whole.
+    page.emulate_media(media="screen")
+    page.set_viewport_size({"width": 320, "height": 800})
+    assert_no_horizontal_overflow(page)
+    fit = page.locator("table.pick-rows").evaluate(
+        """t => t.getBoundingClientRect().right
+            <= t.closest('.pick-list').getBoundingClientRect().right"""
+    )
+    assert fit
+    assert on_one_line(mug)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.emulate_media(media="print")
     # A printed list says when it was made and by whom (several are printed in a day).
     expect(page.locator(".pick-printed")).to_be_visible()
     expect(page.locator(".pick-printed")).to_contain_text(

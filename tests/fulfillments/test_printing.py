@@ -155,9 +155,9 @@ def test_pick_list_totals_per_sku_with_order_numbers(packer_client, packer):
     html = response.content.decode()
     rows = re.findall(r"<tr>\s*<td class=\"tick\">.*?</tr>", html, re.DOTALL)
     assert len(rows) == 2  # CAP-9 then MUG-1; the e-book is not picked
-    assert "CAP-9" in rows[0] and '<td class="num">2</td>' in rows[0]
+    assert "CAP-9" in rows[0] and '<td class="num" data-label="Qty">2</td>' in rows[0]
     assert f"#{a.number}, #{c.number}" in rows[0]
-    assert "MUG-1" in rows[1] and '<td class="num">3</td>' in rows[1]
+    assert "MUG-1" in rows[1] and '<td class="num" data-label="Qty">3</td>' in rows[1]
     assert "Colour: Teal" in rows[1] and f"#{a.number}, #{b.number}" in rows[1]
     assert "5 units of 2 items for 3 orders" in html
 
