@@ -72,7 +72,6 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    "config.ops.replicas.ReadYourWritesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -80,8 +79,10 @@ MIDDLEWARE = [
     "config.errors.MethodNotAllowedPageMiddleware",
     # After the view, so that it turns a lockout flagged by the login view into its 429 page.
     "axes.middleware.AxesMiddleware",
-    # Innermost: a write request's view and response building share one transaction.
+    # A write request's view and response building share one transaction.
     "config.transactions.WriteRequestTransactionMiddleware",
+    # Inside that transaction: the pin after a write commits with it or not at all.
+    "config.ops.replicas.ReadYourWritesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
