@@ -208,3 +208,40 @@ def test_email_search_is_a_case_insensitive_prefix(support_client, order_factory
     order_factory(buyer_email="gracexhopper@example.com")
     response = support_client.get("/admin/orders/order/", {"q": "Grace_Hopper@"})
     assert list(response.context["cl"].result_list) == [grace]
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        {"line_items-0-id": "not-a-line"},
+        {"line_items-0-id": "\x00"},
+        {"line_items-TOTAL_FORMS": "3", "line_items-INITIAL_FORMS": "2"},
+        {"line_items-INITIAL_FORMS": "3"},
+    ],
+)
+def test_a_tampered_line_items_inline_is_refused_without_a_500(
+    support_client, order_factory, tamper
+):
+    """The change form comes back with an error (an address that is not JSON) and its
+    read-only line items tampered with (an id that is no line of the order, one more line than
+    it has): the page shows the form again with the error, never a 500, and nothing is saved."""
+    order = order_factory()
+    page = support_client.get(f"/admin/orders/order/{order.pk}/change/")
+    form = page.context["adminform"].form
+    data = {name: form.initial.get(name, "") for name in form.fields}
+    data["billing_address"] = '{"country": '
+    data["shipping_info"] = "{}"
+    data["buyer_note"] = "Changed"
+    for formset in (f.formset for f in page.context["inline_admin_formsets"]):
+        for key, value in formset.management_form.initial.items():
+            data[f"{formset.prefix}-{key}"] = value
+        for index, inline_form in enumerate(formset.initial_forms):
+            data[f"{formset.prefix}-{index}-id"] = inline_form.instance.pk
+            data[f"{formset.prefix}-{index}-order"] = order.pk
+    data.update(tamper)
+    response = support_client.post(f"/admin/orders/order/{order.pk}/change/", data)
+    assert response.status_code == 200
+    assert "billing_address" in response.context["adminform"].form.errors
+    order.refresh_from_db()
+    assert order.buyer_note != "Changed"
+    assert not Activity.objects.filter(order=order, type=ActivityType.MERCHANT_COMMENT).exists()
