@@ -9,51 +9,18 @@ and the request's connection gets a short statement timeout, so PostgreSQL cance
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
-import psycopg
 import pytest
-from django.db import connection
 from django.test import override_settings
 from django_tasks_db.models import DBTaskResult
 
 from fulfillments.models import Fulfillment
 from orders.models import Activity, ActivityType, Order, ReadPin
+from tests.config.locking import held
 from tests.conftest import api_client_for, client_for, make_user
 from tests.factories import make_order
 
 STORES = "/api/stores/v2/orders"
 HTMX = {"HX-Request": "true"}
-# Long enough for the request's own statements on a busy machine, short for the blocked one.
-SHORT_TIMEOUT_MS = 1500
-
-
-def other_connection() -> psycopg.Connection:
-    s = connection.settings_dict
-    return psycopg.connect(
-        dbname=s["NAME"],
-        user=s["USER"] or "postgres",
-        password=s["PASSWORD"] or None,
-        host=s["HOST"],
-        port=s["PORT"] or None,
-    )
-
-
-@contextlib.contextmanager
-def held(sql: str, *params) -> Iterator[None]:
-    """Run `sql` (a lock) in another connection's open transaction and keep it meanwhile;
-    the request's statements time out after SHORT_TIMEOUT_MS."""
-    with other_connection() as other:
-        other.execute(sql, params)
-        with connection.cursor() as cursor:
-            cursor.execute(f"SET statement_timeout = {SHORT_TIMEOUT_MS}")
-        try:
-            yield
-        finally:
-            with connection.cursor() as cursor:
-                cursor.execute("RESET statement_timeout")
-            other.rollback()
 
 
 @pytest.mark.django_db(transaction=True)
