@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -36,11 +37,23 @@ from orders.services import OrderError
 
 
 class ApiKeyAuth(APIKeyHeader):
-    """`Authorization: <key>`; the request then acts with the key's user's permissions."""
+    """`Authorization: <key>`; the request then acts with the key's user's permissions, and
+    needs `perms` (an operation's `auth=needs(...)`): a key without them is a 403 before the
+    body or path is read, not a 400 about a request it may not make at all."""
 
     param_name = "Authorization"
 
+    def __init__(self, *perms: str) -> None:
+        super().__init__()
+        self.perms = perms
+
     def authenticate(self, request: HttpRequest, key: str | None):
+        user = self.key_user(request, key)
+        if user is not None and self.perms:
+            require_perm(request, *self.perms)
+        return user
+
+    def key_user(self, request: HttpRequest, key: str | None):
         # One query: the key, its user, the user's permissions and whether this address has
         # wrong keys on record (only then is the throttle's count read).
         api_key = ApiKey.objects.annotate(
@@ -71,6 +84,11 @@ class ApiKeyAuth(APIKeyHeader):
         api_key.user.acting_api_key = api_key  # type: ignore[attr-defined]  # read by the outbox
         request.user = api_key.user
         return api_key.user
+
+
+def needs(*perms: str) -> ApiKeyAuth:
+    """An operation's authentication: an API key whose user has every one of `perms`."""
+    return ApiKeyAuth(*perms)
 
 
 class ApiKeysLockedOut(Exception):
@@ -241,6 +259,20 @@ def on_not_found(request, exc):
     return error_response(request, 404, str(exc) or "Not found.")
 
 
+# pydantic names the member of a union it tried (`str`, `dict[str,any]`, `uuid`,
+# `function-after[...]`) as a step of an error's location; no body key looks like one.
+UNION_MEMBER = re.compile(r"[a-z][a-z0-9_]*(-[a-z0-9_]+)*(\[.*\])?")
+TYPE_NAMES = frozenset({"str", "int", "float", "bool", "bytes", "uuid", "list", "dict", "none"})
+
+
+def is_union_member(part: object) -> bool:
+    return (
+        isinstance(part, str)
+        and UNION_MEMBER.fullmatch(part) is not None
+        and (part in TYPE_NAMES or "[" in part or "-" in part)
+    )
+
+
 @api.exception_handler(ValidationError)
 def on_validation_error(request, exc: ValidationError):
     details: dict[str, Any] = {}
@@ -252,17 +284,30 @@ def on_validation_error(request, exc: ValidationError):
             loc = loc[1:]
         path = ""
         for part in loc:
+            if is_union_member(part):
+                continue  # the input's own name, once, whichever member of the union failed
             path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
-        details[path or "body"] = error.get("msg", "invalid")
-    fields = ", ".join(details) or "body"
+        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        key = path or "body"
+        if key in details and message not in details[key]:
+            details[key] = f"{details[key]}; or {message[0].lower()}{message[1:]}"
+        else:
+            details.setdefault(key, message)
+    reasons = "; ".join(f"{field}: {why}" for field, why in details.items())
     # `field` names the first input at fault, as for every other 400.
     return error_response(
-        request, 400, f"Invalid request: {fields}", {"field": next(iter(details)), **details}
+        request, 400, f"Invalid request: {reasons}", {"field": next(iter(details)), **details}
     )
 
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
+    """ninja's own refusals: 400 only for a body that is not JSON (its parser's words)."""
+    if exc.status_code == 400:
+        reason = f" ({exc.__cause__})" if exc.__cause__ else ""
+        return error_response(
+            request, 400, f"The request body is not valid JSON{reason}.", {"field": "body"}
+        )
     return error_response(request, exc.status_code, str(exc))
 
 

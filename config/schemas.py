@@ -7,6 +7,7 @@ take their typed values import it without importing the API itself.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from ninja import Field, Schema
@@ -14,15 +15,24 @@ from ninja.schema import DjangoGetter
 from pydantic import BeforeValidator, ConfigDict, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+# What PostgreSQL text cannot hold: NUL, and a lone UTF-16 surrogate (JSON may escape one,
+# "\ud800", but it is no character and has no UTF-8 form).
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def unstorable(text: str) -> bool:
+    return UNSTORABLE.search(text) is not None
+
 
 def _has_nul(value: Any) -> bool:
-    """Walks the value without recursion, so a filter nested 1,000 deep reaches the query
-    language's depth check (a 400) instead of Python's recursion limit (a 500)."""
+    """Whether any string in the value (keys too) is unstorable. Walks the value without
+    recursion, so a filter nested 1,000 deep reaches the query language's depth check (a 400)
+    instead of Python's recursion limit (a 500)."""
     stack = [value]
     while stack:
         item = stack.pop()
         if isinstance(item, str):
-            if "\x00" in item:
+            if unstorable(item):
                 return True
         elif isinstance(item, list | tuple):
             stack.extend(item)
@@ -80,7 +90,9 @@ class InputSchema(Schema):
         """No string anywhere in a body may hold the NUL character: PostgreSQL cannot store
         it, so it is a 400 naming the field rather than a failed write."""
         if _has_nul(value):
-            raise ValueError("must not contain the NUL character (\\u0000)")
+            raise ValueError(
+                "must not contain the NUL character (\\u0000) or a lone surrogate (\\ud800-\\udfff)"
+            )
         return value
 
     @model_validator(mode="before")

@@ -10,13 +10,13 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema
-from pydantic import BeforeValidator, ConfigDict, StrictBool
+from pydantic import BeforeValidator, ConfigDict, StrictBool, field_validator
 from pydantic.json_schema import JsonDict
 
 from config.api import (
@@ -27,7 +27,7 @@ from config.api import (
     ApiError,
     as_built,
     error_fields,
-    require_perm,
+    needs,
     responses,
 )
 from config.schemas import InputSchema, state_no_nul, whole_number
@@ -116,12 +116,17 @@ class StoresFulfillmentIn(InputSchema):
     trackingInfo: TrackingIn | None = None
 
 
+# Wix's REST bodies may repeat the path's ids (the document's updateEmail example sends its
+# orderId); when they do, they must be the path's.
 class StoresCreateIn(InputSchema):
+    orderId: uuid.UUID | None = None
     fulfillment: StoresFulfillmentIn
     notifyBuyer: StrictBool | None = notify_buyer_field()
 
 
 class StoresUpdateIn(InputSchema):
+    orderId: uuid.UUID | None = None
+    fulfillmentId: uuid.UUID | None = None
     fulfillmentTrackingInfo: TrackingIn
     lineItems: list[IndexLineIn] | None = None
 
@@ -145,6 +150,12 @@ class IdLineIn(InputSchema):
 
     def line_id(self, position: int) -> uuid.UUID:
         line_id = self.id or self.underscore_id
+        if self.id and self.underscore_id and self.id != self.underscore_id:
+            raise ApiError(
+                400,
+                f"lineItems[{position}] has an id and an _id that differ; send one of them.",
+                {"field": f"fulfillment.lineItems[{position}]._id"},
+            )
         if line_id is None:
             raise ApiError(
                 400,
@@ -170,7 +181,13 @@ class EcomUpdateFulfillmentIn(InputSchema):
     # Wix's SDK sends the path's fulfillment id here (`id`; `_id` from hand-written clients).
     id: uuid.UUID | None = None
     underscore_id: uuid.UUID | None = Field(default=None, alias="_id")
-    trackingInfo: TrackingIn | None = None
+    # A fulfillment read and sent back whole (as the SDK's callers do) carries its creation
+    # time: read-only, so accepted only unchanged, like its line items.
+    createdDate: datetime | None = Field(default=None, description="Read-only: only unchanged")
+    underscore_createdDate: datetime | None = Field(default=None, alias="_createdDate")
+    trackingInfo: TrackingIn | None = Field(
+        default=None, description="null removes the tracking number, provider and link"
+    )
     lineItems: list[IdLineIn] | None = None
 
 
@@ -215,9 +232,35 @@ class BulkOrderIn(InputSchema):
     fulfillments: list[BulkFulfillmentIn]
 
 
+# What one bulk request may ask for in all: 100 orders with up to 3 fulfillments each, each
+# fulfillment up to 300 lines. (Only the body's size bounded it: 2.5 MB named ~30,000
+# fulfillments, minutes of writes, and an answer that lists each order's fulfillments once per
+# entry naming it.)
+MAX_BULK_FULFILLMENTS = 3 * MAX_BULK_ORDERS
+MAX_BULK_LINES = MAX_BULK_ORDERS * MAX_FULFILLMENT_LINE_ITEMS
+
+
 class BulkCreateIn(InputSchema):
-    ordersWithFulfillments: list[BulkOrderIn] = Field(..., min_length=1, max_length=MAX_BULK_ORDERS)
+    ordersWithFulfillments: list[BulkOrderIn] = Field(
+        ...,
+        min_length=1,
+        max_length=MAX_BULK_ORDERS,
+        description=f"At most {MAX_BULK_FULFILLMENTS} fulfillments and {MAX_BULK_LINES} "
+        "line items in all",
+    )
     notifyBuyer: StrictBool | None = notify_buyer_field()
+
+    @field_validator("ordersWithFulfillments")
+    @classmethod
+    def _bounded(cls, entries: list[BulkOrderIn]) -> list[BulkOrderIn]:
+        fulfillments = [f for entry in entries for f in entry.fulfillments]
+        lines = sum(len(f.lineItems) for f in fulfillments)
+        if len(fulfillments) > MAX_BULK_FULFILLMENTS or lines > MAX_BULK_LINES:
+            raise ValueError(
+                f"at most {MAX_BULK_FULFILLMENTS} fulfillments and {MAX_BULK_LINES} line items "
+                f"in one request, got {len(fulfillments)} and {lines}; send the rest in another"
+            )
+        return entries
 
 
 class ListByIdsIn(InputSchema):
@@ -355,12 +398,13 @@ def order_not_found_404(order_id) -> Iterator[None]:
     response=responses(StoresCreateOut, NOT_FOUND, CONFLICT, BODY_TOO_LARGE, KEY_REUSED),
     openapi_extra=idempotency.OPENAPI_EXTRA,
     summary="Create fulfillment",
+    auth=needs(PERM_ADD),
 )
 @as_built
 @error_fields("fulfillment.")
 def stores_fulfillment_create(request: HttpRequest, id: uuid.UUID, payload: StoresCreateIn):
     """With an `Idempotency-Key` header a retry returns the first answer."""
-    require_perm(request, PERM_ADD)
+    path_ids_match({"orderId": payload.orderId}, {"orderId": id})
     body = payload.fulfillment
 
     def create() -> dict[str, Any]:
@@ -391,13 +435,17 @@ def stores_update_field(field: str) -> str:
     "orders/{id}/fulfillments/{fulfillmentId}",
     response=responses(OrderResponse, NOT_FOUND, CONFLICT, BODY_TOO_LARGE),
     summary="Update fulfillment",
+    auth=needs(PERM_CHANGE),
 )
 @as_built
 @error_fields(stores_update_field)
 def stores_fulfillment_update(
     request: HttpRequest, id: uuid.UUID, fulfillmentId: uuid.UUID, payload: StoresUpdateIn
 ):
-    require_perm(request, PERM_CHANGE)
+    path_ids_match(
+        {"orderId": payload.orderId, "fulfillmentId": payload.fulfillmentId},
+        {"orderId": id, "fulfillmentId": fulfillmentId},
+    )
     order = order_visible_or_404(id)
     lines = None
     if payload.lineItems is not None:
@@ -416,10 +464,10 @@ def stores_fulfillment_update(
     "orders/{id}/fulfillments/{fulfillmentId}",
     response=responses(OrderResponse, NOT_FOUND, CONFLICT),
     summary="Delete fulfillment",
+    auth=needs(PERM_DELETE),
 )
 @as_built
 def stores_fulfillment_delete(request: HttpRequest, id: uuid.UUID, fulfillmentId: uuid.UUID):
-    require_perm(request, PERM_DELETE)
     order = order_visible_or_404(id)
     fulfillment_delete(order=order, fulfillment_id=fulfillmentId, actor=request.user)
     return {"order": order_json(order.pk)}
@@ -433,12 +481,12 @@ def stores_fulfillment_delete(request: HttpRequest, id: uuid.UUID, fulfillmentId
     response=responses(EcomCreateOut, NOT_FOUND, CONFLICT, BODY_TOO_LARGE, KEY_REUSED),
     openapi_extra=idempotency.OPENAPI_EXTRA,
     summary="Create fulfillment",
+    auth=needs(PERM_ADD),
 )
 @as_built
 @error_fields("fulfillment.")
 def ecom_fulfillment_create(request: HttpRequest, orderId: uuid.UUID, payload: EcomCreateIn):
     """With an `Idempotency-Key` header a retry returns the first answer."""
-    require_perm(request, PERM_ADD)
     path_ids_match({"orderId": payload.orderId}, {"orderId": orderId})
     body = payload.fulfillment
 
@@ -471,12 +519,12 @@ ERROR_CODES = {400: "INVALID_ARGUMENT", 404: "ORDER_NOT_FOUND", 409: "FULFILLMEN
     response=responses(BulkCreateOut, BODY_TOO_LARGE, KEY_REUSED),
     openapi_extra=idempotency.OPENAPI_EXTRA,
     summary="Bulk create fulfillments",
+    auth=needs(PERM_ADD),
 )
 @as_built
 def ecom_fulfillment_bulk_create(request: HttpRequest, payload: BulkCreateIn):
     """Each order in its own savepoint; with an `Idempotency-Key` header a retry returns the
     first answer and creates nothing."""
-    require_perm(request, PERM_ADD)
     return idempotent(request, lambda: bulk_create_results(request, payload))
 
 
@@ -548,10 +596,10 @@ def bulk_create_results(request: HttpRequest, payload: BulkCreateIn) -> dict[str
     "orders/{orderId}",
     response=responses(EcomOrderOut, NOT_FOUND),
     summary="List fulfillments for a single order",
+    auth=needs(PERM_VIEW),
 )
 @as_built
 def ecom_fulfillments_for_order(request: HttpRequest, orderId: uuid.UUID):
-    require_perm(request, PERM_VIEW)
     order = fulfillments_queryset().filter(pk=orderId).first()
     if order is None:
         raise Http404(f"Order {orderId} not found.")
@@ -562,11 +610,11 @@ def ecom_fulfillments_for_order(request: HttpRequest, orderId: uuid.UUID):
     "list-by-ids",
     response=responses(EcomOrdersOut, BODY_TOO_LARGE),
     summary="List fulfillments for multiple orders",
+    auth=needs(PERM_VIEW),
 )
 @as_built
 def ecom_fulfillments_for_orders(request: HttpRequest, payload: ListByIdsIn):
     """Orders in the order asked; unknown ids are left out."""
-    require_perm(request, PERM_VIEW)
     orders = {o.pk: o for o in fulfillments_queryset().filter(pk__in=payload.orderIds)}
     return {
         "ordersWithFulfillments": [
@@ -577,27 +625,59 @@ def ecom_fulfillments_for_orders(request: HttpRequest, payload: ListByIdsIn):
     }
 
 
+def created_date_unchanged(
+    order: Order, fulfillment_id: uuid.UUID, body: EcomUpdateFulfillmentIn
+) -> None:
+    """A createdDate (or _createdDate) sent with an update must be the fulfillment's own
+    (a time without an offset is UTC's)."""
+    sent_dates = {"createdDate": body.createdDate, "_createdDate": body.underscore_createdDate}
+    for field, sent in sent_dates.items():
+        if sent is None:
+            continue
+        created = (
+            Fulfillment.objects.filter(pk=fulfillment_id, order_id=order.pk)
+            .values_list("date_created", flat=True)
+            .first()
+        )
+        sent = sent if sent.tzinfo else sent.replace(tzinfo=UTC)
+        if created is not None and sent != created:
+            raise ApiError(
+                400,
+                f"{field} is read-only: the fulfillment was created at {iso(created)}, "
+                f"not {sent.isoformat()}.",
+                {"field": f"fulfillment.{field}"},
+            )
+
+
 @ecom_router.patch(
     "{fulfillmentId}/orders/{orderId}",
     response=responses(EcomOrderOut, NOT_FOUND, CONFLICT, BODY_TOO_LARGE),
     summary="Update fulfillment",
+    auth=needs(PERM_CHANGE),
 )
 @as_built
 @error_fields("fulfillment.")
 def ecom_fulfillment_update(
     request: HttpRequest, fulfillmentId: uuid.UUID, orderId: uuid.UUID, payload: EcomUpdateIn
 ):
-    require_perm(request, PERM_CHANGE)
     body = payload.fulfillment
+    if body.id and body.underscore_id and body.id != body.underscore_id:
+        raise ApiError(
+            400, "fulfillment has an id and an _id that differ.", {"field": "fulfillment._id"}
+        )
     path_ids_match(
         {"orderId": payload.orderId, "fulfillment.id": body.id or body.underscore_id},
         {"orderId": orderId, "fulfillment.id": fulfillmentId},
     )
     order = order_visible_or_404(orderId)
+    created_date_unchanged(order, fulfillmentId, body)
+    tracking = tracking_given(body.trackingInfo) or {}
+    if "trackingInfo" in body.model_fields_set and body.trackingInfo is None:
+        tracking = dict.fromkeys(TrackingIn.model_fields)  # "pass null" removes it all
     fulfillment_update(
         order=order,
         fulfillment_id=fulfillmentId,
-        tracking=tracking_given(body.trackingInfo) or {},
+        tracking=tracking,
         lines=id_lines(body.lineItems) if body.lineItems is not None else None,
         actor=request.user,
     )
@@ -608,10 +688,10 @@ def ecom_fulfillment_update(
     "{fulfillmentId}/orders/{orderId}",
     response=responses(EcomOrderOut, NOT_FOUND, CONFLICT),
     summary="Delete fulfillment",
+    auth=needs(PERM_DELETE),
 )
 @as_built
 def ecom_fulfillment_delete(request: HttpRequest, fulfillmentId: uuid.UUID, orderId: uuid.UUID):
-    require_perm(request, PERM_DELETE)
     order = order_visible_or_404(orderId)
     fulfillment_delete(order=order, fulfillment_id=fulfillmentId, actor=request.user)
     return {"orderWithFulfillments": order_with_fulfillments_json(order.pk)}

@@ -16,7 +16,7 @@ from config.api import (
     NOT_FOUND,
     ApiError,
     as_built,
-    require_perm,
+    needs,
     responses,
 )
 from config.ops.replicas import replica_reads
@@ -35,9 +35,15 @@ from orders.query import (
     build_query,
 )
 from orders.schemas import OrderCreateIn, OrderOut, OrderResponse
-from orders.selectors import ORDER_DETAIL_RELATIONS, order_detail_queryset, visible_orders
+from orders.selectors import (
+    ORDER_DETAIL_RELATIONS,
+    order_detail_queryset,
+    order_json_queryset,
+    visible_orders,
+)
 from orders.serializers import order_to_dict
 from orders.services import (
+    ADDRESS_OBJECT_PARTS,
     ADDRESS_TEXT_FIELDS,
     order_create,
     order_update_email,
@@ -148,7 +154,26 @@ class UpdateEmailIn(InputSchema):
 TEXT_OR_NULL = {
     "anyOf": [{"type": "string", "maxLength": 500, "pattern": NO_NUL_PATTERN}, {"type": "null"}]
 }
-OBJECT_TEXT_OR_NULL = {"anyOf": [{"type": "object"}, {"type": "string"}, {"type": "null"}]}
+
+
+def object_text_or_null(parts: tuple[str, ...]) -> dict[str, Any]:
+    """street / vatId: an object of those string parts, a string, or null (address_clean)."""
+    part = {
+        "anyOf": [{"type": "string", "maxLength": 500, "pattern": NO_NUL_PATTERN}, {"type": "null"}]
+    }
+    return {
+        "anyOf": [
+            {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": dict.fromkeys(parts, part),
+            },
+            {"type": "string", "maxLength": 500, "pattern": NO_NUL_PATTERN},
+            {"type": "null"},
+        ]
+    }
+
+
 NAME_PART = {"type": "string", "maxLength": 200, "pattern": NO_NUL_PATTERN}
 # The fields order_update_shipping_address takes (address_clean checks them); null removes one.
 SHIPPING_ADDRESS = {
@@ -157,6 +182,14 @@ SHIPPING_ADDRESS = {
     "additionalProperties": False,
     "properties": {
         **dict.fromkeys(ADDRESS_TEXT_FIELDS, TEXT_OR_NULL),
+        # An address's email is an email address (or "" for none), as address_clean checks.
+        "email": {
+            "anyOf": [
+                {"type": "string", "maxLength": 254, "format": "email"},
+                {"type": "string", "maxLength": 0},
+                {"type": "null"},
+            ]
+        },
         "fullName": {
             "anyOf": [
                 {
@@ -167,8 +200,8 @@ SHIPPING_ADDRESS = {
                 {"type": "null"},
             ]
         },
-        "street": OBJECT_TEXT_OR_NULL,
-        "vatId": OBJECT_TEXT_OR_NULL,
+        "street": object_text_or_null(ADDRESS_OBJECT_PARTS["street"]),
+        "vatId": object_text_or_null(ADDRESS_OBJECT_PARTS["vatId"]),
     },
 }
 
@@ -235,6 +268,7 @@ def order_json_written(order: Order) -> dict[str, Any]:
     "orders/query",
     response=responses(OrdersQueryOut, BODY_TOO_LARGE),
     summary="Query orders",
+    auth=needs("orders.view_order"),
 )
 @as_built
 def orders_query(request: HttpRequest, payload: OrdersQueryIn):
@@ -245,14 +279,13 @@ def orders_query(request: HttpRequest, payload: OrdersQueryIn):
     to 10,000, and above that (or when PostgreSQL's planner expects more than 10,000 matches)
     it is the planner's estimate, so a broad filter over a million orders does not pay for a
     full count on every call."""
-    require_perm(request, "orders.view_order")
     paging = payload.query.paging or PagingIn()
     query = build_query(
         filter=payload.query.filter,
         sort=payload.query.sort,
         limit=paging.limit,
         offset=paging.offset,
-        base=order_detail_queryset(),
+        base=order_json_queryset(),
     )
     with replica_reads(request):
         orders = [order_to_dict(order) for order in query.page()]
@@ -273,11 +306,11 @@ def orders_query(request: HttpRequest, payload: OrdersQueryIn):
     "orders/{order_id}",
     response=responses(OrderResponse, NOT_FOUND),
     summary="Get order",
+    auth=needs("orders.view_order"),
 )
 @as_built
 def order_get(request: HttpRequest, order_id: OrderIdText):
     """One order by its id (hidden orders are not found)."""
-    require_perm(request, "orders.view_order")
     try:
         pk = uuid.UUID(order_id)
     except ValueError:
@@ -298,11 +331,11 @@ def order_get(request: HttpRequest, order_id: OrderIdText):
     response=responses(OrderResponse, BODY_TOO_LARGE, KEY_REUSED),
     openapi_extra={**idempotency.OPENAPI_EXTRA, **CREATE_EXAMPLE},
     summary="Create order",
+    auth=needs("orders.add_order"),
 )
 @as_built
 def order_create_endpoint(request: HttpRequest, payload: OrderCreateIn):
     """Creates the order; with an `Idempotency-Key` header a retry returns the first answer."""
-    require_perm(request, "orders.add_order")
 
     def create() -> dict[str, Any]:
         order = order_create(data=payload.order, actor=request.user)
@@ -315,10 +348,10 @@ def order_create_endpoint(request: HttpRequest, payload: OrderCreateIn):
     "orders/{id}/updateEmail",
     response=responses(OrderResponse, NOT_FOUND, BODY_TOO_LARGE),
     summary="Update buyer email",
+    auth=needs("orders.change_order", "orders.edit_buyer_email"),
 )
 @as_built
 def order_update_email_endpoint(request: HttpRequest, id: uuid.UUID, payload: UpdateEmailIn):
-    require_perm(request, "orders.change_order", "orders.edit_buyer_email")
     path_id_matches(payload.orderId, id)
     order = order_visible_or_404(id)
     order_update_email(order=order, email=payload.email, actor=request.user)
@@ -329,12 +362,12 @@ def order_update_email_endpoint(request: HttpRequest, id: uuid.UUID, payload: Up
     "orders/{id}/updateShippingAddress",
     response=responses(OrderResponse, NOT_FOUND, BODY_TOO_LARGE),
     summary="Update shipping address",
+    auth=needs("orders.change_order"),
 )
 @as_built
 def order_update_shipping_address_endpoint(
     request: HttpRequest, id: uuid.UUID, payload: UpdateShippingAddressIn
 ):
-    require_perm(request, "orders.change_order")
     path_id_matches(payload.orderId, id)
     order = order_visible_or_404(id)
     order_update_shipping_address(order=order, address=payload.shippingAddress, actor=request.user)

@@ -19,7 +19,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -77,8 +77,9 @@ def idempotent(request: HttpRequest, create: Callable[[], dict[str, Any]]) -> di
         return create()
     fingerprint = request_fingerprint(request)
     now = timezone.now()
-    with transaction.atomic():
-        _purge_expired(now)
+    # No savepoint of its own: a refused create (or a 422) rolls the claim back with the
+    # request's transaction, which is the one the create writes in.
+    with transaction.atomic(savepoint=False):
         record = _claim(request.user, key, fingerprint, now)
         if record.request_hash != fingerprint:
             raise ApiError(
@@ -97,23 +98,43 @@ def idempotent(request: HttpRequest, create: Callable[[], dict[str, Any]]) -> di
 
 def _claim(user, key: str, fingerprint: str, now) -> IdempotencyKey:
     """The key's row: a new one (answer still empty), or the one a request stored earlier.
-    Inserting waits for a concurrent request holding the same key to finish."""
+    The insert waits for a concurrent request holding the same key to finish; a conflict
+    does nothing (no savepoint to roll back to), and then the stored row is read. The same
+    statement removes up to PURGE_BATCH expired keys of others, oldest first, skipping any a
+    concurrent request is removing (so the table stays about one TTL of keys, and two
+    creates never wait on each other's purge)."""
     expires = now + timedelta(hours=settings.PACKDESK_IDEMPOTENCY_TTL_HOURS)
+    quote = connection.ops.quote_name
+    table, pk, user_id, key_, expiry = map(
+        quote, (IdempotencyKey._meta.db_table, "id", "user_id", "key", "expires")
+    )
+    fields = ", ".join(map(quote, ("request_hash", "created", "expires")))
     for _ in range(2):
-        try:
-            with transaction.atomic():
-                return IdempotencyKey.objects.create(
-                    user=user, key=key, request_hash=fingerprint, created=now, expires=expires
-                )
-        except IntegrityError:
-            existing = IdempotencyKey.objects.filter(user=user, key=key).first()
-            if existing is not None and existing.expires > now:
-                return existing
-            # Expired (or gone meanwhile): forget it and claim the key afresh.
-            IdempotencyKey.objects.filter(user=user, key=key, expires__lte=now).delete()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH purged AS (DELETE FROM {table} WHERE {pk} IN ("
+                f"SELECT {pk} FROM {table} WHERE {expiry} <= %s"
+                f" AND NOT ({user_id} = %s AND {key_} = %s)"
+                f" ORDER BY {expiry} LIMIT {PURGE_BATCH} FOR UPDATE SKIP LOCKED))"
+                f" INSERT INTO {table} ({user_id}, {key_}, {fields}) VALUES (%s, %s, %s, %s, %s)"
+                f" ON CONFLICT ({user_id}, {key_}) DO NOTHING RETURNING {pk}",
+                [now, user.pk, key, user.pk, key, fingerprint, now, expires],
+            )
+            inserted = cursor.fetchone()
+        if inserted is not None:
+            record = IdempotencyKey(
+                pk=inserted[0],
+                user=user,
+                key=key,
+                request_hash=fingerprint,
+                created=now,
+                expires=expires,
+            )
+            record._state.adding, record._state.db = False, connection.alias
+            return record
+        existing = IdempotencyKey.objects.filter(user=user, key=key).first()
+        if existing is not None and existing.expires > now:
+            return existing
+        # Expired (or gone meanwhile): forget it and claim the key afresh.
+        IdempotencyKey.objects.filter(user=user, key=key, expires__lte=now).delete()
     raise ApiError(409, f"This {HEADER} is in use by another request; retry.", {"field": HEADER})
-
-
-def _purge_expired(now) -> None:
-    oldest = IdempotencyKey.objects.filter(expires__lte=now).order_by("expires")
-    IdempotencyKey.objects.filter(pk__in=oldest.values("pk")[:PURGE_BATCH]).delete()

@@ -26,6 +26,7 @@ from django.db.models.fields.reverse_related import ForeignObjectRel
 from django.db.models.functions import Coalesce, Lower
 from django.db.models.lookups import Contains, Exact, StartsWith
 
+from config.schemas import unstorable
 from orders.models import (
     UNSPECIFIED_PAYMENT_STATUS,
     ChannelType,
@@ -223,10 +224,19 @@ def _type_error(field: Field, op: str, value: Any, expected: str) -> QueryError:
     )
 
 
+def whole(value: Any) -> Any:
+    """A JSON number without a fractional part as an int (`10012.0` is JSON Schema's integer,
+    as in request bodies: config/schemas.py `whole_number`); any other value as it is."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def parse_datetime(value: Any) -> datetime | None:
     """ISO-8601 string (naive means UTC) or epoch milliseconds; None when neither."""
     if isinstance(value, bool):
         return None
+    value = whole(value)
     if isinstance(value, int):
         try:
             return datetime.fromtimestamp(value / 1000, tz=UTC)
@@ -248,6 +258,7 @@ def _scalar(field: Field, op: str, value: Any) -> Any:
             return None
         raise _type_error(field, op, value, f"a {field.type} value (not null)")
     if field.type == INT:
+        value = whole(value)
         if isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_BIGINT:
             raise _type_error(field, op, value, "an integer (at most 19 digits)")
         return value
@@ -281,9 +292,11 @@ def _scalar(field: Field, op: str, value: Any) -> Any:
             ) from None
     if not isinstance(value, str):
         raise _type_error(field, op, value, "a string")
-    if "\x00" in value:  # PostgreSQL text cannot hold it: refused here, not by the database
+    if unstorable(value):  # PostgreSQL text cannot hold it: refused here, not by the database
         raise QueryError(
-            f"{field.name}: must not contain the NUL character (\\u0000).", field=field.name
+            f"{field.name}: must not contain the NUL character (\\u0000) or a lone surrogate "
+            "(\\ud800-\\udfff).",
+            field=field.name,
         )
     return value
 
@@ -378,7 +391,7 @@ def _field_q(name: str, spec: Any) -> Q:
         raise QueryError(
             f"Unknown field {name!r}; allowed fields: {_allowed(FIELDS)} "
             f"(and {_allowed(LOGICAL)}).",
-            field=name,
+            field=name or "filter",  # an empty key still names where the fault is
         )
     if isinstance(spec, dict):
         if not spec:
@@ -508,7 +521,8 @@ def sort_order(sort: Any) -> list[tuple[str, bool]]:
         field = FIELDS.get(name)
         if field is None or not field.sortable:
             raise QueryError(
-                f"Cannot sort by {name!r}; sortable fields: {_allowed(SORTABLE)}.", field=name
+                f"Cannot sort by {name!r}; sortable fields: {_allowed(SORTABLE)}.",
+                field=name or "sort",
             )
         if not isinstance(direction, str) or direction.lower() not in ("asc", "desc"):
             raise QueryError(

@@ -20,6 +20,7 @@ from pydantic import (
     AfterValidator,
     BeforeValidator,
     PlainValidator,
+    StrictBool,
     StringConstraints,
     WithJsonSchema,
 )
@@ -61,31 +62,39 @@ def _http_url(value: str) -> str:
     return value
 
 
-def _amount_pattern(digits: int) -> str:
-    """A non-negative decimal with at most `digits` digits before the point (no sign, no
-    exponent, no leading zeros): exactly the strings below 10^digits."""
-    return rf"^(0|[1-9][0-9]{{0,{digits - 1}}})(\.[0-9]+)?$"
+def _amount_pattern(digits: int, places: int | None = None) -> str:
+    """A non-negative decimal with at most `digits` digits before the point and `places` after
+    it, trailing zeros aside (no sign, no exponent, no leading zeros): exactly the strings below
+    10^digits that the column holds without rounding (any number of places when None)."""
+    decimals = "[0-9]+" if places is None else f"[0-9]{{1,{places}}}0*"
+    return rf"^(0|[1-9][0-9]{{0,{digits - 1}}})(\.{decimals})?$"
 
 
-MONEY_PATTERN = _amount_pattern(12)  # below MONEY_LIMIT
-WEIGHT_PATTERN = _amount_pattern(9)  # below WEIGHT_LIMIT
+# numeric(14, 2) money and numeric(12, 3) weights.
+MONEY_DIGITS, MONEY_PLACES = 12, 2
+WEIGHT_DIGITS, WEIGHT_PLACES = 9, 3
+MONEY_PATTERN = _amount_pattern(MONEY_DIGITS, MONEY_PLACES)  # below MONEY_LIMIT
+WEIGHT_PATTERN = _amount_pattern(WEIGHT_DIGITS, WEIGHT_PLACES)  # below WEIGHT_LIMIT
 
 
-def _amount_schema(pattern: str, limit: Decimal) -> dict[str, Any]:
+def _amount_schema(pattern: str, limit: Decimal, places: int) -> dict[str, Any]:
     return {
         "anyOf": [
             {"type": "string", "pattern": pattern},
             {"type": "number", "minimum": 0, "exclusiveMaximum": int(limit)},
         ],
-        "description": f'A decimal string such as "10.00" (or a JSON number), below {limit:f}',
+        "description": f'A decimal string such as "10.00" (or a JSON number), below {limit:f}, '
+        f"with at most {places} decimal places",
     }
 
 
-def _amount(value: Any, pattern: str, limit: Decimal) -> str:
-    """A JSON number, or its text as the spec writes amounts; in both, 0 <= amount < limit."""
+def _amount(value: Any, digits: int, places: int) -> str:
+    """A JSON number, or its text as the spec writes amounts; in both, 0 <= amount < 10^digits,
+    with no more decimal places than the column keeps (it would round them silently)."""
+    limit = Decimal(10) ** digits
     if isinstance(value, int | float) and not isinstance(value, bool):
         amount = Decimal(str(value))
-    elif isinstance(value, str) and re.fullmatch(pattern, value):
+    elif isinstance(value, str) and re.fullmatch(_amount_pattern(digits), value):
         amount = Decimal(value)
     else:
         raise ValueError('must be a decimal string such as "10.00"')
@@ -93,15 +102,17 @@ def _amount(value: Any, pattern: str, limit: Decimal) -> str:
         raise ValueError("must be a non-negative amount")
     if amount >= limit:
         raise ValueError(f"must be less than {limit:f}")
+    if amount != amount.quantize(Decimal(1).scaleb(-places)):
+        raise ValueError(f"must have at most {places} decimal places")
     return format(amount, "f")
 
 
 def _money(value: Any) -> str:
-    return _amount(value, MONEY_PATTERN, MONEY_LIMIT)
+    return _amount(value, MONEY_DIGITS, MONEY_PLACES)
 
 
 def _weight(value: Any) -> str:
-    return _amount(value, WEIGHT_PATTERN, WEIGHT_LIMIT)
+    return _amount(value, WEIGHT_DIGITS, WEIGHT_PLACES)
 
 
 def _currency(value: str) -> str:
@@ -128,10 +139,14 @@ HttpUrl = Annotated[
     ),
 ]
 Money = Annotated[
-    str, PlainValidator(_money), WithJsonSchema(_amount_schema(MONEY_PATTERN, MONEY_LIMIT))
+    str,
+    PlainValidator(_money),
+    WithJsonSchema(_amount_schema(MONEY_PATTERN, MONEY_LIMIT, MONEY_PLACES)),
 ]
 Weight = Annotated[
-    str, PlainValidator(_weight), WithJsonSchema(_amount_schema(WEIGHT_PATTERN, WEIGHT_LIMIT))
+    str,
+    PlainValidator(_weight),
+    WithJsonSchema(_amount_schema(WEIGHT_PATTERN, WEIGHT_LIMIT, WEIGHT_PLACES)),
 ]
 # Text limited to what its column holds.
 Text16 = Annotated[str, StringConstraints(max_length=16)]
@@ -171,6 +186,21 @@ class FullNameIn(InputSchema):
     lastName: Text200 | None = None
 
 
+class StreetIn(InputSchema):
+    """Wix's street address: {"number": "525", "name": "5th Avenue"} (and an apartment)."""
+
+    number: Text500 | None = None
+    name: Text500 | None = None
+    apt: Text500 | None = None
+
+
+class VatIdIn(InputSchema):
+    """Wix's tax id: {"id": "...", "type": "CPF"}."""
+
+    id: Text500 | None = None
+    type: Text500 | None = None
+
+
 class AddressIn(InputSchema):
     """An address in the spec's shape (billing or shipment)."""
 
@@ -184,8 +214,8 @@ class AddressIn(InputSchema):
     addressLine1: Text500 | None = None
     addressLine2: Text500 | None = None
     company: Text500 | None = None
-    street: dict[str, Any] | Text500 | None = None
-    vatId: dict[str, Any] | Text500 | None = None
+    street: StreetIn | Text500 | None = None
+    vatId: VatIdIn | Text500 | None = None
 
 
 class BuyerInfoIn(InputSchema):
@@ -203,6 +233,13 @@ class BillingInfoIn(InputSchema):
     paymentGatewayTransactionId: Text200 | None = None
 
 
+class ShippingPriceDataIn(InputSchema):
+    """The shipping's price, as the spec shows it: {"taxIncludedInPrice": false, "price": "3"}."""
+
+    price: Money | None = None
+    taxIncludedInPrice: StrictBool | None = None
+
+
 class ShipmentDetailsIn(InputSchema):
     address: AddressIn | None = None
     deliveryOption: Text500 | None = None
@@ -210,7 +247,7 @@ class ShipmentDetailsIn(InputSchema):
     shippingRegion: Text500 | None = None
     discount: Money | None = None
     tax: Money | None = None
-    priceData: dict[str, Any] | None = None
+    priceData: ShippingPriceDataIn | None = None
 
 
 class PickupDetailsIn(InputSchema):
@@ -249,7 +286,7 @@ class CustomTextFieldIn(InputSchema):
 class PriceDataIn(InputSchema):
     price: Money | None = None
     totalPrice: Money | None = None
-    taxIncludedInPrice: bool | None = None
+    taxIncludedInPrice: StrictBool | None = None
 
 
 class LineItemIn(InputSchema):

@@ -1,7 +1,8 @@
 """Orders as JSON in the Stores Orders v2 shape (camelCase, money as strings).
 
-`order_to_dict` expects the order fetched with `selectors.order_detail_queryset()` so that
-line items, activities, fulfillments and refunds come prefetched.
+`order_to_dict` expects the order fetched with `selectors.order_detail_queryset()` (or, for
+JSON only, `selectors.order_json_queryset()`) so that line items, activities, fulfillments and
+refunds come prefetched.
 """
 
 from __future__ import annotations
@@ -11,6 +12,14 @@ from decimal import Decimal
 from typing import Any
 
 from orders.models import SPEC_ACTIVITY_TYPES, Order, json_object
+from orders.selectors import ROWS_SUFFIX
+
+
+def related(instance, name: str) -> list:
+    """`instance`'s rows of relation `name`: the list order_json_queryset() kept, else the
+    prefetched `.all()`."""
+    rows = instance.__dict__.get(name + ROWS_SUFFIX)
+    return rows if rows is not None else list(getattr(instance, name).all())
 
 
 def iso(value: datetime | None) -> str | None:
@@ -23,6 +32,12 @@ def iso(value: datetime | None) -> str | None:
 def money(value: Decimal | None) -> str | None:
     """A decimal as the spec writes it ("10.00", "1000"): never in exponent form."""
     return None if value is None else format(value, "f")
+
+
+def weight(value: Decimal | None) -> str | None:
+    """A weight as the spec shows them ("30", "1.5", "0.5"): trailing zeros dropped, never
+    in exponent form ("3E+1")."""
+    return None if value is None else money(value.normalize())
 
 
 def uuid_str(value) -> str | None:
@@ -71,8 +86,7 @@ def totals(order: Order) -> dict[str, Any]:
         "tax": money(order.tax_total),
         "discount": money(order.discount_total),
         "total": money(order.total),
-        # Trailing zeros dropped as the spec shows weights ("30", "1.5"), but never "3E+1".
-        "weight": money(order.total_weight.normalize() if order.total_weight else Decimal("0")),
+        "weight": weight(order.total_weight or Decimal("0")),
         "quantity": order.total_quantity,
     }
 
@@ -90,7 +104,7 @@ def line_item_to_dict(item) -> dict[str, Any]:
             "lineItemType": item.line_item_type,
             "options": item.options or [],
             "customTextFields": item.custom_text_fields or [],
-            "weight": money(item.weight),
+            "weight": weight(item.weight),
             "mediaItem": item.media_item,
             "sku": item.sku or None,
             "variantId": uuid_str(item.variant_id),
@@ -130,7 +144,7 @@ def fulfillment_to_dict(fulfillment, index_by_line_id: dict) -> dict[str, Any]:
         "dateCreated": iso(fulfillment.date_created),
         "lineItems": [
             {"index": index_by_line_id[line.line_item_id], "quantity": line.quantity}
-            for line in fulfillment.lines.all()
+            for line in related(fulfillment, "lines")
         ],
         "trackingInfo": tracking_info(fulfillment),
     }
@@ -156,9 +170,9 @@ def shipping_info(order: Order, fulfillments: list) -> dict[str, Any]:
 
 
 def order_to_dict(order: Order) -> dict[str, Any]:
-    line_items = list(order.line_items.all())
+    line_items = related(order, "line_items")
     index_by_line_id = {item.id: item.index for item in line_items}
-    fulfillments = list(order.fulfillments.all())
+    fulfillments = related(order, "fulfillments")
     discount = None
     if order.discount_value is not None or order.applied_coupon:
         discount = drop_none(
@@ -192,7 +206,7 @@ def order_to_dict(order: Order) -> dict[str, Any]:
             "lineItems": [line_item_to_dict(item) for item in line_items],
             "activities": [
                 {"type": activity.type, "timestamp": iso(activity.timestamp)}
-                for activity in order.activities.all()
+                for activity in related(order, "activities")
                 if activity.type in SPEC_ACTIVITY_TYPES
             ],
             "invoiceInfo": order.invoice_info,
@@ -218,7 +232,7 @@ def order_to_dict(order: Order) -> dict[str, Any]:
                         "externalRefund": refund.external_refund,
                     }
                 )
-                for refund in order.refunds.all()
+                for refund in related(order, "refunds")
             ],
             "checkoutId": uuid_str(order.checkout_id),
             "isInternalOrderCreate": False,

@@ -321,6 +321,17 @@ def order_update_email(*, order: Order, email: str, actor) -> Order:
     return order
 
 
+def is_email(value: str) -> bool:
+    if len(value) > 254:
+        return False
+    try:
+        validate_email(value)
+    except ValidationError:
+        return False
+    return True
+
+
+ADDRESS_OBJECT_PARTS = {"street": ("number", "name", "apt"), "vatId": ("id", "type")}
 ADDRESS_TEXT_FIELDS = (
     "country",
     "subdivision",
@@ -355,6 +366,12 @@ def address_clean(address: Any, *, field: str) -> dict[str, Any]:
                     f"{field}.{key} must be a string of at most 500 characters.",
                     field=f"{field}.{key}",
                 )
+            if key == "email" and value.strip() and not is_email(value.strip()):
+                raise OrderError(
+                    f"{field}.email is not a valid email address (at most 254 characters): "
+                    f"{value[:254]!r}.",
+                    field=f"{field}.email",
+                )
             clean[key] = value
         elif key == "fullName":
             if not isinstance(value, dict) or set(value) - {"firstName", "lastName"}:
@@ -368,9 +385,25 @@ def address_clean(address: Any, *, field: str) -> dict[str, Any]:
                         field=f"{field}.fullName.{part}",
                     )
             clean[key] = dict(value)
-        else:
-            if not isinstance(value, dict | str):
-                raise OrderError(f"{field}.{key} must be an object.", field=f"{field}.{key}")
+        else:  # street {number, name, apt} or vatId {id, type}, as the create schema has them
+            parts = ADDRESS_OBJECT_PARTS[key]
+            if isinstance(value, dict):
+                for part, text in value.items():
+                    if part not in parts or not (text is None or isinstance(text, str)):
+                        raise OrderError(
+                            f"{field}.{key} takes {', '.join(parts)} (strings); got {part!r}.",
+                            field=f"{field}.{key}.{part}",
+                        )
+                    if text is not None and len(text) > 500:
+                        raise OrderError(
+                            f"{field}.{key}.{part} must be at most 500 characters.",
+                            field=f"{field}.{key}.{part}",
+                        )
+            elif not isinstance(value, str) or len(value) > 500:
+                raise OrderError(
+                    f"{field}.{key} must be an object or a string of at most 500 characters.",
+                    field=f"{field}.{key}",
+                )
             clean[key] = value
     return clean
 

@@ -29,6 +29,50 @@ CREATE = {
 }
 
 
+SHIP_PRICE = "order.shippingInfo.shipmentDetails.priceData"
+
+
+def test_create_order_keeps_the_shipping_price_data_of_the_spec(owner_api):
+    sent = {"taxIncludedInPrice": False, "price": "3"}
+    response = owner_api.post(STORES, create_with("shippingInfo.shipmentDetails.priceData", sent))
+    assert response.status_code == 200, response.content
+    details = response.json()["order"]["shippingInfo"]["shipmentDetails"]
+    assert details["priceData"] == sent
+    as_number = create_with("shippingInfo.shipmentDetails.priceData", {"price": 3})
+    response = owner_api.post(STORES, as_number)
+    assert response.json()["order"]["shippingInfo"]["shipmentDetails"]["priceData"] == {
+        "price": "3"
+    }
+
+
+def test_street_and_vat_id_round_trip(owner_api, packer_api):
+    street = {"number": "525", "name": "5th Avenue", "apt": "3"}
+    vat = {"id": "123.456.789-00", "type": "CPF"}
+    body = create_with("billingInfo.address.street", street)
+    body["order"]["billingInfo"]["address"]["vatId"] = vat
+    response = owner_api.post(STORES, body)
+    assert response.status_code == 200, response.content
+    order = response.json()["order"]
+    assert order["billingInfo"]["address"]["street"] == street
+    assert order["billingInfo"]["address"]["vatId"] == vat
+    path = f"{STORES}/{order['id']}/updateShippingAddress"
+    moved = packer_api.put(path, {"shippingAddress": {"street": {"number": "1", "name": "Main"}}})
+    assert moved.status_code == 200, moved.content
+    for wrong, field in (
+        ({"street": {"x": "y"}}, "shippingAddress.street.x"),
+        ({"street": {"name": 5}}, "shippingAddress.street.name"),
+        ({"vatId": {"id": "1", "kind": "CPF"}}, "shippingAddress.vatId.kind"),
+        ({"vatId": 5}, "shippingAddress.vatId"),
+    ):
+        refused = packer_api.put(path, {"shippingAddress": wrong})
+        assert refused.status_code == 400, refused.content
+        assert refused.json()["details"]["field"] == field
+    shown = owner_api.get(f"{STORES}/{order['id']}").json()["order"]
+    address = shown["shippingInfo"]["shipmentDetails"]["address"]
+    assert address["street"] == {"number": "1", "name": "Main"}
+    assert "vatId" not in address
+
+
 def create_with(path: str, value):
     body = copy.deepcopy(CREATE)
     target = body["order"]
@@ -109,6 +153,37 @@ def create_with(path: str, value):
         ("lineItems.0.quantity", True, "order.lineItems[0].quantity"),
         ("lineItems.0.quantity", 1.5, "order.lineItems[0].quantity"),
         ("lineItems", [], "order.lineItems"),
+        # more decimal places than numeric(14, 2) / numeric(12, 3) keep: they were rounded
+        # silently ("10.005" stored as 10.01, its line total from the unrounded price)
+        ("lineItems.0.priceData.price", "10.005", "order.lineItems[0].priceData.price"),
+        ("lineItems.0.price", 10.999, "order.lineItems[0].price"),
+        ("lineItems.0.tax", "0.001", "order.lineItems[0].tax"),
+        ("totals.total", "1.234", "order.totals.total"),
+        (
+            "shippingInfo.shipmentDetails.discount",
+            1e-7,
+            "order.shippingInfo.shipmentDetails.discount",
+        ),
+        ("lineItems.0.weight", "0.1255", "order.lineItems[0].weight"),
+        # the shipping's priceData was stored and shown as sent, whatever it held
+        ("shippingInfo.shipmentDetails.priceData", {"price": "abc"}, SHIP_PRICE + ".price"),
+        ("shippingInfo.shipmentDetails.priceData", {"price": -5}, SHIP_PRICE + ".price"),
+        ("shippingInfo.shipmentDetails.priceData", {"foo": {"bar": 1}}, SHIP_PRICE + ".foo"),
+        (
+            "shippingInfo.shipmentDetails.priceData",
+            {"taxIncludedInPrice": 1},
+            SHIP_PRICE + ".taxIncludedInPrice",
+        ),
+        # street and vatId as Wix has them ({number, name, apt}, {id, type}); any object was kept
+        ("billingInfo.address.street", {"x": {"y": "z"}}, "order.billingInfo.address.street.x"),
+        ("billingInfo.address.street", {"number": 5}, "order.billingInfo.address.street.number"),
+        ("billingInfo.address.vatId", {"id": ["1"]}, "order.billingInfo.address.vatId.id"),
+        # JSON's booleans only ("yes" was read as true)
+        (
+            "lineItems.0.priceData",
+            {"price": "1", "taxIncludedInPrice": "yes"},
+            "order.lineItems[0].priceData.taxIncludedInPrice",
+        ),
     ],
 )
 def test_create_order_bad_input_is_400_naming_the_field(owner_api, path, value, field):
@@ -126,6 +201,13 @@ def test_create_order_takes_json_numbers_as_the_document_allows(owner_api):
     assert response.status_code == 200, response.content
     line = response.json()["order"]["lineItems"][0]
     assert (line["quantity"], line["price"]) == (2, "12.50")
+
+
+@pytest.mark.parametrize(("sent", "shown"), [("10.50", "10.50"), ("10.5000", "10.50"), (7, "7.00")])
+def test_create_order_takes_trailing_zeros_past_two_places(owner_api, sent, shown):
+    response = owner_api.post(STORES, create_with("lineItems.0.priceData.price", sent))
+    assert response.status_code == 200, response.content
+    assert response.json()["order"]["lineItems"][0]["price"] == shown
 
 
 def test_create_order_accepts_the_edges(owner_api):

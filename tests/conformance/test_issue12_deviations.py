@@ -128,6 +128,16 @@ def test_totals_weight_is_never_in_exponent_form(owner_api, weight, shown):
     assert owner_api.get(f"{STORES}/{order.pk}").json()["order"]["totals"]["weight"] == shown
 
 
+@pytest.mark.parametrize(("weight", "shown"), [("0.5", "0.5"), ("15", "15"), ("1000", "1000")])
+def test_line_item_weights_are_shown_as_the_spec_shows_them(owner_api, weight, shown):
+    """The spec's line items weigh "0.5" and "15", as its totals weigh "1.5" and "30": the
+    same form for both (stored as numeric(12, 3), they were "0.500" and "15.000")."""
+    order = make_order(lines=[{"weight": Decimal(weight)}], total_weight=Decimal(weight))
+    shown_order = owner_api.get(f"{STORES}/{order.pk}").json()["order"]
+    assert shown_order["lineItems"][0]["weight"] == shown
+    assert shown_order["totals"]["weight"] == shown
+
+
 @pytest.mark.parametrize("value", ["10", "100", "1000", "0.10", "1000000"])
 def test_no_money_or_weight_value_is_in_exponent_form(owner_api, owner, value):
     amount = Decimal(value)
@@ -218,6 +228,18 @@ def test_update_shipping_address_replaces_only_the_fields_sent(
             "orderId",
         ),
         ("updateEmail", {"orderId": str(uuid.uuid4()), "email": "new@example.com"}, "orderId"),
+        # The address's email is checked as updateEmail and Create Order check theirs.
+        ("updateShippingAddress", {"shippingAddress": {"email": "bad"}}, "shippingAddress.email"),
+        (
+            "updateShippingAddress",
+            {"shippingAddress": {"city": "Oslo", "email": "a@b"}},
+            "shippingAddress.email",
+        ),
+        (
+            "updateShippingAddress",
+            {"shippingAddress": {"email": "x" * 250 + "@example.com"}},
+            "shippingAddress.email",
+        ),
     ],
 )
 def test_refused_address_and_email_updates_are_400_and_write_nothing(packer_api, path, body, field):

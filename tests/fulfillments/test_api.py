@@ -187,6 +187,33 @@ def test_permissions(spec_orders, viewer_api, packer_api):
 # ---- eCommerce ----
 
 
+def test_stores_bodies_may_repeat_the_paths_ids(spec_orders, packer_api):
+    """As the document's updateEmail example sends its orderId: accepted when it is the path's
+    (it was an unknown key), a 400 naming it otherwise, nothing written."""
+    body = {"orderId": O10096, "fulfillment": {"lineItems": [{"index": 1, "quantity": 1}]}}
+    created = packer_api.post(f"{STORES}/{O10096}/fulfillments", body)
+    assert created.status_code == 200, created.content
+    fid = created.json()["id"]
+    other = str(uuid.uuid4())
+    refused = packer_api.post(f"{STORES}/{O10096}/fulfillments", {**body, "orderId": other})
+    assert refused.status_code == 400
+    assert refused.json()["details"]["field"] == "orderId"
+    assert Fulfillment.objects.filter(order_id=O10096).count() == 1
+    update = {
+        "orderId": O10096,
+        "fulfillmentId": fid,
+        "fulfillmentTrackingInfo": {"trackingNumber": "1", "shippingProvider": "fedex"},
+    }
+    updated = packer_api.put(f"{STORES}/{O10096}/fulfillments/{fid}", update)
+    assert updated.status_code == 200, updated.content
+    for key in ("orderId", "fulfillmentId"):
+        wrong = {**update, key: other, "fulfillmentTrackingInfo": {"trackingNumber": "2"}}
+        refused = packer_api.put(f"{STORES}/{O10096}/fulfillments/{fid}", wrong)
+        assert refused.status_code == 400
+        assert refused.json()["details"]["field"] == key
+    assert Fulfillment.objects.get(pk=fid).tracking_number == "1"
+
+
 def test_ecom_create_spec_example(spec_orders, packer_api):
     response = packer_api.post(
         f"{ECOM}/orders/{ECOM_A}/create-fulfillment",
@@ -231,6 +258,37 @@ def test_ecom_create_unknown_line_id_is_400(spec_orders, packer_api):
     )
     assert response.status_code == 400
     assert response.json()["details"]["field"] == "fulfillment.lineItems[0].id"
+
+
+def test_ecom_an_id_and_an_underscore_id_that_differ_are_400(spec_orders, packer_api):
+    """Neither is silently preferred: the request is refused and nothing is written."""
+    response = packer_api.post(
+        f"{ECOM}/orders/{ECOM_A}/create-fulfillment",
+        {"fulfillment": {"lineItems": [{"id": LINE.format(1), "_id": LINE.format(2)}]}},
+    )
+    assert response.status_code == 400, response.content
+    assert response.json()["details"]["field"] == "fulfillment.lineItems[0]._id"
+    assert not Fulfillment.objects.filter(order_id=ECOM_A).exists()
+    same = packer_api.post(
+        f"{ECOM}/orders/{ECOM_A}/create-fulfillment",
+        {"fulfillment": {"lineItems": [{"id": LINE.format(1), "_id": LINE.format(1)}]}},
+    )
+    assert same.status_code == 200, same.content
+    fulfillment_id = same.json()["fulfillmentId"]
+    before = Fulfillment.objects.get(pk=fulfillment_id).tracking_number
+    update = packer_api.patch(
+        f"{ECOM}/{fulfillment_id}/orders/{ECOM_A}",
+        {
+            "fulfillment": {
+                "id": fulfillment_id,
+                "_id": str(uuid.uuid4()),
+                "trackingInfo": {"trackingNumber": "777"},
+            }
+        },
+    )
+    assert update.status_code == 400, update.content
+    assert update.json()["details"]["field"] == "fulfillment._id"
+    assert Fulfillment.objects.get(pk=fulfillment_id).tracking_number == before
 
 
 def test_ecom_bulk_create_spec_example(spec_orders, packer_api):
@@ -323,6 +381,41 @@ def test_ecom_bulk_limit_is_100(spec_orders, packer_api):
     assert "ordersWithFulfillments" in response.json()["message"]
 
 
+@pytest.mark.parametrize(
+    ("entries", "fulfillments", "lines"),
+    [(100, 4, 1), (1, 301, 1), (2, 60, 300)],
+)
+def test_ecom_bulk_is_bounded_in_fulfillments_and_lines(
+    spec_orders, packer_api, entries, fulfillments, lines
+):
+    """Only the body's size bounded a bulk request: 2.5 MB named ~30,000 fulfillments, minutes
+    of writes and an answer listing each order's fulfillments once per entry naming it."""
+    line = [{"id": LINE.format(1), "quantity": 1}] * lines
+    entry = {"orderId": ECOM_A, "fulfillments": [{"lineItems": line}] * fulfillments}
+    response = packer_api.post(
+        f"{ECOM}/orders/bulk/create-fulfillments", {"ordersWithFulfillments": [entry] * entries}
+    )
+    assert response.status_code == 400, response.content[:300]
+    assert response.json()["details"]["field"] == "ordersWithFulfillments"
+    assert not Fulfillment.objects.filter(order_id=ECOM_A).exists()
+
+
+def test_ecom_bulk_takes_up_to_its_bounds(spec_orders, packer_api):
+    """300 fulfillments in all (201 + 99) is within the bound: each entry gets its answer."""
+    entry = {
+        "orderId": str(uuid.uuid4()),
+        "fulfillments": [{"lineItems": [{"id": LINE.format(1)}]}],
+    }
+    body = {"ordersWithFulfillments": [entry] * 100}
+    body["ordersWithFulfillments"][0] = {
+        "orderId": ECOM_A,
+        "fulfillments": [{"lineItems": [{"id": LINE.format(1)}]}] * 201,
+    }
+    response = packer_api.post(f"{ECOM}/orders/bulk/create-fulfillments", body)
+    assert response.status_code == 200, response.content[:300]
+    assert response.json()["bulkActionMetadata"]["totalFailures"] == 100
+
+
 def test_ecom_list_single_and_multiple(spec_orders, viewer_api, django_assert_max_num_queries):
     response = viewer_api.get(f"{ECOM}/orders/{O10012}")
     assert response.status_code == 200
@@ -376,6 +469,67 @@ def test_ecom_update_and_delete_spec_examples(spec_orders, packer_api):
     assert response.status_code == 200
     assert response.json() == {"orderWithFulfillments": {"orderId": ECOM_B, "fulfillments": []}}
     assert packer_api.delete(f"{ECOM}/{fid}/orders/{ECOM_B}").status_code == 404
+
+
+def ecom_usps_fulfillment(packer_api) -> dict:
+    return packer_api.post(
+        f"{ECOM}/orders/{ECOM_B}/create-fulfillment",
+        {
+            "fulfillment": {
+                "lineItems": [{"id": LINE.format(1), "quantity": 1}],
+                "trackingInfo": {"trackingNumber": "28674", "shippingProvider": "usps"},
+            }
+        },
+    ).json()["orderWithFulfillments"]["fulfillments"][0]
+
+
+def test_ecom_update_takes_the_fulfillment_sent_back_whole(spec_orders, packer_api):
+    """Read, change the number, send the object back: its id, createdDate and unchanged line
+    items are accepted (createdDate was an unknown key: a 400)."""
+    fulfillment = ecom_usps_fulfillment(packer_api)
+    fulfillment["trackingInfo"] = {"trackingNumber": "45677", "shippingProvider": "usps"}
+    response = packer_api.patch(
+        f"{ECOM}/{fulfillment['id']}/orders/{ECOM_B}",
+        {"orderId": ECOM_B, "fulfillment": fulfillment},
+    )
+    assert response.status_code == 200, response.content
+    (updated,) = response.json()["orderWithFulfillments"]["fulfillments"]
+    assert updated["trackingInfo"]["trackingNumber"] == "45677"
+    assert updated["createdDate"] == fulfillment["createdDate"]
+
+
+@pytest.mark.parametrize("key", ["createdDate", "_createdDate"])
+@pytest.mark.parametrize("sent", ["2023-03-07T14:30:21.535Z", "2023-03-07T14:30:21", 0])
+def test_ecom_update_refuses_another_created_date(spec_orders, packer_api, key, sent):
+    fulfillment = ecom_usps_fulfillment(packer_api)
+    response = packer_api.patch(
+        f"{ECOM}/{fulfillment['id']}/orders/{ECOM_B}",
+        {"fulfillment": {key: sent, "trackingInfo": {"trackingNumber": "1"}}},
+    )
+    assert response.status_code == 400, response.content
+    assert response.json()["details"]["field"] == f"fulfillment.{key}"
+    stored = Fulfillment.objects.get(pk=fulfillment["id"])
+    assert stored.tracking_number == "28674"
+
+
+def test_ecom_update_tracking_info_null_removes_it(spec_orders, packer_api):
+    """The document: "To remove a field's value, pass null" (it was ignored)."""
+    fulfillment = ecom_usps_fulfillment(packer_api)
+    response = packer_api.patch(
+        f"{ECOM}/{fulfillment['id']}/orders/{ECOM_B}", {"fulfillment": {"trackingInfo": None}}
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["orderWithFulfillments"]["fulfillments"][0]["trackingInfo"] == {}
+    stored = Fulfillment.objects.get(pk=fulfillment["id"])
+    assert (stored.tracking_number, stored.shipping_provider, stored.tracking_link) == ("", "", "")
+    # Absent, it is kept.
+    packer_api.patch(
+        f"{ECOM}/{fulfillment['id']}/orders/{ECOM_B}",
+        {"fulfillment": {"trackingInfo": {"trackingNumber": "5", "shippingProvider": "ups"}}},
+    )
+    response = packer_api.patch(f"{ECOM}/{fulfillment['id']}/orders/{ECOM_B}", {"fulfillment": {}})
+    kept = response.json()["orderWithFulfillments"]["fulfillments"][0]["trackingInfo"]
+    assert kept["trackingNumber"] == "5"
 
 
 def test_create_request_query_count_is_fixed(

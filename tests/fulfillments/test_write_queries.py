@@ -23,8 +23,10 @@ from fulfillments.services import (
     fulfillment_ship_remaining,
     fulfillment_undo,
     fulfillment_update,
+    pickup_mark_ready,
 )
 from orders.models import Order
+from orders.selectors import store_settings_get
 from orders.services import (
     order_cancel,
     order_mark_paid,
@@ -34,7 +36,9 @@ from orders.services import (
 )
 from orders.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from tests.fulfillments.home.test_stats import assert_consistent
+from tests.fulfillments.test_ship_all_and_pickup import PICKUP
 from tests.fulfillments.test_views import line_post
+from tests.orders.test_idempotency import post
 
 SIZES = [2, 40]
 # The lock (its statement also reads the line items with what is fulfilled, the subscribed
@@ -449,3 +453,46 @@ def test_ship_remaining_cap(big_order, packer, lines, django_assert_max_num_quer
         fulfillment_ship_remaining(order=order, tracking=tracking(), actor=packer, confirmed=True)
     order.refresh_from_db()
     assert order.fulfillment_status == "FULFILLED"
+
+
+# The lock, the line items with what is fulfilled, the activity, the order's lastUpdated, the
+# store's name for the email (sent after commit), and the transaction's two statements.
+PICKUP_READY_CAP = 7
+
+
+@pytest.mark.parametrize("lines", SIZES)
+def test_pickup_ready_cap(order_factory, packer, lines, django_assert_max_num_queries):
+    order = order_factory(lines=[{"quantity": 2} for _ in range(lines)], shipping_info=PICKUP)
+    store_settings_get()  # the store's settings row exists (a fresh database writes it once)
+    with django_assert_max_num_queries(PICKUP_READY_CAP):
+        pickup_mark_ready(order=order, actor=packer)
+    assert order.activities.filter(type="PICKUP_READY_EMAIL_SENT").count() == 1
+
+
+# With an Idempotency-Key: the create's queries plus the key's claim (one statement, which
+# also removes expired keys) and its stored answer; a retry reads the key and its answer.
+IDEMPOTENT_EXTRA = 2
+REPLAY_CAP = 5
+
+
+@pytest.mark.parametrize("api_kind", ["stores", "ecom"])
+@pytest.mark.parametrize("lines", SIZES)
+def test_create_fulfillment_with_idempotency_key_caps(
+    big_order, packer_api, api_kind, lines, django_assert_max_num_queries
+):
+    order = big_order(lines)
+    if api_kind == "stores":
+        path, cap = f"/api/stores/v2/orders/{order.pk}/fulfillments", STORES_API_CAP
+        body = {"fulfillment": {"lineItems": [{"index": lines, "quantity": 1}]}}
+    else:
+        path, cap = f"/api/ecom/v1/fulfillments/orders/{order.pk}/create-fulfillment", ECOM_API_CAP
+        line = order.line_items.get(index=lines).line_id
+        body = {"fulfillment": {"lineItems": [{"id": str(line), "quantity": 1}]}}
+    warm(packer_api)
+    with django_assert_max_num_queries(cap + IDEMPOTENT_EXTRA):
+        first = post(packer_api, path, body, "retry-me")
+    assert first.status_code == 200, first.json()
+    with django_assert_max_num_queries(REPLAY_CAP):
+        again = post(packer_api, path, body, "retry-me")
+    assert again.json() == first.json()
+    assert order.fulfillments.count() == min(lines, 5) + 1

@@ -269,3 +269,28 @@ def test_total_results_is_exact_below_the_threshold_and_estimated_above(
     monkeypatch.setattr("orders.counting.COUNT_EXACT_UP_TO", 2)
     body = viewer_api.post("/api/stores/v2/orders/query", {"query": {}}).json()
     assert body["totalResults"] >= 3
+
+
+@pytest.mark.parametrize(
+    "filter_",
+    [
+        {"number": 10012.0},
+        {"number": {"$hasSome": [10012.0, 99999]}},
+        {"dateCreated": 1678184643380.0},
+        {"dateCreated": {"$gte": 1678184643380.0, "$lt": 1678184643381}},
+    ],
+)
+def test_filter_numbers_written_with_a_point_zero_are_whole(owner_api, spec_orders, filter_):
+    """JSON Schema's integer includes 10012.0, as request bodies take it (config/schemas.py);
+    a Python client's json.dumps writes a float that way."""
+    response = owner_api.post(QUERY, {"query": {"filter": filter_}})
+    assert response.status_code == 200, response.content
+    assert numbers(response) == [10012]
+
+
+@pytest.mark.parametrize("value", [10012.5, 1678184643380.5])
+def test_filter_numbers_with_a_fraction_are_still_refused(owner_api, value):
+    field = "number" if value < 1e6 else "dateCreated"
+    response = owner_api.post(QUERY, {"query": {"filter": {field: value}}})
+    assert response.status_code == 400
+    assert response.json()["details"]["field"] == field

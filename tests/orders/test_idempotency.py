@@ -141,6 +141,23 @@ def test_expired_key_runs_again(order_factory, packer_api):
     assert IdempotencyKey.objects.get().expires > timezone.now()
 
 
+def test_a_new_key_removes_expired_keys_of_others(order_factory, packer_api, owner_api, owner):
+    order = order_factory(lines=[{"quantity": 5}])
+    path = f"{STORES}/{order.pk}/fulfillments"
+    body = {"fulfillment": {"lineItems": [{"index": 1, "quantity": 1}]}}
+    now = timezone.now()
+    IdempotencyKey.objects.bulk_create(
+        IdempotencyKey(user=owner, key=f"old-{i}", request_hash="x", expires=now - timedelta(1))
+        for i in range(3)
+    )
+    kept = IdempotencyKey.objects.create(
+        user=owner, key="live", request_hash="x", expires=now + timedelta(1)
+    )
+    assert post(packer_api, path, body, "new").status_code == 200
+    assert set(IdempotencyKey.objects.values_list("key", flat=True)) == {"live", "new"}
+    assert IdempotencyKey.objects.get(key="live") == kept
+
+
 @pytest.mark.parametrize("key", ["", "x" * 256, "caf\u00e9", "tab\there"])
 def test_malformed_key_is_400(key, order_factory, packer_api):
     order = order_factory()

@@ -344,3 +344,27 @@ def test_a_wrong_api_key_is_an_sdk_error(sdk_server):
     )
     assert ran["output"][0]["error"]["isError"] is True
     assert "401" in json.dumps(ran["output"][0]["error"])
+
+
+def test_a_fulfillment_read_and_sent_back_whole_updates(sdk_server):
+    """The SDK's callers read a fulfillment, change its tracking number and send the object
+    back: its _id, _createdDate and unchanged line items go with it and are accepted."""
+    url, key = sdk_server
+    read = {"$from": [0, "orderWithFulfillments.fulfillments.1"]}
+    calls = [
+        {"method": "listFulfillmentsForSingleOrder", "args": [ORDER_10012]},
+        {
+            "method": "updateFulfillment",
+            "args": [
+                {"orderId": ORDER_10012, "fulfillmentId": "47451ae1-7325-4ef6-a0d8-fb91ffa88e2e"},
+                {"fulfillment": read},
+            ],
+        },
+    ]
+    ran = run_sdk(url, key, calls)
+    sent_back = ran["output"][0]["result"]["orderWithFulfillments"]["fulfillments"][1]
+    assert sent_back["_id"] == "47451ae1-7325-4ef6-a0d8-fb91ffa88e2e"
+    assert "error" not in ran["output"][1], ran["output"][1]
+    # updateFulfillment resolves to the OrderWithFulfillments itself (the SDK unwraps it).
+    updated = ran["output"][1]["result"]["fulfillments"][1]
+    assert updated == sent_back
