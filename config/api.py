@@ -189,8 +189,28 @@ def error_fields(rename: str | Callable[[str], str]):
 
 def error_response(request: HttpRequest, status: int, message: str, details=None) -> HttpResponse:
     return api.create_response(
-        request, {"message": message, "details": details or {}}, status=status
+        request,
+        {"message": message, "details": field_violations(status, message, details)},
+        status=status,
     )
+
+
+def field_violations(status: int, message: str, details: dict | None) -> dict:
+    """A 400 that names its field also says so as a standard Wix validation error does
+    (`details.validationError.fieldViolations`), which is where Wix's SDKs read the field
+    from: their callers then see which argument was wrong, not only a status."""
+    details = dict(details or {})
+    field = details.get("field")
+    if status != 400 or not isinstance(field, str):
+        return details
+    reasons = {name: why for name, why in details.items() if name != "field"}
+    violations = [
+        {"field": name, "description": why, "violatedRule": "OTHER"}
+        for name, why in reasons.items()
+        if isinstance(why, str)
+    ] or [{"field": field, "description": message, "violatedRule": "OTHER"}]
+    details["validationError"] = {"fieldViolations": violations}
+    return details
 
 
 def require_perm(request: HttpRequest, *perms: str) -> None:

@@ -112,6 +112,8 @@ class ErrorOut(Schema):
     message: str
     details: dict[str, Any] = Field(
         ...,
-        description='{"field": "<the first input at fault>", "<each input at fault>": "<why>"} '
-        "when input is at fault; {} otherwise.",
+        description='{"field": "<the first input at fault>", "<each input at fault>": "<why>", '
+        '"validationError": {"fieldViolations": [{"field", "description", "violatedRule"}]}} '
+        "when input is at fault (a 400; the violations as Wix's standard errors write them); "
+        "{} otherwise.",
     )

@@ -107,7 +107,7 @@ def test_same_key_with_another_body_is_422(order_factory, packer_api):
     post(packer_api, path, {"fulfillment": {"lineItems": [{"index": 1}]}}, "k")
     response = post(packer_api, path, {"fulfillment": {"lineItems": [{"index": 2}]}}, "k")
     assert response.status_code == 422
-    assert response.json()["details"] == {"field": "Idempotency-Key"}
+    assert response.json()["details"]["field"] == "Idempotency-Key"
     assert Fulfillment.objects.filter(order=order).count() == 1
 
 
@@ -168,7 +168,7 @@ def test_malformed_key_is_400(key, order_factory, packer_api):
         key,
     )
     assert response.status_code == 400
-    assert response.json()["details"] == {"field": "Idempotency-Key"}
+    assert response.json()["details"]["field"] == "Idempotency-Key"
     assert not Fulfillment.objects.filter(order=order).exists()
 
 

@@ -368,3 +368,29 @@ def test_a_fulfillment_read_and_sent_back_whole_updates(sdk_server):
     # updateFulfillment resolves to the OrderWithFulfillments itself (the SDK unwraps it).
     updated = ran["output"][1]["result"]["fulfillments"][1]
     assert updated == sent_back
+
+
+def test_a_400_names_its_field_to_sdk_callers(sdk_server):
+    """Wix's SDK reads the field of a 400 from details.validationError.fieldViolations (a
+    standard Wix validation error) and names it in the error it throws."""
+    url, key = sdk_server
+    ran = run_sdk(
+        url,
+        key,
+        [
+            {
+                "method": "updateFulfillment",
+                "args": [
+                    {
+                        "orderId": ORDER_10012,
+                        "fulfillmentId": "47451ae1-7325-4ef6-a0d8-fb91ffa88e2e",
+                    },
+                    {"fulfillment": {"trackingInfo": {"trackingLink": "ftp://x"}}},
+                ],
+            }
+        ],
+    )
+    error = ran["output"][0]["error"]
+    violations = error["details"]["validationError"]["fieldViolations"]
+    assert [v["field"] for v in violations if v["field"].endswith("trackingLink")], violations
+    assert "INVALID_ARGUMENT" in error["message"]
