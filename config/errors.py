@@ -21,6 +21,8 @@ from django.urls import reverse
 from django.views import defaults
 from psycopg import errors as pg_errors
 
+from config.ops.replicas import READ_ONLY_FLAG, SAFE_METHODS
+
 logger = logging.getLogger("packdesk.errors")
 
 API_PREFIX = "/api/"
@@ -70,12 +72,20 @@ def database_unavailable(exc: BaseException | None) -> bool:
     )
 
 
-def timeout_message() -> str:
+def timeout_message(*, write: bool = False) -> str:
+    """What a cancelled statement tells the person: a read (a list, a query) can be narrowed;
+    a write (a fulfilment, a bulk, a payment) waited for the order another change holds."""
     seconds = settings.PACKDESK_STATEMENT_TIMEOUT_MS / 1000
-    return (
-        f"The request took longer than {seconds:g} s and was stopped; nothing was saved. "
-        "Narrow the filter or try again."
-    )
+    stopped = f"The request took longer than {seconds:g} s and was stopped; nothing was saved."
+    if write:
+        return f"{stopped} Another change to the same order may have held it up: try again."
+    return f"{stopped} Narrow the filter or try again."
+
+
+def is_write(request: HttpRequest) -> bool:
+    """A request that changes something (config/transactions.py runs it in a transaction),
+    not one of the POSTs that only read (flagged read-only there)."""
+    return request.method not in SAFE_METHODS and not getattr(request, READ_ONLY_FLAG, False)
 
 
 UNAVAILABLE_MESSAGE = (
@@ -107,7 +117,7 @@ def unavailable_page(request: HttpRequest, message: str) -> HttpResponse:
 def response_for_database_error(request: HttpRequest, exc: BaseException | None):
     """A 503 (JSON on /api/, a page elsewhere) when `exc` is a timeout or an outage; else None."""
     if statement_timed_out(exc):
-        message = timeout_message()
+        message = timeout_message(write=is_write(request))
     elif write_conflict(exc):
         # config/transactions.py runs the request again (it was rolled back whole); this
         # answer stands only when the retries ran out.

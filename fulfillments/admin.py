@@ -72,3 +72,8 @@ class FulfillmentAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # A delete here would skip fulfillment_delete(): the order's lock, its fulfilment
+        # status, the activity, lastUpdated and the webhook event. The order page deletes.
+        return False

@@ -23,6 +23,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.core.mail import send_mail
@@ -1133,6 +1134,10 @@ def _pickup_email_send(*, to: str, number: int, store: str, instructions: str) -
         logger.exception("Pickup email for order #%s could not be sent", number)
 
 
+# "Ready for pickup" again within this long of the last time sends nothing (a double click).
+PICKUP_READY_REPEAT = timedelta(minutes=1)
+
+
 def pickup_mark_ready(*, order: Order, actor) -> Order:
     """Mark a pickup order ready: email the buyer the pickup instructions (after commit) and
     record PICKUP_READY_EMAIL_SENT. Refused for an order that is not a pickup order, is
@@ -1152,6 +1157,11 @@ def pickup_mark_ready(*, order: Order, actor) -> Order:
             raise OrderError(
                 "The buyer has no email address: tell them another way.", field="email"
             )
+        told = pickup_ready_since(locked)
+        if told is not None and timezone.now() - told < PICKUP_READY_REPEAT:
+            # A second click, or two requests at once (the lock above puts them one after the
+            # other): the buyer was told moments ago, so nothing is sent or recorded again.
+            return locked
         instructions = str(pickup.get("pickupInstructions") or "")
         activity_record(
             order=locked,

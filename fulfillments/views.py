@@ -11,10 +11,11 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.db.models import OuterRef, Subquery, Sum
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from config.http import HtmxHttpRequest
@@ -248,7 +249,7 @@ def tracking_edit(request: HtmxHttpRequest, number: int, fulfillment_id: uuid.UU
                 order=order, fulfillment_id=fulfillment_id, tracking=tracking, actor=request.user
             )
         except Fulfillment.DoesNotExist:
-            raise Http404("No such fulfillment") from None
+            return _fulfillment_gone(request, number)
         except OrderError as error:
             form.add_error(_form_field(error), error.message)
         else:
@@ -270,11 +271,27 @@ def fulfillment_remove(
     try:
         fulfillment_delete(order=order, fulfillment_id=fulfillment_id, actor=request.user)
     except Fulfillment.DoesNotExist:
-        raise Http404("No such fulfillment") from None
+        return _fulfillment_gone(request, number)
     except OrderError as error:
         state = OrderPageState(confirming=fulfillment_id, delete_error=error.message)
         return order_page_response(request, number, state)
     return order_page_done(request, number, "Fulfillment deleted.")
+
+
+FULFILLMENT_GONE = (
+    "That fulfillment no longer exists: it was deleted after this page was shown (by someone "
+    "else, or a second click). Nothing was changed; here is the order as it is now."
+)
+
+
+def _fulfillment_gone(request: HtmxHttpRequest, number: int) -> HttpResponse:
+    """A stale edit or delete form (the fulfillment was deleted meanwhile): nothing to do, so
+    the order as it is now with a message saying so, instead of a 404 that the page shows as
+    "try again", which cannot succeed."""
+    messages.warning(request, FULFILLMENT_GONE)
+    if request.htmx:
+        return order_page_response(request, number)
+    return redirect("orders:detail", number=number)
 
 
 @require_POST

@@ -98,13 +98,19 @@ class LineItemInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
+    # A line that was not read by get_queryset (an inline form the change form sent back
+    # tampered with, shown again beside the form's errors) has neither figure: shown as "-".
+
     @admin.display(description="Fulfilled")
-    def fulfilled(self, item: LineWithFulfilled) -> int:
-        return item.fulfilled_qty
+    def fulfilled(self, item: LineWithFulfilled) -> int | None:
+        return getattr(item, "fulfilled_qty", None)
 
     @admin.display(description="Remaining")
-    def remaining(self, item: LineWithFulfilled) -> int:
-        return max(item.fulfillable_quantity - item.fulfilled_qty, 0)
+    def remaining(self, item: LineWithFulfilled) -> int | None:
+        fulfilled = getattr(item, "fulfilled_qty", None)
+        if fulfilled is None or item.quantity is None:
+            return None
+        return max(item.fulfillable_quantity - fulfilled, 0)
 
 
 class FulfillmentInline(admin.TabularInline):

@@ -139,3 +139,11 @@ def csv_stream(orders: QuerySet[Order], *, per_line: bool, sort: str) -> Iterato
         rows = line_rows(orders, sort) if per_line else order_rows(orders)
         for row in rows:
             yield writer.writerow(row)
+
+
+def export_query_check(orders: QuerySet[Order]) -> None:
+    """Read the first matching order's id, in the export's order, before the download starts:
+    a statement timeout (a lock held elsewhere) or the database being away then fails the
+    request with the 503 page instead of breaking a download that started with 200. No
+    transaction is left open (the stream opens its own when it is read)."""
+    list(orders.values_list("pk", flat=True)[:1])

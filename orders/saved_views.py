@@ -118,12 +118,21 @@ def saved_view_save(*, user, name: str, query: str, shared: bool) -> SavedView:
     shared view is refused."""
     name = name.strip()
     with transaction.atomic():
+        # One save per user at a time: a double-clicked "Save" (two requests at once) would
+        # otherwise insert the name twice, and every later save of it failed (two rows where
+        # one was expected).
+        list(get_user_model().objects.select_for_update().filter(pk=user.pk).values("pk"))
         taken = SavedView.objects.filter(name__iexact=name, shared=True).exclude(created_by=user)
         if shared and taken.exists():
             raise SavedViewError(f"A shared view named “{name}” exists already.")
-        view, _ = SavedView.objects.update_or_create(
-            created_by=user, name=name, defaults={"query": query, "shared": shared}
-        )
+        same = list(SavedView.objects.filter(created_by=user, name=name).order_by("pk"))
+        if not same:
+            return SavedView.objects.create(created_by=user, name=name, query=query, shared=shared)
+        view, *doubles = same
+        view.query, view.shared = query, shared
+        view.save(update_fields=["query", "shared"])
+        # Doubles saved before saves were one at a time.
+        SavedView.objects.filter(pk__in=[double.pk for double in doubles]).delete()
     return view
 
 

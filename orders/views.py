@@ -21,7 +21,7 @@ from fulfillments.pages import (
     order_page_done,
     order_page_response,
 )
-from orders.export import csv_stream
+from orders.export import csv_stream, export_query_check
 from orders.filters import listing_query, order_listing
 from orders.forms import EmailForm, ShippingAddressForm, StoreSettingsForm
 from orders.saved_views import (
@@ -97,6 +97,7 @@ def order_export(request: HttpRequest) -> HttpResponseBase:
         params.pop("rows", None)
         return redirect(f"{reverse('orders:list')}?{params.urlencode()}")
     per_line = request.GET.get("rows") == "line"
+    export_query_check(queryset)
     response = StreamingHttpResponse(
         csv_stream(queryset, per_line=per_line, sort=listing.sort),
         content_type="text/csv; charset=utf-8",

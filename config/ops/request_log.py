@@ -57,6 +57,19 @@ class RequestLogMiddleware:
         return response
 
 
+class RefusalWithoutTraceback(logging.Filter):
+    """On `django.request`: a refused request (403, a malformed request's 400) keeps its
+    warning line but not the traceback Django attaches, as if it were a fault; the log's
+    tracebacks are then the server errors."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        status = getattr(record, "status_code", None)
+        if isinstance(status, int) and status < 500:
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, and the request fields
     (`method`, `path`, `status`, `duration_ms`, `user`) on request lines."""

@@ -66,3 +66,33 @@ def test_carrier_filter_matches_any_case_and_other_excludes_known(
 
     assert listed("fedex") == {"F1", "F2"}
     assert listed("other") == {"R1"}
+
+
+def test_the_admin_cannot_delete_a_fulfillment_behind_the_orders_back(owner_client, spec_orders):
+    """A fulfillment deleted in the admin skipped the service: the order stayed FULFILLED with
+    no activity, no lastUpdated change and no webhook event. The admin shows fulfillments
+    read-only; owners delete them on the order page (which does all of that)."""
+    from fulfillments.models import Fulfillment
+    from orders.models import Activity
+
+    order = spec_orders[10012]
+    fulfillment = order.fulfillments.get()
+    before = Order.objects.get(pk=order.pk)
+    activities = Activity.objects.filter(order=order).count()
+    url = f"/admin/fulfillments/fulfillment/{fulfillment.pk}/delete/"
+    assert owner_client.get(url).status_code == 403
+    assert owner_client.post(url, {"post": "yes"}).status_code == 403
+    changelist = owner_client.post(
+        "/admin/fulfillments/fulfillment/",
+        {"action": "delete_selected", "_selected_action": [str(fulfillment.pk)], "post": "yes"},
+    )
+    assert changelist.status_code in (200, 302)
+    assert Fulfillment.objects.filter(pk=fulfillment.pk).exists()
+    after = Order.objects.get(pk=order.pk)
+    assert (after.fulfillment_status, after.last_updated) == (
+        before.fulfillment_status,
+        before.last_updated,
+    )
+    assert Activity.objects.filter(order=order).count() == activities
+    page = owner_client.get(f"/admin/fulfillments/fulfillment/{fulfillment.pk}/change/")
+    assert page.status_code == 200 and url not in page.content.decode()

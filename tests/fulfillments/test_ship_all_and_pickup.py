@@ -4,6 +4,7 @@ and pickup / point-of-sale orders on the order page and at the packing station."
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from django.core import mail
 
@@ -254,3 +255,29 @@ def test_required_item_check_comes_before_a_counter_hand_over(packer_client, own
         f"/pack/{order.number}/picked-up/", {"checked": "1:1"}, headers=HTMX
     )
     assert f"Order #{order.number} picked up." in response.content.decode()
+
+
+def test_a_double_clicked_ready_for_pickup_emails_the_buyer_once(
+    packer_client, django_capture_on_commit_callbacks
+):
+    """Six identical "Ready for pickup" posts at once (threads against a live server) each
+    emailed the buyer. Within a minute of the last one, another (a double click, two tabs;
+    the order's lock puts them one after the other) answers the same and sends nothing; later
+    it tells them again."""
+    order = make_order(payment_status="PAID", lines=[{"quantity": 2}], shipping_info=PICKUP)
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = packer_client.post(
+                f"/fulfillments/{order.number}/pickup-ready/", headers=HTMX
+            )
+        assert "Ready for pickup: the buyer has been emailed." in response.content.decode()
+    assert len(mail.outbox) == 1
+    ready = Activity.objects.filter(order=order, type=ActivityType.PICKUP_READY_EMAIL_SENT)
+    assert ready.count() == 1
+
+    # A minute later the buyer may be told again (someone asks to resend).
+    ready.update(timestamp=ready.get().timestamp - timedelta(seconds=61))
+    with django_capture_on_commit_callbacks(execute=True):
+        packer_client.post(f"/fulfillments/{order.number}/pickup-ready/", headers=HTMX)
+    assert len(mail.outbox) == 2
+    assert ready.count() == 2

@@ -8,8 +8,8 @@ import uuid
 import pytest
 
 from fulfillments.models import Fulfillment
-from fulfillments.services import fulfillment_create
-from orders.models import ActivityType, FulfillmentStatus, LineItemType, Order
+from fulfillments.services import fulfillment_create, fulfillment_delete
+from orders.models import Activity, ActivityType, FulfillmentStatus, LineItemType, Order
 
 HTMX = {"HX-Request": "true"}
 
@@ -180,7 +180,34 @@ def test_delete_needs_confirmation_step(spec_orders, packer_client):
     assert not Fulfillment.objects.filter(pk=f.pk).exists()
     order = Order.objects.get(number=10012)
     assert order.fulfillment_status == FulfillmentStatus.NOT_FULFILLED
-    assert packer_client.post(url).status_code == 404
+    # A second click (or a page shown before someone else deleted it): the order, saying so.
+    again = packer_client.post(url, follow=True)
+    assert again.redirect_chain == [("/orders/10012/", 302)]
+    assert "That fulfillment no longer exists" in again.content.decode()
+
+
+def test_stale_edit_and_delete_of_a_deleted_fulfillment_show_the_order_as_it_is(
+    spec_orders, packer_client, packer
+):
+    """The page was shown, then someone else deleted the fulfillment: the edit form's and the
+    delete confirmation's posts (htmx) answer the fresh order body with a message, not a 404
+    that the page would show as "try again". Nothing is written."""
+    order = spec_orders[10012]
+    f = order.fulfillments.get()
+    packer_client.get("/orders/10012/")
+    fulfillment_delete(order=order, fulfillment_id=f.id, actor=packer)
+    activities = Activity.objects.filter(order=order).count()
+    for url, data in [
+        (f"/fulfillments/10012/{f.id}/edit/", {"edit-carrier": "ups", "edit-tracking_number": "1"}),
+        (f"/fulfillments/10012/{f.id}/delete/", {}),
+    ]:
+        response = packer_client.post(url, data, headers=HTMX)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        assert "That fulfillment no longer exists" in html
+        assert 'id="order-body"' in html
+    assert Activity.objects.filter(order=order).count() == activities
+    assert not Fulfillment.objects.filter(order=order).exists()
 
 
 def test_permissions_on_post(spec_orders, viewer_client, support_client):

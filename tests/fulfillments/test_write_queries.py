@@ -455,9 +455,11 @@ def test_ship_remaining_cap(big_order, packer, lines, django_assert_max_num_quer
     assert order.fulfillment_status == "FULFILLED"
 
 
-# The lock, the line items with what is fulfilled, the activity, the order's lastUpdated, the
-# store's name for the email (sent after commit), and the transaction's two statements.
-PICKUP_READY_CAP = 7
+# The lock, the line items with what is fulfilled, when the buyer was last told (after the
+# lock, so a double click that waited for it sees the first one's activity), the activity, the
+# order's lastUpdated, the store's name for the email (sent after commit), and the
+# transaction's two statements.
+PICKUP_READY_CAP = 8
 
 
 @pytest.mark.parametrize("lines", SIZES)

@@ -44,23 +44,29 @@ def test_non_staff_roles_cannot_enter_admin(role, request, order_factory):
     assert "/admin/login/" in response["Location"]
 
 
-def test_support_edit_records_activity_and_bumps_last_updated(
-    support_client, support, order_factory
-):
-    order = order_factory()
-    before = order.last_updated
-    page = support_client.get(f"/admin/orders/order/{order.pk}/change/")
+def change_form_data(client, order: Order) -> dict:
+    """The order's admin change form as the page fills it, with its inlines' management forms."""
+    page = client.get(f"/admin/orders/order/{order.pk}/change/")
     form = page.context["adminform"].form
     data = {name: form.initial.get(name, "") for name in form.fields}
-    data["billing_address"] = '{"country": "US", "city": "Boston"}'
-    data["shipping_info"] = '{"shipmentDetails": {"address": {"city": "Boston"}}}'
-    data["buyer_note"] = "Ring twice"
     for prefix in ("line_items", "fulfillments", "refunds", "activities"):
         formset = next(
             f for f in page.context["inline_admin_formsets"] if f.formset.prefix == prefix
         ).formset
         for key, value in formset.management_form.initial.items():
             data[f"{prefix}-{key}"] = value
+    return data
+
+
+def test_support_edit_records_activity_and_bumps_last_updated(
+    support_client, support, order_factory
+):
+    order = order_factory()
+    before = order.last_updated
+    data = change_form_data(support_client, order)
+    data["billing_address"] = '{"country": "US", "city": "Boston"}'
+    data["shipping_info"] = '{"shipmentDetails": {"address": {"city": "Boston"}}}'
+    data["buyer_note"] = "Ring twice"
     response = support_client.post(f"/admin/orders/order/{order.pk}/change/", data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     order.refresh_from_db()
@@ -208,3 +214,35 @@ def test_email_search_is_a_case_insensitive_prefix(support_client, order_factory
     order_factory(buyer_email="gracexhopper@example.com")
     response = support_client.get("/admin/orders/order/", {"q": "Grace_Hopper@"})
     assert list(response.context["cl"].result_list) == [grace]
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        {"line_items-0-id": "not-a-line"},
+        {"line_items-0-id": "\x00"},
+        {"line_items-TOTAL_FORMS": "3", "line_items-INITIAL_FORMS": "2"},
+        {"line_items-INITIAL_FORMS": "3"},
+    ],
+)
+def test_a_tampered_line_items_inline_is_refused_without_a_500(
+    support_client, order_factory, tamper
+):
+    """The change form comes back with an error (an address that is not JSON) and its
+    read-only line items tampered with (an id that is no line of the order, one more line than
+    it has): the page shows the form again with the error, never a 500, and nothing is saved."""
+    order = order_factory()
+    data = change_form_data(support_client, order)
+    for index, line in enumerate(order.line_items.order_by("index")):
+        data[f"line_items-{index}-id"] = line.pk
+        data[f"line_items-{index}-order"] = order.pk
+    data["billing_address"] = '{"country": '
+    data["shipping_info"] = "{}"
+    data["buyer_note"] = "Changed"
+    data.update(tamper)
+    response = support_client.post(f"/admin/orders/order/{order.pk}/change/", data)
+    assert response.status_code == 200
+    assert "billing_address" in response.context["adminform"].form.errors
+    order.refresh_from_db()
+    assert order.buyer_note != "Changed"
+    assert not Activity.objects.filter(order=order, type=ActivityType.MERCHANT_COMMENT).exists()

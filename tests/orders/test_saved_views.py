@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import threading
+
+import pytest
+import requests
+
 from orders.models import SavedView
 from tests.conftest import client_for, make_user
 
@@ -79,3 +85,54 @@ def test_a_shared_name_is_taken_once(db):
 def test_saved_views_need_login_and_post(client, viewer_client):
     assert client.post("/orders/views/", {"name": "x"}).status_code == 302
     assert viewer_client.get("/orders/views/").status_code == 405
+
+
+def test_a_name_saved_twice_before_saves_were_serialised_saves_again(packer_client, packer):
+    """Two rows of one name (what a double-clicked Save left behind): saving it again was a
+    500 (update_or_create found two); it now keeps one, with the new query."""
+    for query in ("view=unpaid", "view=all"):
+        SavedView.objects.create(created_by=packer, name="Twice", query=query)
+    response = packer_client.post("/orders/views/", {"name": "Twice", "query": "view=archived"})
+    assert response.status_code == 302
+    assert list(SavedView.objects.values_list("name", "query")) == [("Twice", "view=archived")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_double_clicked_save_keeps_one_view(live_server):
+    """Six identical saves at once from one session (threads against the live server): every
+    answer is the redirect back to the list, and the user has one view of that name."""
+    packer = make_user("packer")
+    session = requests.Session()
+    page = session.get(f"{live_server.url}/accounts/login/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    login = session.post(
+        f"{live_server.url}/accounts/login/",
+        {"username": packer.username, "password": "pass-packer", "csrfmiddlewaretoken": token},
+        headers={"Referer": live_server.url + "/"},
+        allow_redirects=False,
+    )
+    assert login.status_code == 302
+    barrier = threading.Barrier(6)
+    statuses: list[int] = []
+
+    def save() -> None:
+        barrier.wait()
+        response = session.post(
+            f"{live_server.url}/orders/views/",
+            {
+                "name": "Double",
+                "query": "view=unpaid",
+                "csrfmiddlewaretoken": session.cookies["csrftoken"],
+            },
+            headers={"Referer": live_server.url + "/orders/"},
+            allow_redirects=False,
+        )
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=save) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [302] * 6
+    assert SavedView.objects.filter(created_by=packer, name="Double").count() == 1

@@ -59,3 +59,33 @@ def test_json_format_is_one_object_per_line(owner_client: Client, caplog):
         "owner",
     }
     assert isinstance(entry["duration_ms"], float)
+
+
+def test_refusals_are_logged_without_a_traceback_server_errors_with_one(
+    packer_client: Client, order_factory, monkeypatch, caplog
+):
+    """A refused request (a role without the permission: 403) is a warning line without the
+    traceback Django attaches, so the log's tracebacks are the server errors."""
+    import fulfillments.views
+
+    caplog.set_level(logging.WARNING, logger="django.request")
+    assert packer_client.get("/settings/").status_code == 403
+    refusal = next(r for r in caplog.records if r.name == "django.request")
+    assert refusal.getMessage() == "Forbidden (Permission denied): /settings/"
+    assert refusal.exc_info is None and "Traceback" not in caplog.text
+
+    caplog.clear()
+    order = order_factory()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a fault")
+
+    monkeypatch.setattr(fulfillments.views, "order_page_done", broken)
+    packer_client.raise_request_exception = False
+    response = packer_client.post(
+        f"/fulfillments/{order.number}/lines/1/",
+        {"line-1-quantity": "1", "line-1-carrier": "usps", "line-1-tracking_number": "Z1"},
+    )
+    assert response.status_code == 500
+    error = next(r for r in caplog.records if r.name == "django.request")
+    assert error.exc_info is not None and "RuntimeError: a fault" in caplog.text
