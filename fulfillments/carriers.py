@@ -114,6 +114,6 @@ def tracking_number_misread(number: str) -> str:
     if ok:
         return ""
     return (
-        f"“{number}” is not a valid {carrier} tracking number (its check digit does not match): "
-        "it was mistyped or misread. Scan the parcel label again."
+        f"“{number}” is not a valid {carrier} tracking number (its check digit does not match):"
+        " it may be mistyped or misread."
     )

@@ -15,7 +15,6 @@ from fulfillments.carriers import (
     OTHER,
     carrier_of_number,
     link_is_http,
-    tracking_number_misread,
 )
 from fulfillments.models import MAX_FULFILLMENT_LINE_QUANTITY, Fulfillment
 from fulfillments.packing import counts_parse
@@ -254,12 +253,6 @@ class PackShipForm(TrackingForm):
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     field_order = ["carrier", "carrier_name", "link_template", "tracking_number"]
-
-    def clean_tracking_number(self) -> str:
-        number = self.cleaned_data["tracking_number"].strip()
-        if misread := tracking_number_misread(number):
-            raise forms.ValidationError(misread)
-        return number
 
     def clean_link_template(self) -> str:
         link = self.cleaned_data["link_template"].strip()

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import push_url
 
 from config.http import HtmxHttpRequest
-from fulfillments.carriers import OTHER, carrier_name
+from fulfillments.carriers import OTHER, carrier_name, tracking_number_misread
 from fulfillments.forms import PackShipForm
 from fulfillments.models import Fulfillment, PackerPreference
 from fulfillments.packing import (
@@ -339,16 +339,21 @@ def pack_ship(request: HtmxHttpRequest, number: int) -> HttpResponse:
         carrier_name=data.get("carrier_name") or "",
         link_template=data.get("link_template") or "",
     )
+    # A UPS or S10 number whose check digit fails was mistyped or misread, or is one the
+    # check does not know: it ships (a shop's own labels must never be refused), and the
+    # station says so loudly with the Undo focused (Enter undoes, Escape keeps it).
+    misread = tracking_number_misread(fulfillment.tracking_number)
     request.session[LAST_SHIPPED] = {
         "fulfillment": str(fulfillment.id),
         "number": number,
         "tracking": fulfillment.tracking_number,
         "carrier": carrier_name(fulfillment.shipping_provider),
         "at": fulfillment.date_created.isoformat(),
+        "misread": misread,
     }
     if not request.htmx:
         return redirect("pack:station")
-    return _render(request, push=reverse("pack:station"))
+    return _render(request, push=reverse("pack:station"), focus_undo=bool(misread))
 
 
 @require_POST

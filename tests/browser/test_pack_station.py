@@ -557,10 +557,11 @@ def test_a_failed_answer_drops_what_was_typed_ahead(live_server, logged_in):
     assert not Fulfillment.objects.filter(order=order).exists()
 
 
-def test_wrong_code_in_the_tracking_box_ships_nothing_and_keeps_focus(live_server, logged_in):
-    """The next order's slip, or a misread UPS label, scanned into the tracking box: refused
-    loudly next to the box, nothing shipped, the box focused with the bad code selected so
-    the next scan replaces it; then the right label ships."""
+def test_wrong_code_in_the_tracking_box_is_refused_or_ships_with_a_warning(live_server, logged_in):
+    """The next order's slip scanned into the tracking box: refused loudly next to the box,
+    nothing shipped, the box focused with the bad code selected so the next scan replaces it.
+    A UPS label whose check digit fails ships with a loud warning and Undo focused; then the
+    right label ships."""
     order, next_order = four_line_order(), four_line_order()
     page = logged_in
     keys = Keys(page)
@@ -581,8 +582,16 @@ def test_wrong_code_in_the_tracking_box_ships_nothing_and_keeps_focus(live_serve
     assert page.evaluate(selected) == [0, len(str(next_order.number))]
     assert_accessible(page)
 
-    keys.scan("1Z999AA10123456785")  # UPS's sample number with its last digit misread
+    # UPS's sample number with its last digit misread: it ships (a label the check does not
+    # know must never stop the bench), the station says so aloud with Undo focused, and Enter
+    # takes the parcel back.
+    keys.scan("1Z999AA10123456785")
     expect(page.get_by_role("alert").filter(has_text="check digit does not match")).to_be_visible()
+    undo = page.get_by_role("button", name=f"Undo shipping #{order.number}")
+    expect(undo).to_be_focused()
+    assert Fulfillment.objects.get(order=order).tracking_number == "1Z999AA10123456785"
+    keys.press("Enter")
+    expect(page.get_by_text(f"Undone: order #{order.number} is open again")).to_be_visible()
     expect(tracking_box).to_be_focused()
     assert not Fulfillment.objects.filter(order=order).exists()
 
@@ -595,7 +604,7 @@ def test_wrong_code_in_the_tracking_box_ships_nothing_and_keeps_focus(live_serve
     assert shipped.tracking_number == "1Z999AA10123456784"
     assert shipped.shipping_provider == "ups"
     assert shipped.tracking_link.startswith("https://wwwapps.ups.com/")
-    assert keys.pressed == ["Enter"] * 3
+    assert keys.pressed == ["Enter"] * 4
 
 
 def test_a_long_order_keeps_its_top_in_view_with_the_tracking_box(live_server, logged_in):
