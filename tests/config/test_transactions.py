@@ -61,6 +61,10 @@ def test_page_failure_after_the_service_commits_nothing(order_factory, packer, m
     )
     assert response.status_code == 500
     assert_nothing_written(order, activities)
+    # The site's own page, which says so (not Django's bare "Server Error (500)").
+    page = response.content.decode()
+    assert "<h1>Something went wrong</h1>" in page
+    assert "nothing of it was saved" in page
 
 
 def deadlocking(times: int, real):
