@@ -306,3 +306,21 @@ def test_bulk_result_fits_a_phone(live_server, logged_in: Page):
     assert_no_horizontal_overflow(page)
     assert_touch_targets(page, "#bulk-results .action-link")
     assert_accessible(page)
+
+
+def test_the_list_is_thumb_sized_on_a_phone(live_server, logged_in: Page):
+    """At 390 px each order's number (the link that opens it), Reset and the quick views are
+    44 px targets that do not overlap (they were 19 px tall, and "All" 23 px wide)."""
+    page = logged_in
+    paid_orders(3)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/orders/")
+    assert_touch_targets(page, "table.orders td.number a")
+    assert_touch_targets(page, ".filter-actions a")
+    assert_touch_targets(page, ".quick-views a")
+    widths = page.eval_on_selector_all(
+        ".quick-views a", "els => els.map(el => el.getBoundingClientRect().width)"
+    )
+    assert widths and min(widths) >= 44, widths
+    assert_no_horizontal_overflow(page)
+    assert_accessible(page)
