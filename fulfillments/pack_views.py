@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import push_url
 
 from config.http import HtmxHttpRequest
@@ -187,7 +187,7 @@ def _open(
     return redirect(url)
 
 
-@require_GET
+@require_safe
 @permission_required(CAN_PACK, raise_exception=True)
 def station(request: HtmxHttpRequest) -> HttpResponse:
     """The scan box. `?code=` (a number, #number, the slip's barcode or the id) opens the
@@ -236,7 +236,7 @@ def _packing_for(number: int, checked: str) -> PackList:
     return pack_list(order, checked)
 
 
-@require_GET
+@require_safe
 @permission_required(CAN_PACK, raise_exception=True)
 def pack_order(request: HtmxHttpRequest, number: int) -> HttpResponse:
     """Pack mode. `?code=` is a scan: one of the order's SKUs counts a unit off (refused

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from config.http import HtmxHttpRequest
 from fulfillments.barcodes import code128_svg
@@ -31,7 +31,7 @@ def _slips_page(request: HtmxHttpRequest, orders, *, more: bool = False) -> Http
     return render(request, "fulfillments/slips.html", context)
 
 
-@require_GET
+@require_safe
 @permission_required(CAN_VIEW, raise_exception=True)
 def slip(request: HtmxHttpRequest, number: int) -> HttpResponse:
     """One order's packing slip."""

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from config.http import HtmxHttpRequest
 from config.ops.replicas import reads_from_replica
@@ -46,7 +46,7 @@ from orders.services import (
 )
 
 
-@require_GET
+@require_safe
 @permission_required("orders.view_order", raise_exception=True)
 @reads_from_replica
 def order_list(request: HtmxHttpRequest) -> HttpResponse:
@@ -85,7 +85,7 @@ def order_list(request: HtmxHttpRequest) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 @permission_required("orders.view_order", raise_exception=True)
 @reads_from_replica
 def order_export(request: HttpRequest) -> HttpResponseBase:
@@ -148,7 +148,7 @@ def saved_view_remove(request: HttpRequest, pk: int) -> HttpResponse:
 # ---- The order page (composed in fulfillments/pages.py) ----
 
 
-@require_GET
+@require_safe
 @permission_required("orders.view_order", raise_exception=True)
 def order_detail(request: HtmxHttpRequest, number: int) -> HttpResponse:
     return order_page_response(request, number)

@@ -57,3 +57,17 @@ def test_served_process_keeps_the_collector_out_of_requests():
     env = {**__import__("os").environ, "DJANGO_SETTINGS_MODULE": "config.test_settings"}
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_pages_answer_head_as_get(owner_client, client, order_factory):
+    """HEAD (link checkers, uptime monitors) gets what GET would, without the body; logged out,
+    the same redirect to the log-in page."""
+    order = order_factory()
+    for path in ("/", "/orders/", f"/orders/{order.number}/", "/pack/", "/orders/export.csv"):
+        get, head = owner_client.get(path), owner_client.head(path)
+        assert head.status_code == get.status_code == 200, path
+        body = b"".join(head.streaming_content) if head.streaming else head.content
+        assert body == b"", path
+        assert head["Content-Type"] == get["Content-Type"], path
+    anonymous = client.head("/orders/")
+    assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django_tasks_db.models import DBTaskResult
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -101,7 +101,7 @@ def exposition() -> bytes:
 
 
 @login_not_required
-@require_GET
+@require_safe
 def metrics_view(request: HttpRequest) -> HttpResponse:
     token = settings.PACKDESK_METRICS_TOKEN
     given = request.headers.get("Authorization", "")

@@ -8,7 +8,7 @@ from typing import Any
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from config.http import HtmxHttpRequest
 from fulfillments.home.charts import bar_chart
@@ -85,7 +85,7 @@ def charts(figures: HomeFigures) -> dict[str, Any]:
     }
 
 
-@require_GET
+@require_safe
 def home(request: HtmxHttpRequest) -> HttpResponse:
     """The home page for every role: what each sees follows their permissions. HTMX polls
     (every minute while the tab is visible) get only the figures."""

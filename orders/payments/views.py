@@ -18,7 +18,7 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseClientRefresh
 
 from config.http import HtmxHttpRequest
@@ -131,7 +131,7 @@ def _refused(
     return render(request, "orders/payments.html", context)
 
 
-@require_GET
+@require_safe
 @permission_required(["orders.view_order", MANAGE_PAYMENTS], raise_exception=True)
 def payments(request: HtmxHttpRequest, number: int) -> HttpResponse:
     order = order_or_404(number)

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from config.http import HtmxHttpRequest
 from orders.webhooks.forms import WebhookEndpointForm
@@ -24,7 +24,7 @@ def secret_shown_once(secret: str) -> str:
     return f"Signing secret: {secret} — copy it now, it will not be shown again."
 
 
-@require_GET
+@require_safe
 @permission_required("orders.view_webhookendpoint", raise_exception=True)
 def endpoint_list(request: HtmxHttpRequest) -> HttpResponse:
     endpoints = WebhookEndpoint.objects.annotate(
@@ -75,7 +75,7 @@ def endpoint_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @permission_required(
     ["orders.view_webhookendpoint", "orders.view_webhookdelivery"], raise_exception=True
 )
