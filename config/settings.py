@@ -63,6 +63,8 @@ MIDDLEWARE = [
     # Outermost after the probes, log and metrics (which only pass responses on), so that
     # every /api/ error, wherever it comes from, leaves as JSON.
     "config.errors.ApiJsonErrorsMiddleware",
+    # Outside CommonMiddleware (a HEAD answer keeps GET's Content-Length).
+    "config.head.head_without_body_middleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

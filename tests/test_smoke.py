@@ -71,3 +71,31 @@ def test_pages_answer_head_as_get(owner_client, client, order_factory):
         assert head["Content-Type"] == get["Content-Type"], path
     anonymous = client.head("/orders/")
     assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
+
+
+def test_head_drops_the_body_before_the_server_sees_it(db):
+    """Django hands the server GET's body for a HEAD request; gunicorn would read a streaming
+    one to its end (an export's whole query) and log a warning. The body goes here, unread."""
+    from django.http import HttpResponse, StreamingHttpResponse
+    from django.test import RequestFactory
+
+    from config.head import head_without_body_middleware
+
+    read: list[int] = []
+
+    def rows():
+        for number in range(3):
+            read.append(number)
+            yield b"row\n"
+
+    for method, expected in (("head", b""), ("get", b"row\nrow\nrow\n")):
+        request = getattr(RequestFactory(), method)("/orders/export.csv")
+        streamed = head_without_body_middleware(lambda r: StreamingHttpResponse(rows()))(request)
+        assert b"".join(streamed.streaming_content) == expected
+        streamed.close()
+        plain = HttpResponse(b"hello")
+        plain["Content-Length"] = "5"
+        answered = head_without_body_middleware(lambda r, answer=plain: answer)(request)
+        assert answered.content == (b"" if method == "head" else b"hello")
+        assert answered["Content-Length"] == "5"
+    assert read == [0, 1, 2]  # only GET's rows were made
