@@ -589,6 +589,11 @@ def test_wrong_code_in_the_tracking_box_is_refused_or_ships_with_a_warning(live_
     expect(page.get_by_role("alert").filter(has_text="check digit does not match")).to_be_visible()
     undo = page.get_by_role("button", name=f"Undo shipping #{order.number}")
     expect(undo).to_be_focused()
+    assert_accessible(page)
+    for width, height in ((390, 844), (1440, 900)):  # the warning fits a phone and a desk
+        page.set_viewport_size({"width": width, "height": height})
+        assert_no_horizontal_overflow(page)
+    expect(undo).to_be_focused()
     assert Fulfillment.objects.get(order=order).tracking_number == "1Z999AA10123456785"
     keys.press("Enter")
     expect(page.get_by_text(f"Undone: order #{order.number} is open again")).to_be_visible()
