@@ -50,9 +50,21 @@ LAST_SHIPPED = "pack_last_shipped"
 UNDO_COMMAND = "undo"
 
 
-def pack_url(number: int, checked: str = "") -> str:
+# The ship form's answers that "Don't ship" carries back to the tracking box, so backing out
+# of a confirmation keeps the scanned number to correct or confirm (nothing is rescanned).
+KEPT_FIELDS = ("carrier", "carrier_name", "link_template", "tracking_number")
+
+
+def pack_url(number: int, checked: str = "", kept: dict[str, str] | None = None) -> str:
     url = reverse("pack:order", args=[number])
-    return f"{url}?{urlencode({'checked': checked})}" if checked else url
+    params = {"checked": checked} if checked else {}
+    params |= {name: value for name, value in (kept or {}).items() if value}
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+def _kept(data) -> dict[str, str]:
+    """The ship form's answers in `data` (a POST, or the GET of "Don't ship"), bounded."""
+    return {name: (data.get(name) or "").strip()[:2000] for name in KEPT_FIELDS if data.get(name)}
 
 
 def _last_shipped(request: HtmxHttpRequest) -> dict[str, Any] | None:
@@ -104,6 +116,7 @@ def _render(
     undo_scan: str | None = None,
     focus_undo: bool = False,
     left: PackList | None = None,
+    kept: dict[str, str] | None = None,
     status: int = 200,
     push: str | None = None,
 ) -> HttpResponse:
@@ -130,7 +143,7 @@ def _render(
     if focus_undo and last_shipped is not None:
         focus = "undo"
     if packing is not None and ship_form is None:
-        initial = _ship_form_initial(request.user)
+        initial = _ship_form_initial(request.user) | (kept or {})
         initial["checked"] = packing.checked_param()
         initial["expected"] = packing.expected_param()
         ship_form = PackShipForm(initial=initial)
@@ -153,12 +166,21 @@ def _render(
         "last_shipped": last_shipped,
         "focus": focus,
         "left": _left(left),
+        "confirm_back": _confirm_back(packing, ship_form) if confirm is not None else "",
     }
     partial = request.htmx and not request.htmx.history_restore_request
     response = render(request, f"{PACK}#station" if partial else PACK, context, status=status)
     if push and request.htmx:
         push_url(response, push)
     return response
+
+
+def _confirm_back(packing: PackList | None, ship_form: PackShipForm | None) -> str:
+    """Where "Don't ship" goes: the tracking box again, with what was scanned in it."""
+    if packing is None:
+        return ""
+    kept = _kept(ship_form.data) if ship_form is not None and ship_form.is_bound else {}
+    return pack_url(packing.order.number, packing.checked_param(), kept)
 
 
 def _left(packing: PackList | None) -> dict[str, Any] | None:
@@ -246,7 +268,14 @@ def pack_order(request: HtmxHttpRequest, number: int) -> HttpResponse:
     packing = _packing_for(number, checked)
     code = (request.GET.get("code") or "").strip()
     if not code:
-        return _render(request, packing=packing)
+        kept = _kept(request.GET)
+        notice = ""
+        if kept.get("tracking_number"):
+            notice = (
+                f"Not shipped. Tracking number {kept['tracking_number']} is kept: correct it, "
+                "or press Enter to be asked again."
+            )
+        return _render(request, packing=packing, kept=kept, notice=notice)
     if code.lower() == UNDO_COMMAND and code.lower() not in packing.skus:
         return _offer_undo(request, packing=packing, push=pack_url(number, checked))
     line, refusal = packing.scan(code)

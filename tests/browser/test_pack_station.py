@@ -178,17 +178,29 @@ def test_unpaid_order_takes_one_more_key_and_escape_backs_out(live_server, logge
     expect(confirm).to_be_focused()
     assert_accessible(page)
     keys.press("Escape")
+    # Backing out keeps the scanned number, selected: Enter asks again, a new scan replaces it.
     tracking_box = page.get_by_label("Scan the tracking number to ship 5 units")
     expect(tracking_box).to_be_focused()
+    expect(tracking_box).to_have_value("TRK-1")
+    expect(page.get_by_role("status")).to_have_text(
+        "Not shipped. Tracking number TRK-1 is kept: correct it, or press Enter to be asked again."
+    )
+    assert tracking_box.evaluate("el => [el.selectionStart, el.selectionEnd]") == [0, 5]
     assert not Fulfillment.objects.filter(order=order).exists()
+    assert_accessible(page)
 
-    keys.scan("TRK-1")
+    keys.press("Enter")
+    expect(confirm).to_be_focused()
+    keys.press("Escape")
+    expect(tracking_box).to_have_value("TRK-1")
+    expect(tracking_box).to_be_focused()
+    keys.scan("TRK-2")
     expect(confirm).to_be_focused()
     keys.press("Enter")
     expect(page.get_by_text(f"Order #{order.number} shipped")).to_be_visible()
     expect(page.locator("#scan")).to_be_focused()
-    assert Fulfillment.objects.get(order=order).tracking_number == "TRK-1"
-    assert keys.pressed == ["Enter", "Enter", "Escape", "Enter", "Enter"]
+    assert Fulfillment.objects.get(order=order).tracking_number == "TRK-2"
+    assert keys.pressed == ["Enter", "Enter", "Escape", "Enter", "Escape", "Enter", "Enter"]
 
 
 def test_unknown_code_clears_and_refocuses_the_box(live_server, logged_in):

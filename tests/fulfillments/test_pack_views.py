@@ -249,6 +249,25 @@ def test_unpaid_order_needs_an_explicit_confirmation(packer_client):
     assert Fulfillment.objects.get(order=order).tracking_number == "9400111"
 
 
+def test_dont_ship_keeps_the_scanned_tracking_number(packer_client):
+    """Backing out of the confirmation ("Don't ship") returns to the tracking box with the
+    number and carrier that were scanned, to correct or confirm; nothing ships."""
+    order = paid_order(payment_status="NOT_PAID")
+    data = {"carrier": "other", "carrier_name": "Bike <b>", "tracking_number": "BK 7&1"}
+    html = packer_client.post(f"/pack/{order.number}/ship/", data, headers=HTMX).content.decode()
+    back = re.search(r'<a href="([^"]+)" hx-get="\1"[^>]*data-escape>Don', html)
+    assert back is not None
+    url = back.group(1).replace("&amp;", "&")
+    assert url.startswith(f"/pack/{order.number}/?")
+    page = packer_client.get(url, headers=HTMX).content.decode()
+    assert 'name="tracking_number" value="BK 7&amp;1"' in page
+    assert re.search(r'name="tracking_number" value="BK 7&amp;1"[^>]*autofocus', page)
+    assert 'value="Bike &lt;b&gt;"' in page
+    assert '<option value="other" selected>' in page
+    assert "Tracking number BK 7&amp;1 is kept" in page
+    assert not Fulfillment.objects.filter(order=order).exists()
+
+
 def test_canceled_order_is_refused(packer_client, owner):
     from orders.services import order_cancel
 
