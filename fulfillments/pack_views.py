@@ -368,10 +368,10 @@ def pack_ship(request: HtmxHttpRequest, number: int) -> HttpResponse:
         carrier_name=data.get("carrier_name") or "",
         link_template=data.get("link_template") or "",
     )
-    # A UPS or S10 number whose check digit fails was mistyped or misread, or is one the
-    # check does not know: it ships (a shop's own labels must never be refused), and the
+    # A number whose check digit fails (UPS, S10, USPS IMpb, DHL Express) was mistyped or
+    # misread, or is one the check does not know: it ships (a shop's own labels must never be refused), and the
     # station says so loudly with the Undo focused (Enter undoes, Escape keeps it).
-    misread = tracking_number_misread(fulfillment.tracking_number)
+    misread = tracking_number_misread(fulfillment.tracking_number, fulfillment.shipping_provider)
     request.session[LAST_SHIPPED] = {
         "fulfillment": str(fulfillment.id),
         "number": number,

@@ -268,6 +268,29 @@ def test_dont_ship_keeps_the_scanned_tracking_number(packer_client):
     assert not Fulfillment.objects.filter(order=order).exists()
 
 
+@pytest.mark.parametrize(
+    ("carrier", "number", "name"),
+    [("usps", "9400111201080805483017", "USPS"), ("dhl", "3318810024", "DHL Express")],
+)
+def test_a_failed_usps_or_dhl_check_digit_ships_with_the_warning_and_undo(
+    packer_client, carrier, number, name
+):
+    """The station never refuses a number; one whose check digit fails ships and the
+    answer says so aloud with the Undo focused. The right number ships quietly."""
+    order, other = paid_order(), paid_order()
+    data = {"carrier": carrier, "tracking_number": number}
+    html = packer_client.post(f"/pack/{order.number}/ship/", data, headers=HTMX).content.decode()
+    assert Fulfillment.objects.get(order=order).tracking_number == number
+    assert f"not a valid {name} tracking number (its check digit does not match)" in html
+    assert re.search(r"<button[^>]*autofocus>Undo shipping", html)
+    right = number[:-1] + ("6" if carrier == "usps" else "5")
+    data = {"carrier": carrier, "tracking_number": right}
+    html = packer_client.post(f"/pack/{other.number}/ship/", data, headers=HTMX).content.decode()
+    assert Fulfillment.objects.get(order=other).tracking_number == right
+    assert "check digit" not in html
+    assert not re.search(r"<button[^>]*autofocus>Undo shipping", html)
+
+
 def test_canceled_order_is_refused(packer_client, owner):
     from orders.services import order_cancel
 
