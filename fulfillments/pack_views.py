@@ -6,9 +6,10 @@ in place and pushes the URL), and the element to type into next carries `autofoc
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.decorators import permission_required
+from django.contrib.auth.models import User
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,6 +28,12 @@ from fulfillments.packing import (
     order_for_code,
     pack_list,
     pack_queryset,
+)
+from fulfillments.presence import (
+    others_packing,
+    presence_clear,
+    presence_record,
+    shipped_before,
 )
 from fulfillments.services import (
     UNDO_SECONDS,
@@ -149,6 +156,18 @@ def _render(
         ship_form = PackShipForm(initial=initial)
     if ship_form is not None and focus == "tracking":
         ship_form.fields["tracking_number"].widget.attrs["autofocus"] = True
+    packer = cast(User, request.user)  # permission_required: never anonymous
+    others: list = []
+    shipments: tuple[list, int] = ([], 0)
+    if order is not None:
+        shipments = shipped_before(order=order, user=packer)
+    # Only a look records the packer on the order (a GET; never the shipping POST, whose
+    # statements are capped): the empty scan box clears it.
+    if request.method == "GET" and order is not None:
+        others = others_packing(order=order, user=packer)
+        presence_record(user=packer, order=order)
+    elif request.method == "GET":
+        presence_clear(user=packer)
     context = {
         "packing": packing,
         "order": order,
@@ -166,6 +185,12 @@ def _render(
         "last_shipped": last_shipped,
         "focus": focus,
         "left": _left(left),
+        "others_packing": others,
+        "shipped_before": shipments[0],
+        "shipped_earlier": shipments[1],
+        # The order's warnings are announced when it opens; a scan's own answer (an item
+        # counted, a refusal, the confirmation) is not drowned by them again.
+        "announce": not (notice or error or confirm or (ship_form and ship_form.errors)),
         "confirm_back": _confirm_back(packing, ship_form) if confirm is not None else "",
     }
     partial = request.htmx and not request.htmx.history_restore_request
@@ -309,7 +334,7 @@ def _not_a_tracking_number(scanned: str, packing: PackList) -> str:
     be): an item of the order, this order's slip, or another order's slip (the packer
     reached for the next order before shipping this one)."""
     number = packing.order.number
-    if scanned.lower() in packing.skus:
+    if scanned.strip().lower() in packing.all_skus:
         return f"“{scanned}” is an item of the order, not a tracking number: scan the parcel label."
     other = order_for_code(scanned)
     if other is None:
@@ -369,8 +394,9 @@ def pack_ship(request: HtmxHttpRequest, number: int) -> HttpResponse:
         link_template=data.get("link_template") or "",
     )
     # A number whose check digit fails (UPS, S10, USPS IMpb, DHL Express) was mistyped or
-    # misread, or is one the check does not know: it ships (a shop's own labels must never be refused), and the
-    # station says so loudly with the Undo focused (Enter undoes, Escape keeps it).
+    # misread, or is one the check does not know: it ships (a shop's own labels must never be
+    # refused), and the station says so loudly with the Undo focused (Enter undoes, Escape
+    # keeps it).
     misread = tracking_number_misread(fulfillment.tracking_number, fulfillment.shipping_provider)
     request.session[LAST_SHIPPED] = {
         "fulfillment": str(fulfillment.id),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-
 REASON = "Your session ended; sign in again to continue."
 
 

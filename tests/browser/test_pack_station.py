@@ -764,3 +764,57 @@ def test_scanning_another_slip_mid_check_says_what_was_left(live_server, logged_
     expect(page.get_by_text("2 of 5 checked")).to_be_visible()
     expect(page.locator("#scan")).to_be_focused()
     assert not Fulfillment.objects.exists()
+
+
+def test_a_second_packer_is_told_at_once_who_has_the_order_and_what_shipped(live_server, logged_in):
+    """Another packer has the order open and shipped the cap already: scanning its slip
+    says both at once (not at the label scan), the cursor still in the tracking box; the
+    warnings fit a phone and pass axe."""
+    order = four_line_order()
+    other = User.objects.create_superuser(username="other-packer", password="x")
+    colleague = Client()
+    colleague.force_login(other)
+    fulfillment_create(
+        order=order, lines=[(2, None)], tracking={"trackingNumber": "T-CAP"}, actor=other
+    )
+    assert colleague.get(f"/pack/{order.number}/").status_code == 200
+
+    page = logged_in
+    keys = Keys(page)
+    page.goto(f"{live_server.url}/pack/")
+    keys.scan(str(order.number))
+    open_elsewhere = page.get_by_role("alert").filter(has_text="other-packer (since")
+    expect(open_elsewhere).to_contain_text(
+        "also has this order open at the packing station. Only one of you should pack it."
+    )
+    shipped = page.locator("#pack-shipped-before")
+    expect(shipped).to_contain_text("Part of this order has already shipped")
+    expect(shipped.get_by_role("listitem")).to_contain_text(["1 unit by other-packer"])
+    expect(shipped).to_contain_text("T-CAP")
+    tracking_box = page.get_by_label("Scan the tracking number to ship 4 units")
+    expect(tracking_box).to_be_focused()
+    assert_accessible(page)
+    for width, height in ((390, 844), (1440, 900)):
+        page.set_viewport_size({"width": width, "height": height})
+        assert_no_horizontal_overflow(page)
+    expect(tracking_box).to_be_focused()
+
+    # The shipped cap's SKU scanned into the tracking box is refused (it is no label), and
+    # the answer is about that scan alone.
+    keys.scan("CAP-9")
+    refusal = page.get_by_role("alert")
+    expect(refusal).to_have_count(1)
+    expect(refusal).to_contain_text("“CAP-9” is an item of the order, not a tracking number")
+    expect(tracking_box).to_be_focused()
+    assert Fulfillment.objects.filter(order=order).count() == 1
+
+    # The colleague closes the order (back to the empty scan box): opening it again is quiet
+    # about them, and still lists what shipped.
+    colleague.get("/pack/")
+    keys.press("Escape")
+    expect(page.locator("#scan")).to_be_focused()
+    keys.scan(str(order.number))
+    expect(tracking_box).to_be_focused()
+    expect(shipped).to_contain_text("1 unit by other-packer")
+    expect(page.locator("#pack-others")).to_have_count(0)
+    assert keys.pressed == ["Enter", "Enter", "Escape", "Enter"]

@@ -11,7 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from fulfillments.models import Fulfillment, PackerPreference
+from fulfillments.models import Fulfillment, PackerPreference, PackingPresence
+from fulfillments.presence import PRESENCE_MINUTES
 from fulfillments.services import fulfillment_create
 from orders.models import Activity, ActivityType, FulfillmentStatus, LineItemType, Order
 from orders.services import store_settings_update
@@ -343,6 +344,19 @@ def test_a_sku_scanned_into_the_tracking_box_is_refused(packer_client):
     assert not Fulfillment.objects.exists()
 
 
+def test_a_shipped_lines_sku_scanned_into_the_tracking_box_is_refused(packer_client, packer):
+    """The cap shipped already: its SKU is still an item of the order, never a tracking
+    number (it used to ship the rest with "CAP-9" as the tracking number)."""
+    order = paid_order()
+    fulfillment_create(order=order, lines=[(2, None)], tracking=None, actor=packer)
+    response = packer_client.post(
+        f"/pack/{order.number}/ship/", {"carrier": "usps", "tracking_number": " cap-9 "}
+    )
+    assert response.status_code == 400
+    assert "is an item of the order, not a tracking number" in response.content.decode()
+    assert Fulfillment.objects.filter(order=order).count() == 1
+
+
 def test_race_with_another_packer_ends_in_a_clear_message(packer_client, owner):
     order = paid_order()
     fulfillment_create(order=order, lines=[(1, None), (2, None)], tracking=None, actor=owner)
@@ -510,3 +524,74 @@ def test_station_and_slip_queries_do_not_grow_with_the_order(packer_client, pack
         return counts
 
     assert queries(large) == queries(small)
+
+
+# ---- A second packer on the same order is told when they open it ----
+
+
+def _others_warning(html: str) -> str:
+    match = re.search(r'<p class="pack-warning" id="pack-others"([^>]*)>(.*?)</p>', html, re.S)
+    return "" if match is None else re.sub(r"<[^>]+>", "", match.group(2))
+
+
+def test_a_second_packer_is_told_who_has_the_order_open(packer_client, owner_client):
+    order = paid_order()
+    first = packer_client.get("/pack/", {"code": str(order.number)}, headers=HTMX)
+    assert _others_warning(first.content.decode()) == ""
+    html = owner_client.get(f"/pack/{order.number}/").content.decode()
+    warning = _others_warning(html)
+    assert warning.startswith("Careful: packer (since ")
+    assert warning.endswith(
+        "also has this order open at the packing station. Only one of you should pack it."
+    )
+    assert re.search(r'id="pack-others" role="alert" data-alarm>', html)
+    # The first packer hears it too at their next look (an item scan).
+    html = packer_client.get(f"/pack/{order.number}/", {"code": "MUG-1"}, headers=HTMX)
+    assert _others_warning(html.content.decode()).startswith("Careful: owner (since ")
+    # Back at the empty scan box, the first packer no longer has it open.
+    packer_client.get("/pack/")
+    assert _others_warning(owner_client.get(f"/pack/{order.number}/").content.decode()) == ""
+
+
+def test_an_old_look_or_a_shipped_order_no_longer_counts_as_open(packer_client, owner_client):
+    stale, shipped = paid_order(), paid_order()
+    packer_client.get(f"/pack/{stale.number}/")
+    PackingPresence.objects.update(since=timezone.now() - timedelta(minutes=PRESENCE_MINUTES + 1))
+    assert _others_warning(owner_client.get(f"/pack/{stale.number}/").content.decode()) == ""
+
+    packer_client.get(f"/pack/{shipped.number}/")
+    data = {"carrier": "usps", "tracking_number": "TRK-9", "expected": "1:2,2:1"}
+    assert packer_client.post(f"/pack/{shipped.number}/ship/", data).status_code == 302
+    html = owner_client.get(f"/pack/{shipped.number}/").content.decode()
+    assert _others_warning(html) == ""
+    listed = html.split('id="pack-shipped-before"')[1].split("</div>")[0]
+    assert "Already shipped:" in listed
+    assert re.search(r"3 units by packer, <time[^>]*>[^<]+</time> \(tracking", listed)
+    assert "TRK-9" in listed
+
+
+def test_part_shipped_by_someone_else_is_announced_on_opening(packer_client, owner):
+    order = paid_order()
+    fulfillment_create(
+        order=order, lines=[(2, None)], tracking={"trackingNumber": "T1"}, actor=owner
+    )
+    html = packer_client.get("/pack/", {"code": str(order.number)}, headers=HTMX).content.decode()
+    listed = html.split('<div class="pack-warning" id="pack-shipped-before" role="alert">')[1]
+    listed = listed.split("</div>")[0]
+    assert "Part of this order has already shipped: pack only what is listed below." in listed
+    assert re.search(r"1 unit by owner, <time", listed)
+    # An item scan answers with its own message; the warning stays, unannounced.
+    html = packer_client.get(f"/pack/{order.number}/", {"code": "MUG-1"}, headers=HTMX)
+    assert '<div class="pack-warning" id="pack-shipped-before">' in html.content.decode()
+
+
+def test_shipping_never_reads_or_writes_who_has_the_order_open(packer_client):
+    """The shipping POST (a capped write path) runs no statement of the presence table."""
+    order = paid_order()
+    packer_client.get(f"/pack/{order.number}/")
+    data = {"carrier": "usps", "tracking_number": "TRK-1", "expected": "1:2,2:1"}
+    with CaptureQueriesContext(connection) as captured:
+        response = packer_client.post(f"/pack/{order.number}/ship/", data, headers=HTMX)
+    assert response.status_code == 200
+    assert Fulfillment.objects.filter(order=order).exists()
+    assert not [q for q in captured.captured_queries if "packingpresence" in q["sql"]]
