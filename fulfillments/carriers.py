@@ -132,6 +132,18 @@ def _check_by_carrier(value: str, provider: str) -> tuple[str, bool] | None:
     return None
 
 
+def tracking_number_scanned(number: str, provider: str | None) -> str:
+    """The tracking number in what a scanner read off a label. A USPS label's barcode holds
+    the routing code (420 + ZIP) before the tracking number; with USPS chosen, a scan that is
+    exactly that (its check digit matching) gives the tracking number alone, which is what
+    the buyer's link and USPS's tracking page take. Anything else is kept as it was read."""
+    digits = re.sub(r"\s", "", number)
+    if (provider or "").lower() != "usps" or IMPB_NUMBER.fullmatch(digits):
+        return number
+    valid = {c for c in _impb_candidates(digits) if _mod10_check_digit(c[:-1]) == int(c[-1])}
+    return valid.pop() if len(valid) == 1 else number
+
+
 def carrier_of_number(number: str) -> str | None:
     """The known carrier whose labels alone carry numbers of this format (UPS's 1Z...), or
     None when the format does not say."""

@@ -15,6 +15,7 @@ from fulfillments.carriers import (
     OTHER,
     carrier_of_number,
     link_is_http,
+    tracking_number_scanned,
 )
 from fulfillments.models import MAX_FULFILLMENT_LINE_QUANTITY, Fulfillment
 from fulfillments.packing import counts_parse
@@ -49,6 +50,13 @@ class TrackingForm(forms.Form):
         if link and not link_is_http(link):
             raise forms.ValidationError("Enter an http:// or https:// link.")
         return link
+
+    def clean(self) -> dict[str, Any]:
+        # A USPS label's barcode scanned whole carries its routing code: keep the number.
+        data = super().clean()
+        if number := data.get("tracking_number"):
+            data["tracking_number"] = tracking_number_scanned(number, data.get("carrier"))
+        return data
 
     def tracking(self) -> dict[str, Any]:
         """The trackingInfo for the services (a known carrier's link is generated there)."""

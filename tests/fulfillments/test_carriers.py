@@ -9,6 +9,7 @@ from fulfillments.carriers import (
     carrier_of_number,
     link_is_http,
     tracking_number_misread,
+    tracking_number_scanned,
 )
 
 
@@ -120,3 +121,26 @@ def test_carrier_of_number_knows_ups_labels_only():
     assert carrier_of_number("1Z999AA10123456784") == "ups"
     assert carrier_of_number("1Z0001") is None
     assert carrier_of_number("9400111202555842332669") is None
+
+
+def test_a_usps_barcode_scanned_whole_gives_its_tracking_number():
+    """The IMpb barcode holds 420 + ZIP (or ZIP+4) before the tracking number."""
+    assert tracking_number_scanned("420221539101026837331000039521", "usps") == (
+        "9101026837331000039521"
+    )
+    assert tracking_number_scanned("4201002334249200190132607600833457", "USPS") == (
+        "9200190132607600833457"
+    )
+    assert tracking_number_scanned("4201028200009261290113185417468510", "usps") == (
+        "9261290113185417468510"
+    )
+    # Kept as read: another carrier, a failed check digit, the number alone, other shapes.
+    for number, provider in [
+        ("420221539101026837331000039521", "fedex"),
+        ("420221539101026837331000039521", None),
+        ("420221539101026837331000039522", "usps"),
+        ("9101026837331000039521", "usps"),
+        ("42022153", "usps"),
+        ("TRK-1", "usps"),
+    ]:
+        assert tracking_number_scanned(number, provider) == number

@@ -292,6 +292,17 @@ def test_a_failed_usps_or_dhl_check_digit_ships_with_the_warning_and_undo(
     assert not re.search(r"<button[^>]*autofocus>Undo shipping", html)
 
 
+def test_a_usps_label_scanned_with_its_routing_code_ships_the_tracking_number(packer_client):
+    order = paid_order()
+    data = {"carrier": "usps", "tracking_number": "420221539101026837331000039521"}
+    html = packer_client.post(f"/pack/{order.number}/ship/", data, headers=HTMX).content.decode()
+    shipped = Fulfillment.objects.get(order=order)
+    assert shipped.tracking_number == "9101026837331000039521"
+    assert shipped.tracking_link.endswith("tLabels=9101026837331000039521")
+    assert 'with tracking <span class="tracking-number">9101026837331000039521</span>' in html
+    assert "check digit" not in html
+
+
 def test_canceled_order_is_refused(packer_client, owner):
     from orders.services import order_cancel
 
