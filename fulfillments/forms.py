@@ -53,7 +53,8 @@ class TrackingForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         # A USPS label's barcode scanned whole carries its routing code: keep the number.
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if number := data.get("tracking_number"):
             data["tracking_number"] = tracking_number_scanned(number, data.get("carrier"))
         return data
