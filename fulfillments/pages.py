@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -24,6 +25,7 @@ from fulfillments.forms import (
 )
 from fulfillments.models import MAX_FULFILLMENT_LINE_QUANTITY
 from fulfillments.packing import is_counter_sale, remaining_param
+from fulfillments.presence import others_packing
 from fulfillments.printing import MAX_PICK_ORDERS, MAX_SLIPS
 from fulfillments.selectors import order_page_queryset, order_rows
 from fulfillments.services import pickup_ready_since_from, shipment_holds
@@ -139,7 +141,13 @@ def order_page_context(
     if bound_form is not None:
         focus_field(bound_form, "tracking_number")
     open_row = state.editing or state.confirming
+    # Someone shipping from here while a packer has the order open at the station would make
+    # two parcels: a look at the page (a GET) says who has it open (one query).
+    at_station = []
+    if request.method == "GET" and can_add and open_order and fulfillable:
+        at_station = others_packing(order=order, user=cast(User, request.user))
     return {
+        "at_station": at_station,
         "order": order,
         "line_rows": line_rows,
         "fulfillment_rows": fulfillment_rows,

@@ -818,3 +818,17 @@ def test_a_second_packer_is_told_at_once_who_has_the_order_and_what_shipped(live
     expect(shipped).to_contain_text("1 unit by other-packer")
     expect(page.locator("#pack-others")).to_have_count(0)
     assert keys.pressed == ["Enter", "Enter", "Escape", "Enter"]
+
+
+def test_the_order_page_names_the_packer_who_has_the_order_open(live_server, logged_in):
+    order = four_line_order()
+    colleague = Client()
+    colleague.force_login(User.objects.create_superuser(username="other-packer", password="x"))
+    assert colleague.get(f"/pack/{order.number}/").status_code == 200
+    page = logged_in
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/orders/{order.number}/")
+    note = page.locator("#at-station")
+    expect(note).to_contain_text("other-packer has this order open at the packing station")
+    assert_accessible(page)
+    assert_no_horizontal_overflow(page)

@@ -606,3 +606,18 @@ def test_shipping_never_reads_or_writes_who_has_the_order_open(packer_client):
     assert response.status_code == 200
     assert Fulfillment.objects.filter(order=order).exists()
     assert not [q for q in captured.captured_queries if "packingpresence" in q["sql"]]
+
+
+def test_the_order_page_says_who_has_the_order_open_at_the_station(packer_client, owner_client):
+    order = paid_order()
+    page = owner_client.get(f"/orders/{order.number}/").content.decode()
+    assert 'id="at-station"' not in page
+    packer_client.get(f"/pack/{order.number}/")
+    page = owner_client.get(f"/orders/{order.number}/").content.decode()
+    note = re.search(r'<p class="pack-warning" id="at-station">(.*?)</p>', page, re.S)
+    assert note is not None
+    text = re.sub(r"<[^>]+>", "", note.group(1))
+    assert text.startswith("packer has this order open at the packing station (since ")
+    assert text.endswith("): check with them before shipping it from here.")
+    # The packer's own look at the order page does not name themself.
+    assert 'id="at-station"' not in packer_client.get(f"/orders/{order.number}/").content.decode()
