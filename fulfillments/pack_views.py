@@ -204,7 +204,10 @@ def _confirm_back(packing: PackList | None, ship_form: PackShipForm | None) -> s
     """Where "Don't ship" goes: the tracking box again, with what was scanned in it."""
     if packing is None:
         return ""
-    kept = _kept(ship_form.data) if ship_form is not None and ship_form.is_bound else {}
+    kept: dict[str, str] = {}
+    if ship_form is not None and ship_form.is_bound:
+        # As it was cleaned (a USPS barcode's routing code taken off), else as it was sent.
+        kept = _kept(ship_form.data) | _kept(getattr(ship_form, "cleaned_data", {}))
     return pack_url(packing.order.number, packing.checked_param(), kept)
 
 

@@ -267,6 +267,12 @@ def test_dont_ship_keeps_the_scanned_tracking_number(packer_client):
     assert '<option value="other" selected>' in page
     assert "Tracking number BK 7&amp;1 is kept" in page
     assert not Fulfillment.objects.filter(order=order).exists()
+    # A USPS barcode scanned whole comes back as its tracking number.
+    data = {"carrier": "usps", "tracking_number": "420221539101026837331000039521"}
+    html = packer_client.post(f"/pack/{order.number}/ship/", data, headers=HTMX).content.decode()
+    back = re.search(r'<a href="([^"]+)" hx-get="\1"[^>]*data-escape>Don', html)
+    page = packer_client.get(back.group(1).replace("&amp;", "&"), headers=HTMX).content.decode()
+    assert 'name="tracking_number" value="9101026837331000039521"' in page
 
 
 @pytest.mark.parametrize(
