@@ -139,9 +139,7 @@ def test_action_links_are_thumb_sized_on_a_phone(live_server, logged_in: Page):
     assert_accessible(page)
 
 
-def test_from_the_order_page_to_the_station_and_the_slip_by_keyboard(
-    live_server, logged_in: Page
-):
+def test_from_the_order_page_to_the_station_and_the_slip_by_keyboard(live_server, logged_in: Page):
     """The order page links its packing slip and, while something is left to ship, pack
     mode: Tab from the top reaches them, Enter opens the station with the cursor in the
     tracking box. At 390 px they are thumb-sized and the page stays axe clean."""
