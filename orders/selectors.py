@@ -75,12 +75,13 @@ def order_list_page(queryset: QuerySet[Order]) -> QuerySet[Order]:
     them (one array_agg over the whole order before: 0.88 -> 0.65 ms of PostgreSQL's time
     for a page at 1M orders with ~18 line items an order)."""
     order, line = Order._meta.db_table, LineItem._meta.db_table
+    lines = f'FROM {line} li WHERE li.order_id = "{order}".id'
     return queryset.annotate(
         list_lines=RawSQL(
-            f'SELECT jsonb_build_array((SELECT COUNT(*) FROM {line} li WHERE li.order_id = "{order}".id),'
+            f"SELECT jsonb_build_array((SELECT COUNT(*) {lines}),"
             " (SELECT COALESCE(jsonb_agg(jsonb_build_array(t.name, t.quantity) ORDER BY t.index),"
-            " '[]'::jsonb) FROM (SELECT li.name, li.quantity, li.index"
-            f' FROM {line} li WHERE li.order_id = "{order}".id ORDER BY li.index LIMIT %s) t))::text',
+            " '[]'::jsonb)"
+            f" FROM (SELECT li.name, li.quantity, li.index {lines} ORDER BY li.index LIMIT %s) t))::text",
             (LIST_ITEMS_SHOWN,),
             output_field=TextField(),
         ),
