@@ -80,8 +80,8 @@ def order_list_page(queryset: QuerySet[Order]) -> QuerySet[Order]:
         list_lines=RawSQL(
             f"SELECT jsonb_build_array((SELECT COUNT(*) {lines}),"
             " (SELECT COALESCE(jsonb_agg(jsonb_build_array(t.name, t.quantity) ORDER BY t.index),"
-            " '[]'::jsonb)"
-            f" FROM (SELECT li.name, li.quantity, li.index {lines} ORDER BY li.index LIMIT %s) t))::text",
+            " '[]'::jsonb) FROM (SELECT li.name, li.quantity, li.index"
+            f" {lines} ORDER BY li.index LIMIT %s) t))::text",
             (LIST_ITEMS_SHOWN,),
             output_field=TextField(),
         ),
