@@ -13,6 +13,8 @@ from django.contrib import messages
 from django.contrib.auth.models import User
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from config.http import HtmxHttpRequest
 from fulfillments.carriers import CARRIER_CHOICES
@@ -74,6 +76,33 @@ def focus_field(form, preferred: str | None = None) -> None:
         form.fields[target].widget.attrs["autofocus"] = True
 
 
+# "Ship all remaining"'s answers that "Don't ship" carries back into its form (`all-` is the
+# form's prefix), so backing out of the confirmation keeps what was typed or scanned.
+SHIP_ALL_KEPT = ("carrier", "carrier_name", "tracking_link", "tracking_number")
+
+
+def _ship_all_back(number: int, form: ShipAllForm) -> str:
+    """Where "Don't ship" goes: the order page with the ship-all form as it was sent."""
+    params = {
+        form.add_prefix(name): str(form.data.get(form.add_prefix(name)) or "")[:2000]
+        for name in SHIP_ALL_KEPT
+    }
+    params = {name: value for name, value in params.items() if value}
+    params[form.add_prefix("notify")] = "1" if form.data.get(form.add_prefix("notify")) else "0"
+    return f"{reverse('orders:detail', args=[number])}?{urlencode(params)}"
+
+
+def _ship_all_kept(request: HtmxHttpRequest) -> dict[str, Any]:
+    """The ship-all answers "Don't ship" brought back (a GET), or {}."""
+    if request.method != "GET" or "all-tracking_number" not in request.GET:
+        return {}
+    kept: dict[str, Any] = {
+        name: request.GET.get(f"all-{name}", "")[:2000] for name in SHIP_ALL_KEPT
+    }
+    kept["notify"] = request.GET.get("all-notify") == "1"
+    return kept
+
+
 def order_page_context(
     request: HtmxHttpRequest, order: Order, state: OrderPageState | None = None
 ) -> dict[str, Any]:
@@ -104,7 +133,11 @@ def order_page_context(
     ship_all_form = state.ship_all_form
     shown = remaining_param(fulfillable)
     if ship_all_form is None and can_add and open_order and fulfillable:
-        ship_all_form = ShipAllForm(prefix="all", initial={"notify": notify, "expected": shown})
+        kept = _ship_all_kept(request)
+        initial = {"notify": notify, "expected": shown} | kept
+        ship_all_form = ShipAllForm(prefix="all", initial=initial)
+        if kept:
+            focus_field(ship_all_form, "tracking_number")
     elif ship_all_form is not None:
         # A form sent back (errors, a confirmation) carries what this page shows now.
         data = dict(ship_all_form.data.items())
@@ -156,6 +189,11 @@ def order_page_context(
         "ship_all_units": sum(row.remaining for row in fulfillable),
         "ship_holds": shipment_holds(order=order) if ship_all_form is not None else [],
         "ship_all_confirm": state.ship_all_confirm,
+        "ship_all_back": (
+            _ship_all_back(order.number, ship_all_form)
+            if state.ship_all_confirm and ship_all_form is not None
+            else ""
+        ),
         "pickup_error": state.pickup_error,
         "counter_sale": is_counter_sale(order),
         "ready_since": pickup_ready_since_from(order.activities.all()),

@@ -62,6 +62,38 @@ def test_ship_all_remaining_with_the_keyboard(live_server, logged_in: Page):
     assert sorted(shipped.lines.values_list("line_item__index", "quantity")) == [(1, 2), (2, 1)]
 
 
+def test_escape_out_of_ship_anyway_keeps_the_number_and_the_cursor(live_server, logged_in: Page):
+    """The order page's "Ship anyway": Escape ("Don't ship") returns to the tracking box with
+    the number and the carrier kept (the cursor used to fall to the page and the number was
+    gone); Enter asks again, and ships."""
+    order = make_order(payment_status="NOT_PAID", lines=[{"quantity": 2}])
+    page = logged_in
+    page.goto(f"{live_server.url}/orders/{order.number}/")
+    form = page.locator("#ship-all-form")
+    form.get_by_label("Carrier", exact=True).select_option("dhl")
+    form.get_by_label("Email the buyer the tracking details").uncheck()
+    box = form.get_by_label("Tracking number")
+    box.focus()
+    page.keyboard.type("3318810025")
+    page.keyboard.press("Enter")
+    confirm = page.get_by_role("button", name="Ship anyway")
+    expect(confirm).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(confirm).to_have_count(0)
+    expect(box).to_be_focused()
+    expect(box).to_have_value("3318810025")
+    expect(form.get_by_label("Carrier", exact=True)).to_have_value("dhl")
+    expect(form.get_by_label("Email the buyer the tracking details")).not_to_be_checked()
+    assert not Fulfillment.objects.filter(order=order).exists()
+    assert_accessible(page)
+    page.keyboard.press("Enter")
+    expect(confirm).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Everything remaining has shipped.")).to_be_visible()
+    shipped = Fulfillment.objects.get(order=order)
+    assert (shipped.tracking_number, shipped.shipping_provider) == ("3318810025", "dhl")
+
+
 def test_typing_a_tracking_number_selects_the_row(live_server, logged_in: Page):
     order = make_order(payment_status="PAID")
     page = logged_in
