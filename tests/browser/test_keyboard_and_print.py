@@ -195,3 +195,20 @@ def test_long_slip_and_pick_list_print_whole_skus_and_name_the_order_on_every_pa
     expect(page.locator(".pick-printed")).to_contain_text(
         re.compile(r"^Made \w{3} \d{1,2}, \d{4}, \d\d:\d\d by boss$")
     )
+
+
+def test_escape_backs_out_of_a_money_confirmation(live_server, logged_in: Page):
+    """Payments: "Record refund" asks first with the button focused; Escape is "No, go
+    back", as on every other confirmation, and nothing is refunded."""
+    order = make_order(payment_status="PAID", lines=[{"quantity": 1}])
+    page = logged_in
+    page.goto(f"{live_server.url}/orders/{order.number}/payments/")
+    page.get_by_role("button", name="Record refund").focus()
+    page.keyboard.press("Enter")
+    yes = page.get_by_role("button", name=re.compile(r"^Yes, refund"))
+    expect(yes).to_be_focused()
+    expect(page.get_by_role("link", name="No, go back (Esc)")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(yes).to_have_count(0)
+    expect(page.get_by_role("button", name="Record refund")).to_be_visible()
+    assert not order.refunds.exists()
