@@ -20,7 +20,7 @@ from django_htmx.http import push_url
 
 from config.http import HtmxHttpRequest
 from fulfillments.carriers import OTHER, carrier_name, tracking_number_misread
-from fulfillments.forms import PackShipForm
+from fulfillments.forms import PackShipForm, answers_initial, answers_kept
 from fulfillments.models import Fulfillment, PackerPreference
 from fulfillments.packing import (
     PackList,
@@ -57,21 +57,11 @@ LAST_SHIPPED = "pack_last_shipped"
 UNDO_COMMAND = "undo"
 
 
-# The ship form's answers that "Don't ship" carries back to the tracking box, so backing out
-# of a confirmation keeps the scanned number to correct or confirm (nothing is rescanned).
-KEPT_FIELDS = ("carrier", "carrier_name", "link_template", "tracking_number")
-
-
 def pack_url(number: int, checked: str = "", kept: dict[str, str] | None = None) -> str:
     url = reverse("pack:order", args=[number])
     params = {"checked": checked} if checked else {}
     params |= {name: value for name, value in (kept or {}).items() if value}
     return f"{url}?{urlencode(params)}" if params else url
-
-
-def _kept(data) -> dict[str, str]:
-    """The ship form's answers in `data` (a POST, or the GET of "Don't ship"), bounded."""
-    return {name: (data.get(name) or "").strip()[:2000] for name in KEPT_FIELDS if data.get(name)}
 
 
 def _last_shipped(request: HtmxHttpRequest) -> dict[str, Any] | None:
@@ -204,10 +194,7 @@ def _confirm_back(packing: PackList | None, ship_form: PackShipForm | None) -> s
     """Where "Don't ship" goes: the tracking box again, with what was scanned in it."""
     if packing is None:
         return ""
-    kept: dict[str, str] = {}
-    if ship_form is not None and ship_form.is_bound:
-        # As it was cleaned (a USPS barcode's routing code taken off), else as it was sent.
-        kept = _kept(ship_form.data) | _kept(getattr(ship_form, "cleaned_data", {}))
+    kept = answers_kept(ship_form) if ship_form is not None and ship_form.is_bound else {}
     return pack_url(packing.order.number, packing.checked_param(), kept)
 
 
@@ -296,7 +283,7 @@ def pack_order(request: HtmxHttpRequest, number: int) -> HttpResponse:
     packing = _packing_for(number, checked)
     code = (request.GET.get("code") or "").strip()
     if not code:
-        kept = _kept(request.GET)
+        kept = answers_initial(PackShipForm, request.GET)
         notice = ""
         if kept.get("tracking_number"):
             notice = (

@@ -24,6 +24,8 @@ from fulfillments.forms import (
     MultiFulfilForm,
     ShipAllForm,
     TrackingForm,
+    answers_initial,
+    answers_kept,
 )
 from fulfillments.models import MAX_FULFILLMENT_LINE_QUANTITY
 from fulfillments.packing import is_counter_sale, remaining_param
@@ -76,31 +78,19 @@ def focus_field(form, preferred: str | None = None) -> None:
         form.fields[target].widget.attrs["autofocus"] = True
 
 
-# "Ship all remaining"'s answers that "Don't ship" carries back into its form (`all-` is the
-# form's prefix), so backing out of the confirmation keeps what was typed or scanned.
-SHIP_ALL_KEPT = ("carrier", "carrier_name", "tracking_link", "tracking_number")
-
-
 def _ship_all_back(number: int, form: ShipAllForm) -> str:
     """Where "Don't ship" goes: the order page with the ship-all form as it was sent."""
-    params = {
-        form.add_prefix(name): str(form.data.get(form.add_prefix(name)) or "")[:2000]
-        for name in SHIP_ALL_KEPT
-    }
-    params = {name: value for name, value in params.items() if value}
-    params[form.add_prefix("notify")] = "1" if form.data.get(form.add_prefix("notify")) else "0"
+    notify = form.add_prefix("notify")
+    params = answers_kept(form) | {notify: "1" if form.data.get(notify) else "0"}
     return f"{reverse('orders:detail', args=[number])}?{urlencode(params)}"
 
 
 def _ship_all_kept(request: HtmxHttpRequest) -> dict[str, Any]:
     """The ship-all answers "Don't ship" brought back (a GET), or {}."""
-    if request.method != "GET" or "all-tracking_number" not in request.GET:
+    if request.method != "GET" or "all-notify" not in request.GET:
         return {}
-    kept: dict[str, Any] = {
-        name: request.GET.get(f"all-{name}", "")[:2000] for name in SHIP_ALL_KEPT
-    }
-    kept["notify"] = request.GET.get("all-notify") == "1"
-    return kept
+    kept = answers_initial(ShipAllForm, request.GET, prefix="all")
+    return kept | {"notify": request.GET.get("all-notify") == "1"}
 
 
 def order_page_context(
