@@ -5,6 +5,7 @@ asserted after each step."""
 from __future__ import annotations
 
 import os
+import re
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -832,3 +833,44 @@ def test_the_order_page_names_the_packer_who_has_the_order_open(live_server, log
     expect(note).to_contain_text("other-packer has this order open at the packing station")
     assert_accessible(page)
     assert_no_horizontal_overflow(page)
+
+
+def test_a_long_order_shows_who_else_has_it_and_what_shipped_with_the_tracking_box(
+    live_server, logged_in
+):
+    """A 40-line order someone else has open, with four earlier shipments, at 1280 x 900:
+    both warnings and the order's heading are on screen with the focused tracking box."""
+    order = make_order(
+        lines=[{"name": f"Item {i}", "sku": f"SKU-X-{i:03d}", "quantity": 2} for i in range(40)],
+        payment_status="PAID",
+        archived=True,
+    )
+    other = User.objects.create_superuser(username="other-packer", password="x")
+    for index in range(1, 5):
+        fulfillment_create(
+            order=order, lines=[(index, 1)], tracking={"trackingNumber": f"T{index}"}, actor=other
+        )
+    colleague = Client()
+    colleague.force_login(other)
+    assert colleague.get(f"/pack/{order.number}/").status_code == 200
+    page = logged_in
+    page.set_viewport_size({"width": 1280, "height": 900})
+    keys = Keys(page)
+    page.goto(f"{live_server.url}/pack/")
+    keys.scan(str(order.number))
+    tracking_box = page.get_by_label("Scan the tracking number to ship 76 units")
+    expect(tracking_box).to_be_focused()
+    expect(tracking_box).to_be_in_viewport(ratio=1)
+    expect(page.get_by_role("heading", name=f"#{order.number} · Ada Lovelace")).to_be_in_viewport()
+    expect(page.locator("#pack-others")).to_be_in_viewport(ratio=1)
+    shipped = page.locator("#pack-shipped-before")
+    expect(shipped).to_be_in_viewport(ratio=1)
+    expect(shipped.get_by_role("listitem")).to_have_text(
+        [
+            re.compile(r"^1 unit by other-packer, .* \(tracking T4\)$"),
+            re.compile(r"\(tracking T3\)$"),
+            re.compile(r"\(tracking T2\)$"),
+            "and 1 earlier shipment",
+        ]
+    )
+    assert_accessible(page)
