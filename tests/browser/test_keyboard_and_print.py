@@ -212,3 +212,21 @@ def test_escape_backs_out_of_a_money_confirmation(live_server, logged_in: Page):
     expect(yes).to_have_count(0)
     expect(page.get_by_role("button", name="Record refund")).to_be_visible()
     assert not order.refunds.exists()
+
+
+def test_pack_mode_prints_black_on_white_without_its_screen_links(live_server, logged_in: Page):
+    """Pack mode printed (Ctrl+P at the bench): the lines and warnings in black on white, not
+    the links that only work on screen (Order page, Packing slip, Close)."""
+    order = make_order(payment_status="NOT_PAID", lines=[{"quantity": 2, "name": "Mug"}])
+    page = logged_in
+    page.goto(f"{live_server.url}/pack/{order.number}/")
+    page.emulate_media(media="print")
+    expect(page.get_by_text("Mug")).to_be_visible()
+    warning = page.locator(".pack-warning")
+    expect(warning).to_be_visible()
+    assert warning.evaluate("el => getComputedStyle(el).color") == "rgb(0, 0, 0)"
+    assert warning.evaluate("el => getComputedStyle(el).backgroundColor") == "rgb(255, 255, 255)"
+    for name in ("Order page", "Packing slip", "Close (Esc)"):
+        expect(page.get_by_role("link", name=name)).to_be_hidden()
+    page.goto(f"{live_server.url}/orders/{order.number}/")
+    expect(page.get_by_role("link", name="Packing slip")).to_be_hidden()
