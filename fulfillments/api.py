@@ -24,6 +24,7 @@ from config.api import (
     CONFLICT,
     KEY_REUSED,
     NOT_FOUND,
+    READ_METHODS,
     ApiError,
     as_built,
     error_fields,
@@ -592,7 +593,8 @@ def bulk_create_results(request: HttpRequest, payload: BulkCreateIn) -> dict[str
     }
 
 
-@ecom_router.get(
+@ecom_router.api_operation(
+    READ_METHODS,
     "orders/{orderId}",
     response=responses(EcomOrderOut, NOT_FOUND),
     summary="List fulfillments for a single order",

@@ -14,6 +14,7 @@ from config.api import (
     BODY_TOO_LARGE,
     KEY_REUSED,
     NOT_FOUND,
+    READ_METHODS,
     ApiError,
     as_built,
     needs,
@@ -302,7 +303,8 @@ def orders_query(request: HttpRequest, payload: OrdersQueryIn):
     }
 
 
-@router.get(
+@router.api_operation(
+    READ_METHODS,
     "orders/{order_id}",
     response=responses(OrderResponse, NOT_FOUND),
     summary="Get order",
