@@ -106,12 +106,13 @@ FilterIn = Annotated[
     ),
 ]
 SortIn = Annotated[
-    str | list[Any] | None,
+    str | list[Any] | dict[str, Any] | None,
     WithJsonSchema(
         {
             "anyOf": [
                 {"type": "string", "pattern": NO_NUL_PATTERN, "description": "the sort as JSON"},
                 {"type": "array", "items": SORT_ITEM},
+                {**SORT_ITEM["anyOf"][1], "description": "one sort item, as a list of one"},
                 {"type": "null"},
             ],
             "description": 'A sort list or its JSON string, e.g. [{"number": "desc"}]',
@@ -127,7 +128,8 @@ class QueryIn(InputSchema):
 
 
 class OrdersQueryIn(InputSchema):
-    query: QueryIn = Field(default_factory=QueryIn)
+    # null is "not set", as for filter, sort and paging (and in Wix's JSON: proto3's rule).
+    query: QueryIn | None = None
 
 
 class MetadataOut(Schema):
@@ -280,10 +282,11 @@ def orders_query(request: HttpRequest, payload: OrdersQueryIn):
     to 10,000, and above that (or when PostgreSQL's planner expects more than 10,000 matches)
     it is the planner's estimate, so a broad filter over a million orders does not pay for a
     full count on every call."""
-    paging = payload.query.paging or PagingIn()
+    asked = payload.query or QueryIn()
+    paging = asked.paging or PagingIn()
     query = build_query(
-        filter=payload.query.filter,
-        sort=payload.query.sort,
+        filter=asked.filter,
+        sort=asked.sort,
         limit=paging.limit,
         offset=paging.offset,
         base=order_json_queryset(),
