@@ -112,7 +112,11 @@ SortIn = Annotated[
             "anyOf": [
                 {"type": "string", "pattern": NO_NUL_PATTERN, "description": "the sort as JSON"},
                 {"type": "array", "items": SORT_ITEM},
-                {**SORT_ITEM["anyOf"][1], "description": "one sort item, as a list of one"},
+                {
+                    **SORT_ITEM["anyOf"][1],
+                    "minProperties": 0,
+                    "description": "one sort item, as a list of one ({} as [], the default)",
+                },
                 {"type": "null"},
             ],
             "description": 'A sort list or its JSON string, e.g. [{"number": "desc"}]',
@@ -274,7 +278,7 @@ def order_json_written(order: Order) -> dict[str, Any]:
     auth=needs("orders.view_order"),
 )
 @as_built
-def orders_query(request: HttpRequest, payload: OrdersQueryIn):
+def orders_query(request: HttpRequest, payload: OrdersQueryIn | None = None):
     """Up to 100 orders matching the filter, in the sort order, from the offset (hidden
     orders are never returned). Filter and sort follow the Stores v2 query language.
 
@@ -282,7 +286,8 @@ def orders_query(request: HttpRequest, payload: OrdersQueryIn):
     to 10,000, and above that (or when PostgreSQL's planner expects more than 10,000 matches)
     it is the planner's estimate, so a broad filter over a million orders does not pay for a
     full count on every call."""
-    asked = payload.query or QueryIn()
+    # No body at all is the default query, as the empty object is.
+    asked = (payload and payload.query) or QueryIn()
     paging = asked.paging or PagingIn()
     query = build_query(
         filter=asked.filter,

@@ -1,5 +1,5 @@
 """The Stores v2 query endpoint with odd but valid inputs: empty filter objects inside $or and
-$not, a null query, a sort given as one object."""
+$not, a null query or no body at all, a sort given as one object."""
 
 from __future__ import annotations
 
@@ -39,6 +39,25 @@ def test_an_empty_filter_object_in_or_matches_every_order(viewer_api, three):
 @pytest.mark.parametrize("body", [{"query": None}, {"query": {}}, {}])
 def test_a_null_query_is_the_default_query(viewer_api, three, body):
     assert numbers(viewer_api, body) == sorted((order.number for order in three), reverse=True)
+
+
+@pytest.mark.parametrize("raw", [b"", b"null", b"{}"])
+def test_a_query_without_a_body_is_the_default_query(viewer_api, three, raw):
+    response = viewer_api.client.post(
+        QUERY, data=raw, content_type="application/json", headers=viewer_api.headers
+    )
+    assert response.status_code == 200, response.content
+    shown = [order["number"] for order in response.json()["orders"]]
+    assert shown == sorted((order.number for order in three), reverse=True)
+
+
+@pytest.mark.parametrize("raw", [b"[]", b'"x"', b"5"])
+def test_a_query_body_that_is_not_an_object_is_still_a_400(viewer_api, three, raw):
+    response = viewer_api.client.post(
+        QUERY, data=raw, content_type="application/json", headers=viewer_api.headers
+    )
+    assert response.status_code == 400
+    assert response.json()["details"]["field"] == "body"
 
 
 @pytest.mark.parametrize(
