@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema
-from pydantic import WithJsonSchema
+from pydantic import BeforeValidator, WithJsonSchema
 
 from config.api import (
     BODY_TOO_LARGE,
@@ -125,10 +125,25 @@ SortIn = Annotated[
 ]
 
 
+def offset_paging_only(value: Any) -> None:
+    """Wix's newer query APIs page with cursors; Stores Orders v2 pages by offset only."""
+    if value is not None:
+        raise ValueError(
+            "Stores Orders v2 pages by offset: send paging {limit, offset} (offset at most "
+            f"{MAX_OFFSET}); cursor paging is not supported"
+        )
+
+
 class QueryIn(InputSchema):
     filter: FilterIn = None
     sort: SortIn = None
     paging: PagingIn | None = None
+    # Named so that a client used to cursor paging is told why, not only "unknown key".
+    cursorPaging: Annotated[
+        Any,
+        BeforeValidator(offset_paging_only),
+        WithJsonSchema({"type": "null", "description": "Not supported: use paging"}),
+    ] = None
 
 
 class OrdersQueryIn(InputSchema):

@@ -78,3 +78,23 @@ def test_a_bad_sort_object_is_a_400_naming_the_field(viewer_api, three, sort, fi
         return
     assert response.status_code == 400
     assert response.json()["details"]["field"] == field
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"cursorPaging": {"limit": 10}}, "query.cursorPaging"),
+        ({"cursorPaging": {"cursor": "abc"}, "paging": {"limit": 1}}, "query.cursorPaging"),
+        ({"paging": {"limit": 10, "cursor": "abc"}}, "query.paging.cursor"),
+    ],
+)
+def test_cursor_paging_is_a_400_that_says_to_page_by_offset(viewer_api, three, query, field):
+    response = viewer_api.post(QUERY, {"query": query})
+    assert response.status_code == 400
+    assert response.json()["details"]["field"] == field
+    if field == "query.cursorPaging":
+        assert "paging {limit, offset}" in response.json()["message"]
+
+
+def test_a_null_cursor_paging_is_not_set(viewer_api, three):
+    assert len(numbers(viewer_api, {"query": {"cursorPaging": None, "paging": {"limit": 2}}})) == 2
