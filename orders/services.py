@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from orders.lock_reads import Related, order_lock, related_keep
 from orders.models import (
+    ENTERED_BY_NAMESPACE,
     REFUNDABLE_STATUSES,
     STORE_SETTINGS_PK,
     UNPAID_STATUSES,
@@ -538,19 +539,13 @@ def _address(address: AddressIn | None) -> dict[str, Any]:
     return address.model_dump(exclude_none=True) if address is not None else {}
 
 
-# Wix's enteredBy ids are GUIDs; Packdesk's users and API keys have integer keys, so each gets
-# a UUID of its own, stable (uuid5 in this namespace): every order one key enters carries the
-# same enteredBy.id, which the query language filters on.
-ENTERED_BY_NAMESPACE = uuid.UUID("d1302b0c-ab6f-4fe8-8227-aaaff85fcab9")
-
-
 def entered_by(actor) -> tuple[uuid.UUID | None, str]:
     """The spec's enteredBy ("identity of the order's initiator") for what `actor` creates: the
     API key the request came with as an APP (as its webhook events name it), else the user as
     a USER; nobody without an actor."""
     api_key = getattr(actor, "acting_api_key", None)
     if api_key is not None:
-        return uuid.uuid5(ENTERED_BY_NAMESPACE, f"api-key:{api_key.pk}"), EnteredByIdentityType.APP
+        return api_key.entered_by_id, EnteredByIdentityType.APP
     if actor is not None and actor.pk is not None:
         return uuid.uuid5(ENTERED_BY_NAMESPACE, f"user:{actor.pk}"), EnteredByIdentityType.USER
     return None, ""

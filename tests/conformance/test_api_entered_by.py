@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import uuid
 
-from orders.models import Order
+from django.urls import reverse
+
+from orders.models import ApiKey, Order
 from orders.services import entered_by
 from tests.conftest import api_client_for
 from tests.orders.test_order_api_writes import CREATE_EXAMPLE, STORES
@@ -45,6 +47,15 @@ def test_an_order_created_by_api_names_its_key_as_entered_by(owner_api, owner):
     assert query_ids(owner_api, {"enteredBy.id": {"$ne": first["enteredBy"]["id"]}}) == {
         third["id"]
     }
+
+
+def test_the_admin_shows_each_keys_entered_by_id(owner_api, owner_client):
+    order = created(owner_api)
+    key = ApiKey.objects.get()
+    page = owner_client.get(reverse("admin:orders_apikey_change", args=[key.pk]))
+    assert page.status_code == 200
+    assert order["enteredBy"]["id"] == str(key.entered_by_id)
+    assert order["enteredBy"]["id"] in page.content.decode()
 
 
 def test_entered_by_without_an_api_key_is_the_user_or_nobody(owner, packer):
