@@ -147,3 +147,66 @@ def assert_touch_targets(page: Page, selector: str, minimum: int = 44) -> None:
                 or b["y"] + b["h"] <= a["y"]
             )
             assert apart, f"{page.url}: {a['text']!r} overlaps {b['text']!r}"
+
+
+def assert_descriptions_exist(page: Page) -> None:
+    """Every id an aria-describedby names is on the page (a help text or an error without
+    the id its field points at is never read)."""
+    missing = page.evaluate(
+        """() => [...document.querySelectorAll("[aria-describedby]")].flatMap((el) =>
+            el.getAttribute("aria-describedby").split(/\\s+/)
+              .filter((id) => id && !document.getElementById(id)))"""
+    )
+    assert missing == [], f"{page.url}: aria-describedby names missing ids: {missing}"
+
+
+def assert_errors_by_their_fields(page: Page) -> None:
+    """Every field marked invalid is described by a visible error that stands in the same
+    row as the field (its nearest paragraph, list item, cell or fieldset), so the message is
+    read with the field and seen beside it."""
+    strays = page.evaluate(
+        """() => [...document.querySelectorAll("[aria-invalid=true]")].flatMap((field) => {
+            const ids = (field.getAttribute("aria-describedby") || "").split(/\\s+/);
+            const errors = ids.map((id) => document.getElementById(id))
+                .filter((el) => el && el.matches(".errorlist, .errorlist *, [id$=_error]"));
+            const row = field.closest("p, li, td, fieldset, .field, div");
+            const near = errors.filter((el) => el.getClientRects().length
+                && el.textContent.trim() && row && row.contains(el));
+            return near.length ? [] : [field.name || field.id];
+        })"""
+    )
+    assert strays == [], f"{page.url}: fields in error without an error beside them: {strays}"
+
+
+def assert_focus_visible(page: Page, presses: int = 8) -> None:
+    """Tab from the top of the page `presses` times: each step moves the focus to a new
+    element that is on screen and drawn with a focus ring (an outline or a box shadow)."""
+    page.evaluate(
+        "() => { document.activeElement?.blur(); scrollTo(0, 0); window.__focusSeen = new Set(); }"
+    )
+    seen: list[str] = []
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        state = page.evaluate(
+            """() => {
+                const el = document.activeElement;
+                if (!el || el === document.body) return null;
+                const style = getComputedStyle(el);
+                const r = el.getBoundingClientRect();
+                const ring = (style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2)
+                    || style.boxShadow !== "none";
+                const name = el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
+                    + ":" + (el.getAttribute("aria-label") || el.textContent || el.name || "")
+                        .trim().slice(0, 30);
+                const repeat = window.__focusSeen.has(el);
+                window.__focusSeen.add(el);
+                return {name, ring, repeat, onScreen: r.width > 0 && r.height > 0 && r.bottom > 0
+                    && r.top < innerHeight && r.right > 0 && r.left < innerWidth};
+            }"""
+        )
+        if state is None or state["repeat"]:  # past the last control, or round to the first
+            break
+        assert state["ring"], f"{page.url}: {state['name']} has no visible focus ring"
+        assert state["onScreen"], f"{page.url}: {state['name']} is focused off screen"
+        seen.append(state["name"])
+    assert seen, f"{page.url}: nothing on the page takes the keyboard"

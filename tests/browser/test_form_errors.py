@@ -20,6 +20,7 @@ from orders.webhooks.models import (
 )
 from tests.browser.a11y import (
     assert_accessible,
+    assert_descriptions_exist,
     assert_no_horizontal_overflow,
     assert_touch_targets,
 )
@@ -31,17 +32,6 @@ def session_cookie(user, url: str) -> dict:
     client = Client()
     client.force_login(user)
     return {"name": "sessionid", "value": client.cookies["sessionid"].value, "url": url}
-
-
-def assert_descriptions_exist(page: Page) -> None:
-    """Every id an aria-describedby names is on the page (a help text without the id
-    Django's field points at is never read)."""
-    missing = page.evaluate(
-        """() => [...document.querySelectorAll("[aria-describedby]")].flatMap((el) =>
-            el.getAttribute("aria-describedby").split(/\\s+/)
-              .filter((id) => id && !document.getElementById(id)))"""
-    )
-    assert missing == [], f"aria-describedby names missing ids: {missing}"
 
 
 def test_wrong_password_focuses_the_error_then_the_form(page: Page, live_server, transactional_db):
