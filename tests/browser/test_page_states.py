@@ -273,3 +273,45 @@ def test_saved_views_and_bulk_fulfil(page: Page, live_server, shop, viewport):
     expect(results).to_contain_text("1 fulfilled")
     gates.check("bulk fulfil result after confirming")
     gates.assert_clean()
+
+
+@VIEWPORTS
+def test_order_page_swaps_and_payments(page: Page, live_server, shop, viewport):
+    """The states the order page and its payment panel swap in by htmx: a refused edit (an
+    address the browser accepts and the server does not), a saved one, a shipped line, a
+    payment recorded, a refund refused."""
+    gates = signed_in(page, live_server, shop["owner"], viewport)
+    url = live_server.url
+    order = shop["unpaid"]
+
+    page.goto(f"{url}/orders/{order.number}/")
+    page.get_by_role("link", name="Edit email").click()
+    page.locator("#addresses input[type=email]").fill("ada@example")
+    page.get_by_role("button", name="Save email").click()
+    expect(page.locator("#addresses .errorlist")).to_be_visible()
+    gates.check("order page, email refused")
+    page.locator("#addresses input[type=email]").fill("ada@example.com")
+    page.get_by_role("button", name="Save email").click()
+    expect(page.locator("#buyer-email")).to_have_text("ada@example.com")
+    gates.check("order page, email saved")
+
+    page.goto(f"{url}/orders/{order.number}/")
+    line = page.locator("#line-1")
+    line.get_by_label("Tracking number").fill("1Z999AA10123456784")
+    line.get_by_label("Tracking number").press("Enter")
+    expect(page.locator(".fulfillment").first).to_be_visible()
+    gates.check("order page, line shipped")
+
+    page.goto(f"{url}/orders/{order.number}/payments/")
+    page.get_by_role("button", name="Mark as paid").click()
+    confirm = page.locator("#owner-actions form.confirm button[type=submit]")
+    expect(confirm).to_be_focused()
+    gates.check("payments, confirming paid")
+    confirm.click()
+    expect(page.locator("#owner-actions .badge.paid")).to_be_visible()
+    gates.check("payments, marked paid")
+    page.get_by_label(re.compile("^Refund amount")).fill("999999")
+    page.get_by_role("button", name="Record refund").click()
+    expect(page.locator("#owner-actions .errorlist").first).to_be_visible()
+    gates.check("payments, refund refused")
+    gates.assert_clean()
