@@ -162,6 +162,17 @@ def test_signed_out_pages(page: Page, live_server, shop, viewport, settings):
     page.goto(f"{url}/accounts/reset/done/")
     gates.check("password reset complete")
 
+    # A form whose CSRF cookie is gone (cleared, or rotated by a log-in in another tab) is
+    # refused with the site's own page saying nothing was saved.
+    page.goto(f"{url}/accounts/login/")
+    page.context.clear_cookies(name="csrftoken")
+    page.get_by_label("Username").fill("viewer")
+    page.get_by_label("Password").fill("pass-viewer")
+    page.get_by_label("Password").press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("This form was out of date")
+    expect(page.get_by_role("alert")).to_contain_text("Nothing was saved")
+    gates.check("form out of date (403 CSRF)")
+
     # Five wrong passwords lock the name out: the 429 page says why and for how long.
     for _ in range(settings.PACKDESK_LOGIN_FAILURE_LIMIT):
         page.goto(f"{url}/accounts/login/")
