@@ -326,3 +326,23 @@ def test_order_page_swaps_and_payments(page: Page, live_server, shop, viewport):
     expect(page.locator("#owner-actions .errorlist").first).to_be_visible()
     gates.check("payments, refund refused")
     gates.assert_clean()
+
+
+@VIEWPORTS
+def test_an_empty_store(page: Page, live_server, transactional_db, viewport):
+    """A new store, before the first order or webhook: each page says there is nothing yet
+    instead of showing an empty table."""
+    gates = signed_in(page, live_server, make_user("owner"), viewport)
+    for name, (path, says) in {
+        "home": ("/", "No fulfilments this week yet."),
+        "orders list": ("/orders/", "No orders match."),
+        "orders list, search without a match": ("/orders/?q=nobody", "No orders match."),
+        "pack station": ("/pack/", "Scan"),
+        "packing slips": ("/pack/slips/?view=all", "No orders to print."),
+        "pick list": ("/pack/pick-list/?view=all", "Nothing to pick"),
+        "webhooks": ("/webhooks/", "No endpoints yet."),
+    }.items():
+        page.goto(live_server.url + path)
+        expect(page.locator("main")).to_contain_text(says)
+        gates.check(f"empty store: {name}")
+    gates.assert_clean()
