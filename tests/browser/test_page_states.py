@@ -149,7 +149,7 @@ def test_signed_out_pages(page: Page, live_server, shop, viewport, settings):
     expect(page.locator("#login-reason")).to_be_visible()
     gates.check("login after a session ended")
 
-    page.goto(f"{url}/accounts/password_reset/")
+    page.get_by_role("link", name="Forgot your password?").click()
     page.get_by_role("button", name="Send the reset link").click()
     expect(page.locator(".errorlist").first).to_be_visible()
     gates.check("password reset with an error")
@@ -202,7 +202,9 @@ def change_password(page: Page, *, old: str, new: str, again: str) -> None:
 @VIEWPORTS
 def test_password_change(page: Page, live_server, shop, viewport):
     gates = signed_in(page, live_server, shop["packer"], viewport)
-    page.goto(f"{live_server.url}/accounts/password_change/")
+    page.goto(f"{live_server.url}/")
+    page.get_by_role("link", name=re.compile(r"^packer\W+change your password")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Change your password")
     gates.check("password change")
     change_password(page, old="wrong", new="short", again="other")
     expect(page.locator(".errorlist").first).to_be_visible()
