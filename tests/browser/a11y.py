@@ -163,13 +163,17 @@ def assert_descriptions_exist(page: Page) -> None:
 def assert_errors_by_their_fields(page: Page) -> None:
     """Every field marked invalid is described by a visible error that stands in the same
     row as the field (its nearest paragraph, list item, cell or fieldset), so the message is
-    read with the field and seen beside it."""
+    read with the field and seen beside it. A checkbox or radio group is described by its
+    fieldset."""
     strays = page.evaluate(
         """() => [...document.querySelectorAll("[aria-invalid=true]")].flatMap((field) => {
-            const ids = (field.getAttribute("aria-describedby") || "").split(/\\s+/);
+            const group = field.matches("[type=checkbox], [type=radio]")
+                ? field.closest("fieldset") : null;
+            const ids = [field, group].flatMap((el) =>
+                (el?.getAttribute("aria-describedby") || "").split(/\\s+/));
             const errors = ids.map((id) => document.getElementById(id))
                 .filter((el) => el && el.matches(".errorlist, .errorlist *, [id$=_error]"));
-            const row = field.closest("p, li, td, fieldset, .field, div");
+            const row = group || field.closest("p, li, td, fieldset, .field, div");
             const near = errors.filter((el) => el.getClientRects().length
                 && el.textContent.trim() && row && row.contains(el));
             return near.length ? [] : [field.name || field.id];

@@ -228,6 +228,12 @@ def test_owner_forms_after_save_and_error(page: Page, live_server, shop, viewpor
 
     page.goto(f"{url}/webhooks/new/")
     page.get_by_label("URL", exact=False).first.fill("https://hooks.example.com/second")
+    page.locator("main input[type=checkbox][name=events]").evaluate_all(
+        "boxes => boxes.forEach((box) => { box.checked = false; })"
+    )
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator("#id_events_error")).to_be_visible()
+    gates.check("webhook endpoint without events")
     page.locator("main input[type=checkbox]").first.check()
     page.locator("main form button[type=submit]").click()
     expect(page.locator(".message.success").first).to_be_visible()
