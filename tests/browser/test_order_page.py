@@ -182,13 +182,15 @@ def test_archive_and_unarchive_with_the_keyboard(live_server, logged_in: Page):
     expect(page.get_by_text("Order archived: it no longer shows")).to_be_visible()
     expect(page.locator(".order-badges .badge.archived")).to_have_text("Archived")
     unarchive = page.get_by_role("button", name=f"Unarchive order #{order.number}")
-    expect(unarchive).to_be_visible()
+    # The focus stays on the control, now the way back.
+    expect(unarchive).to_be_focused()
     assert Order.objects.get(pk=order.pk).archived
     assert_accessible(page)
     page.set_viewport_size({"width": 390, "height": 844})
     assert_no_horizontal_overflow(page)
-    unarchive.focus()
+    expect(unarchive).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.get_by_text("Order unarchived")).to_be_visible()
+    expect(page.get_by_role("button", name=f"Archive order #{order.number}")).to_be_focused()
     expect(page.locator(".order-badges .badge.archived")).to_have_count(0)
     assert not Order.objects.get(pk=order.pk).archived
