@@ -66,6 +66,8 @@ class OrderPageState:
     pickup_error: str = ""
     # After a change: focus the next open tracking box.
     focus_next: bool = False
+    # After archiving or unarchiving: focus the button that takes it back.
+    focus_archive: bool = False
 
 
 def focus_field(form, preferred: str | None = None) -> None:
@@ -170,6 +172,7 @@ def order_page_context(
     if request.method == "GET" and can_add and open_order and fulfillable:
         at_station = others_packing(order=order, user=cast(User, request.user))
     return {
+        "focus_archive": state.focus_archive,
         "at_station": at_station,
         "order": order,
         "line_rows": line_rows,

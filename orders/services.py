@@ -285,6 +285,29 @@ def order_refund(
     return refund
 
 
+# ---- Archiving (permission archive_order) ----
+
+
+def order_set_archived(*, order: Order, archived: bool, actor) -> Order:
+    """Archive (`archived` True) or unarchive the order: it leaves (or rejoins) the open
+    views of the list and the home page, and its timeline records who did it. Setting what
+    the order already has writes nothing."""
+    if not isinstance(archived, bool):
+        raise OrderError("archived must be true or false.", field="archived")
+    with transaction.atomic():
+        order = order_lock(order_id=order.pk)
+        if order.archived == archived:
+            return order
+        order.archived = archived
+        order_touch(order=order, fields=["archived"])
+        activity_record(
+            order=order,
+            type=ActivityType.ORDER_ARCHIVED if archived else ActivityType.ORDER_UNARCHIVED,
+            actor=actor,
+        )
+    return order
+
+
 # ---- Order edits and creation: email, shipping address, create ----
 
 

@@ -169,3 +169,28 @@ def test_from_the_order_page_to_the_station_and_the_slip_by_keyboard(live_server
     fulfillment_create(order=order, lines=[(1, None)], tracking=None, actor=None)
     open_order(page, live_server, order)
     expect(page.locator(".order-links a")).to_have_text(["Packing slip", "Payments and refunds"])
+
+
+def test_archive_and_unarchive_with_the_keyboard(live_server, logged_in: Page):
+    order = make_order(lines=1)
+    page = logged_in
+    open_order(page, live_server, order)
+    archive = page.get_by_role("button", name=f"Archive order #{order.number}")
+    archive.focus()
+    expect(archive).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Order archived: it no longer shows")).to_be_visible()
+    expect(page.locator(".order-badges .badge.archived")).to_have_text("Archived")
+    unarchive = page.get_by_role("button", name=f"Unarchive order #{order.number}")
+    # The focus stays on the control, now the way back.
+    expect(unarchive).to_be_focused()
+    assert Order.objects.get(pk=order.pk).archived
+    assert_accessible(page)
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert_no_horizontal_overflow(page)
+    expect(unarchive).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Order unarchived")).to_be_visible()
+    expect(page.get_by_role("button", name=f"Archive order #{order.number}")).to_be_focused()
+    expect(page.locator(".order-badges .badge.archived")).to_have_count(0)
+    assert not Order.objects.get(pk=order.pk).archived
