@@ -297,8 +297,8 @@ def test_saved_views_and_bulk_fulfil(page: Page, live_server, shop, viewport):
 @VIEWPORTS
 def test_order_page_swaps_and_payments(page: Page, live_server, shop, viewport):
     """The states the order page and its payment panel swap in by htmx: a refused edit (an
-    address the browser accepts and the server does not), a saved one, a shipped line, a
-    payment recorded, a refund refused."""
+    address the browser accepts and the server does not), a saved one, a shipped line, the
+    order archived, a payment recorded, a refund refused."""
     gates = signed_in(page, live_server, shop["owner"], viewport)
     url = live_server.url
     order = shop["unpaid"]
@@ -320,6 +320,9 @@ def test_order_page_swaps_and_payments(page: Page, live_server, shop, viewport):
     line.get_by_label("Tracking number").press("Enter")
     expect(page.locator(".fulfillment").first).to_be_visible()
     gates.check("order page, line shipped")
+    page.get_by_role("button", name=re.compile(r"^Archive")).click()
+    expect(page.locator(".badge.archived")).to_be_visible()
+    gates.check("order page, archived")
 
     page.goto(f"{url}/orders/{order.number}/payments/")
     page.get_by_role("button", name="Mark as paid").click()
