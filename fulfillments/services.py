@@ -487,15 +487,21 @@ def _create_build(
 def _batch_write(batch: _Batch, *, endpoints: list[int] | None = None) -> None:
     """Write a batch: one INSERT each for the fulfillments, their lines and the activities,
     one UPDATE of the orders (status and lastUpdated), the events with their deliveries
-    (`endpoints`: the ids subscribed to FulfillmentCreated, read when not given); then queue
-    the shipment emails for after commit. Orders locked with ORDER_FULFILLMENTS or
+    (`endpoints`: the ids subscribed to FulfillmentCreated, read when not given); the
+    shipment emails asked for are marked due in the fulfillments' INSERT and queued for
+    after commit. Orders locked with ORDER_FULFILLMENTS or
     ORDER_ACTIVITIES keep them current."""
     if not batch.fulfillments:
         return
+    orders = list(batch.orders.values())
+    default = None  # read by shipment_emails_queue when the lock did not read it
+    if hasattr(orders[0], "notify_default"):
+        default = notify_default_from(orders[0].notify_default)
+    # Before the INSERT: it writes which fulfillments' emails are due (their sweep's mark).
+    shipment_emails_queue(batch.emails, default=default)
     Fulfillment.objects.bulk_create(batch.fulfillments)
     FulfillmentLineItem.objects.bulk_create(batch.lines)
     Activity.objects.bulk_create(batch.activities)
-    orders = list(batch.orders.values())
     if len(orders) == 1:
         orders[0].save(update_fields=["fulfillment_status", "last_updated"])
     else:
@@ -524,10 +530,6 @@ def _batch_write(batch: _Batch, *, endpoints: list[int] | None = None) -> None:
             related_keep(order, "fulfillments", sorted(known, key=lambda f: (f.date_created, f.id)))
         if "activities" in cached:
             activities_join(order, [a for a in batch.activities if a.order_id == order.pk])
-    default = None  # read by shipment_emails_queue when the lock did not read it
-    if hasattr(orders[0], "notify_default"):
-        default = notify_default_from(orders[0].notify_default)
-    shipment_emails_queue(batch.emails, default=default)
 
 
 def _create_write(
