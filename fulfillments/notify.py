@@ -1,4 +1,5 @@
-"""Shipment emails: tell the buyer a fulfillment's tracking details, once, outside the request.
+"""Emails to the buyer, sent outside the request by the tasks worker: a fulfillment's tracking
+details, once, and a pickup order's "ready for pickup" instructions.
 
 A fulfillment created with a tracking number (from any path: the order page, packing, bulk,
 the APIs) whose request asked to notify the buyer (by default the store's
@@ -30,10 +31,11 @@ from django.db.models.functions import Now
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django_tasks_db.backend import DatabaseBackend
 
 from fulfillments.carriers import carrier_name
 from fulfillments.models import Fulfillment
-from orders.models import STORE_SETTINGS_PK, ActivityType, Order, StoreSettings
+from orders.models import STORE_SETTINGS_PK, Activity, ActivityType, Order, StoreSettings
 from orders.selectors import store_settings_get
 from orders.services import activity_record, order_lock, order_touch
 
@@ -240,3 +242,72 @@ def _claim(fulfillment_id: str) -> _Claim | str:
             body=render_to_string("fulfillments/shipment_email.txt", context),
             tracking_number=fulfillment.tracking_number,
         )
+
+
+# ---- "Ready for pickup": the pickup instructions, sent by the tasks worker ----
+#
+# The PICKUP_READY_EMAIL_SENT activity carries the email's state in `details["delivery"]`:
+# queued when the packer marks the order ready, then sent (with `sentAt`) or failed (with
+# `error`) once the worker tried. The timeline shows which.
+
+PICKUP_EMAIL_QUEUED = "queued"
+PICKUP_EMAIL_SENT = "sent"
+PICKUP_EMAIL_FAILED = "failed"
+
+
+def pickup_email_queue(*, activity_id: int) -> None:
+    """Call inside the transaction that recorded the PICKUP_READY_EMAIL_SENT activity: queue
+    its email. With the database tasks backend the task's row is written in this transaction,
+    so it commits (or rolls back) with the change and no outage between the two can lose it;
+    another backend gets it after commit."""
+    if isinstance(pickup_email_send.get_backend(), DatabaseBackend):
+        pickup_email_send.enqueue(activity_id=activity_id)
+    else:
+        transaction.on_commit(lambda: pickup_email_send.enqueue(activity_id=activity_id))
+
+
+@task()
+def pickup_email_send(activity_id: int) -> str:
+    """Email the buyer the pickup instructions of a "ready for pickup" still queued."""
+    return pickup_email_deliver(activity_id=activity_id)
+
+
+def pickup_email_deliver(*, activity_id: int) -> str:
+    """Send the email of a queued PICKUP_READY_EMAIL_SENT activity and mark it sent; returns
+    "sent", or "not queued" (sent or failed already, gone, or another worker is sending it:
+    its row is locked, SKIP LOCKED passes it by). A failed send marks it failed and raises."""
+    failure: Exception | None = None
+    with transaction.atomic():
+        activity = (
+            Activity.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("order")
+            .filter(
+                pk=activity_id,
+                type=ActivityType.PICKUP_READY_EMAIL_SENT,
+                details__delivery=PICKUP_EMAIL_QUEUED,
+            )
+            .first()
+        )
+        if activity is None:
+            return "not queued"
+        number = activity.order.number
+        body = f"Your order #{number} from {store_settings_get().store_name} is ready for pickup."
+        if instructions := activity.details.get("pickupInstructions"):
+            body += f"\n\n{instructions}"
+        details = dict(activity.details)
+        try:
+            send_mail(
+                subject=f"Order #{number} is ready for pickup",
+                message=body,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=[details["email"]],
+            )
+        except Exception as error:
+            failure = error
+            details.update(delivery=PICKUP_EMAIL_FAILED, error=str(error)[:200])
+        else:
+            details.update(delivery=PICKUP_EMAIL_SENT, sentAt=timezone.now().isoformat())
+        Activity.objects.filter(pk=activity_id).update(details=details)
+    if failure is not None:
+        raise failure
+    return "sent"

@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from django.core.mail import send_mail
 from django.db import DataError, IntegrityError, transaction
 from django.db.models import (
     Prefetch,
@@ -42,7 +41,13 @@ from fulfillments.models import (
     FulfillmentLineItem,
     PackerPreference,
 )
-from fulfillments.notify import notify_default_from, notify_default_subquery, shipment_emails_queue
+from fulfillments.notify import (
+    PICKUP_EMAIL_QUEUED,
+    notify_default_from,
+    notify_default_subquery,
+    pickup_email_queue,
+    shipment_emails_queue,
+)
 from fulfillments.selectors import line_items_fulfilled
 from orders.lock_reads import Related, related_keep
 from orders.models import (
@@ -53,7 +58,6 @@ from orders.models import (
     Order,
     PaymentStatus,
 )
-from orders.selectors import store_settings_get
 from orders.serializers import iso, tracking_info
 from orders.services import (
     ORDER_ACTIVITIES,
@@ -1116,34 +1120,17 @@ def packer_preference_remember(
 
 # ---- Pickup orders: ready for pickup, then picked up ----
 
-logger = logging.getLogger(__name__)
-
-
-def _pickup_email_send(*, to: str, number: int, store: str, instructions: str) -> None:
-    body = f"Your order #{number} from {store} is ready for pickup."
-    if instructions:
-        body += f"\n\n{instructions}"
-    try:
-        send_mail(
-            f"Order #{number} is ready for pickup",
-            body,
-            None,
-            [to],
-        )
-    except Exception:
-        # The order is already marked ready (committed); a mail server outage must not turn
-        # that into an error page. The activity shows it was attempted.
-        logger.exception("Pickup email for order #%s could not be sent", number)
-
-
 # "Ready for pickup" again within this long of the last time sends nothing (a double click).
 PICKUP_READY_REPEAT = timedelta(minutes=1)
 
 
-def pickup_mark_ready(*, order: Order, actor) -> Order:
-    """Mark a pickup order ready: email the buyer the pickup instructions (after commit) and
-    record PICKUP_READY_EMAIL_SENT. Refused for an order that is not a pickup order, is
-    canceled, has nothing left to hand over or has no buyer email."""
+def pickup_mark_ready(*, order: Order, actor) -> bool:
+    """Mark a pickup order ready: record PICKUP_READY_EMAIL_SENT and queue the email of the
+    pickup instructions to the buyer, sent by the tasks worker (fulfillments/notify.py; the
+    activity says whether it was sent). Returns False when the buyer was told less than
+    PICKUP_READY_REPEAT ago (a double click): nothing is queued or recorded again. Refused for
+    an order that is not a pickup order, is canceled, has nothing left to hand over or has no
+    buyer email."""
     with transaction.atomic():
         locked = order_lock(order_id=order.pk)
         _refuse_canceled(locked)
@@ -1163,23 +1150,29 @@ def pickup_mark_ready(*, order: Order, actor) -> Order:
         if told is not None and timezone.now() - told < PICKUP_READY_REPEAT:
             # A second click, or two requests at once (the lock above puts them one after the
             # other): the buyer was told moments ago, so nothing is sent or recorded again.
-            return locked
-        instructions = str(pickup.get("pickupInstructions") or "")
-        activity_record(
+            return False
+        activity = activity_record(
             order=locked,
             type=ActivityType.PICKUP_READY_EMAIL_SENT,
             actor=actor,
-            details={"email": email, "pickupInstructions": instructions},
+            details={
+                "email": email,
+                "pickupInstructions": str(pickup.get("pickupInstructions") or ""),
+                "delivery": PICKUP_EMAIL_QUEUED,
+            },
         )
         order_touch(order=locked)
-        store = store_settings_get().store_name
-        number = locked.number
-        transaction.on_commit(
-            lambda: _pickup_email_send(
-                to=email, number=number, store=store, instructions=instructions
-            )
-        )
-    return locked
+        pickup_email_queue(activity_id=activity.pk)
+    return True
+
+
+def pickup_email_note(queued: bool) -> str:
+    """What the person who marked the order ready is told of the email, by what
+    pickup_mark_ready returned: queued (not sent yet: the worker sends it), or nothing more
+    (the buyer was told moments ago)."""
+    if queued:
+        return "the email to the buyer is queued (the activity shows when it is sent)"
+    return "the buyer was emailed less than a minute ago, so nothing more was sent"
 
 
 def pickup_ready_since(order: Order):

@@ -8,17 +8,22 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
+from django.db import transaction
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from fulfillments import notify
 from fulfillments.models import Fulfillment
-from fulfillments.notify import shipment_email_deliver, shipment_emails_sweep
-from fulfillments.services import fulfillment_bulk_create, fulfillment_create
+from fulfillments.notify import pickup_email_deliver, shipment_email_deliver, shipment_emails_sweep
+from fulfillments.services import fulfillment_bulk_create, fulfillment_create, pickup_mark_ready
+from fulfillments.timeline import timeline
 from orders.models import Activity, ActivityType, StoreSettings
 from orders.selectors import store_settings_get
 from tests.config.locking import held
+from tests.fulfillments.test_ship_all_and_pickup import PICKUP
 
 IMMEDIATE = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 LOST = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
 
 
@@ -320,3 +325,70 @@ def test_an_email_locked_by_another_worker_is_skipped_not_waited_for(
     assert mail.outbox == []
     assert shipment_email_deliver(fulfillment_id=str(fulfillment.id)) == "sent"
     assert len(mail.outbox) == 1
+
+
+# ---- "Ready for pickup" ----
+
+
+def pickup_order(order_factory):
+    return order_factory(lines=[{"quantity": 2}], shipping_info=PICKUP, payment_status="PAID")
+
+
+def ready_activity(order):
+    return Activity.objects.get(order=order, type=ActivityType.PICKUP_READY_EMAIL_SENT)
+
+
+def test_pickup_email_is_queued_with_the_change_and_rolled_back_with_it(
+    order_factory, packer, settings
+):
+    """With the database tasks backend the task's row is written in the change's
+    transaction: no moment exists where one committed without the other."""
+    settings.TASKS = DATABASE_TASKS
+    order = pickup_order(order_factory)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        assert pickup_mark_ready(order=order, actor=packer) is True
+        assert DBTaskResult.objects.ready().count() == 1
+        raise RuntimeError("the request failed after the service")
+    assert not DBTaskResult.objects.exists()
+    assert not Activity.objects.filter(type=ActivityType.PICKUP_READY_EMAIL_SENT).exists()
+
+    assert pickup_mark_ready(order=order, actor=packer) is True
+    queued = DBTaskResult.objects.get()
+    assert queued.task_path == "fulfillments.notify.pickup_email_send"
+    assert queued.args_kwargs["kwargs"] == {"activity_id": ready_activity(order).pk}
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pickup_email_is_sent_by_one_worker_once(order_factory, packer, settings):
+    settings.TASKS = LOST
+    order = pickup_order(order_factory)
+    pickup_mark_ready(order=order, actor=packer)
+    activity = ready_activity(order)
+    table = Activity._meta.db_table
+    with held(f'SELECT 1 FROM "{table}" WHERE id = %s FOR UPDATE', activity.pk):
+        assert pickup_email_deliver(activity_id=activity.pk) == "not queued"
+    assert mail.outbox == []
+    assert pickup_email_deliver(activity_id=activity.pk) == "sent"
+    assert pickup_email_deliver(activity_id=activity.pk) == "not queued"
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].subject == f"Order #{order.number} is ready for pickup"
+    assert "Back door, ring twice." in mail.outbox[0].body
+    activity.refresh_from_db()
+    assert activity.details["delivery"] == "sent" and activity.details["sentAt"]
+
+
+def test_a_pickup_email_that_fails_says_so(order_factory, packer, settings):
+    settings.TASKS = LOST
+    settings.EMAIL_BACKEND = "tests.fulfillments.test_notify.RefusingBackend"
+    order = pickup_order(order_factory)
+    pickup_mark_ready(order=order, actor=packer)
+    activity = ready_activity(order)
+    with pytest.raises(ConnectionRefusedError):
+        pickup_email_deliver(activity_id=activity.pk)
+    activity.refresh_from_db()
+    assert activity.details["delivery"] == "failed"
+    assert "SMTP server down" in activity.details["error"]
+    assert [entry.text for entry in timeline([activity])] == [
+        "Ready for pickup · the email to the buyer could not be sent"
+    ]
