@@ -20,18 +20,20 @@ a bulk create of many orders costs what one order costs (fulfillment_bulk_create
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from django.db import DataError, IntegrityError, transaction
+from django.db import DataError, IntegrityError, OperationalError, connection, transaction
 from django.db.models import (
     Prefetch,
     prefetch_related_objects,
 )
 from django.utils import timezone
+from psycopg import errors as pg_errors
 
 from fulfillments.carriers import carrier_is_known, carrier_link, link_is_http
 from fulfillments.models import (
@@ -86,6 +88,9 @@ LINES_CHANGE_REFUSED = (
 
 # Orders in one bulk create: the API's bulk endpoint and the list page's "Fulfil selected".
 MAX_BULK_ORDERS = 100
+# How long a bulk create waits, in all, for orders another change holds (each is then its
+# own error), well within the request's statement timeout.
+BULK_LOCK_WAIT = timedelta(seconds=3)
 
 
 @dataclass(frozen=True)
@@ -674,19 +679,31 @@ def fulfillment_bulk_create(
     if len({str(items[position][0]) for position in todo}) == len(todo):
         try:
             with transaction.atomic():
-                _bulk_set_based(
+                todo = _bulk_set_based(
                     items, todo, results, actor=actor, notify=notify, confirmed=confirmed
                 )
-            return results
         except (DataError, IntegrityError):
             logger.exception("A bulk fulfillment statement was refused: each order on its own")
             for position in todo:
                 results[position].success, results[position].error = False, None
                 results[position].fulfillments = []
-    for position in todo:
-        _bulk_one(
-            items[position], results[position], actor=actor, notify=notify, confirmed=confirmed
-        )
+    if not todo:
+        return results
+    # Each order on its own, waiting at most BULK_LOCK_WAIT in all for orders another change
+    # holds: past it, such an order is its own error and the others stand.
+    deadline = time.monotonic() + BULK_LOCK_WAIT.total_seconds()
+    try:
+        for position in todo:
+            _bulk_one(
+                items[position],
+                results[position],
+                actor=actor,
+                notify=notify,
+                confirmed=confirmed,
+                lock_wait=max(0.0, deadline - time.monotonic()),
+            )
+    finally:
+        _lock_timeout_reset()
     return results
 
 
@@ -743,12 +760,16 @@ def _bulk_set_based(
     actor,
     notify: bool | None,
     confirmed: bool,
-) -> None:
-    """fulfillment_bulk_create's items at `todo` (each order once), inside one savepoint."""
+) -> list[int]:
+    """fulfillment_bulk_create's items at `todo` (each order once), inside one savepoint;
+    returns the positions of the orders it did not lock (another change holds them, or they
+    do not exist), to be tried on their own."""
     ids = [items[position][0] for position in todo]
+    # SKIP LOCKED: an order another change holds does not hold up the others; it is left
+    # out here and tried on its own afterwards (fulfillment_bulk_create).
     locked = {
         str(order.pk): order
-        for order in Order.objects.select_for_update()
+        for order in Order.objects.select_for_update(skip_locked=True)
         .filter(pk__in=ids, hidden=False)
         .order_by("pk")
         .annotate(notify_default=notify_default_subquery())
@@ -761,12 +782,13 @@ def _bulk_set_based(
         by_order[str(item.order_id)].append(item)
     batch = _Batch()
     now = ms_now()  # the bulk is one change: its orders, activities and lastUpdated share it
+    skipped = []
     for position in todo:
         order_id, specs = items[position]
         result = results[position]
         order = locked.get(str(order_id))
-        if order is None:
-            result.error = _bulk_not_found(order_id)
+        if order is None:  # held by another change, or not found: tried on its own
+            skipped.append(position)
             continue
         change_time(order, start=now)
         state = (order.fulfillment_status, order.last_updated)
@@ -788,6 +810,7 @@ def _bulk_set_based(
         batch.extend(mine)
         result.fulfillments, result.success = made, True
     _batch_write(batch)
+    return skipped
 
 
 def _bulk_one(
@@ -797,9 +820,12 @@ def _bulk_one(
     actor,
     notify: bool | None,
     confirmed: bool,
+    lock_wait: float,
 ) -> None:
-    """One bulk item in a savepoint of its own."""
+    """One bulk item in a savepoint of its own, waiting at most `lock_wait` seconds for its
+    order's lock (another change may hold it): then the item fails with OrderBusy."""
     order_id, specs = item
+    _lock_timeout_set(lock_wait)
     try:
         with transaction.atomic():
             locked, line_items, _ = _lock_for_create(order_id=order_id)
@@ -819,11 +845,40 @@ def _bulk_one(
         result.error = _bulk_not_found(order_id)
     except OrderError as error:
         result.error = error
+    except OperationalError as error:
+        if not isinstance(error.__cause__, pg_errors.LockNotAvailable):
+            raise
+        result.error = OrderBusy()
     except (DataError, IntegrityError):
         # A value the checks let through but the database refused: this item's savepoint
         # is rolled back and the others go on.
         logger.exception("Bulk fulfillment of order %s refused by the database", order_id)
         result.error = OrderError("The database refused this order's fulfillment.")
+
+
+class OrderBusy(OrderError):
+    """A bulk item whose order another change held for longer than the bulk could wait."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Another change held this order for too long; nothing was shipped for it. "
+            "Try it again.",
+            status=409,
+        )
+
+
+def _lock_timeout_set(seconds: float) -> None:
+    """Wait at most `seconds` for a lock from now to the end of the transaction (or
+    _lock_timeout_reset). Never 0, which PostgreSQL reads as "no limit"."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('lock_timeout', %s, true)", [f"{max(1, round(seconds * 1000))}ms"]
+        )
+
+
+def _lock_timeout_reset() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL lock_timeout TO DEFAULT")
 
 
 def _bulk_item_check(specs: Sequence[Mapping[str, Any]]) -> OrderError | None:
