@@ -265,7 +265,8 @@ for (const name of ["beforeRequest", "afterRequest", "sendError", "sendAbort"]) 
   document.addEventListener(`htmx:${name}`, (event) => {
     if (event.detail.elt.id !== "filter-form") return;
     const trigger = (event.detail.requestConfig || {}).triggeringEvent;
-    window.listEvents.push(`${name} ${trigger ? trigger.type : ""} ${event.detail.pathInfo.finalRequestPath}`);
+    const path = event.detail.pathInfo.finalRequestPath;
+    window.listEvents.push(`${name} ${trigger ? trigger.type : ""} ${path}`);
   });
 }
 """
