@@ -12,7 +12,7 @@ CHROMIUM ?= /usr/bin/chromium
 BOOTSTRAP_PYTHON := $(shell for c in python$$(cat .python-version 2>/dev/null) python3.13 python3.12 python3 python; do \
 	if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then command -v $$c; break; fi; done)
 
-.PHONY: setup run serve loadtest test lint format bench chromium axe sdk screenshots clean-db
+.PHONY: setup run serve loadtest test lint format bench chromium axe sdk screenshots
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(BOOTSTRAP_PYTHON)" || { echo "Python 3.12+ not found (install it or use pyenv)"; exit 1; }

@@ -13,7 +13,8 @@ Prints requests/s and p50/p95/p99 per request type and the errors, the CPU time 
 (gunicorn's processes) and PostgreSQL spent per request (what other work on a shared machine does
 not change, unlike the rates), checks afterwards in the
 database that no line item is over-fulfilled, and writes bench/results/loadtest-<orders>.md
-(locust's CSV files go to bench/results/loadtest-csv/, git-ignored).
+(locust's CSV files and the server's log, a line per request as in production, go to
+bench/results/loadtest-csv/, git-ignored).
 """
 
 from __future__ import annotations
@@ -138,8 +139,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(port: int) -> subprocess.Popen:
-    env = {**os.environ, "DJANGO_LOG_LEVEL": "WARNING"}
+def start_server(port: int, log: Path) -> subprocess.Popen:
+    """`make serve` on `port`, logging as in production (a line per request, INFO) to `log`."""
+    env = dict(os.environ)
     # bench/run.py (imported for the seeding) turns the pool off for its in-process timings;
     # the server runs as `make serve` does: DATABASE_POOL as the caller set it, else the pool.
     env.pop("DATABASE_POOL", None)
@@ -159,11 +161,14 @@ def start_server(port: int) -> subprocess.Popen:
         ],
         cwd=ROOT,
         env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 600  # collectstatic and migrate first; slow on a busy machine
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise SystemExit("the server exited while starting")
+            print(log.read_text()[-4000:], file=sys.stderr)
+            raise SystemExit(f"the server exited while starting (its log: {log})")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5):
                 return server
@@ -287,7 +292,9 @@ def main() -> None:
     os.environ["LOADTEST_DATA"] = str(data_file)
     connection.close()
     port = free_port()
-    server = start_server(port)
+    server_log = csv_dir / "server.log"
+    server = start_server(port, server_log)
+    print(f"The server logs to {server_log}", flush=True)
     pg_pid = postgres_pid()
     base = f"http://127.0.0.1:{port}"
     warm_up(base, data["sessions"]["owner"][0])

@@ -201,12 +201,20 @@ HEADER = [
 
 def ensure_data(orders: int, days: int | None = None) -> None:
     """Migrate the benchmark database and seed it up to `orders` orders (reused when there),
-    placed over the last `days` days (default: the seed's three years)."""
+    placed over the last `days` days (default: the seed's three years). A database holding
+    more orders than asked for is refused, not measured under the smaller size's name."""
     call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:
         cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = 'orders_order'")
         estimate = cursor.fetchone()[0]
     have = estimate if estimate > 10_000 else Order.objects.count()
+    if have > orders * 1.01:
+        # Its figures would be labelled with a size they were not measured at.
+        raise SystemExit(
+            f"The benchmark database ({connection.settings_dict['NAME']} in PACKDESK_PGDATA"
+            f" or .pgdata-bench/) has ~{have:,} orders, more than the {orders:,} asked for:"
+            f" give this size its own PACKDESK_PGDATA, or ask for {have:,}."
+        )
     if have < orders * 0.99:
         print(f"Seeding {orders - have:,} orders (have {have:,}) ...", flush=True)
         call_command("seed_orders", orders=orders - have, **({"days": days} if days else {}))

@@ -105,11 +105,19 @@ class ApiError(Exception):
         self.details = details or {}
 
 
+# The methods of a read: HEAD is GET without the body (HTTP's own rule), answered by the same
+# operation, so its key, permission and not-found checks are GET's; config/head.py drops the
+# body and keeps GET's Content-Length. Monitors and link checkers probe with HEAD.
+READ_METHODS = ["GET", "HEAD"]
+
+
 class PackdeskAPI(NinjaAPI):
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
-        """ninja's document, with the Retry-After header that every 429 and 503 carries."""
+        """ninja's document, with the Retry-After header that every 429 and 503 carries. HEAD
+        is left out: it is each GET's, and listed it would repeat the GET's operationId."""
         schema = super().get_openapi_schema(*args, **kwargs)
         for item in schema["paths"].values():
+            item.pop("head", None)
             for operation in item.values():
                 for status, response in operation.get("responses", {}).items():
                     if str(status) in ("429", "503"):  # ninja keys them by int

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import os
+import select
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -21,6 +22,26 @@ def parse_database_url(url: str) -> dict:
         "HOST": host,
         "PORT": str(parts.port or ""),
     }
+
+
+def check_pooled_connection(conn) -> None:
+    """The pool's check before it hands out a connection: raise if the connection is dead.
+
+    psycopg's own check sends an empty query: a round trip on every request (~3 % of a list
+    page's time, and one more statement for PostgreSQL). A connection resting in the pool
+    receives nothing unless the server wrote to it, and a server that stops or restarts, or
+    terminates the backend, writes an error and closes it: its socket turns readable. So the
+    round trip is made only then (or when the socket cannot be polled), and a dead connection
+    still fails the check and is replaced before a request sees it."""
+    import psycopg
+    from psycopg_pool import ConnectionPool
+
+    try:
+        readable = bool(select.select([conn.fileno()], [], [], 0)[0])
+    except (psycopg.Error, OSError, ValueError):  # closed or lost: the full check says so
+        readable = True
+    if readable:
+        ConnectionPool.check_connection(conn)
 
 
 def embedded_database_url(base_dir: Path) -> str:
@@ -86,9 +107,10 @@ def database_config(
             "min_size": 1,
             "max_size": int(os.environ.get("DATABASE_POOL_MAX_SIZE", "10")),
             "timeout": connect_timeout,
+            "check": check_pooled_connection,
         }
-        # The pool checks a connection before handing it out (an empty query), so after a
-        # database restart the first request gets a fresh connection, not a dead one.
+        # The pool checks a connection before handing it out (check_pooled_connection), so
+        # after a database restart the first request gets a fresh connection, not a dead one.
         config["CONN_HEALTH_CHECKS"] = True
     else:
         config["CONN_MAX_AGE"] = 60

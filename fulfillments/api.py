@@ -16,7 +16,14 @@ from typing import Annotated, Any
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema
-from pydantic import BeforeValidator, ConfigDict, StrictBool, field_validator
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    StrictBool,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
 from pydantic.json_schema import JsonDict
 
 from config.api import (
@@ -24,6 +31,7 @@ from config.api import (
     CONFLICT,
     KEY_REUSED,
     NOT_FOUND,
+    READ_METHODS,
     ApiError,
     as_built,
     error_fields,
@@ -165,7 +173,36 @@ class IdLineIn(InputSchema):
         return line_id
 
 
-class EcomFulfillmentIn(InputSchema):
+def not_kept(value: Any, info: ValidationInfo) -> None:
+    """`status`, `completed` and `customInfo`: Wix's newer SDK types a fulfillment with them, the
+    Order Fulfillments document does not have them and Packdesk keeps no such state. null (or
+    absent) is "not set" and taken; a value is refused, not silently dropped, so a client never
+    believes a status was saved (README, "Fields the document does not define")."""
+    if value is not None:
+        raise ValueError(
+            f"Packdesk does not keep a fulfillment's {info.field_name} (a field of Wix's newer "
+            "Fulfillment object that the Order Fulfillments document does not define): leave "
+            "it out or send null"
+        )
+    return None
+
+
+NotKept = Annotated[
+    Any,
+    BeforeValidator(not_kept),
+    WithJsonSchema({"type": "null", "description": "Not kept by Packdesk: absent or null only"}),
+]
+
+
+class WixFulfillmentFieldsIn(InputSchema):
+    """The fields of Wix's current Fulfillment object beyond the document's: null only."""
+
+    status: NotKept = None
+    completed: NotKept = None
+    customInfo: NotKept = None
+
+
+class EcomFulfillmentIn(WixFulfillmentFieldsIn):
     lineItems: list[IdLineIn] = Field(..., json_schema_extra=LINE_LIST)
     trackingInfo: TrackingIn | None = None
 
@@ -177,7 +214,7 @@ class EcomCreateIn(InputSchema):
     notifyBuyer: StrictBool | None = notify_buyer_field()
 
 
-class EcomUpdateFulfillmentIn(InputSchema):
+class EcomUpdateFulfillmentIn(WixFulfillmentFieldsIn):
     # Wix's SDK sends the path's fulfillment id here (`id`; `_id` from hand-written clients).
     id: uuid.UUID | None = None
     underscore_id: uuid.UUID | None = Field(default=None, alias="_id")
@@ -592,7 +629,8 @@ def bulk_create_results(request: HttpRequest, payload: BulkCreateIn) -> dict[str
     }
 
 
-@ecom_router.get(
+@ecom_router.api_operation(
+    READ_METHODS,
     "orders/{orderId}",
     response=responses(EcomOrderOut, NOT_FOUND),
     summary="List fulfillments for a single order",

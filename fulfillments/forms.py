@@ -15,6 +15,7 @@ from fulfillments.carriers import (
     OTHER,
     carrier_of_number,
     link_is_http,
+    tracking_number_scanned,
 )
 from fulfillments.models import MAX_FULFILLMENT_LINE_QUANTITY, Fulfillment
 from fulfillments.packing import counts_parse
@@ -50,6 +51,14 @@ class TrackingForm(forms.Form):
             raise forms.ValidationError("Enter an http:// or https:// link.")
         return link
 
+    def clean(self) -> dict[str, Any]:
+        # A USPS label's barcode scanned whole carries its routing code: keep the number.
+        super().clean()
+        data = self.cleaned_data
+        if number := data.get("tracking_number"):
+            data["tracking_number"] = tracking_number_scanned(number, data.get("carrier"))
+        return data
+
     def tracking(self) -> dict[str, Any]:
         """The trackingInfo for the services (a known carrier's link is generated there)."""
         data = self.cleaned_data
@@ -75,6 +84,36 @@ class TrackingForm(forms.Form):
             "tracking_link": "" if known else fulfillment.tracking_link,
             "tracking_number": fulfillment.tracking_number,
         }
+
+
+# The answers a confirmation's "Don't ship" carries back into the tracking form it came
+# from (the packing station's, the order page's "Ship all remaining"), so backing out keeps
+# what was scanned or typed, to correct or confirm.
+KEPT_ANSWERS = ("carrier", "carrier_name", "link_template", "tracking_link", "tracking_number")
+KEPT_MAX = 2000
+
+
+def answers_kept(form: forms.Form) -> dict[str, str]:
+    """`form`'s tracking answers as it posts them (prefixed names): cleaned where they were
+    (a USPS barcode's routing code taken off), else as sent."""
+    cleaned = getattr(form, "cleaned_data", {})
+    kept = {}
+    for name in KEPT_ANSWERS:
+        if name in form.fields:
+            value = cleaned.get(name) or form.data.get(form.add_prefix(name)) or ""
+            if value:
+                kept[form.add_prefix(name)] = str(value).strip()[:KEPT_MAX]
+    return kept
+
+
+def answers_initial(form_class: type[forms.Form], query, prefix: str | None = None) -> dict:
+    """The initial values of `form_class` that answers_kept carried in `query` (a GET)."""
+    initial = {}
+    for name in KEPT_ANSWERS:
+        key = f"{prefix}-{name}" if prefix else name
+        if name in form_class.base_fields and query.get(key):
+            initial[name] = query.get(key)[:KEPT_MAX]
+    return initial
 
 
 NOTIFY_LABEL = "Email the buyer the tracking details"

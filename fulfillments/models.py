@@ -102,6 +102,24 @@ class PackerPreference(models.Model):
         return f"{self.user_id}: {self.carrier_name or self.carrier}"
 
 
+class PackingPresence(models.Model):
+    """The order a packer has open at the packing station, and since when they last looked at
+    it (fulfillments/presence.py): a second packer opening it is told. In the database
+    rather than a cache, so every server process sees it."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="+")
+    since = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["order", "since"], name="packing_presence_order_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} packing {self.order_id}"
+
+
 # ---- The home page's figures (fulfillments/home/) ----
 #
 # Figures the home page reads instead of counting a million orders on every visit. The tables

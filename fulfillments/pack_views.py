@@ -6,9 +6,10 @@ in place and pushes the URL), and the element to type into next carries `autofoc
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.decorators import permission_required
+from django.contrib.auth.models import User
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,7 +20,7 @@ from django_htmx.http import push_url
 
 from config.http import HtmxHttpRequest
 from fulfillments.carriers import OTHER, carrier_name, tracking_number_misread
-from fulfillments.forms import PackShipForm
+from fulfillments.forms import PackShipForm, answers_initial, answers_kept
 from fulfillments.models import Fulfillment, PackerPreference
 from fulfillments.packing import (
     PackList,
@@ -27,6 +28,12 @@ from fulfillments.packing import (
     order_for_code,
     pack_list,
     pack_queryset,
+)
+from fulfillments.presence import (
+    others_packing,
+    presence_clear,
+    presence_record,
+    shipped_before,
 )
 from fulfillments.services import (
     UNDO_SECONDS,
@@ -51,9 +58,11 @@ LAST_SHIPPED = "pack_last_shipped"
 UNDO_COMMAND = "undo"
 
 
-def pack_url(number: int, checked: str = "") -> str:
+def pack_url(number: int, checked: str = "", kept: dict[str, str] | None = None) -> str:
     url = reverse("pack:order", args=[number])
-    return f"{url}?{urlencode({'checked': checked})}" if checked else url
+    params = {"checked": checked} if checked else {}
+    params |= {name: value for name, value in (kept or {}).items() if value}
+    return f"{url}?{urlencode(params)}" if params else url
 
 
 def _last_shipped(request: HtmxHttpRequest) -> dict[str, Any] | None:
@@ -105,6 +114,7 @@ def _render(
     undo_scan: str | None = None,
     focus_undo: bool = False,
     left: PackList | None = None,
+    kept: dict[str, str] | None = None,
     status: int = 200,
     push: str | None = None,
 ) -> HttpResponse:
@@ -131,12 +141,24 @@ def _render(
     if focus_undo and last_shipped is not None:
         focus = "undo"
     if packing is not None and ship_form is None:
-        initial = _ship_form_initial(request.user)
+        initial = _ship_form_initial(request.user) | (kept or {})
         initial["checked"] = packing.checked_param()
         initial["expected"] = packing.expected_param()
         ship_form = PackShipForm(initial=initial)
     if ship_form is not None and focus == "tracking":
         ship_form.fields["tracking_number"].widget.attrs["autofocus"] = True
+    packer = cast(User, request.user)  # permission_required: never anonymous
+    others: list = []
+    shipments: tuple[list, int] = ([], 0)
+    if order is not None:
+        shipments = shipped_before(order=order, user=packer)
+    # Only a look records the packer on the order (a GET; never the shipping POST, whose
+    # statements are capped): the empty scan box clears it.
+    if request.method == "GET" and order is not None:
+        others = others_packing(order=order, user=packer)
+        presence_record(user=packer, order=order)
+    elif request.method == "GET":
+        presence_clear(user=packer)
     context = {
         "packing": packing,
         "order": order,
@@ -154,12 +176,27 @@ def _render(
         "last_shipped": last_shipped,
         "focus": focus,
         "left": _left(left),
+        "others_packing": others,
+        "shipped_before": shipments[0],
+        "shipped_earlier": shipments[1],
+        # The order's warnings are announced when it opens; a scan's own answer (an item
+        # counted, a refusal, the confirmation) is not drowned by them again.
+        "announce": not (notice or error or confirm or (ship_form and ship_form.errors)),
+        "confirm_back": _confirm_back(packing, ship_form) if confirm is not None else "",
     }
     partial = request.htmx and not request.htmx.history_restore_request
     response = render(request, f"{PACK}#station" if partial else PACK, context, status=status)
     if push and request.htmx:
         push_url(response, push)
     return response
+
+
+def _confirm_back(packing: PackList | None, ship_form: PackShipForm | None) -> str:
+    """Where "Don't ship" goes: the tracking box again, with what was scanned in it."""
+    if packing is None:
+        return ""
+    kept = answers_kept(ship_form) if ship_form is not None and ship_form.is_bound else {}
+    return pack_url(packing.order.number, packing.checked_param(), kept)
 
 
 def _left(packing: PackList | None) -> dict[str, Any] | None:
@@ -247,7 +284,14 @@ def pack_order(request: HtmxHttpRequest, number: int) -> HttpResponse:
     packing = _packing_for(number, checked)
     code = (request.GET.get("code") or "").strip()
     if not code:
-        return _render(request, packing=packing)
+        kept = answers_initial(PackShipForm, request.GET)
+        notice = ""
+        if kept.get("tracking_number"):
+            notice = (
+                f"Not shipped. Tracking number {kept['tracking_number']} is kept: correct it, "
+                "or press Enter to be asked again."
+            )
+        return _render(request, packing=packing, kept=kept, notice=notice)
     if code.lower() == UNDO_COMMAND and code.lower() not in packing.skus:
         return _offer_undo(request, packing=packing, push=pack_url(number, checked))
     line, refusal = packing.scan(code)
@@ -281,7 +325,7 @@ def _not_a_tracking_number(scanned: str, packing: PackList) -> str:
     be): an item of the order, this order's slip, or another order's slip (the packer
     reached for the next order before shipping this one)."""
     number = packing.order.number
-    if scanned.lower() in packing.skus:
+    if scanned.strip().lower() in packing.all_skus:
         return f"“{scanned}” is an item of the order, not a tracking number: scan the parcel label."
     other = order_for_code(scanned)
     if other is None:
@@ -340,10 +384,11 @@ def pack_ship(request: HtmxHttpRequest, number: int) -> HttpResponse:
         carrier_name=data.get("carrier_name") or "",
         link_template=data.get("link_template") or "",
     )
-    # A UPS or S10 number whose check digit fails was mistyped or misread, or is one the
-    # check does not know: it ships (a shop's own labels must never be refused), and the
-    # station says so loudly with the Undo focused (Enter undoes, Escape keeps it).
-    misread = tracking_number_misread(fulfillment.tracking_number)
+    # A number whose check digit fails (UPS, S10, USPS IMpb, DHL Express) was mistyped or
+    # misread, or is one the check does not know: it ships (a shop's own labels must never be
+    # refused), and the station says so loudly with the Undo focused (Enter undoes, Escape
+    # keeps it).
+    misread = tracking_number_misread(fulfillment.tracking_number, fulfillment.shipping_provider)
     request.session[LAST_SHIPPED] = {
         "fulfillment": str(fulfillment.id),
         "number": number,

@@ -36,10 +36,11 @@ def is_counter_sale(order: Order) -> bool:
 
 
 def pack_queryset() -> QuerySet[Order]:
-    """Orders with what pack mode shows (lines, fulfillments and their lines): fixed queries."""
+    """Orders with what pack mode shows (lines, fulfillments with who made them, and their
+    lines): fixed queries."""
+    fulfillments = Fulfillment.objects.select_related("created_by").prefetch_related("lines")
     return visible_orders().prefetch_related(
-        "line_items",
-        Prefetch("fulfillments", queryset=Fulfillment.objects.prefetch_related("lines")),
+        "line_items", Prefetch("fulfillments", queryset=fulfillments)
     )
 
 
@@ -108,6 +109,12 @@ class PackList:
     @property
     def skus(self) -> set[str]:
         return {line.item.sku.strip().lower() for line in self.to_pack if line.item.sku}
+
+    @property
+    def all_skus(self) -> set[str]:
+        """Every SKU of the order, lines set apart included (one already shipped, say)."""
+        rows = [line.row for line in self.to_pack] + self.apart
+        return {row.item.sku.strip().lower() for row in rows if row.item.sku}
 
     def checked_param(self) -> str:
         """The item check's state as the `checked` parameter."""

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from config.http import HtmxHttpRequest
 from fulfillments.carriers import CARRIER_CHOICES
@@ -21,9 +24,12 @@ from fulfillments.forms import (
     MultiFulfilForm,
     ShipAllForm,
     TrackingForm,
+    answers_initial,
+    answers_kept,
 )
 from fulfillments.models import MAX_FULFILLMENT_LINE_QUANTITY
 from fulfillments.packing import is_counter_sale, remaining_param
+from fulfillments.presence import others_packing
 from fulfillments.printing import MAX_PICK_ORDERS, MAX_SLIPS
 from fulfillments.selectors import order_page_queryset, order_rows
 from fulfillments.services import pickup_ready_since_from, shipment_holds
@@ -60,6 +66,8 @@ class OrderPageState:
     pickup_error: str = ""
     # After a change: focus the next open tracking box.
     focus_next: bool = False
+    # After archiving or unarchiving: focus the button that takes it back.
+    focus_archive: bool = False
 
 
 def focus_field(form, preferred: str | None = None) -> None:
@@ -70,6 +78,21 @@ def focus_field(form, preferred: str | None = None) -> None:
     target = (errored or ([preferred] if preferred in names else names) or [None])[0]
     if target is not None:
         form.fields[target].widget.attrs["autofocus"] = True
+
+
+def _ship_all_back(number: int, form: ShipAllForm) -> str:
+    """Where "Don't ship" goes: the order page with the ship-all form as it was sent."""
+    notify = form.add_prefix("notify")
+    params = answers_kept(form) | {notify: "1" if form.data.get(notify) else "0"}
+    return f"{reverse('orders:detail', args=[number])}?{urlencode(params)}"
+
+
+def _ship_all_kept(request: HtmxHttpRequest) -> dict[str, Any]:
+    """The ship-all answers "Don't ship" brought back (a GET), or {}."""
+    if request.method != "GET" or "all-notify" not in request.GET:
+        return {}
+    kept = answers_initial(ShipAllForm, request.GET, prefix="all")
+    return kept | {"notify": request.GET.get("all-notify") == "1"}
 
 
 def order_page_context(
@@ -102,7 +125,11 @@ def order_page_context(
     ship_all_form = state.ship_all_form
     shown = remaining_param(fulfillable)
     if ship_all_form is None and can_add and open_order and fulfillable:
-        ship_all_form = ShipAllForm(prefix="all", initial={"notify": notify, "expected": shown})
+        kept = _ship_all_kept(request)
+        initial = {"notify": notify, "expected": shown} | kept
+        ship_all_form = ShipAllForm(prefix="all", initial=initial)
+        if kept:
+            focus_field(ship_all_form, "tracking_number")
     elif ship_all_form is not None:
         # A form sent back (errors, a confirmation) carries what this page shows now.
         data = dict(ship_all_form.data.items())
@@ -139,7 +166,14 @@ def order_page_context(
     if bound_form is not None:
         focus_field(bound_form, "tracking_number")
     open_row = state.editing or state.confirming
+    # Someone shipping from here while a packer has the order open at the station would make
+    # two parcels: a look at the page (a GET) says who has it open (one query).
+    at_station = []
+    if request.method == "GET" and can_add and open_order and fulfillable:
+        at_station = others_packing(order=order, user=cast(User, request.user))
     return {
+        "focus_archive": state.focus_archive,
+        "at_station": at_station,
         "order": order,
         "line_rows": line_rows,
         "fulfillment_rows": fulfillment_rows,
@@ -148,6 +182,11 @@ def order_page_context(
         "ship_all_units": sum(row.remaining for row in fulfillable),
         "ship_holds": shipment_holds(order=order) if ship_all_form is not None else [],
         "ship_all_confirm": state.ship_all_confirm,
+        "ship_all_back": (
+            _ship_all_back(order.number, ship_all_form)
+            if state.ship_all_confirm and ship_all_form is not None
+            else ""
+        ),
         "pickup_error": state.pickup_error,
         "counter_sale": is_counter_sale(order),
         "ready_since": pickup_ready_since_from(order.activities.all()),

@@ -299,8 +299,8 @@ def _fulfillment_gone(request: HtmxHttpRequest, number: int) -> HttpResponse:
 @require_POST
 @permission_required("fulfillments.add_fulfillment", raise_exception=True)
 def bulk_fulfil(request: HtmxHttpRequest) -> HttpResponse:
-    """Fulfil each chosen order's remaining shippable items, each order in its own
-    transaction, and show what happened to each."""
+    """Fulfil each chosen order's remaining shippable items, each order all or nothing (one
+    refused order does not stop the others), and show what happened to each."""
     form = BulkFulfilForm(request.POST)
     results: list[dict[str, Any]] = []
     if form.is_valid():
@@ -310,7 +310,7 @@ def bulk_fulfil(request: HtmxHttpRequest) -> HttpResponse:
         }
         carrier = form.cleaned_data.get("carrier") or ""
         # Each order's remaining shippable units, through the API's bulk service (each order
-        # in its own transaction, unpaid or archived ones only when confirmed).
+        # all or nothing, unpaid or archived ones only when confirmed).
         to_ship: list[str] = []
         for order_id in order_ids:
             order = orders.get(order_id)

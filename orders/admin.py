@@ -313,8 +313,13 @@ class ApiKeyAdmin(admin.ModelAdmin):
     list_filter = ("revoked",)
     search_fields = ("name", "user__username", "prefix")
     list_select_related = ("user",)
-    readonly_fields = ("prefix", "created", "last_used")
-    fields = ("name", "user", "revoked", "prefix", "created", "last_used")
+    readonly_fields = ("prefix", "created", "last_used", "entered_by")
+    fields = ("name", "user", "revoked", "prefix", "created", "last_used", "entered_by")
+
+    @admin.display(description="enteredBy.id of its orders")
+    def entered_by(self, obj: ApiKey) -> str:
+        """What orders created with this key show as enteredBy.id (an APP), to filter by."""
+        return str(obj.entered_by_id) if obj.pk else "-"
 
     def get_readonly_fields(self, request, obj=None):
         # A key acts as its user: moving it to another user would hand over that user's powers.

@@ -8,12 +8,13 @@ from typing import Annotated, Any
 from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema
-from pydantic import WithJsonSchema
+from pydantic import BeforeValidator, WithJsonSchema
 
 from config.api import (
     BODY_TOO_LARGE,
     KEY_REUSED,
     NOT_FOUND,
+    READ_METHODS,
     ApiError,
     as_built,
     needs,
@@ -105,12 +106,17 @@ FilterIn = Annotated[
     ),
 ]
 SortIn = Annotated[
-    str | list[Any] | None,
+    str | list[Any] | dict[str, Any] | None,
     WithJsonSchema(
         {
             "anyOf": [
                 {"type": "string", "pattern": NO_NUL_PATTERN, "description": "the sort as JSON"},
                 {"type": "array", "items": SORT_ITEM},
+                {
+                    **SORT_ITEM["anyOf"][1],
+                    "minProperties": 0,
+                    "description": "one sort item, as a list of one ({} as [], the default)",
+                },
                 {"type": "null"},
             ],
             "description": 'A sort list or its JSON string, e.g. [{"number": "desc"}]',
@@ -119,14 +125,30 @@ SortIn = Annotated[
 ]
 
 
+def offset_paging_only(value: Any) -> None:
+    """Wix's newer query APIs page with cursors; Stores Orders v2 pages by offset only."""
+    if value is not None:
+        raise ValueError(
+            "Stores Orders v2 pages by offset: send paging {limit, offset} (offset at most "
+            f"{MAX_OFFSET}); cursor paging is not supported"
+        )
+
+
 class QueryIn(InputSchema):
     filter: FilterIn = None
     sort: SortIn = None
     paging: PagingIn | None = None
+    # Named so that a client used to cursor paging is told why, not only "unknown key".
+    cursorPaging: Annotated[
+        Any,
+        BeforeValidator(offset_paging_only),
+        WithJsonSchema({"type": "null", "description": "Not supported: use paging"}),
+    ] = None
 
 
 class OrdersQueryIn(InputSchema):
-    query: QueryIn = Field(default_factory=QueryIn)
+    # null is "not set", as for filter, sort and paging (and in Wix's JSON: proto3's rule).
+    query: QueryIn | None = None
 
 
 class MetadataOut(Schema):
@@ -271,7 +293,7 @@ def order_json_written(order: Order) -> dict[str, Any]:
     auth=needs("orders.view_order"),
 )
 @as_built
-def orders_query(request: HttpRequest, payload: OrdersQueryIn):
+def orders_query(request: HttpRequest, payload: OrdersQueryIn | None = None):
     """Up to 100 orders matching the filter, in the sort order, from the offset (hidden
     orders are never returned). Filter and sort follow the Stores v2 query language.
 
@@ -279,10 +301,12 @@ def orders_query(request: HttpRequest, payload: OrdersQueryIn):
     to 10,000, and above that (or when PostgreSQL's planner expects more than 10,000 matches)
     it is the planner's estimate, so a broad filter over a million orders does not pay for a
     full count on every call."""
-    paging = payload.query.paging or PagingIn()
+    # No body at all is the default query, as the empty object is.
+    asked = (payload and payload.query) or QueryIn()
+    paging = asked.paging or PagingIn()
     query = build_query(
-        filter=payload.query.filter,
-        sort=payload.query.sort,
+        filter=asked.filter,
+        sort=asked.sort,
         limit=paging.limit,
         offset=paging.offset,
         base=order_json_queryset(),
@@ -302,7 +326,8 @@ def orders_query(request: HttpRequest, payload: OrdersQueryIn):
     }
 
 
-@router.get(
+@router.api_operation(
+    READ_METHODS,
     "orders/{order_id}",
     response=responses(OrderResponse, NOT_FOUND),
     summary="Get order",

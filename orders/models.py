@@ -417,6 +417,10 @@ class Refund(models.Model):
 
 
 API_KEY_PREFIX = "pdk_"
+# Wix's enteredBy ids are GUIDs; Packdesk's users and API keys have integer keys, so each gets
+# a UUID of its own, stable (uuid5 in this namespace): every order one key enters carries the
+# same enteredBy.id, which the query language filters on (orders/services.py entered_by).
+ENTERED_BY_NAMESPACE = uuid.UUID("d1302b0c-ab6f-4fe8-8227-aaaff85fcab9")
 
 
 def hash_api_key(raw_key: str) -> str:
@@ -455,6 +459,11 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def entered_by_id(self) -> uuid.UUID:
+        """The enteredBy.id (an APP's) of the orders this key creates."""
+        return uuid.uuid5(ENTERED_BY_NAMESPACE, f"api-key:{self.pk}")
 
     @classmethod
     def generate(cls, *, user, name: str) -> tuple[ApiKey, str]:

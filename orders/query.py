@@ -455,6 +455,10 @@ def filter_q(spec: Any, *, where: str = "filter") -> Q:
             if not isinstance(value, list) or not value:
                 raise QueryError(f"{key} takes a non-empty list of filter objects.", field=key)
             parts = [filter_q(item, where=key) for item in value]
+            if key == "$or" and not all(parts):
+                # An empty filter object matches every order, and so does any $or holding one
+                # (Django's `q | Q()` would be `q`, dropping the others' matches).
+                continue
             combined = parts[0]
             for part in parts[1:]:
                 combined = combined & part if key == "$and" else combined | part
@@ -462,7 +466,9 @@ def filter_q(spec: Any, *, where: str = "filter") -> Q:
         elif key == "$not":
             if not isinstance(value, dict) or not value:
                 raise QueryError("$not takes a non-empty filter object.", field=key)
-            condition &= ~filter_q(value, where=key)
+            inner = filter_q(value, where=key)
+            # The negation of "every order" is none (Django's `~Q()` is still every order).
+            condition &= ~inner if inner else Q(pk__in=[])
         else:
             condition &= _field_q(key, value)
     return condition

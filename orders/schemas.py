@@ -371,7 +371,7 @@ class BuyerInfoOut(Schema):
 
 
 class BillingAddressOut(Schema):
-    fullName: FullNameOut
+    fullName: FullNameOut | None = Field(None, description="Absent when the order has no name")
 
 
 class BillingInfoOut(Schema):

@@ -68,17 +68,20 @@ LIST_ITEMS_SHOWN = 2
 def order_list_page(queryset: QuerySet[Order]) -> QuerySet[Order]:
     """The list's rows with their items column read in the same query: `list_lines`, the
     order's line count and its first LIST_ITEMS_SHOWN line items as [name, quantity] (by
-    index), as JSON text `[count, [[name, quantity], ...]]`: one subquery on the (order,
-    index) index. PostgreSQL evaluates it after the sort and the limit, for the page's rows
-    only. Written out: built from ORM expressions (an ArraySubquery of a JSONObject and a
-    COUNT subquery, two index scans per row) it cost ~1 ms of Python to compile on every page
-    and ~0.8 ms more of PostgreSQL's time."""
+    index), as JSON text `[count, [[name, quantity], ...]]`: a COUNT and a LIMIT subquery on
+    the (order, index) index, which PostgreSQL evaluates after the sort and the limit, for
+    the page's rows only. Written out: built from ORM expressions it cost ~1 ms of Python to
+    compile on every page. The LIMIT reads LIST_ITEMS_SHOWN line items instead of all of
+    them (one array_agg over the whole order before: 0.88 -> 0.65 ms of PostgreSQL's time
+    for a page at 1M orders with ~18 line items an order)."""
     order, line = Order._meta.db_table, LineItem._meta.db_table
+    lines = f'FROM {line} li WHERE li.order_id = "{order}".id'
     return queryset.annotate(
         list_lines=RawSQL(
-            "SELECT jsonb_build_array(COUNT(*), to_jsonb((array_agg("
-            "jsonb_build_array(li.name, li.quantity) ORDER BY li.index))[1:%s]))::text"
-            f' FROM {line} li WHERE li.order_id = "{order}".id',
+            f"SELECT jsonb_build_array((SELECT COUNT(*) {lines}),"
+            " (SELECT COALESCE(jsonb_agg(jsonb_build_array(t.name, t.quantity) ORDER BY t.index),"
+            " '[]'::jsonb) FROM (SELECT li.name, li.quantity, li.index"
+            f" {lines} ORDER BY li.index LIMIT %s) t))::text",
             (LIST_ITEMS_SHOWN,),
             output_field=TextField(),
         ),

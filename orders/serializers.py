@@ -53,15 +53,17 @@ def full_name(first: str, last: str) -> dict[str, str]:
 
 
 def buyer_info(order: Order) -> dict[str, Any]:
+    """The buyer; a name, phone or email the order does not have is left out, not "" (the
+    columns keep "" for none)."""
     return drop_none(
         {
             "id": uuid_str(order.buyer_id),
             "type": order.buyer_identity_type,
             "identityType": order.buyer_identity_type,
-            "firstName": order.buyer_first_name,
-            "lastName": order.buyer_last_name,
-            "phone": order.buyer_phone,
-            "email": order.buyer_email,
+            "firstName": order.buyer_first_name or None,
+            "lastName": order.buyer_last_name or None,
+            "phone": order.buyer_phone or None,
+            "email": order.buyer_email or None,
             "contactId": uuid_str(order.buyer_id)
             if order.buyer_identity_type == "CONTACT"
             else None,
@@ -70,8 +72,12 @@ def buyer_info(order: Order) -> dict[str, Any]:
 
 
 def billing_info(order: Order) -> dict[str, Any]:
+    """Payment fields and the address; the address has a fullName only when the order has a
+    billing name (the create example's answer shows an address of an email alone)."""
     info = dict(json_object(order.billing_payment))
-    address = {"fullName": full_name(order.billing_first_name, order.billing_last_name)}
+    address: dict[str, Any] = {}
+    if order.billing_first_name or order.billing_last_name:
+        address["fullName"] = full_name(order.billing_first_name, order.billing_last_name)
     address.update(order.billing_address_fields)
     info["address"] = address
     if order.paid_date:

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from orders.lock_reads import Related, order_lock, related_keep
 from orders.models import (
+    ENTERED_BY_NAMESPACE,
     REFUNDABLE_STATUSES,
     STORE_SETTINGS_PK,
     UNPAID_STATUSES,
@@ -25,6 +26,7 @@ from orders.models import (
     Activity,
     ActivityType,
     ChannelType,
+    EnteredByIdentityType,
     FulfillmentStatus,
     LineItem,
     LineItemType,
@@ -283,6 +285,29 @@ def order_refund(
     return refund
 
 
+# ---- Archiving (permission archive_order) ----
+
+
+def order_set_archived(*, order: Order, archived: bool, actor) -> Order:
+    """Archive (`archived` True) or unarchive the order: it leaves (or rejoins) the open
+    views of the list and the home page, and its timeline records who did it. Setting what
+    the order already has writes nothing."""
+    if not isinstance(archived, bool):
+        raise OrderError("archived must be true or false.", field="archived")
+    with transaction.atomic():
+        order = order_lock(order_id=order.pk)
+        if order.archived == archived:
+            return order
+        order.archived = archived
+        order_touch(order=order, fields=["archived"])
+        activity_record(
+            order=order,
+            type=ActivityType.ORDER_ARCHIVED if archived else ActivityType.ORDER_UNARCHIVED,
+            actor=actor,
+        )
+    return order
+
+
 # ---- Order edits and creation: email, shipping address, create ----
 
 
@@ -537,13 +562,25 @@ def _address(address: AddressIn | None) -> dict[str, Any]:
     return address.model_dump(exclude_none=True) if address is not None else {}
 
 
+def entered_by(actor) -> tuple[uuid.UUID | None, str]:
+    """The spec's enteredBy ("identity of the order's initiator") for what `actor` creates: the
+    API key the request came with as an APP (as its webhook events name it), else the user as
+    a USER; nobody without an actor."""
+    api_key = getattr(actor, "acting_api_key", None)
+    if api_key is not None:
+        return api_key.entered_by_id, EnteredByIdentityType.APP
+    if actor is not None and actor.pk is not None:
+        return uuid.uuid5(ENTERED_BY_NAMESPACE, f"user:{actor.pk}"), EnteredByIdentityType.USER
+    return None, ""
+
+
 def order_create(*, data: OrderCreateData, actor) -> Order:
     """Create an order from the Stores v2 create-order body's `order` (shapes already checked
     by orders.schemas), following the spec's notes: billingInfo.address is required unless
     channelInfo.type is POS; a shipment address is required unless pickupDetails are given,
     the channel is POS or every line item is DIGITAL; paymentMethod /
     paymentProviderTransactionId only with paymentStatus PAID. Number, id, dates, activities
-    and fulfillment status are Packdesk's, never the caller's."""
+    and fulfillment status are Packdesk's, never the caller's; so is enteredBy (`entered_by`)."""
     channel = data.channelInfo
     channel_type = (channel and channel.type) or ChannelType.WEB
     payment_status: str = PaymentStatus.NOT_PAID
@@ -587,6 +624,7 @@ def order_create(*, data: OrderCreateData, actor) -> Order:
     billing_address = _address(billing.address)
     name = billing_address.pop("fullName", {})
     buyer = data.buyerInfo or BuyerInfoIn()
+    entered_by_id, entered_by_type = entered_by(actor)
     email = buyer.email or billing_address.get("email") or ""
     now = ms_now()
     order = Order(
@@ -621,6 +659,8 @@ def order_create(*, data: OrderCreateData, actor) -> Order:
         ),
         channel_type=channel_type,
         channel_external_order_id=(channel and channel.externalOrderId) or "",
+        entered_by_id=entered_by_id,
+        entered_by_identity_type=entered_by_type,
         buyer_language=data.buyerLanguage or "",
         subscription_info=data.subscriptionInfo,
     )

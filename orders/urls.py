@@ -17,6 +17,7 @@ urlpatterns = [
         views.order_shipping_address_edit,
         name="shipping_address_edit",
     ),
+    path("<int:number>/archive/", views.order_archive, name="archive"),
     # Payments: mark paid, cancel, refund.
     path("<int:number>/payments/", payment_views.payments, name="payments"),
     path("<int:number>/mark-paid/", payment_views.mark_paid, name="mark_paid"),

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    QueryDict,
+    StreamingHttpResponse,
+)
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -40,6 +46,7 @@ from orders.saved_views import (
 from orders.selectors import order_or_404, store_settings_get, visible_orders
 from orders.services import (
     OrderError,
+    order_set_archived,
     order_update_email,
     order_update_shipping_address,
     store_settings_update,
@@ -152,6 +159,30 @@ def saved_view_remove(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("orders.view_order", raise_exception=True)
 def order_detail(request: HtmxHttpRequest, number: int) -> HttpResponse:
     return order_page_response(request, number)
+
+
+@require_POST
+@permission_required(["orders.view_order", "orders.archive_order"], raise_exception=True)
+def order_archive(request: HtmxHttpRequest, number: int) -> HttpResponse:
+    """Archive (`archived=1`) or unarchive (`archived=0`) the order, back on its page."""
+    order = order_or_404(number, visible_orders().only("pk", "number"))
+    value = request.POST.get("archived")
+    if value not in ("0", "1"):
+        return HttpResponseBadRequest(
+            "archived must be 1 (archive) or 0 (unarchive).", content_type="text/plain"
+        )
+    archived = value == "1"
+    order_set_archived(order=order, archived=archived, actor=request.user)
+    messages.success(
+        request,
+        "Order archived: it no longer shows in the open views."
+        if archived
+        else "Order unarchived: it shows in the open views again.",
+    )
+    if request.htmx:
+        # The same button, now the way back, keeps the focus.
+        return order_page_response(request, number, OrderPageState(focus_archive=True))
+    return redirect("orders:detail", number=number)
 
 
 @require_http_methods(["GET", "POST"])

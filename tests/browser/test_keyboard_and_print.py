@@ -62,6 +62,38 @@ def test_ship_all_remaining_with_the_keyboard(live_server, logged_in: Page):
     assert sorted(shipped.lines.values_list("line_item__index", "quantity")) == [(1, 2), (2, 1)]
 
 
+def test_escape_out_of_ship_anyway_keeps_the_number_and_the_cursor(live_server, logged_in: Page):
+    """The order page's "Ship anyway": Escape ("Don't ship") returns to the tracking box with
+    the number and the carrier kept (the cursor used to fall to the page and the number was
+    gone); Enter asks again, and ships."""
+    order = make_order(payment_status="NOT_PAID", lines=[{"quantity": 2}])
+    page = logged_in
+    page.goto(f"{live_server.url}/orders/{order.number}/")
+    form = page.locator("#ship-all-form")
+    form.get_by_label("Carrier", exact=True).select_option("dhl")
+    form.get_by_label("Email the buyer the tracking details").uncheck()
+    box = form.get_by_label("Tracking number")
+    box.focus()
+    page.keyboard.type("3318810025")
+    page.keyboard.press("Enter")
+    confirm = page.get_by_role("button", name="Ship anyway")
+    expect(confirm).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(confirm).to_have_count(0)
+    expect(box).to_be_focused()
+    expect(box).to_have_value("3318810025")
+    expect(form.get_by_label("Carrier", exact=True)).to_have_value("dhl")
+    expect(form.get_by_label("Email the buyer the tracking details")).not_to_be_checked()
+    assert not Fulfillment.objects.filter(order=order).exists()
+    assert_accessible(page)
+    page.keyboard.press("Enter")
+    expect(confirm).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Everything remaining has shipped.")).to_be_visible()
+    shipped = Fulfillment.objects.get(order=order)
+    assert (shipped.tracking_number, shipped.shipping_provider) == ("3318810025", "dhl")
+
+
 def test_typing_a_tracking_number_selects_the_row(live_server, logged_in: Page):
     order = make_order(payment_status="PAID")
     page = logged_in
@@ -163,3 +195,38 @@ def test_long_slip_and_pick_list_print_whole_skus_and_name_the_order_on_every_pa
     expect(page.locator(".pick-printed")).to_contain_text(
         re.compile(r"^Made \w{3} \d{1,2}, \d{4}, \d\d:\d\d by boss$")
     )
+
+
+def test_escape_backs_out_of_a_money_confirmation(live_server, logged_in: Page):
+    """Payments: "Record refund" asks first with the button focused; Escape is "No, go
+    back", as on every other confirmation, and nothing is refunded."""
+    order = make_order(payment_status="PAID", lines=[{"quantity": 1}])
+    page = logged_in
+    page.goto(f"{live_server.url}/orders/{order.number}/payments/")
+    page.get_by_role("button", name="Record refund").focus()
+    page.keyboard.press("Enter")
+    yes = page.get_by_role("button", name=re.compile(r"^Yes, refund"))
+    expect(yes).to_be_focused()
+    expect(page.get_by_role("link", name="No, go back (Esc)")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(yes).to_have_count(0)
+    expect(page.get_by_role("button", name="Record refund")).to_be_visible()
+    assert not order.refunds.exists()
+
+
+def test_pack_mode_prints_black_on_white_without_its_screen_links(live_server, logged_in: Page):
+    """Pack mode printed (Ctrl+P at the bench): the lines and warnings in black on white, not
+    the links that only work on screen (Order page, Packing slip, Close)."""
+    order = make_order(payment_status="NOT_PAID", lines=[{"quantity": 2, "name": "Mug"}])
+    page = logged_in
+    page.goto(f"{live_server.url}/pack/{order.number}/")
+    page.emulate_media(media="print")
+    expect(page.get_by_text("Mug")).to_be_visible()
+    warning = page.locator(".pack-warning")
+    expect(warning).to_be_visible()
+    assert warning.evaluate("el => getComputedStyle(el).color") == "rgb(0, 0, 0)"
+    assert warning.evaluate("el => getComputedStyle(el).backgroundColor") == "rgb(255, 255, 255)"
+    for name in ("Order page", "Packing slip", "Close (Esc)"):
+        expect(page.get_by_role("link", name=name)).to_be_hidden()
+    page.goto(f"{live_server.url}/orders/{order.number}/")
+    expect(page.get_by_role("link", name="Packing slip")).to_be_hidden()

@@ -137,3 +137,60 @@ def test_action_links_are_thumb_sized_on_a_phone(live_server, logged_in: Page):
     page.goto(f"{live_server.url}/pack/{order.number}/")
     assert_touch_targets(page, ".pack-order-head a")
     assert_accessible(page)
+
+
+def test_from_the_order_page_to_the_station_and_the_slip_by_keyboard(live_server, logged_in: Page):
+    """The order page links its packing slip and, while something is left to ship, pack
+    mode: Tab from the top reaches them, Enter opens the station with the cursor in the
+    tracking box. At 390 px they are thumb-sized and the page stays axe clean."""
+    order = make_order(lines=[{"quantity": 2, "name": "Mug"}], payment_status="PAID")
+    page = logged_in
+    page.set_viewport_size({"width": 390, "height": 844})
+    open_order(page, live_server, order)
+    links = page.locator(".order-links a")
+    expect(links).to_have_text(["Packing slip", "Pack at the station", "Payments and refunds"])
+    assert_touch_targets(page, ".order-links a")
+    assert_no_horizontal_overflow(page)
+    assert_accessible(page)
+    slip = page.get_by_role("link", name="Packing slip")
+    for _ in range(20):  # the skip link, the header's links, then the order's
+        page.keyboard.press("Tab")
+        if slip.evaluate("el => el === document.activeElement"):
+            break
+    expect(slip).to_be_focused()
+    expect(slip).to_have_attribute("href", f"/orders/{order.number}/slip/")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Pack at the station")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name=f"Packing order #{order.number}")).to_be_visible()
+    expect(page.get_by_label("Scan the tracking number to ship 2 units")).to_be_focused()
+
+    # Shipped in full: no station link, the slip stays (a reprint).
+    fulfillment_create(order=order, lines=[(1, None)], tracking=None, actor=None)
+    open_order(page, live_server, order)
+    expect(page.locator(".order-links a")).to_have_text(["Packing slip", "Payments and refunds"])
+
+
+def test_archive_and_unarchive_with_the_keyboard(live_server, logged_in: Page):
+    order = make_order(lines=1)
+    page = logged_in
+    open_order(page, live_server, order)
+    archive = page.get_by_role("button", name=f"Archive order #{order.number}")
+    archive.focus()
+    expect(archive).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Order archived: it no longer shows")).to_be_visible()
+    expect(page.locator(".order-badges .badge.archived")).to_have_text("Archived")
+    unarchive = page.get_by_role("button", name=f"Unarchive order #{order.number}")
+    # The focus stays on the control, now the way back.
+    expect(unarchive).to_be_focused()
+    assert Order.objects.get(pk=order.pk).archived
+    assert_accessible(page)
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert_no_horizontal_overflow(page)
+    expect(unarchive).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Order unarchived")).to_be_visible()
+    expect(page.get_by_role("button", name=f"Archive order #{order.number}")).to_be_focused()
+    expect(page.locator(".order-badges .badge.archived")).to_have_count(0)
+    assert not Order.objects.get(pk=order.pk).archived

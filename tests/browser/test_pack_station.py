@@ -5,6 +5,7 @@ asserted after each step."""
 from __future__ import annotations
 
 import os
+import re
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -178,17 +179,29 @@ def test_unpaid_order_takes_one_more_key_and_escape_backs_out(live_server, logge
     expect(confirm).to_be_focused()
     assert_accessible(page)
     keys.press("Escape")
+    # Backing out keeps the scanned number, selected: Enter asks again, a new scan replaces it.
     tracking_box = page.get_by_label("Scan the tracking number to ship 5 units")
     expect(tracking_box).to_be_focused()
+    expect(tracking_box).to_have_value("TRK-1")
+    expect(page.get_by_role("status")).to_have_text(
+        "Not shipped. Tracking number TRK-1 is kept: correct it, or press Enter to be asked again."
+    )
+    assert tracking_box.evaluate("el => [el.selectionStart, el.selectionEnd]") == [0, 5]
     assert not Fulfillment.objects.filter(order=order).exists()
+    assert_accessible(page)
 
-    keys.scan("TRK-1")
+    keys.press("Enter")
+    expect(confirm).to_be_focused()
+    keys.press("Escape")
+    expect(tracking_box).to_have_value("TRK-1")
+    expect(tracking_box).to_be_focused()
+    keys.scan("TRK-2")
     expect(confirm).to_be_focused()
     keys.press("Enter")
     expect(page.get_by_text(f"Order #{order.number} shipped")).to_be_visible()
     expect(page.locator("#scan")).to_be_focused()
-    assert Fulfillment.objects.get(order=order).tracking_number == "TRK-1"
-    assert keys.pressed == ["Enter", "Enter", "Escape", "Enter", "Enter"]
+    assert Fulfillment.objects.get(order=order).tracking_number == "TRK-2"
+    assert keys.pressed == ["Enter", "Enter", "Escape", "Enter", "Escape", "Enter", "Enter"]
 
 
 def test_unknown_code_clears_and_refocuses_the_box(live_server, logged_in):
@@ -697,6 +710,12 @@ def test_an_ended_session_opens_the_log_in_page_and_comes_back(live_server, logg
     keys.scan(str(order.number))
     expect(page).to_have_url(f"{live_server.url}/accounts/login/?next=%2Fpack%2F")
     expect(page.locator("header.topbar")).to_have_count(1)
+    expect(page.get_by_text("Your session ended; sign in again to continue.")).to_be_visible()
+    expect(page).to_have_title("Session ended · Log in · Packdesk")
+    expect(page.get_by_label("Username")).to_be_focused()
+    assert_accessible(page)
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert_no_horizontal_overflow(page)
     expect(page.get_by_label("Username")).to_be_focused()
     page.keyboard.type("boss")
     keys.press("Tab")
@@ -746,3 +765,112 @@ def test_scanning_another_slip_mid_check_says_what_was_left(live_server, logged_
     expect(page.get_by_text("2 of 5 checked")).to_be_visible()
     expect(page.locator("#scan")).to_be_focused()
     assert not Fulfillment.objects.exists()
+
+
+def test_a_second_packer_is_told_at_once_who_has_the_order_and_what_shipped(live_server, logged_in):
+    """Another packer has the order open and shipped the cap already: scanning its slip
+    says both at once (not at the label scan), the cursor still in the tracking box; the
+    warnings fit a phone and pass axe."""
+    order = four_line_order()
+    other = User.objects.create_superuser(username="other-packer", password="x")
+    colleague = Client()
+    colleague.force_login(other)
+    fulfillment_create(
+        order=order, lines=[(2, None)], tracking={"trackingNumber": "T-CAP"}, actor=other
+    )
+    assert colleague.get(f"/pack/{order.number}/").status_code == 200
+
+    page = logged_in
+    keys = Keys(page)
+    page.goto(f"{live_server.url}/pack/")
+    keys.scan(str(order.number))
+    open_elsewhere = page.get_by_role("alert").filter(has_text="other-packer (since")
+    expect(open_elsewhere).to_contain_text(
+        "also has this order open at the packing station. Only one of you should pack it."
+    )
+    shipped = page.locator("#pack-shipped-before")
+    expect(shipped).to_contain_text("Part of this order has already shipped")
+    expect(shipped.get_by_role("listitem")).to_contain_text(["1 unit by other-packer"])
+    expect(shipped).to_contain_text("T-CAP")
+    tracking_box = page.get_by_label("Scan the tracking number to ship 4 units")
+    expect(tracking_box).to_be_focused()
+    assert_accessible(page)
+    for width, height in ((390, 844), (1440, 900)):
+        page.set_viewport_size({"width": width, "height": height})
+        assert_no_horizontal_overflow(page)
+    expect(tracking_box).to_be_focused()
+
+    # The shipped cap's SKU scanned into the tracking box is refused (it is no label), and
+    # the answer is about that scan alone.
+    keys.scan("CAP-9")
+    refusal = page.get_by_role("alert")
+    expect(refusal).to_have_count(1)
+    expect(refusal).to_contain_text("“CAP-9” is an item of the order, not a tracking number")
+    expect(tracking_box).to_be_focused()
+    assert Fulfillment.objects.filter(order=order).count() == 1
+
+    # The colleague closes the order (back to the empty scan box): opening it again is quiet
+    # about them, and still lists what shipped.
+    colleague.get("/pack/")
+    keys.press("Escape")
+    expect(page.locator("#scan")).to_be_focused()
+    keys.scan(str(order.number))
+    expect(tracking_box).to_be_focused()
+    expect(shipped).to_contain_text("1 unit by other-packer")
+    expect(page.locator("#pack-others")).to_have_count(0)
+    assert keys.pressed == ["Enter", "Enter", "Escape", "Enter"]
+
+
+def test_the_order_page_names_the_packer_who_has_the_order_open(live_server, logged_in):
+    order = four_line_order()
+    colleague = Client()
+    colleague.force_login(User.objects.create_superuser(username="other-packer", password="x"))
+    assert colleague.get(f"/pack/{order.number}/").status_code == 200
+    page = logged_in
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/orders/{order.number}/")
+    note = page.locator("#at-station")
+    expect(note).to_contain_text("other-packer has this order open at the packing station")
+    assert_accessible(page)
+    assert_no_horizontal_overflow(page)
+
+
+def test_a_long_order_shows_who_else_has_it_and_what_shipped_with_the_tracking_box(
+    live_server, logged_in
+):
+    """A 40-line order someone else has open, with four earlier shipments, at 1280 x 900:
+    both warnings and the order's heading are on screen with the focused tracking box."""
+    order = make_order(
+        lines=[{"name": f"Item {i}", "sku": f"SKU-X-{i:03d}", "quantity": 2} for i in range(40)],
+        payment_status="PAID",
+        archived=True,
+    )
+    other = User.objects.create_superuser(username="other-packer", password="x")
+    for index in range(1, 5):
+        fulfillment_create(
+            order=order, lines=[(index, 1)], tracking={"trackingNumber": f"T{index}"}, actor=other
+        )
+    colleague = Client()
+    colleague.force_login(other)
+    assert colleague.get(f"/pack/{order.number}/").status_code == 200
+    page = logged_in
+    page.set_viewport_size({"width": 1280, "height": 900})
+    keys = Keys(page)
+    page.goto(f"{live_server.url}/pack/")
+    keys.scan(str(order.number))
+    tracking_box = page.get_by_label("Scan the tracking number to ship 76 units")
+    expect(tracking_box).to_be_focused()
+    expect(tracking_box).to_be_in_viewport(ratio=1)
+    expect(page.get_by_role("heading", name=f"#{order.number} · Ada Lovelace")).to_be_in_viewport()
+    expect(page.locator("#pack-others")).to_be_in_viewport(ratio=1)
+    shipped = page.locator("#pack-shipped-before")
+    expect(shipped).to_be_in_viewport(ratio=1)
+    expect(shipped.get_by_role("listitem")).to_have_text(
+        [
+            re.compile(r"^1 unit by other-packer, .* \(tracking T4\)$"),
+            re.compile(r"\(tracking T3\)$"),
+            re.compile(r"\(tracking T2\)$"),
+            "and 1 earlier shipment",
+        ]
+    )
+    assert_accessible(page)

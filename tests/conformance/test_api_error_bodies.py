@@ -38,7 +38,7 @@ def test_a_write_with_a_body_that_is_not_json_names_the_body_and_writes_nothing(
         ({"query": {"filter": 5}}, "query.filter"),
         ({"query": {"filter": True}}, "query.filter"),
         ({"query": {"sort": 5}}, "query.sort"),
-        ({"query": {"sort": {"number": "asc"}}}, "query.sort"),
+        ({"query": {"sort": True}}, "query.sort"),
     ],
 )
 def test_a_wrong_type_for_a_union_names_the_input_once(viewer_api, body, field):

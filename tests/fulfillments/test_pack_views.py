@@ -11,7 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from fulfillments.models import Fulfillment, PackerPreference
+from fulfillments.models import Fulfillment, PackerPreference, PackingPresence
+from fulfillments.presence import PRESENCE_MINUTES
 from fulfillments.services import fulfillment_create
 from orders.models import Activity, ActivityType, FulfillmentStatus, LineItemType, Order
 from orders.services import store_settings_update
@@ -249,6 +250,65 @@ def test_unpaid_order_needs_an_explicit_confirmation(packer_client):
     assert Fulfillment.objects.get(order=order).tracking_number == "9400111"
 
 
+def test_dont_ship_keeps_the_scanned_tracking_number(packer_client):
+    """Backing out of the confirmation ("Don't ship") returns to the tracking box with the
+    number and carrier that were scanned, to correct or confirm; nothing ships."""
+    order = paid_order(payment_status="NOT_PAID")
+    data = {"carrier": "other", "carrier_name": "Bike <b>", "tracking_number": "BK 7&1"}
+    html = packer_client.post(f"/pack/{order.number}/ship/", data, headers=HTMX).content.decode()
+    back = re.search(r'<a href="([^"]+)" hx-get="\1"[^>]*data-escape>Don', html)
+    assert back is not None
+    url = back.group(1).replace("&amp;", "&")
+    assert url.startswith(f"/pack/{order.number}/?")
+    page = packer_client.get(url, headers=HTMX).content.decode()
+    assert 'name="tracking_number" value="BK 7&amp;1"' in page
+    assert re.search(r'name="tracking_number" value="BK 7&amp;1"[^>]*autofocus', page)
+    assert 'value="Bike &lt;b&gt;"' in page
+    assert '<option value="other" selected>' in page
+    assert "Tracking number BK 7&amp;1 is kept" in page
+    assert not Fulfillment.objects.filter(order=order).exists()
+    # A USPS barcode scanned whole comes back as its tracking number.
+    data = {"carrier": "usps", "tracking_number": "420221539101026837331000039521"}
+    html = packer_client.post(f"/pack/{order.number}/ship/", data, headers=HTMX).content.decode()
+    back = re.search(r'<a href="([^"]+)" hx-get="\1"[^>]*data-escape>Don', html)
+    page = packer_client.get(back.group(1).replace("&amp;", "&"), headers=HTMX).content.decode()
+    assert 'name="tracking_number" value="9101026837331000039521"' in page
+
+
+@pytest.mark.parametrize(
+    ("carrier", "number", "name"),
+    [("usps", "9400111201080805483017", "USPS"), ("dhl", "3318810024", "DHL Express")],
+)
+def test_a_failed_usps_or_dhl_check_digit_ships_with_the_warning_and_undo(
+    packer_client, carrier, number, name
+):
+    """The station never refuses a number; one whose check digit fails ships and the
+    answer says so aloud with the Undo focused. The right number ships quietly."""
+    order, other = paid_order(), paid_order()
+    data = {"carrier": carrier, "tracking_number": number}
+    html = packer_client.post(f"/pack/{order.number}/ship/", data, headers=HTMX).content.decode()
+    assert Fulfillment.objects.get(order=order).tracking_number == number
+    assert f"not a valid {name} tracking number (its check digit does not match)" in html
+    assert re.search(r"<button[^>]*autofocus>Undo shipping", html)
+    right = number[:-1] + ("6" if carrier == "usps" else "5")
+    data = {"carrier": carrier, "tracking_number": right}
+    html = packer_client.post(f"/pack/{other.number}/ship/", data, headers=HTMX).content.decode()
+    assert Fulfillment.objects.get(order=other).tracking_number == right
+    assert "check digit" not in html
+    assert not re.search(r"<button[^>]*autofocus>Undo shipping", html)
+
+
+def test_a_usps_label_scanned_with_its_routing_code_ships_the_tracking_number(packer_client):
+    order = paid_order()
+    data = {"carrier": "usps", "tracking_number": "420221539101026837331000039521"}
+    html = packer_client.post(f"/pack/{order.number}/ship/", data, headers=HTMX).content.decode()
+    shipped = Fulfillment.objects.get(order=order)
+    assert shipped.tracking_number == "9101026837331000039521"
+    assert shipped.tracking_link.endswith("tLabels=9101026837331000039521")
+    assert 'with tracking <span class="tracking-number">9101026837331000039521</span>' in html
+    assert "check digit" not in html
+
+
 def test_canceled_order_is_refused(packer_client, owner):
     from orders.services import order_cancel
 
@@ -299,6 +359,19 @@ def test_a_sku_scanned_into_the_tracking_box_is_refused(packer_client):
     assert response.status_code == 400
     assert "is an item of the order, not a tracking number" in response.content.decode()
     assert not Fulfillment.objects.exists()
+
+
+def test_a_shipped_lines_sku_scanned_into_the_tracking_box_is_refused(packer_client, packer):
+    """The cap shipped already: its SKU is still an item of the order, never a tracking
+    number (it used to ship the rest with "CAP-9" as the tracking number)."""
+    order = paid_order()
+    fulfillment_create(order=order, lines=[(2, None)], tracking=None, actor=packer)
+    response = packer_client.post(
+        f"/pack/{order.number}/ship/", {"carrier": "usps", "tracking_number": " cap-9 "}
+    )
+    assert response.status_code == 400
+    assert "is an item of the order, not a tracking number" in response.content.decode()
+    assert Fulfillment.objects.filter(order=order).count() == 1
 
 
 def test_race_with_another_packer_ends_in_a_clear_message(packer_client, owner):
@@ -468,3 +541,89 @@ def test_station_and_slip_queries_do_not_grow_with_the_order(packer_client, pack
         return counts
 
     assert queries(large) == queries(small)
+
+
+# ---- A second packer on the same order is told when they open it ----
+
+
+def _others_warning(html: str) -> str:
+    match = re.search(r'<p class="pack-warning" id="pack-others"([^>]*)>(.*?)</p>', html, re.S)
+    return "" if match is None else re.sub(r"<[^>]+>", "", match.group(2))
+
+
+def test_a_second_packer_is_told_who_has_the_order_open(packer_client, owner_client):
+    order = paid_order()
+    first = packer_client.get("/pack/", {"code": str(order.number)}, headers=HTMX)
+    assert _others_warning(first.content.decode()) == ""
+    html = owner_client.get(f"/pack/{order.number}/").content.decode()
+    warning = _others_warning(html)
+    assert warning.startswith("Careful: packer (since ")
+    assert warning.endswith(
+        "also has this order open at the packing station. Only one of you should pack it."
+    )
+    assert re.search(r'id="pack-others" role="alert" data-alarm>', html)
+    # The first packer hears it too at their next look (an item scan).
+    html = packer_client.get(f"/pack/{order.number}/", {"code": "MUG-1"}, headers=HTMX)
+    assert _others_warning(html.content.decode()).startswith("Careful: owner (since ")
+    # Back at the empty scan box, the first packer no longer has it open.
+    packer_client.get("/pack/")
+    assert _others_warning(owner_client.get(f"/pack/{order.number}/").content.decode()) == ""
+
+
+def test_an_old_look_or_a_shipped_order_no_longer_counts_as_open(packer_client, owner_client):
+    stale, shipped = paid_order(), paid_order()
+    packer_client.get(f"/pack/{stale.number}/")
+    PackingPresence.objects.update(since=timezone.now() - timedelta(minutes=PRESENCE_MINUTES + 1))
+    assert _others_warning(owner_client.get(f"/pack/{stale.number}/").content.decode()) == ""
+
+    packer_client.get(f"/pack/{shipped.number}/")
+    data = {"carrier": "usps", "tracking_number": "TRK-9", "expected": "1:2,2:1"}
+    assert packer_client.post(f"/pack/{shipped.number}/ship/", data).status_code == 302
+    html = owner_client.get(f"/pack/{shipped.number}/").content.decode()
+    assert _others_warning(html) == ""
+    listed = html.split('id="pack-shipped-before"')[1].split("</div>")[0]
+    assert "Already shipped:" in listed
+    assert re.search(r"3 units by packer, <time[^>]*>[^<]+</time> \(tracking", listed)
+    assert "TRK-9" in listed
+
+
+def test_part_shipped_by_someone_else_is_announced_on_opening(packer_client, owner):
+    order = paid_order()
+    fulfillment_create(
+        order=order, lines=[(2, None)], tracking={"trackingNumber": "T1"}, actor=owner
+    )
+    html = packer_client.get("/pack/", {"code": str(order.number)}, headers=HTMX).content.decode()
+    listed = html.split('<div class="pack-warning" id="pack-shipped-before" role="alert">')[1]
+    listed = listed.split("</div>")[0]
+    assert "Part of this order has already shipped: pack only what is listed below." in listed
+    assert re.search(r"1 unit by owner, <time", listed)
+    # An item scan answers with its own message; the warning stays, unannounced.
+    html = packer_client.get(f"/pack/{order.number}/", {"code": "MUG-1"}, headers=HTMX)
+    assert '<div class="pack-warning" id="pack-shipped-before">' in html.content.decode()
+
+
+def test_shipping_never_reads_or_writes_who_has_the_order_open(packer_client):
+    """The shipping POST (a capped write path) runs no statement of the presence table."""
+    order = paid_order()
+    packer_client.get(f"/pack/{order.number}/")
+    data = {"carrier": "usps", "tracking_number": "TRK-1", "expected": "1:2,2:1"}
+    with CaptureQueriesContext(connection) as captured:
+        response = packer_client.post(f"/pack/{order.number}/ship/", data, headers=HTMX)
+    assert response.status_code == 200
+    assert Fulfillment.objects.filter(order=order).exists()
+    assert not [q for q in captured.captured_queries if "packingpresence" in q["sql"]]
+
+
+def test_the_order_page_says_who_has_the_order_open_at_the_station(packer_client, owner_client):
+    order = paid_order()
+    page = owner_client.get(f"/orders/{order.number}/").content.decode()
+    assert 'id="at-station"' not in page
+    packer_client.get(f"/pack/{order.number}/")
+    page = owner_client.get(f"/orders/{order.number}/").content.decode()
+    note = re.search(r'<p class="pack-warning" id="at-station">(.*?)</p>', page, re.S)
+    assert note is not None
+    text = re.sub(r"<[^>]+>", "", note.group(1))
+    assert text.startswith("packer has this order open at the packing station (since ")
+    assert text.endswith("): check with them before shipping it from here.")
+    # The packer's own look at the order page does not name themself.
+    assert 'id="at-station"' not in packer_client.get(f"/orders/{order.number}/").content.decode()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from django.core import mail
 from django_tasks_db.models import DBTaskResult
 
@@ -91,6 +92,28 @@ def test_ship_all_unpaid_asks_then_ships(packer_client):
         f"/fulfillments/{order.number}/ship-all/", {**data, "all-confirm": "on"}, headers=HTMX
     )
     assert Fulfillment.objects.get(order=order).tracking_number == "9400"
+
+
+@pytest.mark.parametrize("number", ["", "94001112 01080805483016"])
+def test_dont_ship_keeps_the_ship_all_answers(packer_client, number):
+    """ "Don't ship" returns to "Ship all remaining" with the carrier, the number (a USPS
+    barcode's routing code taken off) and the email choice as sent, the cursor in the
+    tracking box; without a number too."""
+    order = make_order(payment_status="NOT_PAID", lines=[{"quantity": 2}])
+    scanned = f"42022153{number}" if number else ""
+    data = {"all-carrier": "usps", "all-tracking_number": scanned}
+    html = packer_client.post(f"/fulfillments/{order.number}/ship-all/", data, headers=HTMX)
+    back = re.search(r'<a href="([^"]+)" hx-get="\1"[^>]*data-escape>Don', html.content.decode())
+    assert back is not None
+    page = packer_client.get(back.group(1).replace("&amp;", "&"), headers=HTMX).content.decode()
+    form = page.split('id="ship-all-form"')[1].split("</form>")[0]
+    assert '<option value="usps" selected>' in form
+    box = tag_of(form, 'name="all-tracking_number"')
+    assert "autofocus" in box
+    assert f'value="{number.replace(" ", "")}"' in box if number else "value=" not in box
+    assert "checked" not in tag_of(form, 'name="all-notify"')
+    assert 'name="all-confirm"' not in form
+    assert not Fulfillment.objects.filter(order=order).exists()
 
 
 def test_ship_all_after_someone_shipped_part_ships_nothing_and_shows_what_remains(

@@ -354,8 +354,9 @@ def test_order_page_query_count_is_fixed(
     lines, order_factory, owner_client, owner, django_assert_num_queries
 ):
     """Session, the user with permissions, the order with the store's notify default, then its
-    line items, refunds, activities, fulfillments and their lines: the refunded total and
-    the notify default need no query of their own, whatever the order's size."""
+    line items, refunds, activities, fulfillments and their lines, and (something being left
+    to ship) who has it open at the packing station: the refunded total and the notify
+    default need no query of their own, whatever the order's size."""
     from decimal import Decimal
 
     from orders.services import order_refund
@@ -365,7 +366,7 @@ def test_order_page_query_count_is_fixed(
         fulfillment_create(order=order, lines=[(index, 1)], actor=owner)
     order_refund(order=order, amount=Decimal("1.00"), actor=owner)
     owner_client.get("/orders/")  # a working session
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         html = owner_client.get(f"/orders/{order.number}/").content.decode()
     # The refunded amount, added up from the prefetched refunds.
     assert f"refunded 1.00 · refundable {order.total - Decimal('1.00')}" in html

@@ -154,7 +154,7 @@ CASES = [
     ("billingInfo.address.fullName", "$hasSome", ["Jane Doe", "John Smith"], "ab"),
     ("billingInfo.address.fullName", "$contains", "JAN", "ac"),
     ("billingInfo.address.fullName", "$startsWith", "jan", "ac"),
-    # Packdesk's own fields (README "Query language").
+    # Packdesk's own fields (README "Pages and API", the query API).
     ("shippingInfo.pickup", "$eq", True, "b"),
     ("shippingInfo.pickup", "$ne", True, "ac"),
     ("fulfillments.dateCreated", "$eq", ms(D2), "c"),

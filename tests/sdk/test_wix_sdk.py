@@ -394,3 +394,37 @@ def test_a_400_names_its_field_to_sdk_callers(sdk_server):
     violations = error["details"]["validationError"]["fieldViolations"]
     assert [v["field"] for v in violations if v["field"].endswith("trackingLink")], violations
     assert "INVALID_ARGUMENT" in error["message"]
+
+
+def test_fields_the_document_does_not_define_are_taken_as_null_and_refused_with_a_value(
+    sdk_server,
+):
+    """The SDK types a fulfillment with status, completed and customInfo, which the document
+    does not define and Packdesk does not keep: null passes, a value is the SDK's error naming
+    the field (not dropped while the caller believes it saved)."""
+    url, key = sdk_server
+    line = {"lineItems": [{"_id": LINE(2), "quantity": 1}]}
+    calls = [
+        {
+            "method": "createFulfillment",
+            "args": [ORDER_A, {**line, "status": None, "completed": None, "customInfo": None}],
+        },
+        {"method": "createFulfillment", "args": [ORDER_A, {**line, "status": "Ready"}]},
+        {
+            "method": "updateFulfillment",
+            "args": [
+                {"orderId": ORDER_A, "fulfillmentId": {"$from": [0, "fulfillmentId"]}},
+                {"fulfillment": {"completed": True}},
+            ],
+        },
+    ]
+    ran = run_sdk(url, key, calls)
+    assert "error" not in ran["output"][0], ran["output"][0]
+    for refused, field in ((ran["output"][1], "status"), (ran["output"][2], "completed")):
+        error = refused["error"]
+        assert "400" in json.dumps(error) or "INVALID_ARGUMENT" in error["message"], error
+        violations = error["details"]["validationError"]["fieldViolations"]
+        # The SDK names the argument the field came in (updateFulfillment's "options").
+        (named,) = [v["field"] for v in violations]
+        assert named.endswith(f"fulfillment.{field}"), named
+    assert Fulfillment.objects.filter(order_id=ORDER_A).count() == 1
