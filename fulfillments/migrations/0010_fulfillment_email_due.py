@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('fulfillments', '0008_home_keeping_up'),
+        ('fulfillments', '0009_packing_presence'),
         ('orders', '0017_status_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
