@@ -663,7 +663,13 @@ def fulfillment_bulk_create(
     orders' rows written with one statement per table (_batch_write), about ten statements
     for a hundred orders. Should one of those statements fail in the database (a value the
     checks let through), that savepoint is rolled back and every order runs again on its own
-    savepoint, so only the order at fault fails. An order named twice runs that way too."""
+    savepoint, so only the order at fault fails. An order named twice runs that way too.
+
+    The set-based lock skips orders another change holds (SKIP LOCKED) instead of waiting for
+    them past the statement timeout (a 503 for every order): those run afterwards each on its
+    own savepoint, waiting BULK_LOCK_WAIT in all for their locks; one still held then fails
+    alone with OrderBusy (409). Two bulks over the same orders: the second skips what the
+    first holds and waits for it order by order."""
     results = [
         BulkItemResult(order_id=order_id, original_index=position, success=False)
         for position, (order_id, _) in enumerate(items)
