@@ -27,10 +27,21 @@ class Fulfillment(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # When the buyer's shipment email is due: set, in the same INSERT, when the creating
+    # request asked to notify; NULL once it was sent (or when none is wanted). A worker that
+    # claims it moves it past its lease; the tasks worker's sweep sends those whose task was
+    # lost (fulfillments/notify.py).
+    email_due_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["order", "date_created", "id"]
         indexes = [
+            # The shipment-email sweep reads only the few fulfillments with an email to send.
+            models.Index(
+                fields=["email_due_at"],
+                condition=Q(email_due_at__isnull=False),
+                name="fulfillment_email_due_idx",
+            ),
             models.Index(fields=["order", "date_created"], name="fulfillment_order_idx"),
             # The orders list's search finds a tracking number, case-insensitively (iexact).
             models.Index(Upper("tracking_number"), name="fulfillment_tracking_upper_idx"),

@@ -41,6 +41,7 @@ from fulfillments.services import (
     fulfillment_ship_remaining,
     fulfillment_undo,
     packer_preference_remember,
+    pickup_email_note,
     pickup_mark_ready,
     pickup_ready_since,
     shipment_holds,
@@ -438,12 +439,12 @@ def pack_pickup_ready(request: HtmxHttpRequest, number: int) -> HttpResponse:
     if unchecked := _unchecked(packing):
         return _render(request, packing=packing, error=unchecked, status=409)
     try:
-        pickup_mark_ready(order=packing.order, actor=request.user)
+        queued = pickup_mark_ready(order=packing.order, actor=request.user)
     except OrderError as error:
         return _render(request, packing=packing, error=error.message, status=409)
     if not request.htmx:
         return redirect(pack_url(number, packing.checked_param()))
-    notice = f"Order #{number} is ready for pickup: the buyer has been emailed."
+    notice = f"Order #{number} is ready for pickup: {pickup_email_note(queued)}."
     # The counts stay on screen: the packer sees the bag that was checked.
     return _render(request, packing=_packing_for(number, checked), notice=notice)
 

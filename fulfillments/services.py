@@ -20,19 +20,20 @@ a bulk create of many orders costs what one order costs (fulfillment_bulk_create
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from django.core.mail import send_mail
-from django.db import DataError, IntegrityError, transaction
+from django.db import DataError, IntegrityError, OperationalError, connection, transaction
 from django.db.models import (
     Prefetch,
     prefetch_related_objects,
 )
 from django.utils import timezone
+from psycopg import errors as pg_errors
 
 from fulfillments.carriers import carrier_is_known, carrier_link, link_is_http
 from fulfillments.models import (
@@ -42,7 +43,13 @@ from fulfillments.models import (
     FulfillmentLineItem,
     PackerPreference,
 )
-from fulfillments.notify import notify_default_from, notify_default_subquery, shipment_emails_queue
+from fulfillments.notify import (
+    PICKUP_EMAIL_QUEUED,
+    notify_default_from,
+    notify_default_subquery,
+    pickup_email_queue,
+    shipment_emails_queue,
+)
 from fulfillments.selectors import line_items_fulfilled
 from orders.lock_reads import Related, related_keep
 from orders.models import (
@@ -53,7 +60,6 @@ from orders.models import (
     Order,
     PaymentStatus,
 )
-from orders.selectors import store_settings_get
 from orders.serializers import iso, tracking_info
 from orders.services import (
     ORDER_ACTIVITIES,
@@ -82,6 +88,9 @@ LINES_CHANGE_REFUSED = (
 
 # Orders in one bulk create: the API's bulk endpoint and the list page's "Fulfil selected".
 MAX_BULK_ORDERS = 100
+# How long a bulk create waits, in all, for orders another change holds (each is then its
+# own error), well within the request's statement timeout.
+BULK_LOCK_WAIT = timedelta(seconds=3)
 
 
 @dataclass(frozen=True)
@@ -487,15 +496,21 @@ def _create_build(
 def _batch_write(batch: _Batch, *, endpoints: list[int] | None = None) -> None:
     """Write a batch: one INSERT each for the fulfillments, their lines and the activities,
     one UPDATE of the orders (status and lastUpdated), the events with their deliveries
-    (`endpoints`: the ids subscribed to FulfillmentCreated, read when not given); then queue
-    the shipment emails for after commit. Orders locked with ORDER_FULFILLMENTS or
+    (`endpoints`: the ids subscribed to FulfillmentCreated, read when not given); the
+    shipment emails asked for are marked due in the fulfillments' INSERT and queued for
+    after commit. Orders locked with ORDER_FULFILLMENTS or
     ORDER_ACTIVITIES keep them current."""
     if not batch.fulfillments:
         return
+    orders = list(batch.orders.values())
+    default = None  # read by shipment_emails_queue when the lock did not read it
+    if hasattr(orders[0], "notify_default"):
+        default = notify_default_from(orders[0].notify_default)
+    # Before the INSERT: it writes which fulfillments' emails are due (their sweep's mark).
+    shipment_emails_queue(batch.emails, default=default)
     Fulfillment.objects.bulk_create(batch.fulfillments)
     FulfillmentLineItem.objects.bulk_create(batch.lines)
     Activity.objects.bulk_create(batch.activities)
-    orders = list(batch.orders.values())
     if len(orders) == 1:
         orders[0].save(update_fields=["fulfillment_status", "last_updated"])
     else:
@@ -524,10 +539,6 @@ def _batch_write(batch: _Batch, *, endpoints: list[int] | None = None) -> None:
             related_keep(order, "fulfillments", sorted(known, key=lambda f: (f.date_created, f.id)))
         if "activities" in cached:
             activities_join(order, [a for a in batch.activities if a.order_id == order.pk])
-    default = None  # read by shipment_emails_queue when the lock did not read it
-    if hasattr(orders[0], "notify_default"):
-        default = notify_default_from(orders[0].notify_default)
-    shipment_emails_queue(batch.emails, default=default)
 
 
 def _create_write(
@@ -652,7 +663,13 @@ def fulfillment_bulk_create(
     orders' rows written with one statement per table (_batch_write), about ten statements
     for a hundred orders. Should one of those statements fail in the database (a value the
     checks let through), that savepoint is rolled back and every order runs again on its own
-    savepoint, so only the order at fault fails. An order named twice runs that way too."""
+    savepoint, so only the order at fault fails. An order named twice runs that way too.
+
+    The set-based lock skips orders another change holds (SKIP LOCKED) instead of waiting for
+    them past the statement timeout (a 503 for every order): those run afterwards each on its
+    own savepoint, waiting BULK_LOCK_WAIT in all for their locks; one still held then fails
+    alone with OrderBusy (409). Two bulks over the same orders: the second skips what the
+    first holds and waits for it order by order."""
     results = [
         BulkItemResult(order_id=order_id, original_index=position, success=False)
         for position, (order_id, _) in enumerate(items)
@@ -668,19 +685,31 @@ def fulfillment_bulk_create(
     if len({str(items[position][0]) for position in todo}) == len(todo):
         try:
             with transaction.atomic():
-                _bulk_set_based(
+                todo = _bulk_set_based(
                     items, todo, results, actor=actor, notify=notify, confirmed=confirmed
                 )
-            return results
         except (DataError, IntegrityError):
             logger.exception("A bulk fulfillment statement was refused: each order on its own")
             for position in todo:
                 results[position].success, results[position].error = False, None
                 results[position].fulfillments = []
-    for position in todo:
-        _bulk_one(
-            items[position], results[position], actor=actor, notify=notify, confirmed=confirmed
-        )
+    if not todo:
+        return results
+    # Each order on its own, waiting at most BULK_LOCK_WAIT in all for orders another change
+    # holds: past it, such an order is its own error and the others stand.
+    deadline = time.monotonic() + BULK_LOCK_WAIT.total_seconds()
+    try:
+        for position in todo:
+            _bulk_one(
+                items[position],
+                results[position],
+                actor=actor,
+                notify=notify,
+                confirmed=confirmed,
+                lock_wait=max(0.0, deadline - time.monotonic()),
+            )
+    finally:
+        _lock_timeout_reset()
     return results
 
 
@@ -737,12 +766,16 @@ def _bulk_set_based(
     actor,
     notify: bool | None,
     confirmed: bool,
-) -> None:
-    """fulfillment_bulk_create's items at `todo` (each order once), inside one savepoint."""
+) -> list[int]:
+    """fulfillment_bulk_create's items at `todo` (each order once), inside one savepoint;
+    returns the positions of the orders it did not lock (another change holds them, or they
+    do not exist), to be tried on their own."""
     ids = [items[position][0] for position in todo]
+    # SKIP LOCKED: an order another change holds does not hold up the others; it is left
+    # out here and tried on its own afterwards (fulfillment_bulk_create).
     locked = {
         str(order.pk): order
-        for order in Order.objects.select_for_update()
+        for order in Order.objects.select_for_update(skip_locked=True)
         .filter(pk__in=ids, hidden=False)
         .order_by("pk")
         .annotate(notify_default=notify_default_subquery())
@@ -755,12 +788,13 @@ def _bulk_set_based(
         by_order[str(item.order_id)].append(item)
     batch = _Batch()
     now = ms_now()  # the bulk is one change: its orders, activities and lastUpdated share it
+    skipped = []
     for position in todo:
         order_id, specs = items[position]
         result = results[position]
         order = locked.get(str(order_id))
-        if order is None:
-            result.error = _bulk_not_found(order_id)
+        if order is None:  # held by another change, or not found: tried on its own
+            skipped.append(position)
             continue
         change_time(order, start=now)
         state = (order.fulfillment_status, order.last_updated)
@@ -782,6 +816,7 @@ def _bulk_set_based(
         batch.extend(mine)
         result.fulfillments, result.success = made, True
     _batch_write(batch)
+    return skipped
 
 
 def _bulk_one(
@@ -791,9 +826,12 @@ def _bulk_one(
     actor,
     notify: bool | None,
     confirmed: bool,
+    lock_wait: float,
 ) -> None:
-    """One bulk item in a savepoint of its own."""
+    """One bulk item in a savepoint of its own, waiting at most `lock_wait` seconds for its
+    order's lock (another change may hold it): then the item fails with OrderBusy."""
     order_id, specs = item
+    _lock_timeout_set(lock_wait)
     try:
         with transaction.atomic():
             locked, line_items, _ = _lock_for_create(order_id=order_id)
@@ -813,11 +851,40 @@ def _bulk_one(
         result.error = _bulk_not_found(order_id)
     except OrderError as error:
         result.error = error
+    except OperationalError as error:
+        if not isinstance(error.__cause__, pg_errors.LockNotAvailable):
+            raise
+        result.error = OrderBusy()
     except (DataError, IntegrityError):
         # A value the checks let through but the database refused: this item's savepoint
         # is rolled back and the others go on.
         logger.exception("Bulk fulfillment of order %s refused by the database", order_id)
         result.error = OrderError("The database refused this order's fulfillment.")
+
+
+class OrderBusy(OrderError):
+    """A bulk item whose order another change held for longer than the bulk could wait."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Another change held this order for too long; nothing was shipped for it. "
+            "Try it again.",
+            status=409,
+        )
+
+
+def _lock_timeout_set(seconds: float) -> None:
+    """Wait at most `seconds` for a lock from now to the end of the transaction (or
+    _lock_timeout_reset). Never 0, which PostgreSQL reads as "no limit"."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('lock_timeout', %s, true)", [f"{max(1, round(seconds * 1000))}ms"]
+        )
+
+
+def _lock_timeout_reset() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL lock_timeout TO DEFAULT")
 
 
 def _bulk_item_check(specs: Sequence[Mapping[str, Any]]) -> OrderError | None:
@@ -1114,34 +1181,17 @@ def packer_preference_remember(
 
 # ---- Pickup orders: ready for pickup, then picked up ----
 
-logger = logging.getLogger(__name__)
-
-
-def _pickup_email_send(*, to: str, number: int, store: str, instructions: str) -> None:
-    body = f"Your order #{number} from {store} is ready for pickup."
-    if instructions:
-        body += f"\n\n{instructions}"
-    try:
-        send_mail(
-            f"Order #{number} is ready for pickup",
-            body,
-            None,
-            [to],
-        )
-    except Exception:
-        # The order is already marked ready (committed); a mail server outage must not turn
-        # that into an error page. The activity shows it was attempted.
-        logger.exception("Pickup email for order #%s could not be sent", number)
-
-
 # "Ready for pickup" again within this long of the last time sends nothing (a double click).
 PICKUP_READY_REPEAT = timedelta(minutes=1)
 
 
-def pickup_mark_ready(*, order: Order, actor) -> Order:
-    """Mark a pickup order ready: email the buyer the pickup instructions (after commit) and
-    record PICKUP_READY_EMAIL_SENT. Refused for an order that is not a pickup order, is
-    canceled, has nothing left to hand over or has no buyer email."""
+def pickup_mark_ready(*, order: Order, actor) -> bool:
+    """Mark a pickup order ready: record PICKUP_READY_EMAIL_SENT and queue the email of the
+    pickup instructions to the buyer, sent by the tasks worker (fulfillments/notify.py; the
+    activity says whether it was sent). Returns False when the buyer was told less than
+    PICKUP_READY_REPEAT ago (a double click): nothing is queued or recorded again. Refused for
+    an order that is not a pickup order, is canceled, has nothing left to hand over or has no
+    buyer email."""
     with transaction.atomic():
         locked = order_lock(order_id=order.pk)
         _refuse_canceled(locked)
@@ -1161,23 +1211,29 @@ def pickup_mark_ready(*, order: Order, actor) -> Order:
         if told is not None and timezone.now() - told < PICKUP_READY_REPEAT:
             # A second click, or two requests at once (the lock above puts them one after the
             # other): the buyer was told moments ago, so nothing is sent or recorded again.
-            return locked
-        instructions = str(pickup.get("pickupInstructions") or "")
-        activity_record(
+            return False
+        activity = activity_record(
             order=locked,
             type=ActivityType.PICKUP_READY_EMAIL_SENT,
             actor=actor,
-            details={"email": email, "pickupInstructions": instructions},
+            details={
+                "email": email,
+                "pickupInstructions": str(pickup.get("pickupInstructions") or ""),
+                "delivery": PICKUP_EMAIL_QUEUED,
+            },
         )
         order_touch(order=locked)
-        store = store_settings_get().store_name
-        number = locked.number
-        transaction.on_commit(
-            lambda: _pickup_email_send(
-                to=email, number=number, store=store, instructions=instructions
-            )
-        )
-    return locked
+        pickup_email_queue(activity_id=activity.pk)
+    return True
+
+
+def pickup_email_note(queued: bool) -> str:
+    """What the person who marked the order ready is told of the email, by what
+    pickup_mark_ready returned: queued (not sent yet: the worker sends it), or nothing more
+    (the buyer was told moments ago)."""
+    if queued:
+        return "the email to the buyer is queued (the activity shows when it is sent)"
+    return "the buyer was emailed less than a minute ago, so nothing more was sent"
 
 
 def pickup_ready_since(order: Order):

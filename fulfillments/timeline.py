@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from fulfillments.carriers import carrier_name
+from fulfillments.notify import PICKUP_EMAIL_FAILED, PICKUP_EMAIL_QUEUED
 from orders.models import Activity, ActivityType
 
 # Rows one change writes carry (almost) the same time and the same actor.
@@ -29,6 +30,12 @@ LABELS: dict[str, str] = {
     ActivityType.ORDER_REFUNDED: "Refunded",
     ActivityType.ORDER_ARCHIVED: "Archived",
     ActivityType.ORDER_UNARCHIVED: "Unarchived",
+}
+
+
+PICKUP_EMAIL_NOTES = {
+    PICKUP_EMAIL_QUEUED: "email to the buyer queued",
+    PICKUP_EMAIL_FAILED: "the email to the buyer could not be sent",
 }
 
 
@@ -92,6 +99,10 @@ def _describe(row: Activity, types: set[str]) -> str:
     if row.type == ActivityType.TRACKING_NUMBER_EDITED:
         tracking = _tracking(details)
         return f"Tracking changed to {tracking}" if tracking else "Tracking changed"
+    if row.type == ActivityType.PICKUP_READY_EMAIL_SENT:
+        # Marked ready records it; the tasks worker sends the email (fulfillments/notify.py).
+        delivery = PICKUP_EMAIL_NOTES.get(str(details.get("delivery")), "email sent to the buyer")
+        return f"Ready for pickup · {delivery}"
     if row.type == ActivityType.ORDER_REFUNDED and details.get("amount"):
         return f"Refunded {details['amount']}"
     return LABELS.get(row.type) or row.get_type_display()

@@ -36,6 +36,7 @@ from fulfillments.services import (
     fulfillment_delete,
     fulfillment_ship_remaining,
     fulfillment_update,
+    pickup_email_note,
     pickup_mark_ready,
 )
 from orders.models import LineItem, Order
@@ -203,13 +204,14 @@ def ship_all(request: HtmxHttpRequest, number: int) -> HttpResponse:
 @require_POST
 @permission_required("fulfillments.add_fulfillment", raise_exception=True)
 def pickup_ready(request: HtmxHttpRequest, number: int) -> HttpResponse:
-    """A pickup order is ready: the buyer is emailed the pickup instructions."""
+    """A pickup order is ready: the buyer is emailed the pickup instructions (queued for the
+    tasks worker; the timeline shows when it is sent)."""
     order = _order(number)
     try:
-        pickup_mark_ready(order=order, actor=request.user)
+        queued = pickup_mark_ready(order=order, actor=request.user)
     except OrderError as error:
         return order_page_response(request, number, OrderPageState(pickup_error=error.message))
-    return order_page_done(request, number, "Ready for pickup: the buyer has been emailed.")
+    return order_page_done(request, number, f"Ready for pickup: {pickup_email_note(queued)}.")
 
 
 @require_POST

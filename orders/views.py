@@ -104,7 +104,7 @@ def order_export(request: HttpRequest) -> HttpResponseBase:
         params.pop("rows", None)
         return redirect(f"{reverse('orders:list')}?{params.urlencode()}")
     per_line = request.GET.get("rows") == "line"
-    export_query_check(queryset)
+    export_query_check(queryset, per_line=per_line, sort=listing.sort)
     response = StreamingHttpResponse(
         csv_stream(queryset, per_line=per_line, sort=listing.sort),
         content_type="text/csv; charset=utf-8",

@@ -124,6 +124,14 @@ document.addEventListener("change", (event) => {
   }
 }, true);
 
+// The orders list's search box has its own triggers (typing, after a pause; Enter submits).
+// Its `change`, which Chrome also fires on Enter just before the submit, must not send the
+// same search a second time (queued behind the first, it hid an error banner and showed it
+// again). Capture phase: stopped before htmx, listening on the form, sees it.
+document.addEventListener("change", (event) => {
+  if (event.target.matches("#filter-form input[type=search]")) event.stopPropagation();
+}, true);
+
 // The x of a filter row: remove it (the last row is emptied instead), focus the next
 // control, and apply the filters again.
 document.addEventListener("click", (event) => {

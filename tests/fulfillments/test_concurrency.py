@@ -6,15 +6,19 @@ plain user: the services do not check permissions.)"""
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
 from django.db import connection
 
+from fulfillments import services
 from fulfillments.models import Fulfillment, FulfillmentLineItem
 from fulfillments.services import fulfillment_bulk_create, fulfillment_create
 from orders.models import FulfillmentStatus, Order
 from orders.services import OrderError
+from tests.config.locking import held
+from tests.conftest import api_client_for, client_for, make_user
 from tests.factories import make_order
 
 THREADS = 6
@@ -111,3 +115,47 @@ def test_concurrent_bulk_creates_neither_deadlock_nor_over_fulfil():
     for order in orders:
         assert FulfillmentLineItem.objects.filter(fulfillment__order=order).count() == 1
         assert Order.objects.get(pk=order.pk).fulfillment_status == FulfillmentStatus.FULFILLED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bulk_with_one_order_held_ships_the_others_and_names_that_one(monkeypatch):
+    """Another change holds one of three orders past the request's statement timeout: the
+    bulk skips it (SKIP LOCKED), ships the other two, waits for it only BULK_LOCK_WAIT, and
+    the page names it as failed with nothing shipped for it. It used to be a 503 for all."""
+    monkeypatch.setattr(services, "BULK_LOCK_WAIT", timedelta(milliseconds=300))
+    client = client_for(make_user("packer"))
+    first, busy, last = (make_order(payment_status="PAID") for _ in range(3))
+    data = {"order": [str(o.pk) for o in (first, busy, last)], "tracking_number": "1Z9"}
+    with held(f'SELECT 1 FROM "{Order._meta.db_table}" WHERE id = %s FOR UPDATE', busy.pk):
+        response = client.post("/fulfillments/bulk/", data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<strong>2</strong> fulfilled, <strong>1</strong> failed" in html
+    row = html.split(f"#{busy.number}", 1)[1].split("</li>", 1)[0]
+    assert "Another change held this order for too long; nothing was shipped for it." in row
+    assert [Fulfillment.objects.filter(order=o).count() for o in (first, busy, last)] == [1, 0, 1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_api_bulk_with_one_order_held_fails_that_item_only(monkeypatch):
+    monkeypatch.setattr(services, "BULK_LOCK_WAIT", timedelta(milliseconds=300))
+    api = api_client_for(make_user("packer"))
+    orders = [make_order(payment_status="PAID", lines=1) for _ in range(3)]
+    body = {
+        "ordersWithFulfillments": [
+            {
+                "orderId": str(order.pk),
+                "fulfillments": [
+                    {"lineItems": [{"id": str(order.line_items.get().line_id), "quantity": 1}]}
+                ],
+            }
+            for order in orders
+        ]
+    }
+    with held(f'SELECT 1 FROM "{Order._meta.db_table}" WHERE id = %s FOR UPDATE', orders[0].pk):
+        response = api.post("/api/ecom/v1/fulfillments/orders/bulk/create-fulfillments", body)
+    assert response.status_code == 200, response.content
+    items = [result["itemMetadata"] for result in response.json()["results"]]
+    assert [item["success"] for item in items] == [False, True, True]
+    assert "Another change held this order" in items[0]["error"]["description"]
+    assert response.json()["bulkActionMetadata"]["totalFailures"] == 1

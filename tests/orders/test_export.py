@@ -7,9 +7,14 @@ import csv
 import io
 from urllib.parse import urlencode
 
+import pytest
 from django.db import connection
 
-from orders.models import PaymentStatus
+from orders.export import ExportIncomplete
+from orders.models import LineItem, PaymentStatus
+from tests.config.locking import held, other_connection
+from tests.conftest import client_for, make_user
+from tests.factories import make_order
 
 EXPORT = "/orders/export.csv"
 
@@ -88,3 +93,46 @@ def test_export_needs_view_permission(client, nobody, viewer_client, order_facto
     client.force_login(nobody)
     assert client.get(EXPORT).status_code == 403
     assert viewer_client.get(EXPORT).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_export_whose_line_items_are_locked_is_a_503_before_the_download():
+    """The check before the download runs the export's own query: a lock on the line items
+    (the items column reads them) used to pass the check and break the download after its
+    header; now the download never starts."""
+    client = client_for(make_user("owner"))
+    client.raise_request_exception = False
+    make_order(lines=2)
+    with held(f'LOCK TABLE "{LineItem._meta.db_table}" IN ACCESS EXCLUSIVE MODE'):
+        for rows in ("order", "line"):
+            response = client.get(f"{EXPORT}?rows={rows}")
+            assert response.status_code == 503
+            assert not response.streaming
+            assert "took longer than" in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_export_cut_off_mid_download_says_so_in_the_file_and_fails(monkeypatch):
+    """The database ends the export's connection after the first rows went out (a restart,
+    a killed backend): the file's last row says it is incomplete and how many rows it has,
+    and the stream raises, so the server aborts the response and the browser marks the
+    download failed."""
+    monkeypatch.setattr("orders.export.CHUNK", 2)
+    client = client_for(make_user("owner"))
+    for _ in range(5):
+        make_order(lines=1)
+    response = client.get(EXPORT)
+    stream = iter(response.streaming_content)
+    received = [next(stream), next(stream), next(stream)]  # the header and the first chunk
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    with other_connection() as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+    with pytest.raises(ExportIncomplete) as stopped:
+        for chunk in stream:
+            received.append(chunk)
+    connection.close()  # the killed connection: the next query opens a new one
+    rows = list(csv.reader(io.StringIO(b"".join(received).decode())))
+    assert len(rows) == 4 and stopped.value.rows == 2
+    assert rows[-1][0].startswith("EXPORT INCOMPLETE: the database stopped answering after 2 rows")

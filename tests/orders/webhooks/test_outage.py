@@ -17,13 +17,13 @@ WAIT = 90  # seconds; generous for a loaded 2-core machine, a passing run is muc
 
 
 class Output:
-    """The lines a process writes (stdout and stderr together), to wait on."""
+    """The lines one or more processes write (stdout and stderr together), to wait on."""
 
-    def __init__(self, process: subprocess.Popen) -> None:
+    def __init__(self, *processes: subprocess.Popen) -> None:
         self.lines: list[str] = []
         self.changed = threading.Condition()
-        self.thread = threading.Thread(target=self._read, args=(process,), daemon=True)
-        self.thread.start()
+        for process in processes:
+            threading.Thread(target=self._read, args=(process,), daemon=True).start()
 
     def _read(self, process: subprocess.Popen) -> None:
         for line in process.stdout:

@@ -7,21 +7,11 @@ import time
 
 from django.core.management.base import BaseCommand
 from django.db import Error as DatabaseFailure
-from django.db import connections
 
+from config.ops.tasks import connections_reset
 from orders.webhooks.tasks import deliver_due
 
 logger = logging.getLogger(__name__)
-
-
-def connections_reset() -> None:
-    """Drop every database connection, so that the next query opens a fresh one (after a
-    database restart the old ones are dead)."""
-    for connection in connections.all(initialized_only=True):
-        try:
-            connection.close()
-        except DatabaseFailure:
-            logger.debug("Closing a dead database connection failed", exc_info=True)
 
 
 class Command(BaseCommand):
