@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.urls import URLPattern, URLResolver, include, path
 
+from config.accounts import LogoutView
 from config.api import api
 from config.ops.metrics import metrics_view
 from fulfillments import print_views
@@ -50,6 +51,7 @@ wix_urls = [
 
 urlpatterns = [
     path("", home_views.home, name="home"),
+    path("accounts/logout/", LogoutView.as_view(), name="logout"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/", (api_urls, api_app_name, api_namespace)),

@@ -186,8 +186,9 @@ def test_signed_out_pages(page: Page, live_server, shop, viewport, settings):
     log_in(page, live_server, shop["owner"])
     page.goto(f"{url}/")
     page.get_by_role("button", name="Log out").click()
-    # LOGOUT_REDIRECT_URL: logged out, the person is back on the log-in page.
+    # LOGOUT_REDIRECT_URL: logged out, the person is back on the log-in page, which says so.
     expect(page).to_have_url(f"{url}/accounts/login/")
+    expect(page.get_by_role("status")).to_contain_text("You are logged out.")
     gates.check("logged out")
     gates.assert_clean()
 

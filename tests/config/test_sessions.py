@@ -76,3 +76,19 @@ def test_a_session_whose_user_id_is_malformed_is_nobodys(client, owner, user_id)
 @pytest.mark.parametrize("user_id", ["99999999999999999999", "-1", -5])
 def test_a_session_of_no_such_user_is_nobodys(client, owner, user_id):
     assert list_page_as(client, user_id).status_code == 302
+
+
+def test_logging_out_ends_the_session_and_says_so_on_the_login_page(packer):
+    client = Client()
+    client.force_login(packer)
+    response = client.post("/accounts/logout/")
+    assert response.status_code == 302 and response["Location"] == reverse("login")
+    page = client.get(response["Location"]).content.decode()
+    assert "You are logged out." in page
+    # Once: a reload shows the plain login page, and the session is gone.
+    assert "You are logged out." not in client.get(reverse("login")).content.decode()
+    assert client.get(reverse("orders:list")).status_code == 302
+    # GET does not log out (Django's LogoutView takes POST only).
+    client.force_login(packer)
+    assert client.get("/accounts/logout/").status_code == 405
+    assert client.get(reverse("orders:list")).status_code == 200
