@@ -37,6 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.calibrate import calibration_ms  # noqa: E402
 from config.ops.serve import SECRET_FILE, secret_key  # noqa: E402
 
 os.environ.setdefault("PACKDESK_PGDATA", str(ROOT / ".pgdata-bench"))
@@ -329,6 +330,9 @@ def main() -> None:
         f" {os.environ.get('WEB_CONCURRENCY', '2 x CPUs + 1')}) and locust {args.seconds} s"
         f" per point on the same {os.cpu_count()}-CPU machine;"
         f" {len(data['orders'])} open orders in the packers' pool. Times in ms.",
+        "",
+        f"Machine speed before the run: {calibration_ms():.1f} ms of CPU for bench/calibrate.py's"
+        " fixed work (lower is faster; this VM's speed changes by the hour).",
     ]
     failures = 0
     try:

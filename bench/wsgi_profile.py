@@ -33,6 +33,7 @@ os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="packd
 # bench.loadtest sets up Django as `make loadtest` serves it (production settings, the
 # benchmark database) when imported.
 from bench.loadtest import login_sessions  # noqa: E402, I001
+from bench.calibrate import calibration_ms  # noqa: E402
 
 from django.contrib.auth.models import Group, User  # noqa: E402
 from config.wsgi import application  # noqa: E402
@@ -105,6 +106,7 @@ def main() -> None:
         print(f"{kind} /orders/?{q:45} median {statistics.median(values):5.1f} ms CPU")
     every = [v for values in times.values() for v in values]
     print(f"all: median {statistics.median(every):.1f} ms, mean {statistics.mean(every):.1f} ms")
+    print(f"machine speed: {calibration_ms():.1f} ms of CPU for bench/calibrate.py (lower: faster)")
     if args.profile:
         profiler = cProfile.Profile(time.process_time)
         profiler.enable()
