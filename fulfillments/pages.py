@@ -224,12 +224,15 @@ def order_page_response(
     return render(request, template, context)
 
 
-def order_page_done(request: HtmxHttpRequest, number: int, message: str) -> HttpResponse:
-    """After a successful change: the fresh page body for htmx (with the message), else a
-    redirect to the order page (POST/redirect/GET)."""
+def order_page_done(
+    request: HtmxHttpRequest, number: int, message: str, state: OrderPageState | None = None
+) -> HttpResponse:
+    """After a successful change: the fresh page body for htmx (with the message; `state`,
+    by default the focus on the next open tracking box), else a redirect to the order page
+    (POST/redirect/GET)."""
     messages.success(request, message)
     if request.htmx:
-        return order_page_response(request, number, OrderPageState(focus_next=True))
+        return order_page_response(request, number, state or OrderPageState(focus_next=True))
     return redirect("orders:detail", number=number)
 
 

@@ -173,16 +173,15 @@ def order_archive(request: HtmxHttpRequest, number: int) -> HttpResponse:
         )
     archived = value == "1"
     order_set_archived(order=order, archived=archived, actor=request.user)
-    messages.success(
+    return order_page_done(
         request,
+        number,
         "Order archived: it no longer shows in the open views."
         if archived
         else "Order unarchived: it shows in the open views again.",
-    )
-    if request.htmx:
         # The same button, now the way back, keeps the focus.
-        return order_page_response(request, number, OrderPageState(focus_archive=True))
-    return redirect("orders:detail", number=number)
+        OrderPageState(focus_archive=True),
+    )
 
 
 @require_http_methods(["GET", "POST"])
