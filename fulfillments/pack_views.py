@@ -14,6 +14,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import push_url
@@ -28,9 +29,11 @@ from fulfillments.packing import (
     order_for_code,
     pack_list,
     pack_queryset,
+    shipped_with,
 )
 from fulfillments.presence import (
     others_packing,
+    packer_name,
     presence_clear,
     presence_record,
     shipped_before,
@@ -113,6 +116,7 @@ def _render(
     confirm: ShipmentNeedsConfirmation | None = None,
     undo_scan: str | None = None,
     focus_undo: bool = False,
+    shipped_now: bool = False,
     left: PackList | None = None,
     kept: dict[str, str] | None = None,
     status: int = 200,
@@ -174,6 +178,9 @@ def _render(
         "notice": notice,
         "undo_scan": undo_scan,
         "last_shipped": last_shipped,
+        # The parcel's confirmation is announced by the answer that shipped it, not again by
+        # every later scan while its Undo stays on screen.
+        "shipped_now": shipped_now,
         "focus": focus,
         "left": _left(left),
         "others_packing": others,
@@ -237,11 +244,19 @@ def station(request: HtmxHttpRequest) -> HttpResponse:
         return _offer_undo(request, push=reverse("pack:station"))
     order = order_for_code(code, pack_queryset())
     if order is None:
+        # Most often the label of the parcel just shipped, scanned once more.
+        label = shipped_with(code)
+        error = (
+            f"“{code[:100]}” is a tracking number: {_shipment_said(label, request.user)}. "
+            "Scan the packing slip of the next order."
+            if label is not None
+            else f"No order matches “{code[:100]}”. Scan the barcode on the packing slip or "
+            "type the order number."
+        )
         return _render(
             request,
-            error=f"No order matches “{code[:100]}”. Scan the barcode on the packing slip or "
-            "type the order number.",
-            status=404,
+            error=error,
+            status=409 if label is not None else 404,
             push=reverse("pack:station"),
         )
     if request.htmx:
@@ -320,6 +335,32 @@ def pack_order(request: HtmxHttpRequest, number: int) -> HttpResponse:
     )
 
 
+def _shipment_said(fulfillment: Fulfillment, user) -> str:
+    """ "order #12032 shipped with it on Nov 30 at 14:05, by you": which parcel a label is."""
+    when = timezone.localtime(fulfillment.date_created)
+    by = "you" if fulfillment.created_by_id == user.pk else packer_name(fulfillment.created_by)
+    return (
+        f"order #{fulfillment.order.number} shipped with it on {date_format(when, 'M j')} at "
+        f"{date_format(when, 'H:i')}, by {by}"
+    )
+
+
+def _label_reused(scanned: str, packing: PackList, user) -> ShipmentNeedsConfirmation | None:
+    """A label already on another order's parcel (the last parcel's label scanned again, a
+    label stuck on the wrong box) ships only after the packer confirms: two orders in one
+    parcel happens, a parcel the buyer can never track should not. The confirmation covers
+    the order's own holds (unpaid, archived) too."""
+    earlier = shipped_with(scanned, exclude=packing.order)
+    if earlier is None:
+        return None
+    order = packing.order
+    reused = (
+        f"would ship with tracking number {earlier.tracking_number}, already used "
+        f"({_shipment_said(earlier, user)})"
+    )
+    return ShipmentNeedsConfirmation(order=order, reasons=[reused, *shipment_holds(order=order)])
+
+
 def _not_a_tracking_number(scanned: str, packing: PackList) -> str:
     """Why a code scanned into the tracking box is not the parcel's label ("" when it may
     be): an item of the order, this order's slip, or another order's slip (the packer
@@ -357,12 +398,15 @@ def pack_ship(request: HtmxHttpRequest, number: int) -> HttpResponse:
         form.add_error("tracking_number", not_tracking)
         return _render(request, packing=packing, ship_form=form, status=400)
     shown = form.cleaned_data["expected"]
+    confirmed = form.cleaned_data["confirm"]
+    if not confirmed and (reused := _label_reused(scanned, packing, request.user)):
+        return _render(request, packing=packing, ship_form=form, confirm=reused, status=409)
     try:
         fulfillment = fulfillment_ship_remaining(
             order=packing.order,
             tracking=tracking,
             actor=request.user,
-            confirmed=form.cleaned_data["confirm"],
+            confirmed=confirmed,
             expected=shown,
         )
     except ShipmentNeedsConfirmation as hold:
@@ -370,6 +414,15 @@ def pack_ship(request: HtmxHttpRequest, number: int) -> HttpResponse:
     except OrderError as error:
         # Another packer may have shipped it meanwhile: show the order as it is now.
         fresh = _packing_for(number, checked)
+        if (earlier := _sent_before(fresh, scanned, request.user)) is not None:
+            # This very scan went through before: its answer was lost (the network dropped
+            # after the commit) and Enter sent it again. The parcel shipped once.
+            notice = (
+                f"Order #{number} had already shipped with tracking {earlier.tracking_number}: "
+                "your scan went through before the connection dropped. Nothing was shipped "
+                "twice. Scan the next order."
+            )
+            return _shipped(request, earlier, number, notice=notice)
         message = error.message
         if shown and not fresh.to_pack and not fresh.order.is_canceled:
             message = (
@@ -384,10 +437,28 @@ def pack_ship(request: HtmxHttpRequest, number: int) -> HttpResponse:
         carrier_name=data.get("carrier_name") or "",
         link_template=data.get("link_template") or "",
     )
-    # A number whose check digit fails (UPS, S10, USPS IMpb, DHL Express) was mistyped or
-    # misread, or is one the check does not know: it ships (a shop's own labels must never be
-    # refused), and the station says so loudly with the Undo focused (Enter undoes, Escape
-    # keeps it).
+    return _shipped(request, fulfillment, number)
+
+
+def _sent_before(packing: PackList, scanned: str, user) -> Fulfillment | None:
+    """The order's latest shipment when this packer made it with this very tracking number
+    and nothing is left to pack (a scan sent twice), else None. Prefetched: no query."""
+    fulfillments = list(packing.order.fulfillments.all())
+    if packing.to_pack or not fulfillments:
+        return None
+    latest = fulfillments[-1]
+    same = latest.tracking_number.strip().upper() == scanned.strip().upper()
+    return latest if same and latest.created_by_id == user.pk else None
+
+
+def _shipped(
+    request: HtmxHttpRequest, fulfillment: Fulfillment, number: int, *, notice: str = ""
+) -> HttpResponse:
+    """Back to the scan box after a parcel shipped, with its Undo offered for UNDO_SECONDS.
+    A number whose check digit fails (UPS, S10, USPS IMpb, DHL Express) was mistyped or
+    misread, or is one the check does not know: it ships (a shop's own labels must never be
+    refused), and the station says so loudly with the Undo focused (Enter undoes, Escape
+    keeps it)."""
     misread = tracking_number_misread(fulfillment.tracking_number, fulfillment.shipping_provider)
     request.session[LAST_SHIPPED] = {
         "fulfillment": str(fulfillment.id),
@@ -399,7 +470,13 @@ def pack_ship(request: HtmxHttpRequest, number: int) -> HttpResponse:
     }
     if not request.htmx:
         return redirect("pack:station")
-    return _render(request, push=reverse("pack:station"), focus_undo=bool(misread))
+    return _render(
+        request,
+        notice=notice,
+        push=reverse("pack:station"),
+        focus_undo=bool(misread),
+        shipped_now=not notice,
+    )
 
 
 @require_POST

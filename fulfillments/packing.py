@@ -61,6 +61,21 @@ def order_for_code(code: str, queryset: QuerySet[Order] | None = None) -> Order 
     return queryset.filter(pk=order_id).first()
 
 
+def shipped_with(code: str, *, exclude: Order | None = None) -> Fulfillment | None:
+    """The latest fulfillment of a visible order (other than `exclude`) tracked under `code`
+    (case-insensitive, exact: a parcel label scanned where it does not belong), with its
+    order and creator; None when no label matches. One query on the tracking number's index."""
+    code = (code or "").strip()
+    if not code or len(code) > Fulfillment._meta.get_field("tracking_number").max_length:
+        return None
+    found = Fulfillment.objects.filter(
+        tracking_number__iexact=code, order__in=visible_orders()
+    ).select_related("order", "created_by")
+    if exclude is not None:
+        found = found.exclude(order=exclude)
+    return found.order_by("-date_created").first()
+
+
 @dataclass
 class PackLine:
     """A line of pack mode: what remains to put in the parcel and how much is checked."""

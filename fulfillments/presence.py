@@ -41,7 +41,8 @@ class ShippedBefore:
     tracking_number: str
 
 
-def _name(user) -> str:
+def packer_name(user) -> str:
+    """How the station names a packer: their full name, else their username."""
     if user is None:
         return "someone"
     return user.get_full_name() or user.get_username()
@@ -75,7 +76,7 @@ def others_packing(*, order: Order, user: User) -> list[OtherPacker]:
     )
     fulfillments: list[Fulfillment] = list(order.fulfillments.all())
     return [
-        OtherPacker(name=_name(row.user), since=row.since)
+        OtherPacker(name=packer_name(row.user), since=row.since)
         for row in rows
         if not any(
             f.created_by_id == row.user_id and f.date_created >= row.since for f in fulfillments
@@ -90,7 +91,7 @@ def shipped_before(*, order: Order, user: User) -> tuple[list[ShippedBefore], in
     shown = [
         ShippedBefore(
             by_you=f.created_by_id == user.pk,
-            by=_name(f.created_by),
+            by=packer_name(f.created_by),
             date=f.date_created,
             units=sum(line.quantity for line in f.lines.all()),
             tracking_number=f.tracking_number,

@@ -874,3 +874,128 @@ def test_a_long_order_shows_who_else_has_it_and_what_shipped_with_the_tracking_b
         ]
     )
     assert_accessible(page)
+
+
+def spoken(page: Page) -> list[str]:
+    """What the screen reader is handed after a swap: the text of each status and alert on
+    the page (a region inside another counts on its own, so a message said twice shows)."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('[role=status], [role=alert]')]
+            .filter((el) => !el.closest('[hidden]') && el.textContent.trim())
+            .map((el) => el.getAttribute('role') + ': '
+                + el.textContent.replace(/\\s+/g, ' ').trim())"""
+    )
+
+
+def test_the_last_parcels_label_scanned_again_is_caught_and_said_once(live_server, logged_in):
+    """A packer ships an order, then scans the same label again: into the empty scan box (the
+    scanner fired twice) it names the order that label shipped; into the next order's
+    tracking box it ships nothing until confirmed (Escape backs out with the number selected,
+    so the right label replaces it). The shipped parcel's confirmation is said once, when it
+    shipped; a misread label's warning is said once, by its alert alone."""
+    first, second = four_line_order(), four_line_order()
+    page = logged_in
+    keys = Keys(page)
+    page.goto(f"{live_server.url}/pack/{first.number}/")
+    scan_box = page.locator("#scan")
+    tracking_box = page.get_by_label("Scan the tracking number to ship 5 units")
+    expect(tracking_box).to_be_focused()
+
+    keys.scan("1Z999AA10123456784")
+    expect(scan_box).to_be_focused()
+    assert spoken(page) == [
+        f"status: Order #{first.number} shipped with tracking 1Z999AA10123456784 (UPS)."
+    ]
+
+    keys.scan("1Z999AA10123456784")
+    refusal = page.get_by_role("alert")
+    expect(refusal).to_contain_text(
+        f"“1Z999AA10123456784” is a tracking number: order #{first.number} shipped with it on "
+    )
+    expect(refusal).to_contain_text("by you. Scan the packing slip of the next order.")
+    expect(scan_box).to_be_focused()
+    expect(scan_box).to_have_value("")
+    # One thing said: the refusal. The parcel's confirmation stays on screen, unannounced.
+    assert len(spoken(page)) == 1
+    expect(page.get_by_text(f"Order #{first.number} shipped", exact=True)).to_be_visible()
+    assert_accessible(page)
+
+    keys.scan(str(second.number))
+    expect(tracking_box).to_be_focused()
+    keys.scan("1Z999AA10123456784")
+    confirm = page.get_by_role("button", name="Ship anyway (Enter)")
+    expect(confirm).to_be_focused()
+    expect(page.get_by_role("alert")).to_have_text(
+        re.compile(
+            rf"Order #{second.number} would ship with tracking number 1Z999AA10123456784, "
+            rf"already used \(order #{first.number} shipped with it on .*, by you\): confirm "
+            "to ship it anyway."
+        )
+    )
+    assert len(spoken(page)) == 1
+    assert not Fulfillment.objects.filter(order=second).exists()
+    assert_accessible(page)
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert_no_horizontal_overflow(page)
+    expect(confirm).to_be_focused()
+
+    keys.press("Escape")
+    expect(tracking_box).to_be_focused()
+    expect(tracking_box).to_have_value("1Z999AA10123456784")
+    assert tracking_box.evaluate("el => [el.selectionStart, el.selectionEnd]") == [0, 18]
+    # The right label replaces it; it fails its check digit, so it ships with one warning.
+    keys.scan("1Z999AA10123456785")
+    undo = page.get_by_role("button", name=f"Undo shipping #{second.number}")
+    expect(undo).to_be_focused()
+    said = spoken(page)
+    assert [text for text in said if "check digit does not match" in text] == [
+        text for text in said if text.startswith("alert: Check the label:")
+    ]
+    assert len([text for text in said if "check digit does not match" in text]) == 1
+    assert f"status: Order #{second.number} shipped with tracking 1Z999AA10123456785 (UPS)." in said
+    assert_accessible(page)
+    assert Fulfillment.objects.get(order=second).tracking_number == "1Z999AA10123456785"
+    assert keys.pressed == ["Enter"] * 4 + ["Escape", "Enter"]
+
+
+def test_a_parcel_whose_answer_was_lost_ships_once_and_enter_says_so(live_server, logged_in):
+    """The network drops after the server shipped the parcel: the station shows the error
+    with the scanned number selected; Enter sends it again, and the station says the first
+    try went through (not that someone else shipped it), with the cursor ready for the next
+    order."""
+    order = four_line_order()
+    page = logged_in
+    keys = Keys(page)
+    lost = []
+
+    def lose_the_answer(route) -> None:
+        if lost:
+            route.continue_()
+            return
+        lost.append(route.fetch())  # the server ships the parcel ...
+        route.abort("connectionreset")  # ... and its answer never arrives
+
+    page.route("**/ship/", lose_the_answer)
+    page.goto(f"{live_server.url}/pack/{order.number}/")
+    tracking_box = page.get_by_label("Scan the tracking number to ship 5 units")
+    expect(tracking_box).to_be_focused()
+
+    keys.scan("TRK-LOST-1")
+    expect(page.get_by_role("alert")).to_contain_text("The network seems to be down")
+    expect(tracking_box).to_be_focused()
+    assert tracking_box.evaluate("el => [el.selectionStart, el.selectionEnd]") == [0, 10]
+    assert lost[0].status == 200
+    assert Fulfillment.objects.filter(order=order).count() == 1
+
+    keys.press("Enter")
+    expect(page.get_by_role("status")).to_contain_text(
+        f"Order #{order.number} had already shipped with tracking TRK-LOST-1: your scan went "
+        "through before the connection dropped. Nothing was shipped twice."
+    )
+    expect(page.locator("#scan")).to_be_focused()
+    expect(page).to_have_url(f"{live_server.url}/pack/")
+    expect(page.get_by_role("alert")).to_have_count(0)
+    expect(page.get_by_role("button", name=f"Undo shipping #{order.number}")).to_be_visible()
+    assert Fulfillment.objects.filter(order=order).count() == 1
+    assert_accessible(page)
+    assert keys.pressed == ["Enter", "Enter"]

@@ -627,3 +627,92 @@ def test_the_order_page_says_who_has_the_order_open_at_the_station(packer_client
     assert text.endswith("): check with them before shipping it from here.")
     # The packer's own look at the order page does not name themself.
     assert 'id="at-station"' not in packer_client.get(f"/orders/{order.number}/").content.decode()
+
+
+def _alerts(html: str) -> list[str]:
+    """The text of every role="alert" element of a station answer."""
+    found = re.findall(r'<(p|div)[^>]*role="alert"[^>]*>(.*?)</\1>', html, re.S)
+    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", body)).strip() for _, body in found]
+
+
+def test_a_label_already_on_another_parcel_asks_before_shipping(packer_client, owner):
+    """The last parcel's label scanned again for the next order (or stuck on the wrong box)
+    ships nothing until the packer confirms; the confirmation also covers the order's own
+    hold (not paid). Confirmed, it ships: two orders in one parcel happens."""
+    first = paid_order()
+    fulfillment_create(
+        order=first,
+        lines=[(1, None), (2, None)],
+        tracking={"trackingNumber": "TRK-77"},
+        actor=owner,
+    )
+    second = paid_order(payment_status="NOT_PAID")
+    data = {"carrier": "usps", "tracking_number": "trk-77", "expected": "1:2,2:1"}
+    response = packer_client.post(f"/pack/{second.number}/ship/", data, headers=HTMX)
+    assert response.status_code == 409
+    assert not Fulfillment.objects.filter(order=second).exists()
+    html = response.content.decode()
+    assert _alerts(html) == [
+        f"Order #{second.number} would ship with tracking number TRK-77, already used (order "
+        f"#{first.number} shipped with it on "
+        f"{timezone.localtime(first.fulfillments.get().date_created):%b %-d at %H:%M}, by owner)"
+        " and is not paid (payment: Not Paid): confirm to ship it anyway."
+    ]
+    assert "autofocus" in html.split("Ship anyway (Enter)")[0].rsplit("<button", 1)[1]
+    assert 'name="tracking_number" value="trk-77"' in html
+
+    response = packer_client.post(
+        f"/pack/{second.number}/ship/", data | {"confirm": "on"}, headers=HTMX
+    )
+    assert response.status_code == 200
+    assert Fulfillment.objects.get(order=second).tracking_number == "trk-77"
+
+
+def test_the_label_just_shipped_scanned_again_names_its_order(packer_client):
+    """The scanner fires twice (or the packer scans the label once more): the empty scan box
+    says whose label it is, not that no order matches, and nothing changes."""
+    order = paid_order()
+    packer_client.post(
+        f"/pack/{order.number}/ship/", {"carrier": "usps", "tracking_number": "TRK-9"}
+    )
+    response = packer_client.get("/pack/", {"code": " trk-9 "}, headers=HTMX)
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert len(_alerts(html)) == 1
+    assert _alerts(html)[0].startswith(
+        f"“trk-9” is a tracking number: order #{order.number} shipped with it on "
+    )
+    assert _alerts(html)[0].endswith(", by you. Scan the packing slip of the next order.")
+    assert "autofocus" in html.split('id="scan"')[1].split(">")[0]
+    # The parcel's own confirmation is still on screen (with its Undo), not announced again.
+    assert f"Order #{order.number} shipped</strong>" in html
+    assert 'role="status"><strong>Order' not in html
+    assert Fulfillment.objects.filter(order=order).count() == 1
+
+
+def test_a_scan_sent_twice_after_a_lost_answer_ships_once_and_says_so(packer_client, packer):
+    """The network dropped after the parcel shipped, so the packer saw an error and pressed
+    Enter again: the station says the first try went through (not that someone else shipped
+    it), offers its Undo and is ready for the next order."""
+    order = paid_order()
+    data = {"carrier": "usps", "tracking_number": "TRK-5", "expected": "1:2,2:1"}
+    first = packer_client.post(f"/pack/{order.number}/ship/", data, headers=HTMX)
+    assert first.status_code == 200
+    again = packer_client.post(f"/pack/{order.number}/ship/", data, headers=HTMX)
+    assert again.status_code == 200
+    assert again.headers["HX-Push-Url"] == "/pack/"
+    html = again.content.decode()
+    assert "Someone else" not in html and _alerts(html) == []
+    assert (
+        f"Order #{order.number} had already shipped with tracking TRK-5: your scan went "
+        "through before the connection dropped. Nothing was shipped twice." in html
+    )
+    assert f"Undo shipping #{order.number}" in html
+    assert "autofocus" in html.split('id="scan"')[1].split(">")[0]
+    assert Fulfillment.objects.filter(order=order).count() == 1
+    # Another number for an order this packer shipped is no retry: the race message stays.
+    other = packer_client.post(
+        f"/pack/{order.number}/ship/", data | {"tracking_number": "TRK-6"}, headers=HTMX
+    )
+    assert other.status_code == 409
+    assert "Someone else shipped" in other.content.decode()
