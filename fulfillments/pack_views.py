@@ -191,7 +191,9 @@ def _render(
         "announce": not (notice or error or confirm or (ship_form and ship_form.errors)),
         "confirm_back": _confirm_back(packing, ship_form) if confirm is not None else "",
     }
-    partial = request.htmx and not request.htmx.history_restore_request
+    partial = bool(request.htmx and not request.htmx.history_restore_request)
+    context["title"] = f"Packing #{order.number}" if order is not None else "Packing station"
+    context["partial"] = partial
     response = render(request, f"{PACK}#station" if partial else PACK, context, status=status)
     if push and request.htmx:
         push_url(response, push)

@@ -105,6 +105,8 @@ def test_scan_order_scan_tracking_next_order_without_mouse_or_tab(live_server, l
         keys.scan(str(order.number))
         expect(page.get_by_role("heading", name=f"Packing order #{order.number}")).to_be_visible()
         expect(page).to_have_url(f"{live_server.url}/pack/{order.number}/")
+        # The tab and the history entry name the order, as a reload of the URL would.
+        expect(page).to_have_title(f"Packing #{order.number} · Packdesk")
         tracking_box = page.get_by_label("Scan the tracking number to ship 5 units")
         expect(tracking_box).to_be_focused()
         if order is first:
@@ -113,6 +115,7 @@ def test_scan_order_scan_tracking_next_order_without_mouse_or_tab(live_server, l
         keys.scan(tracking)
         expect(page.get_by_text(f"Order #{order.number} shipped")).to_be_visible()
         expect(page).to_have_url(f"{live_server.url}/pack/")
+        expect(page).to_have_title("Packing station · Packdesk")
         expect(scan_box).to_be_focused()
         order.refresh_from_db()
         assert order.fulfillment_status == FulfillmentStatus.FULFILLED
