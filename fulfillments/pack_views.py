@@ -504,8 +504,18 @@ def pack_undo(request: HtmxHttpRequest) -> HttpResponse:
         return _render(request, error=error.message, status=409)
     request.session.pop(LAST_SHIPPED, None)
     packing = _packing_for(last["number"], "")
+    if store_settings_get().require_item_scan:
+        # It could only ship with every unit checked, and the parcel is still packed: the
+        # cursor goes to the tracking box, not back to scanning every item again.
+        for line in packing.to_pack:
+            line.checked = line.remaining
     notice = f"Undone: order #{last['number']} is open again; scan the right tracking number."
-    return _render(request, packing=packing, notice=notice, push=pack_url(last["number"]))
+    return _render(
+        request,
+        packing=packing,
+        notice=notice,
+        push=pack_url(last["number"], packing.checked_param()),
+    )
 
 
 @require_POST

@@ -1002,3 +1002,52 @@ def test_a_parcel_whose_answer_was_lost_ships_once_and_enter_says_so(live_server
     assert Fulfillment.objects.filter(order=order).count() == 1
     assert_accessible(page)
     assert keys.pressed == ["Enter", "Enter"]
+
+
+def test_undo_with_the_item_check_required_goes_back_to_the_tracking_box(live_server, logged_in):
+    """With the item check required, a parcel shipped under the wrong label and taken back
+    is still packed and checked: Undo reopens the order with its units checked and the
+    cursor in the tracking box (not back to scanning every item), and the right label ships
+    it. Each answer says one thing (one status or one alert), never the last one again."""
+    owner = User.objects.get(username="boss")
+    store_settings_update(
+        store_name="Shop", require_item_scan=True, notify_buyer_default=True, actor=owner
+    )
+    order = four_line_order()
+    page = logged_in
+    keys = Keys(page)
+    page.goto(f"{live_server.url}/pack/")
+    scan_box = page.locator("#scan")
+
+    def says(text: str) -> None:
+        expect(page.get_by_role("status").filter(has_text=text)).to_have_count(1)
+        assert len(spoken(page)) == 1, spoken(page)
+
+    keys.scan(str(order.number))
+    expect(page.get_by_text("0 of 5 checked")).to_be_visible()
+    assert spoken(page) == []
+    for count, sku in enumerate(("MUG-1", "MUG-1", "CAP-9", "SCF-3"), start=1):
+        keys.scan(sku)
+        expect(page.get_by_text(f"{count} of 5 checked")).to_be_visible()
+        expect(scan_box).to_be_focused()
+    says("Scarf: 1 of 1 checked.")
+    keys.scan("PST-7")
+    tracking_box = page.get_by_label("Scan the tracking number to ship 5 units")
+    expect(tracking_box).to_be_focused()
+    says("Poster: 1 of 1 checked.")
+
+    keys.scan("TRK-WRONG-1")
+    expect(scan_box).to_be_focused()
+    says(f"Order #{order.number} shipped with tracking TRK-WRONG-1 (USPS).")
+    keys.press("Control+z")
+    expect(tracking_box).to_be_focused()
+    expect(page.get_by_text("5 of 5 checked")).to_be_visible()
+    says(f"Undone: order #{order.number} is open again; scan the right tracking number.")
+    assert not Fulfillment.objects.filter(order=order).exists()
+    assert_accessible(page)
+
+    keys.scan("TRK-RIGHT-2")
+    expect(scan_box).to_be_focused()
+    says(f"Order #{order.number} shipped with tracking TRK-RIGHT-2 (USPS).")
+    assert Fulfillment.objects.get(order=order).tracking_number == "TRK-RIGHT-2"
+    assert keys.pressed == ["Enter"] * 7 + ["Control+z", "Enter"]
