@@ -92,6 +92,14 @@ def four_line_order(**fields) -> Order:
     )
 
 
+def require_item_check() -> None:
+    """The owner ticks "Packers must scan every item"."""
+    owner = User.objects.get(username="boss")
+    store_settings_update(
+        store_name="Shop", require_item_scan=True, notify_buyer_default=True, actor=owner
+    )
+
+
 def test_scan_order_scan_tracking_next_order_without_mouse_or_tab(live_server, logged_in):
     first, second = four_line_order(), four_line_order()
     page = logged_in
@@ -128,10 +136,7 @@ def test_scan_order_scan_tracking_next_order_without_mouse_or_tab(live_server, l
 
 
 def test_item_check_then_tracking_with_a_refused_scan(live_server, logged_in):
-    owner = User.objects.get(username="boss")
-    store_settings_update(
-        store_name="Shop", require_item_scan=True, notify_buyer_default=True, actor=owner
-    )
+    require_item_check()
     order = four_line_order()
     page = logged_in
     keys = Keys(page)
@@ -734,10 +739,7 @@ def test_scanning_another_slip_mid_check_says_what_was_left(live_server, logged_
     """Item check on, two units of order A checked, then B's slip scanned (the wrong slip,
     or the next order too early): B opens and the station says A was left half checked with
     nothing shipped, with a link back that keeps A's checks."""
-    owner = User.objects.get(username="boss")
-    store_settings_update(
-        store_name="Shop", require_item_scan=True, notify_buyer_default=True, actor=owner
-    )
+    require_item_check()
     first, second = four_line_order(), four_line_order()
     page = logged_in
     keys = Keys(page)
@@ -1009,10 +1011,7 @@ def test_undo_with_the_item_check_required_goes_back_to_the_tracking_box(live_se
     is still packed and checked: Undo reopens the order with its units checked and the
     cursor in the tracking box (not back to scanning every item), and the right label ships
     it. Each answer says one thing (one status or one alert), never the last one again."""
-    owner = User.objects.get(username="boss")
-    store_settings_update(
-        store_name="Shop", require_item_scan=True, notify_buyer_default=True, actor=owner
-    )
+    require_item_check()
     order = four_line_order()
     page = logged_in
     keys = Keys(page)
