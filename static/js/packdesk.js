@@ -39,6 +39,23 @@ document.addEventListener("click", (event) => {
   }
 });
 
+// Django changes the CSRF token at every log-in, so a page opened before its person logged in
+// again (in another tab, after the session ended mid-shift) holds a stale one, and its next
+// form would be refused ("This form was out of date") although the session is fine. An htmx
+// request sends the current token, from Django's cookie (its documented way for scripts),
+// in the header and in the form's own field (which Django reads first).
+function packdeskCsrfToken() {
+  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+  return match ? decodeURIComponent(match[1]) : null;
+}
+document.addEventListener("htmx:configRequest", (event) => {
+  const token = packdeskCsrfToken();
+  if (!token || event.detail.verb === "get") return;
+  event.detail.headers["X-CSRFToken"] = token;
+  const form = event.detail.formData;
+  if (form && form.has("csrfmiddlewaretoken")) form.set("csrfmiddlewaretoken", token);
+});
+
 // A session that ended (logged out in another tab, expired) answers an htmx request with
 // the log-in page, which htmx would nest inside the region it swaps (a second header, a
 // stale "Log out"). The log-in page is opened as a page instead, and brings the person
@@ -354,10 +371,15 @@ document.addEventListener("visibilitychange", () => {
 // ---- Packing station and keyboard care (every page) ----
 
 // Escape closes what is open: the last visible [data-escape] link on the page (an edit
-// form's Cancel, the station's Close, a confirmation's "Don't").
+// form's Cancel, the station's Close, a confirmation's "Don't"). A failed request's message
+// goes first: Escape dismisses it and the cursor returns where it was (the station's tracking
+// box with its code, say), rather than closing what the person was working on.
 document.addEventListener("keydown", (event) => {
   if (event.key !== "Escape" || event.defaultPrevented) return;
-  const links = [...document.querySelectorAll("[data-escape]")].filter((el) => el.offsetParent);
+  const failed = document.getElementById("request-error");
+  const links = failed && !failed.hidden
+    ? [failed.querySelector("[data-escape]")]
+    : [...document.querySelectorAll("[data-escape]")].filter((el) => el.offsetParent);
   const link = links[links.length - 1];
   if (!link) return;
   event.preventDefault();
@@ -423,10 +445,14 @@ document.addEventListener("htmx:afterSettle", (event) => {
 
 // Regions marked `data-swap-refusals` show the server's 4xx answer (a refused scan, a form
 // with errors) in place, as a page without JavaScript does; htmx skips 4xx swaps by default.
+// A whole page answered instead (a refusal of the request itself: a 403, a form out of
+// date) is not put inside the region: it is an error, shown at the top, and the region
+// stays as it was, the cursor where it was.
 document.addEventListener("htmx:beforeSwap", (event) => {
   const status = event.detail.xhr.status;
   const target = event.detail.target;
-  if (status >= 400 && status < 500 && target && target.closest("[data-swap-refusals]")) {
+  const wholePage = /^\s*<!doctype/i.test(event.detail.xhr.responseText || "");
+  if (status >= 400 && status < 500 && !wholePage && target && target.closest("[data-swap-refusals]")) {
     event.detail.shouldSwap = true;
     event.detail.isError = false;
   }

@@ -92,6 +92,14 @@ def four_line_order(**fields) -> Order:
     )
 
 
+def pack_mode(page: Page, live_server, order: Order):
+    """Open `order` (four_line_order: 5 units) in pack mode; the tracking box has the cursor."""
+    page.goto(f"{live_server.url}/pack/{order.number}/")
+    tracking_box = page.get_by_label("Scan the tracking number to ship 5 units")
+    expect(tracking_box).to_be_focused()
+    return tracking_box
+
+
 def require_item_check() -> None:
     """The owner ticks "Packers must scan every item"."""
     owner = User.objects.get(username="boss")
@@ -586,9 +594,7 @@ def test_wrong_code_in_the_tracking_box_is_refused_or_ships_with_a_warning(live_
     order, next_order = four_line_order(), four_line_order()
     page = logged_in
     keys = Keys(page)
-    page.goto(f"{live_server.url}/pack/{order.number}/")
-    tracking_box = page.get_by_label("Scan the tracking number to ship 5 units")
-    expect(tracking_box).to_be_focused()
+    tracking_box = pack_mode(page, live_server, order)
     # What a screen reader says on arriving in the box: which order the parcel is for.
     expect(tracking_box).to_have_accessible_name(
         f"Scan the tracking number to ship 5 units of #{order.number}"
@@ -981,9 +987,7 @@ def test_a_parcel_whose_answer_was_lost_ships_once_and_enter_says_so(live_server
         route.abort("connectionreset")  # ... and its answer never arrives
 
     page.route("**/ship/", lose_the_answer)
-    page.goto(f"{live_server.url}/pack/{order.number}/")
-    tracking_box = page.get_by_label("Scan the tracking number to ship 5 units")
-    expect(tracking_box).to_be_focused()
+    tracking_box = pack_mode(page, live_server, order)
 
     keys.scan("TRK-LOST-1")
     expect(page.get_by_role("alert")).to_contain_text("The network seems to be down")
@@ -1050,3 +1054,91 @@ def test_undo_with_the_item_check_required_goes_back_to_the_tracking_box(live_se
     says(f"Order #{order.number} shipped with tracking TRK-RIGHT-2 (USPS).")
     assert Fulfillment.objects.get(order=order).tracking_number == "TRK-RIGHT-2"
     assert keys.pressed == ["Enter"] * 7 + ["Control+z", "Enter"]
+
+
+def log_in_again_in_another_tab(page: Page, live_server) -> None:
+    """The packer signs in once more in a second tab (the session ended there, say): Django
+    gives the browser a new CSRF token, and the station's tab still holds the old one."""
+    other = page.context.new_page()
+    other.goto(f"{live_server.url}/accounts/login/")
+    other.get_by_label("Username").fill("boss")
+    other.get_by_label("Password").fill("pass-boss")
+    other.get_by_label("Password").press("Enter")
+    expect(other).not_to_have_url(re.compile(r"/accounts/login/"))
+    other.close()
+
+
+def test_a_station_opened_before_logging_in_again_still_ships(live_server, logged_in):
+    """Signing in again in another tab changes the CSRF token: the station's tab, opened
+    before, ships the next parcel all the same (it sends the current token), instead of
+    refusing it as a form out of date and putting that page inside the station."""
+    order = four_line_order()
+    page = logged_in
+    keys = Keys(page)
+    tracking_box = pack_mode(page, live_server, order)
+    token = {c["name"]: c["value"] for c in page.context.cookies()}["csrftoken"]
+
+    log_in_again_in_another_tab(page, live_server)
+    assert {c["name"]: c["value"] for c in page.context.cookies()}["csrftoken"] != token
+    page.bring_to_front()
+    tracking_box.focus()
+    keys.scan("TRK-AGAIN-1")
+    expect(page.get_by_text(f"Order #{order.number} shipped", exact=True)).to_be_visible()
+    expect(page.locator("#scan")).to_be_focused()
+    expect(page.locator("header.topbar")).to_have_count(1)
+    assert Fulfillment.objects.get(order=order).tracking_number == "TRK-AGAIN-1"
+
+
+def test_a_request_refused_as_a_whole_keeps_the_station_and_the_cursor(live_server, logged_in):
+    """The packer loses the right to ship mid-shift (an owner changed their role): the scan
+    is refused with a message at the top, and the station stays as it was, not replaced by
+    the refusal page with a second header; the cursor stays in the tracking box with the
+    code selected, and nothing ships."""
+    order = four_line_order()
+    page = logged_in
+    keys = Keys(page)
+    tracking_box = pack_mode(page, live_server, order)
+    User.objects.filter(username="boss").update(is_superuser=False)
+
+    keys.scan("TRK-REFUSED")
+    expect(page.get_by_role("alert")).to_contain_text("You are not allowed to do that (error 403).")
+    expect(page.locator("header.topbar")).to_have_count(1)
+    expect(page.get_by_role("heading", name=f"Packing order #{order.number}")).to_be_visible()
+    expect(tracking_box).to_be_focused()
+    expect(tracking_box).to_have_value("TRK-REFUSED")
+    assert page.evaluate("() => document.getSelection().toString()") == "TRK-REFUSED"
+    assert not Fulfillment.objects.filter(order=order).exists()
+    assert_accessible(page)
+
+
+def test_escape_dismisses_a_network_error_and_keeps_the_order_open(live_server, logged_in):
+    """The label scan does not reach the server (the network is down): Escape dismisses the
+    message and leaves the packer in the tracking box with the code (it does not close the
+    order, whose Close is Escape too); Enter then ships it."""
+    order = four_line_order()
+    page = logged_in
+    keys = Keys(page)
+    offline = [True]
+    page.route(
+        "**/ship/",
+        lambda route: route.abort("internetdisconnected") if offline else route.continue_(),
+    )
+    tracking_box = pack_mode(page, live_server, order)
+
+    keys.scan("TRK-OFFLINE")
+    failed = page.get_by_role("alert").filter(has_text="The network seems to be down")
+    expect(failed).to_be_visible()
+    expect(tracking_box).to_be_focused()
+    keys.press("Escape")
+    expect(failed).to_be_hidden()
+    expect(tracking_box).to_be_focused()
+    expect(tracking_box).to_have_value("TRK-OFFLINE")
+    expect(page).to_have_url(f"{live_server.url}/pack/{order.number}/")
+    expect(page.get_by_role("heading", name=f"Packing order #{order.number}")).to_be_visible()
+
+    offline.clear()
+    keys.press("Enter")
+    expect(page.get_by_text(f"Order #{order.number} shipped", exact=True)).to_be_visible()
+    expect(page.locator("#scan")).to_be_focused()
+    assert Fulfillment.objects.get(order=order).tracking_number == "TRK-OFFLINE"
+    assert keys.pressed == ["Enter", "Escape", "Enter"]
