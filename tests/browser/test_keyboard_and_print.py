@@ -230,3 +230,35 @@ def test_pack_mode_prints_black_on_white_without_its_screen_links(live_server, l
         expect(page.get_by_role("link", name=name)).to_be_hidden()
     page.goto(f"{live_server.url}/orders/{order.number}/")
     expect(page.get_by_role("link", name="Packing slip")).to_be_hidden()
+
+
+def test_the_home_pages_minute_refresh_keeps_the_cursor_where_it_was(live_server, logged_in: Page):
+    """The figures refresh every minute (the page's clock is run forward a minute): a person
+    reading a chart's table by keyboard keeps the cursor on its toggle, or on the link they
+    were on, instead of being thrown back to the top of the page."""
+    make_order(payment_status="PAID", lines=[{"name": "Mug"}])
+    page = logged_in
+    page.clock.install()
+    page.goto(f"{live_server.url}/")
+    figures = page.locator("#figures")
+    expect(figures).to_be_visible()
+
+    def a_minute_passes() -> None:
+        figures.evaluate("el => { el.dataset.before = 'yes'; }")
+        page.clock.run_for(61_000)
+        expect(page.locator("#figures:not([data-before])")).to_be_visible()
+        expect(page.locator(".htmx-request, .htmx-swapping, .htmx-settling")).to_have_count(0)
+
+    toggle = page.get_by_text("Show as a table").first
+    toggle.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#table-placed")).to_have_attribute("open", "")
+    a_minute_passes()
+    expect(toggle).to_be_focused()
+    expect(page.locator("#table-placed")).to_have_attribute("open", "")
+    page.keyboard.press("Shift+Tab")
+    backlog = page.locator("#fig-fulfilled-today")
+    expect(backlog).to_be_focused()
+    a_minute_passes()
+    expect(backlog).to_be_focused()
+    assert_accessible(page)
