@@ -132,6 +132,19 @@ document.addEventListener("change", (event) => {
   if (event.target.matches("#filter-form input[type=search]")) event.stopPropagation();
 }, true);
 
+// Enter in a filter row's value box: Chrome fires the box's `change` and then the form's
+// `submit`, both the form's triggers, so the same filters went twice. The `change` that Enter
+// causes is dropped (the submit follows at once); leaving the box (Tab) still applies it.
+let packdeskEnterIn = null;
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Enter" || !event.target.matches("#filter-form [data-filter-row] input")) return;
+  packdeskEnterIn = event.target;
+  setTimeout(() => { packdeskEnterIn = null; });
+}, true);
+document.addEventListener("change", (event) => {
+  if (event.target === packdeskEnterIn) event.stopPropagation();
+}, true);
+
 // The x of a filter row: remove it (the last row is emptied instead), focus the next
 // control, and apply the filters again.
 document.addEventListener("click", (event) => {
