@@ -118,9 +118,16 @@ function packdeskInitFilterRows(root) {
 }
 
 // Capture phase: fix the operator before htmx (listening on the form) reads the values.
+// A row without a value filters nothing: choosing its field or operator (a keyboard's arrow
+// keys fire `change` at every step) sends no request until a value is typed, unless the
+// choice emptied a value the results were filtered by.
 document.addEventListener("change", (event) => {
   if (event.target.matches("[data-filter-row] select[name=f], [data-filter-row] select[name=op]")) {
-    packdeskSyncRow(event.target.closest("[data-filter-row]"), event.target.name === "f");
+    const row = event.target.closest("[data-filter-row]");
+    const value = row.querySelector("input[name=v]");
+    const hadValue = Boolean(value && value.value);
+    packdeskSyncRow(row, event.target.name === "f");
+    if (value && !hadValue && !value.value) event.stopPropagation();
   }
 }, true);
 
