@@ -26,6 +26,7 @@ from fulfillments.models import Fulfillment, PackerPreference
 from fulfillments.packing import (
     PackList,
     is_counter_sale,
+    item_with_sku,
     order_for_code,
     pack_list,
     pack_queryset,
@@ -347,20 +348,26 @@ def _shipment_said(fulfillment: Fulfillment, user) -> str:
     )
 
 
-def _label_reused(scanned: str, packing: PackList, user) -> ShipmentNeedsConfirmation | None:
-    """A label already on another order's parcel (the last parcel's label scanned again, a
-    label stuck on the wrong box) ships only after the packer confirms: two orders in one
-    parcel happens, a parcel the buyer can never track should not. The confirmation covers
-    the order's own holds (unpaid, archived) too."""
-    earlier = shipped_with(scanned, exclude=packing.order)
-    if earlier is None:
-        return None
+def _label_doubted(scanned: str, packing: PackList, user) -> ShipmentNeedsConfirmation | None:
+    """A code that is most likely not this parcel's label ships only after the packer
+    confirms: a label already on another order's parcel (the last parcel's label scanned
+    again, a label stuck on the wrong box; two orders in one parcel happens) or another
+    product's SKU (a barcode off the wrong item; the order's own SKUs are refused outright).
+    The confirmation covers the order's own holds (unpaid, archived) too."""
     order = packing.order
-    reused = (
-        f"would ship with tracking number {earlier.tracking_number}, already used "
-        f"({_shipment_said(earlier, user)})"
-    )
-    return ShipmentNeedsConfirmation(order=order, reasons=[reused, *shipment_holds(order=order)])
+    if (earlier := shipped_with(scanned, exclude=order)) is not None:
+        doubt = (
+            f"would ship with tracking number {earlier.tracking_number}, already used "
+            f"({_shipment_said(earlier, user)})"
+        )
+    elif (item := item_with_sku(scanned)) is not None:
+        doubt = (
+            f"would ship with tracking number {scanned}, which is the SKU of {item.name} "
+            "(a product's barcode, not a parcel label)"
+        )
+    else:
+        return None
+    return ShipmentNeedsConfirmation(order=order, reasons=[doubt, *shipment_holds(order=order)])
 
 
 def _not_a_tracking_number(scanned: str, packing: PackList) -> str:
@@ -401,8 +408,8 @@ def pack_ship(request: HtmxHttpRequest, number: int) -> HttpResponse:
         return _render(request, packing=packing, ship_form=form, status=400)
     shown = form.cleaned_data["expected"]
     confirmed = form.cleaned_data["confirm"]
-    if not confirmed and (reused := _label_reused(scanned, packing, request.user)):
-        return _render(request, packing=packing, ship_form=form, confirm=reused, status=409)
+    if not confirmed and (doubt := _label_doubted(scanned, packing, request.user)):
+        return _render(request, packing=packing, ship_form=form, confirm=doubt, status=409)
     try:
         fulfillment = fulfillment_ship_remaining(
             order=packing.order,

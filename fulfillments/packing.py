@@ -16,7 +16,7 @@ from django.db.models import Prefetch, QuerySet
 
 from fulfillments.models import Fulfillment
 from fulfillments.selectors import LineRow, order_rows
-from orders.models import ChannelType, Order
+from orders.models import ChannelType, LineItem, Order
 from orders.selectors import visible_orders
 
 # The packing slip's barcode carries the order number alone: digits are typed the same by a
@@ -61,12 +61,21 @@ def order_for_code(code: str, queryset: QuerySet[Order] | None = None) -> Order 
     return queryset.filter(pk=order_id).first()
 
 
+def item_with_sku(code: str) -> LineItem | None:
+    """A line item of any order whose SKU is `code` (case-insensitive, exact): a product's
+    barcode scanned where a parcel label belongs. One query on the SKU's index."""
+    code = (code or "").strip()
+    if not code or len(code) > (LineItem._meta.get_field("sku").max_length or 0):
+        return None
+    return LineItem.objects.filter(sku__iexact=code).only("name", "sku").first()
+
+
 def shipped_with(code: str, *, exclude: Order | None = None) -> Fulfillment | None:
     """The latest fulfillment of a visible order (other than `exclude`) tracked under `code`
     (case-insensitive, exact: a parcel label scanned where it does not belong), with its
     order and creator; None when no label matches. One query on the tracking number's index."""
     code = (code or "").strip()
-    if not code or len(code) > Fulfillment._meta.get_field("tracking_number").max_length:
+    if not code or len(code) > (Fulfillment._meta.get_field("tracking_number").max_length or 0):
         return None
     found = Fulfillment.objects.filter(
         tracking_number__iexact=code, order__in=visible_orders()

@@ -92,6 +92,13 @@ def four_line_order(**fields) -> Order:
     )
 
 
+def open_station(page: Page, live_server) -> None:
+    """Open the empty station; the packer scans once the cursor is in the box (Chromium
+    focuses an autofocus field a moment after the load event: keys sent before go nowhere)."""
+    page.goto(f"{live_server.url}/pack/")
+    expect(page.locator("#scan")).to_be_focused()
+
+
 def pack_mode(page: Page, live_server, order: Order):
     """Open `order` (four_line_order: 5 units) in pack mode; the tracking box has the cursor."""
     page.goto(f"{live_server.url}/pack/{order.number}/")
@@ -112,7 +119,7 @@ def test_scan_order_scan_tracking_next_order_without_mouse_or_tab(live_server, l
     first, second = four_line_order(), four_line_order()
     page = logged_in
     keys = Keys(page)
-    page.goto(f"{live_server.url}/pack/")
+    open_station(page, live_server)
     scan_box = page.locator("#scan")
     expect(scan_box).to_be_focused()
     assert_accessible(page)
@@ -148,7 +155,7 @@ def test_item_check_then_tracking_with_a_refused_scan(live_server, logged_in):
     order = four_line_order()
     page = logged_in
     keys = Keys(page)
-    page.goto(f"{live_server.url}/pack/")
+    open_station(page, live_server)
     scan_box = page.locator("#scan")
     expect(scan_box).to_be_focused()
     keys.scan(f"#{order.number}")
@@ -187,7 +194,7 @@ def test_unpaid_order_takes_one_more_key_and_escape_backs_out(live_server, logge
     order = four_line_order(payment_status="NOT_PAID")
     page = logged_in
     keys = Keys(page)
-    page.goto(f"{live_server.url}/pack/")
+    open_station(page, live_server)
     keys.scan(str(order.number))
     expect(page.get_by_text("Careful: this order is not paid")).to_be_visible()
     keys.scan("TRK-1")
@@ -223,7 +230,7 @@ def test_unpaid_order_takes_one_more_key_and_escape_backs_out(live_server, logge
 def test_unknown_code_clears_and_refocuses_the_box(live_server, logged_in):
     page = logged_in
     keys = Keys(page)
-    page.goto(f"{live_server.url}/pack/")
+    open_station(page, live_server)
     keys.scan("NOT-AN-ORDER")
     expect(page.get_by_role("alert")).to_contain_text("No order matches “NOT-AN-ORDER”")
     expect(page.locator("#scan")).to_be_focused()
@@ -240,7 +247,7 @@ def test_shipped_canceled_and_archived_orders_are_announced(live_server, logged_
     Order.objects.filter(pk=archived.pk).update(archived=True)
     page = logged_in
     keys = Keys(page)
-    page.goto(f"{live_server.url}/pack/")
+    open_station(page, live_server)
 
     keys.scan(str(shipped.number))
     expect(page.get_by_role("alert")).to_have_text(
@@ -275,7 +282,7 @@ def test_undo_from_the_keyboard_without_tab(live_server, logged_in):
     order = four_line_order()
     page = logged_in
     keys = Keys(page)
-    page.goto(f"{live_server.url}/pack/")
+    open_station(page, live_server)
     scan_box = page.locator("#scan")
     tracking_box = page.get_by_label("Scan the tracking number to ship 5 units")
     undone = page.get_by_text(f"Undone: order #{order.number} is open again")
@@ -324,7 +331,7 @@ def test_undo_from_the_keyboard_without_tab(live_server, logged_in):
 def test_nothing_to_undo_is_said_and_the_box_refocused(live_server, logged_in):
     page = logged_in
     keys = Keys(page)
-    page.goto(f"{live_server.url}/pack/")
+    open_station(page, live_server)
     keys.scan("UNDO")
     expect(page.get_by_role("alert")).to_contain_text("Nothing to undo")
     expect(page.locator("#scan")).to_be_focused()
@@ -339,7 +346,7 @@ def test_scans_typed_while_the_answer_loads_arrive_whole(live_server, logged_in)
     page = logged_in
     keys = Keys(page)
     held = HeldAnswer(page)
-    page.goto(f"{live_server.url}/pack/")
+    open_station(page, live_server)
     held.arm()
     refusals = []
 
@@ -453,7 +460,7 @@ def test_pickup_order_two_steps_and_a_scan_never_presses_a_button(live_server, l
     other = four_line_order()
     page = logged_in
     keys = Keys(page)
-    page.goto(f"{live_server.url}/pack/")
+    open_station(page, live_server)
     scan_box = page.locator("#scan")
 
     keys.scan(str(pickup.number))
@@ -490,7 +497,7 @@ def test_another_packer_ships_part_of_the_order_meanwhile(live_server, logged_in
     order = four_line_order()
     page = logged_in
     keys = Keys(page)
-    page.goto(f"{live_server.url}/pack/")
+    open_station(page, live_server)
     keys.scan(str(order.number))
     tracking_box = page.get_by_label("Scan the tracking number to ship 5 units")
     expect(tracking_box).to_be_focused()
@@ -522,7 +529,7 @@ def test_second_packer_on_the_same_order_hears_one_clear_message(live_server, lo
     order = four_line_order()
     page = logged_in
     keys = Keys(page)
-    page.goto(f"{live_server.url}/pack/")
+    open_station(page, live_server)
     keys.scan(str(order.number))
     expect(page.get_by_label("Scan the tracking number to ship 5 units")).to_be_focused()
 
@@ -569,7 +576,7 @@ def test_a_failed_answer_drops_what_was_typed_ahead(live_server, logged_in):
     page = logged_in
     keys = Keys(page)
     held = HeldAnswer(page)
-    page.goto(f"{live_server.url}/pack/")
+    open_station(page, live_server)
     held.arm()
     scan_box = page.locator("#scan")
     keys.scan(str(order.number))
@@ -652,7 +659,7 @@ def test_a_long_order_keeps_its_top_in_view_with_the_tracking_box(live_server, l
     page = logged_in
     page.set_viewport_size({"width": 1280, "height": 900})
     keys = Keys(page)
-    page.goto(f"{live_server.url}/pack/")
+    open_station(page, live_server)
     keys.scan(str(order.number))
     tracking_box = page.get_by_label("Scan the tracking number to ship 40 units")
     expect(tracking_box).to_be_focused()
@@ -695,7 +702,7 @@ def test_a_long_pickup_order_shows_its_instructions_with_the_buttons(live_server
     page = logged_in
     page.set_viewport_size({"width": 1280, "height": 800})
     keys = Keys(page)
-    page.goto(f"{live_server.url}/pack/")
+    open_station(page, live_server)
     keys.scan(str(order.number))
     ready = page.get_by_role("button", name="Ready for pickup: email the buyer")
     expect(ready).to_be_focused()
@@ -717,7 +724,7 @@ def test_an_ended_session_opens_the_log_in_page_and_comes_back(live_server, logg
     order = four_line_order()
     page = logged_in
     keys = Keys(page)
-    page.goto(f"{live_server.url}/pack/")
+    open_station(page, live_server)
     expect(page.locator("#scan")).to_be_focused()
     Session.objects.all().delete()
 
@@ -749,7 +756,7 @@ def test_scanning_another_slip_mid_check_says_what_was_left(live_server, logged_
     first, second = four_line_order(), four_line_order()
     page = logged_in
     keys = Keys(page)
-    page.goto(f"{live_server.url}/pack/")
+    open_station(page, live_server)
     scan_box = page.locator("#scan")
     keys.scan(str(first.number))
     keys.scan("MUG-1")
@@ -793,7 +800,7 @@ def test_a_second_packer_is_told_at_once_who_has_the_order_and_what_shipped(live
 
     page = logged_in
     keys = Keys(page)
-    page.goto(f"{live_server.url}/pack/")
+    open_station(page, live_server)
     keys.scan(str(order.number))
     open_elsewhere = page.get_by_role("alert").filter(has_text="other-packer (since")
     expect(open_elsewhere).to_contain_text(
@@ -867,7 +874,7 @@ def test_a_long_order_shows_who_else_has_it_and_what_shipped_with_the_tracking_b
     page = logged_in
     page.set_viewport_size({"width": 1280, "height": 900})
     keys = Keys(page)
-    page.goto(f"{live_server.url}/pack/")
+    open_station(page, live_server)
     keys.scan(str(order.number))
     tracking_box = page.get_by_label("Scan the tracking number to ship 76 units")
     expect(tracking_box).to_be_focused()
@@ -1019,7 +1026,7 @@ def test_undo_with_the_item_check_required_goes_back_to_the_tracking_box(live_se
     order = four_line_order()
     page = logged_in
     keys = Keys(page)
-    page.goto(f"{live_server.url}/pack/")
+    open_station(page, live_server)
     scan_box = page.locator("#scan")
 
     def says(text: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import timedelta
+from html import unescape
 
 import pytest
 from django.db import connection
@@ -632,7 +633,9 @@ def test_the_order_page_says_who_has_the_order_open_at_the_station(packer_client
 def _alerts(html: str) -> list[str]:
     """The text of every role="alert" element of a station answer."""
     found = re.findall(r'<(p|div)[^>]*role="alert"[^>]*>(.*?)</\1>', html, re.S)
-    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", body)).strip() for _, body in found]
+    return [
+        unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", body))).strip() for _, body in found
+    ]
 
 
 def test_a_label_already_on_another_parcel_asks_before_shipping(packer_client, owner):
@@ -716,3 +719,23 @@ def test_a_scan_sent_twice_after_a_lost_answer_ships_once_and_says_so(packer_cli
     )
     assert other.status_code == 409
     assert "Someone else shipped" in other.content.decode()
+
+
+def test_another_products_sku_in_the_tracking_box_asks_before_shipping(packer_client):
+    """A barcode off the wrong item (a SKU of no line of this order, but a product the store
+    sells) scanned as the parcel label: nothing ships until the packer confirms."""
+    paid_order(lines=[{"name": "Desk lamp", "sku": "LAMP-7"}])
+    order = paid_order()
+    data = {"carrier": "usps", "tracking_number": " lamp-7 ", "expected": "1:2,2:1"}
+    response = packer_client.post(f"/pack/{order.number}/ship/", data, headers=HTMX)
+    assert response.status_code == 409
+    assert _alerts(response.content.decode()) == [
+        f"Order #{order.number} would ship with tracking number lamp-7, which is the SKU of "
+        "Desk lamp (a product's barcode, not a parcel label): confirm to ship it anyway."
+    ]
+    assert not Fulfillment.objects.filter(order=order).exists()
+    confirmed = packer_client.post(
+        f"/pack/{order.number}/ship/", data | {"confirm": "on"}, headers=HTMX
+    )
+    assert confirmed.status_code == 200
+    assert Fulfillment.objects.get(order=order).tracking_number == "lamp-7"
