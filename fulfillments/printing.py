@@ -7,6 +7,7 @@ list's current filter (its URL parameters), up to a stated limit.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -150,4 +151,17 @@ def pick_list(order_ids: list[Any]) -> list[PickRow]:
     for row in rows.values():
         row.numbers = sorted(set(row.numbers))
     # SKU first (lines without one last), then name: the order of the shelves.
-    return sorted(rows.values(), key=lambda r: (not r.sku, r.sku.lower(), r.name.lower()))
+    return sorted(rows.values(), key=lambda r: (not r.sku, shelf_order(r.sku), r.name.lower()))
+
+
+DIGITS = re.compile(r"(\d+)")
+
+
+def shelf_order(sku: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key that reads a SKU's numbers as numbers, as shelves and bins are labelled:
+    A-2, A-9, A-10, B-1 (a plain text sort walks A-10 before A-2)."""
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part)
+        for part in DIGITS.split(sku.strip().lower())
+        if part
+    )

@@ -192,3 +192,16 @@ def test_printing_the_selection_with_nothing_ticked_says_so(packer_client):
     response = packer_client.post("/pack/slips/", {})
     assert response.status_code == 400
     assert "Tick at least one order" in response.content.decode()
+
+
+def test_pick_list_walks_the_shelves_in_number_order(packer_client):
+    """SKUs named after shelves and bins are read with their numbers as numbers (bin 9
+    before bin 10, as the aisle runs); lines without a SKU come last."""
+    skus = ["B-1", "A-10", "", "A-9", "a-2", "A-100"]
+    orders = [make_order(lines=[{"name": f"Item {n}", "sku": sku}]) for n, sku in enumerate(skus)]
+    response = packer_client.post("/pack/pick-list/", {"order": [str(o.pk) for o in orders]})
+    assert response.status_code == 200
+    cells = re.findall(
+        r'<td class="sku-cell" data-label="SKU">(.*?)</td>', response.content.decode()
+    )
+    assert cells == ["a-2", "A-9", "A-10", "A-100", "B-1", "—"]
