@@ -35,6 +35,10 @@ from orders.services import (
     store_settings_update,
 )
 
+# The header and the tab title name the product, not the framework.
+admin.site.site_header = "Packdesk admin"
+admin.site.site_title = "Packdesk admin"
+
 
 class _Fulfilled(TypedDict):
     fulfilled_qty: int
@@ -73,10 +77,26 @@ def fulfilled_quantity_subquery():
     )
 
 
-class LineItemInline(admin.TabularInline):
-    model = LineItem
+class ReadOnlyTabularInline(admin.TabularInline):
+    """A table of related rows the admin shows and never adds, changes or deletes: they change
+    only through the services (the order page, the API), which keep the order's rules."""
+
     extra = 0
     can_delete = False
+    template = "admin/edit_inline/tabular_readonly.html"
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class LineItemInline(ReadOnlyTabularInline):
+    model = LineItem
     fields = (
         "index",
         "name",
@@ -89,14 +109,10 @@ class LineItemInline(admin.TabularInline):
         "price",
         "total_price",
     )
-    readonly_fields = fields
     ordering = ("index",)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(fulfilled_qty=fulfilled_quantity_subquery())
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
     # A line that was not read by get_queryset (an inline form the change form sent back
     # tampered with, shown again beside the form's errors) has neither figure: shown as "-".
@@ -113,18 +129,12 @@ class LineItemInline(admin.TabularInline):
         return max(item.fulfillable_quantity - fulfilled, 0)
 
 
-class FulfillmentInline(admin.TabularInline):
+class FulfillmentInline(ReadOnlyTabularInline):
     model = Fulfillment
-    extra = 0
-    can_delete = False
     fields = ("date_created", "shipping_provider", "tracking_number", "tracking_link", "items")
-    readonly_fields = fields
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("lines__line_item")
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description="Line items")
     def items(self, fulfillment: Fulfillment) -> str:
@@ -134,30 +144,18 @@ class FulfillmentInline(admin.TabularInline):
         )
 
 
-class ActivityInline(admin.TabularInline):
+class ActivityInline(ReadOnlyTabularInline):
     model = Activity
-    extra = 0
-    can_delete = False
     fields = ("timestamp", "type", "actor", "details")
-    readonly_fields = fields
     ordering = ("-timestamp",)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
-
-class RefundInline(admin.TabularInline):
+class RefundInline(ReadOnlyTabularInline):
     model = Refund
-    extra = 0
-    can_delete = False
     fields = ("date_created", "amount", "reason", "actor")
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class OrderAdminForm(forms.ModelForm):
@@ -210,6 +208,8 @@ class OrderAdmin(PaymentActionsAdminMixin, admin.ModelAdmin):
     ordering = ("-number",)
     list_per_page = 50
     show_full_result_count = False
+    # Counts beside each filter choice would scan every order on every page view.
+    show_facets = admin.ShowFacets.NEVER
     paginator = EstimatedCountPaginator
     date_hierarchy = None
     inlines = (LineItemInline, FulfillmentInline, RefundInline, ActivityInline)

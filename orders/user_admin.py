@@ -12,6 +12,7 @@ which asks for the old one.
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
@@ -21,6 +22,16 @@ SUPERUSER_ONLY_FIELDS = ("is_superuser", "user_permissions")
 
 
 class RoleRulesUserAdmin(UserAdmin):
+    # The four roles are ticked, not moved between two filtered lists: Django's filter widget
+    # adds help icons that misuse aria-label (axe-core: aria-prohibited-attr), and four
+    # choices need no filter. Single permissions (superusers only) keep the filter widget.
+    filter_horizontal = ("user_permissions",)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups":
+            kwargs["widget"] = forms.CheckboxSelectMultiple
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         if obj is None or request.user.is_superuser:
