@@ -7,16 +7,21 @@ name), and inlines whose fulfilled quantities come from one aggregate query.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, TypedDict
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import IntegerField, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 
 import orders.user_admin  # noqa: F401  (users and role groups within the role rules)
 from config.ops.replicas import reads_from_replica
@@ -30,9 +35,17 @@ from orders.services import ADMIN_EDITABLE_FIELDS as EDITABLE_FIELDS
 from orders.services import (
     OrderError,
     address_clean,
+    order_set_archived,
     order_update_from_admin,
     shipping_info_clean,
     store_settings_update,
+)
+
+NOT_DELETED_MESSAGE = (
+    "Order #{number} was not deleted: orders are never deleted, so that the sale, its "
+    "fulfillments, refunds and history stay on record. To take it out of the open lists, "
+    'archive it on <a href="{url}">its order page</a> or with the "Archive selected orders" '
+    "action of the orders list."
 )
 
 # The header and the tab title name the product, not the framework.
@@ -89,6 +102,9 @@ class ReadOnlyTabularInline(admin.TabularInline):
         return self.fields
 
     def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
@@ -213,7 +229,7 @@ class OrderAdmin(PaymentActionsAdminMixin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     date_hierarchy = None
     inlines = (LineItemInline, FulfillmentInline, RefundInline, ActivityInline)
-    actions = [*PaymentActionsAdminMixin.actions]
+    actions = [*PaymentActionsAdminMixin.actions, "archive_orders", "unarchive_orders"]
     fieldsets = (
         (
             None,
@@ -288,6 +304,44 @@ class OrderAdmin(PaymentActionsAdminMixin, admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         # Orders come from the store (API); the admin edits, it does not create.
         return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Not even for owners: Django's delete would erase the sale with its line items,
+        # fulfillments, refunds, activity and webhook events, with no order lock, no record
+        # and no event, which no page and no API of the product does. Orders are archived.
+        return False
+
+    def has_archive_permission(self, request) -> bool:
+        return request.user.has_perm("orders.archive_order")
+
+    def delete_view(self, request, object_id, extra_context=None):
+        """The delete address opened anyway (a bookmark, an old link, a stale form): whoever
+        may delete orders is shown the order again with why not and where archiving is;
+        others are refused as before."""
+        if not request.user.has_perm("orders.delete_order"):
+            raise PermissionDenied
+        order = self.get_object(request, unquote(object_id))
+        if order is None:
+            self.message_user(request, "There is no such order.", messages.WARNING)
+            return redirect("admin:orders_order_changelist")
+        url = reverse("orders:detail", args=[order.number])
+        self.message_user(
+            request,
+            format_html(NOT_DELETED_MESSAGE, number=order.number, url=url),
+            messages.WARNING,
+        )
+        return redirect("admin:orders_order_change", order.pk)
+
+    @admin.action(description="Archive selected orders", permissions=["archive"])
+    def archive_orders(self, request, queryset) -> None:
+        self._each(
+            request, queryset, functools.partial(order_set_archived, archived=True), "archived"
+        )
+
+    @admin.action(description="Unarchive selected orders", permissions=["archive"])
+    def unarchive_orders(self, request, queryset) -> None:
+        archive = functools.partial(order_set_archived, archived=False)
+        self._each(request, queryset, archive, "unarchived")
 
     @admin.display(description="Buyer", ordering="billing_last_name")
     def buyer(self, order: Order) -> str:

@@ -77,6 +77,7 @@ def admin_pages(store, role: str) -> dict[str, str]:
     }
     if role == "owner":
         pages |= {
+            "order delete address, refused": f"/admin/orders/order/{shipped.pk}/delete/",
             "users": "/admin/auth/user/?q=o",
             "user change page": f"/admin/auth/user/{store['support'].pk}/change/",
             "add user": "/admin/auth/user/add/",
