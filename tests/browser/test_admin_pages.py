@@ -1,6 +1,7 @@
 """Support's and owners' Django admin as they meet it in Chromium: every page they use passes
-axe-core (WCAG 2.2 A/AA) and fits a 390 px phone without the page scrolling sideways (a wide
-table scrolls inside its own box), and an order is found and opened with the keyboard alone."""
+axe-core (WCAG 2.2 A/AA), fits a 390 px phone without the page scrolling sideways (a wide
+table scrolls inside its own box) and shows where the keyboard focus is, and an order is found
+and opened with the keyboard alone."""
 
 from __future__ import annotations
 
@@ -17,7 +18,13 @@ from fulfillments.services import fulfillment_create
 from orders.models import PaymentStatus
 from orders.services import order_refund
 from orders.webhooks.models import WebhookEndpoint, WebhookEventType
-from tests.browser.a11y import assert_accessible, assert_no_horizontal_overflow
+from tests.browser.a11y import (
+    assert_accessible,
+    assert_descriptions_exist,
+    assert_errors_by_their_fields,
+    assert_focus_visible,
+    assert_no_horizontal_overflow,
+)
 from tests.browser.test_accessibility import DESK, PHONE, log_in
 from tests.conftest import make_user
 from tests.factories import make_order
@@ -93,6 +100,11 @@ def admin_pages(store, role: str) -> dict[str, str]:
     return pages
 
 
+def focus_ring_on_each_stop(page: Page) -> None:
+    """The first 60 Tab stops (header, filters, search, table or form) show a 3 px ring."""
+    assert_focus_visible(page, presses=60)
+
+
 @pytest.mark.parametrize("role", ["support", "owner"])
 @pytest.mark.parametrize("viewport", [PHONE, DESK], ids=["390x844", "1440x900"])
 def test_admin_pages_pass_axe_and_fit(page: Page, live_server, store, role, viewport):
@@ -102,7 +114,7 @@ def test_admin_pages_pass_axe_and_fit(page: Page, live_server, store, role, view
     for name, path in admin_pages(store, role).items():
         response = page.goto(live_server.url + path)
         assert response is not None and response.status == 200, f"{name}: {path}"
-        for gate in (assert_accessible, assert_no_horizontal_overflow):
+        for gate in (assert_accessible, assert_no_horizontal_overflow, focus_ring_on_each_stop):
             try:
                 gate(page)
             except AssertionError as error:
@@ -162,3 +174,35 @@ def test_support_finds_and_opens_an_order_with_the_keyboard(
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(rf"/admin/orders/order/{order.pk}/change/\?"))
     expect(page.get_by_role("heading", level=2).first).to_contain_text(str(order.number))
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESK], ids=["390x844", "1440x900"])
+def test_support_fixes_an_address_and_sees_errors_by_the_field(
+    page: Page, live_server, store, viewport
+):
+    """Support's everyday edit: a bad address is refused with the error beside the field and
+    nothing saved; the fixed one is saved, recorded in the order's activity."""
+    page.set_viewport_size(viewport)
+    log_in(page, live_server, store["support"])
+    order = store["open"]
+    page.goto(f"{live_server.url}/admin/orders/order/{order.pk}/change/")
+    address = page.get_by_label("Billing address")
+    address.fill('{"country": "US", "city": ')
+    page.get_by_label("Buyer note").fill("Call before delivery")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".errornote")).to_be_visible()
+    expect(address).to_have_attribute("aria-invalid", "true")
+    assert_errors_by_their_fields(page)
+    assert_descriptions_exist(page)
+    assert_accessible(page)
+    assert_no_horizontal_overflow(page)
+    order.refresh_from_db()
+    assert order.buyer_note != "Call before delivery"
+
+    address.fill('{"country": "US", "city": "Boston"}')
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messagelist .success")).to_contain_text("was changed successfully")
+    assert_accessible(page)
+    order.refresh_from_db()
+    assert (order.billing_address["city"], order.buyer_note) == ("Boston", "Call before delivery")
+    assert order.activities.filter(actor=store["support"]).count() == 1
