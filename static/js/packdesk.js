@@ -118,9 +118,16 @@ function packdeskInitFilterRows(root) {
 }
 
 // Capture phase: fix the operator before htmx (listening on the form) reads the values.
+// A row without a value filters nothing: choosing its field or operator (a keyboard's arrow
+// keys fire `change` at every step) sends no request until a value is typed, unless the
+// choice emptied a value the results were filtered by.
 document.addEventListener("change", (event) => {
   if (event.target.matches("[data-filter-row] select[name=f], [data-filter-row] select[name=op]")) {
-    packdeskSyncRow(event.target.closest("[data-filter-row]"), event.target.name === "f");
+    const row = event.target.closest("[data-filter-row]");
+    const value = row.querySelector("input[name=v]");
+    const hadValue = Boolean(value && value.value);
+    packdeskSyncRow(row, event.target.name === "f");
+    if (value && !hadValue && !value.value) event.stopPropagation();
   }
 }, true);
 
@@ -130,6 +137,19 @@ document.addEventListener("change", (event) => {
 // again). Capture phase: stopped before htmx, listening on the form, sees it.
 document.addEventListener("change", (event) => {
   if (event.target.matches("#filter-form input[type=search]")) event.stopPropagation();
+}, true);
+
+// Enter in a filter row's value box: Chrome fires the box's `change` and then the form's
+// `submit`, both the form's triggers, so the same filters went twice. The `change` that Enter
+// causes is dropped (the submit follows at once); leaving the box (Tab) still applies it.
+let packdeskEnterIn = null;
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Enter" || !event.target.matches("#filter-form [data-filter-row] input")) return;
+  packdeskEnterIn = event.target;
+  setTimeout(() => { packdeskEnterIn = null; });
+}, true);
+document.addEventListener("change", (event) => {
+  if (event.target === packdeskEnterIn) event.stopPropagation();
 }, true);
 
 // The x of a filter row: remove it (the last row is emptied instead), focus the next
