@@ -106,10 +106,7 @@ def focus_ring_on_each_stop(page: Page) -> None:
     assert_focus_visible(page, presses=60)
 
 
-@pytest.mark.parametrize("role", ["support", "owner"])
-@pytest.mark.parametrize("viewport", [PHONE, DESK], ids=["390x844", "1440x900"])
-def test_admin_pages_pass_axe_and_fit(page: Page, live_server, store, role, viewport):
-    page.set_viewport_size(viewport)
+def assert_pages_pass_the_gates(page: Page, live_server, store, role: str) -> None:
     log_in(page, live_server, store[role])
     failures: list[str] = []
     for name, path in admin_pages(store, role).items():
@@ -121,6 +118,22 @@ def test_admin_pages_pass_axe_and_fit(page: Page, live_server, store, role, view
             except AssertionError as error:
                 failures.append(f"[{role} {name}] {error}")
     assert not failures, "\n\n".join(failures)
+
+
+@pytest.mark.parametrize("role", ["support", "owner"])
+@pytest.mark.parametrize("viewport", [PHONE, DESK], ids=["390x844", "1440x900"])
+def test_admin_pages_pass_axe_and_fit(page: Page, live_server, store, role, viewport):
+    page.set_viewport_size(viewport)
+    assert_pages_pass_the_gates(page, live_server, store, role)
+
+
+def test_admin_pages_pass_axe_in_the_dark_theme(page: Page, live_server, store):
+    """The admin follows the system's dark mode: its colours and the focus ring hold there too."""
+    page.set_viewport_size(PHONE)
+    page.emulate_media(color_scheme="dark")
+    assert_pages_pass_the_gates(page, live_server, store, "owner")
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(18, 18, 18)"
 
 
 def tab_to(page: Page, target: Locator, most: int = 40) -> int:
