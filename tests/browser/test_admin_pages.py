@@ -89,6 +89,7 @@ def admin_pages(store, role: str) -> dict[str, str]:
             "users": "/admin/auth/user/?q=o",
             "user change page": f"/admin/auth/user/{store['support'].pk}/change/",
             "add user": "/admin/auth/user/add/",
+            "user delete, refused": f"/admin/auth/user/{store['owner'].pk}/delete/",
             "groups": "/admin/auth/group/",
             "store settings": "/admin/orders/storesettings/",
             "API keys": "/admin/orders/apikey/",
