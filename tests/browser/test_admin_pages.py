@@ -239,3 +239,20 @@ def test_owner_creates_an_api_key_and_its_one_time_message_fits(
     expect(message).to_contain_text("Copy it now, it will not be shown again")
     assert_no_horizontal_overflow(page)
     assert_accessible(page)
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESK], ids=["390x844", "1440x900"])
+def test_admin_login_passes_the_gates(page: Page, live_server, store, viewport):
+    """Where support starts: the admin's login, empty and after a wrong password."""
+    page.set_viewport_size(viewport)
+    page.goto(f"{live_server.url}/admin/")
+    expect(page).to_have_url(re.compile(r"/admin/login/\?next=/admin/$"))
+    for state in ("empty", "wrong password"):
+        if state == "wrong password":
+            page.get_by_label("Username").fill("support")
+            page.get_by_label("Password").fill("not-the-password")
+            page.get_by_label("Password").press("Enter")
+            expect(page.locator(".errornote")).to_be_visible()
+        assert_accessible(page)
+        assert_no_horizontal_overflow(page)
+        focus_ring_on_each_stop(page)
