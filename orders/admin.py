@@ -334,9 +334,8 @@ class OrderAdmin(PaymentActionsAdminMixin, admin.ModelAdmin):
 
     @admin.action(description="Archive selected orders", permissions=["archive"])
     def archive_orders(self, request, queryset) -> None:
-        self._each(
-            request, queryset, functools.partial(order_set_archived, archived=True), "archived"
-        )
+        archive = functools.partial(order_set_archived, archived=True)
+        self._each(request, queryset, archive, "archived")
 
     @admin.action(description="Unarchive selected orders", permissions=["archive"])
     def unarchive_orders(self, request, queryset) -> None:
