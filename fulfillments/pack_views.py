@@ -210,9 +210,11 @@ def _confirm_back(packing: PackList | None, ship_form: PackShipForm | None) -> s
 
 
 def _left(packing: PackList | None) -> dict[str, Any] | None:
-    """The half-checked order a scan of another order's slip left behind (its checks
-    travel in the link back to it), or None when no unit of it was checked."""
-    if packing is None or not packing.checked_units:
+    """The order a scan of another order's slip left behind with units still to pack (its
+    checks travel in the link back to it), or None. Said even when nothing of it was
+    checked: an order left at a question (Ship anyway?) by a scan typed ahead would
+    otherwise stay unshipped unnoticed, its labelled parcel on the bench."""
+    if packing is None or not packing.to_pack or packing.order.is_canceled:
         return None
     return {
         "number": packing.order.number,

@@ -1177,3 +1177,32 @@ def test_a_scan_with_nothing_focused_goes_to_the_box_the_station_would_focus(
     expect(page.locator("#scan")).to_be_focused()
     assert Fulfillment.objects.get(order=order).tracking_number == "1Z0009"
     assert keys.pressed == ["Enter", "Enter"]
+
+
+def test_an_order_left_at_its_question_is_named_when_the_next_one_opens(live_server, logged_in):
+    """The packer scans an unpaid order's label, and the next order's slip while the station
+    asks "Ship anyway?": the slip opens the next order (a scan never answers a question), and
+    the station says the first one was left unshipped, with the way back to it, rather than
+    leaving its labelled parcel on the bench unnoticed."""
+    unpaid, following = four_line_order(payment_status="NOT_PAID"), four_line_order()
+    page = logged_in
+    keys = Keys(page)
+    pack_mode(page, live_server, unpaid)
+    keys.scan("TRK-ASKED")
+    expect(page.get_by_role("button", name="Ship anyway (Enter)")).to_be_focused()
+
+    keys.scan(str(following.number))
+    expect(page.get_by_role("heading", name=f"Packing order #{following.number}")).to_be_visible()
+    expect(page.get_by_label("Scan the tracking number to ship 5 units")).to_be_focused()
+    expect(page.get_by_role("status")).to_have_text(
+        re.compile(
+            rf"^Left order #{unpaid.number}: nothing of it was shipped \(5 units still to "
+            rf"pack\)\.\s+Back to #{unpaid.number}$"
+        )
+    )
+    assert not Fulfillment.objects.filter(order=unpaid).exists()
+    assert_accessible(page)
+    page.get_by_role("link", name=f"Back to #{unpaid.number}").focus()
+    keys.press("Enter")
+    expect(page.get_by_role("heading", name=f"Packing order #{unpaid.number}")).to_be_visible()
+    expect(page.get_by_label("Scan the tracking number to ship 5 units")).to_be_focused()
