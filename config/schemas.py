@@ -1,5 +1,6 @@
 """The API's shared schemas: the base of every request body (JSON objects only, no unknown
-keys, no NUL) and the one error body every failure answers with.
+keys, no NUL, no key named twice in one object) and the one error body every failure answers
+with.
 
 Kept apart from config/api.py so that schema modules (orders/schemas.py) and the services that
 take their typed values import it without importing the API itself.
@@ -7,6 +8,7 @@ take their typed values import it without importing the API itself.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Annotated, Any
 
@@ -40,6 +42,50 @@ def _has_nul(value: Any) -> bool:
             stack.extend(item.keys())
             stack.extend(item.values())
     return False
+
+
+class RepeatedKeyError(ValueError):
+    """A JSON object names one key twice. Python's json would keep the last value silently,
+    another reader the first: which one the client meant is unknown, so it is refused."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"{path} is given more than once in one object; send each key once")
+        self.path = path
+
+
+def loads_strict(text: str | bytes) -> Any:
+    """json.loads, refusing an object that repeats a key (RepeatedKeyError, whose `path` names
+    it as the API names fields: `query.paging.limit`, `lineItems[0].quantity`)."""
+    repeated: list[tuple[dict[str, Any], str]] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj: dict[str, Any] = {}
+        for key, value in items:
+            if key in obj and not repeated:
+                repeated.append((obj, key))
+            obj[key] = value
+        return obj
+
+    value = json.loads(text, object_pairs_hook=pairs)
+    if repeated:
+        holder, key = repeated[0]
+        raise RepeatedKeyError(_path_of(value, holder, key))
+    return value
+
+
+def _path_of(root: Any, holder: dict[str, Any], key: str) -> str:
+    """Where `holder` sits in `root`, with `key` after it. Walks without recursion (a body
+    may nest thousands deep)."""
+    stack: list[tuple[Any, str]] = [(root, "")]
+    while stack:
+        node, path = stack.pop()
+        if node is holder:
+            return f"{path}.{key}" if path else key
+        if isinstance(node, dict):
+            stack.extend((item, f"{path}.{name}" if path else name) for name, item in node.items())
+        elif isinstance(node, list):
+            stack.extend((item, f"{path}[{index}]") for index, item in enumerate(node))
+    return key
 
 
 def whole_number(value: Any) -> Any:

@@ -26,7 +26,7 @@ from django.db.models.fields.reverse_related import ForeignObjectRel
 from django.db.models.functions import Coalesce, Lower
 from django.db.models.lookups import Contains, Exact, StartsWith
 
-from config.schemas import unstorable
+from config.schemas import RepeatedKeyError, loads_strict, unstorable
 from orders.models import (
     UNSPECIFIED_PAYMENT_STATUS,
     ChannelType,
@@ -481,7 +481,10 @@ def parse_json(value: Any, *, where: str) -> Any:
     if not value.strip():
         return None
     try:
-        return json.loads(value)
+        return loads_strict(value)
+    except RepeatedKeyError as exc:
+        inside = exc.path if exc.path.startswith("[") else f".{exc.path}"
+        raise QueryError(f"{where}: {exc}.", field=f"{where}{inside}") from None
     except json.JSONDecodeError as exc:
         raise QueryError(
             f"{where} is not valid JSON: {exc.msg} at {exc.pos}.", field=where
