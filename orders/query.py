@@ -538,6 +538,11 @@ def sort_order(sort: Any) -> list[tuple[str, bool]]:
                 f"{name}: sort direction must be asc or desc, got {json.dumps(direction)}.",
                 field=name,
             )
+        if any(name == earlier for earlier, _ in order):
+            # A later key on the same field never orders anything: the first one decides.
+            raise QueryError(
+                f"{name}: sorted on more than once; name each field once in sort.", field=name
+            )
         order.append((name, direction.lower() == "desc"))
     return order
 

@@ -132,3 +132,12 @@ def test_sorting_is_allowed_exactly_where_the_table_says(
         # Ties (two orders share lastUpdated) break on id, in the sort's direction (DESIGN 3).
         assert shown == sorted(shown, reverse=direction == "desc")
         assert len(shown) == 3
+
+
+def test_a_field_sorted_on_twice_is_a_400_naming_it(viewer_api):
+    response = query(viewer_api, sort=[{"number": "asc"}] * 1000)
+    assert response.status_code == 400, response.content
+    assert response.json()["details"]["field"] == "number"
+    assert "more than once" in response.json()["message"]
+    mixed = query(viewer_api, sort=[{"dateCreated": "desc"}, {"number": "asc"}])
+    assert mixed.status_code == 200, mixed.content
