@@ -325,6 +325,7 @@ def on_validation_error(request, exc: ValidationError):
             if is_union_member(part):
                 continue  # the input's own name, once, whichever member of the union failed
             path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
+        path += (error.get("ctx") or {}).get("at", "")  # a place inside a free-form value
         message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
         key = path or "body"
         if key in details and message not in details[key]:

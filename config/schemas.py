@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 from ninja import Field, Schema
@@ -26,22 +27,29 @@ def unstorable(text: str) -> bool:
     return UNSTORABLE.search(text) is not None
 
 
-def _has_nul(value: Any) -> bool:
-    """Whether any string in the value (keys too) is unstorable. Walks the value without
-    recursion, so a filter nested 1,000 deep reaches the query language's depth check (a 400)
-    instead of Python's recursion limit (a 500)."""
-    stack = [value]
+def walk(value: Any) -> Iterator[tuple[Any, str]]:
+    """Every part of a decoded JSON value with its path from the value (".a[0].b"; "" the
+    value itself), without recursion: a body may nest thousands deep, and a filter nested that
+    deep must reach the query language's depth check (a 400), not Python's recursion limit."""
+    stack: list[tuple[Any, str]] = [(value, "")]
     while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if unstorable(item):
-                return True
-        elif isinstance(item, list | tuple):
-            stack.extend(item)
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-    return False
+        node, path = stack.pop()
+        yield node, path
+        if isinstance(node, dict):
+            stack.extend((item, f"{path}.{key}") for key, item in node.items())
+        elif isinstance(node, list | tuple):
+            stack.extend((item, f"{path}[{index}]") for index, item in enumerate(node))
+
+
+def unstorable_at(value: Any) -> str | None:
+    """The path (see walk) of the first unstorable string in the value, a bad key naming the
+    object that holds it; None when there is none."""
+    for node, path in walk(value):
+        if isinstance(node, str) and unstorable(node):
+            return path
+        if isinstance(node, dict) and any(isinstance(k, str) and unstorable(k) for k in node):
+            return path
+    return None
 
 
 class RepeatedKeyError(ValueError):
@@ -74,17 +82,10 @@ def loads_strict(text: str | bytes) -> Any:
 
 
 def _path_of(root: Any, holder: dict[str, Any], key: str) -> str:
-    """Where `holder` sits in `root`, with `key` after it. Walks without recursion (a body
-    may nest thousands deep)."""
-    stack: list[tuple[Any, str]] = [(root, "")]
-    while stack:
-        node, path = stack.pop()
+    """Where `holder` sits in `root`, with `key` after it: `query.paging.limit`."""
+    for node, path in walk(root):
         if node is holder:
-            return f"{path}.{key}" if path else key
-        if isinstance(node, dict):
-            stack.extend((item, f"{path}.{name}" if path else name) for name, item in node.items())
-        elif isinstance(node, list):
-            stack.extend((item, f"{path}[{index}]") for index, item in enumerate(node))
+            return f"{path}.{key}".lstrip(".")
     return key
 
 
@@ -135,9 +136,14 @@ class InputSchema(Schema):
     def _no_nul(cls, value):
         """No string anywhere in a body may hold the NUL character: PostgreSQL cannot store
         it, so it is a 400 naming the field rather than a failed write."""
-        if _has_nul(value):
-            raise ValueError(
-                "must not contain the NUL character (\\u0000) or a lone surrogate (\\ud800-\\udfff)"
+        at = unstorable_at(value)
+        if at is not None:
+            # `at` names the string inside a free-form value (an address, a filter).
+            raise PydanticCustomError(
+                "unstorable",
+                "must not contain the NUL character (\\u0000) or a lone surrogate "
+                "(\\ud800-\\udfff)",
+                {"at": at},
             )
         return value
 
