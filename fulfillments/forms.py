@@ -20,29 +20,41 @@ from fulfillments.carriers import (
 from fulfillments.models import MAX_FULFILLMENT_LINE_QUANTITY, Fulfillment
 from fulfillments.packing import counts_parse
 from fulfillments.services import MAX_BULK_ORDERS
+from orders.forms import BlankTextInput, FixedMenu, MemoRender
 
 KNOWN = {value.lower(): value for value, _ in KNOWN_CARRIER_CHOICES}
 # The orders list's "Fulfil selected": no carrier or a known one.
 BULK_CARRIER_CHOICES = [("", "No carrier"), *KNOWN_CARRIER_CHOICES]
 
 
+class BlankURLInput(MemoRender, forms.URLInput):
+    """A link box, memoised while empty (orders.forms.MemoRender)."""
+
+
 class TrackingForm(forms.Form):
     """Carrier picker (known carriers plus "other" with a name and a link) and the number.
-    The number field submits its form on Enter, so a barcode scanner can fill it."""
+    The number field submits its form on Enter, so a barcode scanner can fill it. Its widgets
+    are memoised while empty (the carrier menu for each carrier): the order page shows two
+    such forms, and Django renders each widget through its form templates."""
 
-    carrier = forms.ChoiceField(choices=CARRIER_CHOICES, initial="usps", label="Carrier")
-    carrier_name = forms.CharField(required=False, max_length=100, label="Other carrier's name")
+    carrier = forms.ChoiceField(
+        choices=CARRIER_CHOICES, initial="usps", label="Carrier", widget=FixedMenu
+    )
+    carrier_name = forms.CharField(
+        required=False, max_length=100, label="Other carrier's name", widget=BlankTextInput
+    )
     tracking_link = forms.URLField(
         required=False,
         max_length=2000,
         assume_scheme="https",
         label="Tracking link (other carrier)",
+        widget=BlankURLInput,
     )
     tracking_number = forms.CharField(
         required=False,
         max_length=100,
         label="Tracking number",
-        widget=forms.TextInput(attrs={"autocomplete": "off", "enterkeyhint": "send"}),
+        widget=BlankTextInput(attrs={"autocomplete": "off", "enterkeyhint": "send"}),
     )
 
     def clean_tracking_link(self) -> str:
