@@ -30,6 +30,8 @@ def test_create_order_takes_the_orders_discount_custom_field_and_cart(owner_api)
     created = response.json()["order"]
     shown = owner_api.get(f"{STORES}/{created['id']}").json()["order"]
     assert shown == created
+    queried = owner_api.post(f"{STORES}/query", {"query": {"filter": {"id": created["id"]}}})
+    assert queried.json()["orders"] == [created]
     assert shown["discount"] == {"value": "1.00", "appliedCoupon": coupon}
     assert shown["customField"] == {"title": "Gift note", "value": "Happy birthday"}
     assert shown["cartId"] == "1e61e838-d3a0-4ab7-8348-b37d1d954919"
