@@ -10,6 +10,7 @@ import json
 
 import pytest
 
+from tests.factories import make_order
 from tests.orders.test_query import CASES, orders  # noqa: F401 (the fixture the cases read)
 
 STORES = "/api/stores/v2/orders"
@@ -141,3 +142,38 @@ def test_a_field_sorted_on_twice_is_a_400_naming_it(viewer_api):
     assert "more than once" in response.json()["message"]
     mixed = query(viewer_api, sort=[{"dateCreated": "desc"}, {"number": "asc"}])
     assert mixed.status_code == 200, mixed.content
+
+
+def test_numeric_id_crawls_as_the_document_says(viewer_api):
+    """The Order object's numericId: "Primarily used for sorting and filtering when crawling
+    all orders." Sorted ascending and filtered past the last one seen (as Wix's Stores
+    pagination crawls), with the value as the JSON shows it (a string) or as a number."""
+    made = sorted(make_order(lines=1).number for _ in range(5))
+    seen: list[int] = []
+    last: str | int = 0
+    for step in range(4):
+        value = last if step % 2 else str(last)
+        page = query(
+            viewer_api,
+            filter={"numericId": {"$gt": value}},
+            sort=[{"numericId": "asc"}],
+            paging={"limit": 2},
+        )
+        assert page.status_code == 200, page.content
+        shown = page.json()["orders"]
+        if not shown:
+            break
+        assert all(o["numericId"] == str(o["number"]) for o in shown)
+        seen += [o["number"] for o in shown]
+        last = shown[-1]["numericId"]
+    assert seen == made
+    for wrong, field in (
+        ({"numericId": "12a"}, "numericId"),
+        ({"numericId": {"$contains": "1"}}, "numericId"),
+    ):
+        refused = query(viewer_api, filter=wrong)
+        assert refused.status_code == 400, refused.content
+        assert refused.json()["details"]["field"] == field
+    both = query(viewer_api, sort=[{"numericId": "asc"}, {"number": "desc"}])
+    assert both.status_code == 400
+    assert "more than once" in both.json()["message"]
