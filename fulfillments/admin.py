@@ -7,21 +7,15 @@ from django.contrib import admin
 
 from fulfillments.carriers import CARRIER_CHOICES, carrier_q
 from fulfillments.models import Fulfillment, FulfillmentLineItem
-from orders.admin import EstimatedCountPaginator
+from orders.admin import EstimatedCountPaginator, ReadOnlyTabularInline
 
 
-class FulfillmentLineInline(admin.TabularInline):
+class FulfillmentLineInline(ReadOnlyTabularInline):
     model = FulfillmentLineItem
-    extra = 0
-    can_delete = False
     fields = ("line_item", "quantity")
-    readonly_fields = fields
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("line_item")
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class CarrierFilter(admin.SimpleListFilter):
@@ -49,6 +43,7 @@ class FulfillmentAdmin(admin.ModelAdmin):
     search_help_text = "An exact tracking number."
     list_filter = (CarrierFilter,)
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
     paginator = EstimatedCountPaginator
     # The model's ordering follows the order's number through a join; newest first is what
     # support looks for, and it does not sort the whole join at a million orders.

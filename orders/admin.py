@@ -7,16 +7,21 @@ name), and inlines whose fulfilled quantities come from one aggregate query.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, TypedDict
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import IntegerField, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 
 import orders.user_admin  # noqa: F401  (users and role groups within the role rules)
 from config.ops.replicas import reads_from_replica
@@ -30,10 +35,22 @@ from orders.services import ADMIN_EDITABLE_FIELDS as EDITABLE_FIELDS
 from orders.services import (
     OrderError,
     address_clean,
+    order_set_archived,
     order_update_from_admin,
     shipping_info_clean,
     store_settings_update,
 )
+
+NOT_DELETED_MESSAGE = (
+    "Order #{number} was not deleted: orders are never deleted, so that the sale, its "
+    "fulfillments, refunds and history stay on record. To take it out of the open lists, "
+    'archive it on <a href="{url}">its order page</a> or with the "Archive selected orders" '
+    "action of the orders list."
+)
+
+# The header and the tab title name the product, not the framework.
+admin.site.site_header = "Packdesk admin"
+admin.site.site_title = "Packdesk admin"
 
 
 class _Fulfilled(TypedDict):
@@ -73,10 +90,29 @@ def fulfilled_quantity_subquery():
     )
 
 
-class LineItemInline(admin.TabularInline):
-    model = LineItem
+class ReadOnlyTabularInline(admin.TabularInline):
+    """A table of related rows the admin shows and never adds, changes or deletes: they change
+    only through the services (the order page, the API), which keep the order's rules."""
+
     extra = 0
     can_delete = False
+    template = "admin/edit_inline/tabular_readonly.html"
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class LineItemInline(ReadOnlyTabularInline):
+    model = LineItem
     fields = (
         "index",
         "name",
@@ -89,14 +125,10 @@ class LineItemInline(admin.TabularInline):
         "price",
         "total_price",
     )
-    readonly_fields = fields
     ordering = ("index",)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(fulfilled_qty=fulfilled_quantity_subquery())
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
     # A line that was not read by get_queryset (an inline form the change form sent back
     # tampered with, shown again beside the form's errors) has neither figure: shown as "-".
@@ -113,18 +145,12 @@ class LineItemInline(admin.TabularInline):
         return max(item.fulfillable_quantity - fulfilled, 0)
 
 
-class FulfillmentInline(admin.TabularInline):
+class FulfillmentInline(ReadOnlyTabularInline):
     model = Fulfillment
-    extra = 0
-    can_delete = False
     fields = ("date_created", "shipping_provider", "tracking_number", "tracking_link", "items")
-    readonly_fields = fields
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("lines__line_item")
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description="Line items")
     def items(self, fulfillment: Fulfillment) -> str:
@@ -134,30 +160,18 @@ class FulfillmentInline(admin.TabularInline):
         )
 
 
-class ActivityInline(admin.TabularInline):
+class ActivityInline(ReadOnlyTabularInline):
     model = Activity
-    extra = 0
-    can_delete = False
     fields = ("timestamp", "type", "actor", "details")
-    readonly_fields = fields
     ordering = ("-timestamp",)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
-
-class RefundInline(admin.TabularInline):
+class RefundInline(ReadOnlyTabularInline):
     model = Refund
-    extra = 0
-    can_delete = False
     fields = ("date_created", "amount", "reason", "actor")
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class OrderAdminForm(forms.ModelForm):
@@ -210,10 +224,12 @@ class OrderAdmin(PaymentActionsAdminMixin, admin.ModelAdmin):
     ordering = ("-number",)
     list_per_page = 50
     show_full_result_count = False
+    # Counts beside each filter choice would scan every order on every page view.
+    show_facets = admin.ShowFacets.NEVER
     paginator = EstimatedCountPaginator
     date_hierarchy = None
     inlines = (LineItemInline, FulfillmentInline, RefundInline, ActivityInline)
-    actions = [*PaymentActionsAdminMixin.actions]
+    actions = [*PaymentActionsAdminMixin.actions, "archive_orders", "unarchive_orders"]
     fieldsets = (
         (
             None,
@@ -288,6 +304,43 @@ class OrderAdmin(PaymentActionsAdminMixin, admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         # Orders come from the store (API); the admin edits, it does not create.
         return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Not even for owners: Django's delete would erase the sale with its line items,
+        # fulfillments, refunds, activity and webhook events, with no order lock, no record
+        # and no event, which no page and no API of the product does. Orders are archived.
+        return False
+
+    def has_archive_permission(self, request) -> bool:
+        return request.user.has_perm("orders.archive_order")
+
+    def delete_view(self, request, object_id, extra_context=None):
+        """The delete address opened anyway (a bookmark, an old link, a stale form): whoever
+        may delete orders is shown the order again with why not and where archiving is;
+        others are refused as before."""
+        if not request.user.has_perm("orders.delete_order"):
+            raise PermissionDenied
+        order = self.get_object(request, unquote(object_id))
+        if order is None:
+            self.message_user(request, "There is no such order.", messages.WARNING)
+            return redirect("admin:orders_order_changelist")
+        url = reverse("orders:detail", args=[order.number])
+        self.message_user(
+            request,
+            format_html(NOT_DELETED_MESSAGE, number=order.number, url=url),
+            messages.WARNING,
+        )
+        return redirect("admin:orders_order_change", order.pk)
+
+    @admin.action(description="Archive selected orders", permissions=["archive"])
+    def archive_orders(self, request, queryset) -> None:
+        archive = functools.partial(order_set_archived, archived=True)
+        self._each(request, queryset, archive, "archived")
+
+    @admin.action(description="Unarchive selected orders", permissions=["archive"])
+    def unarchive_orders(self, request, queryset) -> None:
+        archive = functools.partial(order_set_archived, archived=False)
+        self._each(request, queryset, archive, "unarchived")
 
     @admin.display(description="Buyer", ordering="billing_last_name")
     def buyer(self, order: Order) -> str:

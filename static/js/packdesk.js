@@ -488,6 +488,21 @@ document.addEventListener("htmx:afterSettle", () => {
   packdeskOpenTables = [];
 });
 
+// A key typed on the packing station with nothing focused (the page still loading when the
+// scanner fires, a click on blank space) goes to the box the station focuses (the tracking box
+// of an open order, else the scan box) instead of the page, so no scan loses its first
+// characters. Keys held while a request is in flight are handled below.
+document.addEventListener("keydown", (event) => {
+  const station = document.querySelector("[data-scan-buffer]");
+  if (!station || packdeskScan.busy || event.target !== document.body) return;
+  if (event.key.length !== 1 || event.ctrlKey || event.metaKey || event.altKey) return;
+  const box = station.querySelector("input[autofocus]:not([type=hidden])") || document.getElementById("scan");
+  if (!box) return;
+  event.preventDefault();
+  box.focus();
+  packdeskTypeInto(box, event.key);
+}, true);
+
 // ---- Packing station: the scanner never loses a key ----
 // A scanner types the next code as soon as the last Enter is sent, often before the station's
 // answer has arrived. Keys typed while a request of the station (`[data-scan-buffer]`) is in

@@ -80,9 +80,9 @@ def test_admin_works_under_the_csp(live_server, transactional_db, page: Page, co
     page.goto(f"{live_server.url}/admin/orders/order/{order.pk}/change/")
     expect(page.get_by_role("heading", name=re.compile("Change order"))).to_be_visible()
 
-    # The user form's widgets (related-object links, filter_horizontal for groups).
+    # The user form's widgets (related-object links, filter_horizontal for permissions).
     page.goto(f"{live_server.url}/admin/auth/user/add/")
     expect(page.get_by_label("Username")).to_be_visible()
     page.goto(f"{live_server.url}/admin/auth/user/{User.objects.get().pk}/change/")
-    expect(page.locator("#id_groups_from")).to_be_visible()
+    expect(page.locator("#id_user_permissions_from")).to_be_visible()
     assert console_errors == [], "\n".join(console_errors)

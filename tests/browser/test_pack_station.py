@@ -874,3 +874,31 @@ def test_a_long_order_shows_who_else_has_it_and_what_shipped_with_the_tracking_b
         ]
     )
     assert_accessible(page)
+
+
+def test_a_scan_with_nothing_focused_goes_to_the_box_the_station_would_focus(
+    live_server, logged_in
+):
+    """Focus on nothing (the page still loading when the scanner fires, a click on blank
+    space): a scan's first character used to land on the page itself and the rest in the box
+    once it took focus ("3991" for #13991, a real failure under load). Now a key typed with
+    nothing focused goes to the box the station focuses: the scan box, or the tracking box
+    once an order is open."""
+    order = four_line_order()
+    page = logged_in
+    keys = Keys(page)
+    page.goto(f"{live_server.url}/pack/")
+    expect(page.locator("#scan")).to_be_focused()
+    page.evaluate("document.activeElement.blur()")
+    assert page.evaluate("document.activeElement === document.body")
+    keys.scan(str(order.number))
+    expect(page.get_by_role("heading", name=f"Packing order #{order.number}")).to_be_visible()
+    tracking_box = page.get_by_label("Scan the tracking number to ship 5 units")
+    expect(tracking_box).to_be_focused()
+
+    page.evaluate("document.activeElement.blur()")
+    keys.scan("1Z0009")
+    expect(page.get_by_text(f"Order #{order.number} shipped")).to_be_visible()
+    expect(page.locator("#scan")).to_be_focused()
+    assert Fulfillment.objects.get(order=order).tracking_number == "1Z0009"
+    assert keys.pressed == ["Enter", "Enter"]

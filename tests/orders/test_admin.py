@@ -29,11 +29,136 @@ def test_support_cannot_delete_orders(support_client, order_factory):
     assert "delete_selected" not in changelist.text
 
 
-def test_owner_may_delete_orders(owner_client, order_factory):
+def test_owner_is_sent_to_archive_instead_of_deleting_an_order(owner_client, order_factory):
+    """Orders are not deleted in the admin, not even by an owner (it used to delete the sale
+    with its fulfillments, refunds and history, unrecorded): the delete address shows the
+    order again with a message that points to Archive on its order page."""
     order = order_factory()
-    response = owner_client.post(f"/admin/orders/order/{order.pk}/delete/", {"post": "yes"})
-    assert response.status_code == 302
-    assert not Order.objects.filter(pk=order.pk).exists()
+    before = Order.objects.get(pk=order.pk)
+    url = f"/admin/orders/order/{order.pk}/delete/"
+    for response in (owner_client.get(url), owner_client.post(url, {"post": "yes"})):
+        assert response.status_code == 302
+        assert response["Location"] == f"/admin/orders/order/{order.pk}/change/"
+    page = owner_client.get(response["Location"])
+    message = next(str(m) for m in page.context["messages"] if "not deleted" in str(m))
+    assert f'href="/orders/{order.number}/"' in message and "archive it" in message
+    assert url not in page.text  # no Delete button on the change page
+    changelist = owner_client.post(
+        "/admin/orders/order/",
+        {"action": "delete_selected", "_selected_action": [str(order.pk)], "post": "yes"},
+    )
+    assert changelist.status_code in (200, 302)
+    assert "delete_selected" not in owner_client.get("/admin/orders/order/").text
+    after = Order.objects.get(pk=order.pk)
+    assert after.last_updated == before.last_updated
+    assert order.line_items.count() == 2
+    assert list(Activity.objects.filter(order=order).values_list("type", flat=True)) == [
+        ActivityType.ORDER_PLACED
+    ]
+
+
+def test_the_delete_address_of_a_hidden_order_tells_nothing(owner_client, order_factory):
+    order = order_factory(hidden=True)
+    response = owner_client.get(f"/admin/orders/order/{order.pk}/delete/", follow=True)
+    assert response.redirect_chain == [("/admin/orders/order/", 302)]
+    assert "There is no such order." in [str(m) for m in response.context["messages"]]
+    assert Order.objects.filter(pk=order.pk).exists()
+
+
+def test_owner_archives_orders_with_the_admin_action(owner_client, owner, order_factory):
+    """The admin's archive action runs the order page's service: locked, recorded with the
+    owner as actor, lastUpdated moved."""
+    orders = [order_factory(), order_factory()]
+    before = {o.pk: o.last_updated for o in orders}
+    response = owner_client.post(
+        "/admin/orders/order/",
+        {"action": "archive_orders", "_selected_action": [str(o.pk) for o in orders]},
+        follow=True,
+    )
+    assert "2 order(s) archived." in [str(m) for m in response.context["messages"]]
+    for order in orders:
+        order.refresh_from_db()
+        assert order.archived
+        assert order.last_updated > before[order.pk]
+        assert Activity.objects.filter(
+            order=order, type=ActivityType.ORDER_ARCHIVED, actor=owner
+        ).exists()
+    owner_client.post(
+        "/admin/orders/order/",
+        {"action": "unarchive_orders", "_selected_action": [str(orders[0].pk)]},
+    )
+    orders[0].refresh_from_db()
+    assert not orders[0].archived
+
+
+def test_support_is_not_offered_archive_or_delete(support_client, order_factory):
+    order = order_factory()
+    changelist = support_client.get("/admin/orders/order/").text
+    assert "archive_orders" not in changelist and "delete_selected" not in changelist
+    support_client.post(
+        "/admin/orders/order/", {"action": "archive_orders", "_selected_action": [str(order.pk)]}
+    )
+    order.refresh_from_db()
+    assert not order.archived
+
+
+def test_change_page_points_to_the_order_page(support_client, order_factory):
+    order = order_factory()
+    page = support_client.get(f"/admin/orders/order/{order.pk}/change/")
+    assert page.text.count(f'href="/orders/{order.number}/"') == 2  # the tool and the note
+    assert "Orders are not deleted" in page.text
+
+
+def test_owner_cannot_change_what_the_services_own_through_the_change_form(
+    owner_client, owner, spec_orders
+):
+    """Statuses, totals, archived, line items and fulfillments' tracking are shown read-only:
+    a change form posted with them changed (or with a line deleted or added) changes only
+    what the admin may edit, through the service (one activity by the owner, lastUpdated)."""
+    from fulfillments.models import Fulfillment
+
+    order = spec_orders[10012]
+    before = Order.objects.get(pk=order.pk)
+    lines = list(order.line_items.order_by("index").values("id", "quantity", "name"))
+    fulfillment = order.fulfillments.get()
+    data = change_form_data(owner_client, order)
+    data.update(
+        {
+            "buyer_note": "Leave at the back door",
+            "payment_status": "NOT_PAID",
+            "fulfillment_status": "FULFILLED",
+            "archived": "on",
+            "total": "0.00",
+            "number": "1",
+            "line_items-0-id": str(lines[0]["id"]),
+            "line_items-0-order": str(order.pk),
+            "line_items-0-quantity": "99",
+            "line_items-0-DELETE": "on",
+            "line_items-TOTAL_FORMS": str(len(lines) + 1),
+            f"line_items-{len(lines)}-name": "Free gift",
+            f"line_items-{len(lines)}-quantity": "1",
+            "fulfillments-0-id": str(fulfillment.pk),
+            "fulfillments-0-order": str(order.pk),
+            "fulfillments-0-tracking_number": "FORGED",
+            "fulfillments-0-DELETE": "on",
+        }
+    )
+    for index, line in enumerate(lines[1:], start=1):
+        data[f"line_items-{index}-id"] = str(line["id"])
+        data[f"line_items-{index}-order"] = str(order.pk)
+    response = owner_client.post(f"/admin/orders/order/{order.pk}/change/", data)
+    assert response.status_code == 302, response.context and response.context["errors"]
+    after = Order.objects.get(pk=order.pk)
+    assert after.buyer_note == "Leave at the back door"
+    fields = ("payment_status", "fulfillment_status", "archived", "total", "number")
+    assert [getattr(after, f) for f in fields] == [getattr(before, f) for f in fields]
+    assert after.last_updated > before.last_updated
+    assert list(order.line_items.order_by("index").values("id", "quantity", "name")) == lines
+    assert Fulfillment.objects.get(pk=fulfillment.pk).tracking_number == "43255"
+    edits = Activity.objects.filter(order=order, actor=owner)
+    assert [(a.type, a.details) for a in edits] == [
+        (ActivityType.MERCHANT_COMMENT, {"source": "admin", "edited": ["buyer_note"]})
+    ]
 
 
 @pytest.mark.parametrize("role", ["packer", "viewer"])
@@ -48,7 +173,12 @@ def change_form_data(client, order: Order) -> dict:
     """The order's admin change form as the page fills it, with its inlines' management forms."""
     page = client.get(f"/admin/orders/order/{order.pk}/change/")
     form = page.context["adminform"].form
-    data = {name: form.initial.get(name, "") for name in form.fields}
+    data = {name: form[name].value() or "" for name in form.fields}
+    # A field with a callable default (the JSON ones) sends its initial value in a hidden
+    # input too; without it Django counts the field as changed.
+    data |= {
+        f"initial-{name}": data[name] for name, f in form.fields.items() if f.show_hidden_initial
+    }
     for prefix in ("line_items", "fulfillments", "refunds", "activities"):
         formset = next(
             f for f in page.context["inline_admin_formsets"] if f.formset.prefix == prefix

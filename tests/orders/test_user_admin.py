@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import Group, Permission, User
 
+from fulfillments.services import fulfillment_create
 from tests.conftest import client_for, make_user
 
 
@@ -115,6 +116,29 @@ def test_owner_cannot_change_or_delete_a_superuser(owner_client, boss):
     )
     boss.refresh_from_db()
     assert boss.is_active
+
+
+def test_a_user_named_in_order_activity_is_deactivated_not_deleted(
+    owner_client, packer, viewer, order_factory
+):
+    """Deleting a packer who fulfilled orders would blank the actor of their timeline entries;
+    the admin keeps them (single delete and bulk), says why and what to do instead."""
+    order = order_factory()
+    fulfillment_create(order=order, lines=[(1, 1)], tracking={}, actor=packer)
+    url = f"/admin/auth/user/{packer.pk}/delete/"
+    page = owner_client.get(url)
+    assert "named in 1 order activities" in page.text and "Deactivate" in page.text
+    owner_client.post(url, {"post": "yes"})
+    owner_client.post(
+        "/admin/auth/user/",
+        {"action": "delete_selected", "_selected_action": [str(packer.pk)], "post": "yes"},
+    )
+    assert User.objects.filter(pk=packer.pk).exists()
+    assert order.activities.filter(actor=packer).count() == 1
+    # Someone who never acted on an order is deleted as before.
+    response = owner_client.post(f"/admin/auth/user/{viewer.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not User.objects.filter(pk=viewer.pk).exists()
 
 
 def test_owner_cannot_edit_role_groups(owner_client):
