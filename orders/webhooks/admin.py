@@ -1,4 +1,7 @@
-"""The webhook models in the Django admin: endpoints, events (read only), deliveries (resend)."""
+"""The webhook models in the Django admin: endpoints, events (read only), deliveries (resend).
+
+Events and deliveries are the record of what was sent where: nobody deletes them here (deleting
+an event took its deliveries with it, and one not yet sent was then never sent)."""
 
 from __future__ import annotations
 
@@ -44,6 +47,9 @@ class WebhookEventAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(admin.ModelAdmin):
@@ -62,6 +68,9 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     actions = ["resend"]
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
     @admin.action(description="Resend selected deliveries", permissions=["change"])

@@ -11,6 +11,7 @@ from orders.services import order_mark_paid
 from orders.webhooks.models import (
     WebhookDelivery,
     WebhookEndpoint,
+    WebhookEvent,
 )
 from orders.webhooks.tasks import deliver_due
 from tests.factories import make_order
@@ -160,3 +161,28 @@ def test_resend_forbidden_to_packer(packer_client, endpoint, owner):
     assert packer_client.post(f"/webhooks/deliveries/{delivery.pk}/resend/").status_code == 403
     delivery.refresh_from_db()
     assert delivery.status == "failed"
+
+
+def test_events_and_deliveries_are_never_deleted_in_the_admin(owner_client, endpoint, owner):
+    """An event and its deliveries are the record of what was sent where; deleting an event
+    took its deliveries with it, and one still due was then never sent."""
+    order = make_order(lines=1)
+    order_mark_paid(order=order, actor=owner)
+    delivery = WebhookDelivery.objects.select_related("event").get(event__order=order)
+    event = delivery.event
+    for model, pk in (("webhookevent", event.pk), ("webhookdelivery", delivery.pk)):
+        assert owner_client.get(f"/admin/orders/{model}/{pk}/delete/").status_code == 403
+        assert (
+            owner_client.post(f"/admin/orders/{model}/{pk}/delete/", {"post": "yes"}).status_code
+            == 403
+        )
+        listing = owner_client.get(f"/admin/orders/{model}/")
+        assert listing.status_code == 200
+        assert "delete_selected" not in listing.text
+        bulk = owner_client.post(
+            f"/admin/orders/{model}/",
+            {"action": "delete_selected", "_selected_action": [pk], "post": "yes"},
+        )
+        assert bulk.status_code in (200, 302)
+    assert WebhookEvent.objects.filter(pk=event.pk).exists()
+    assert WebhookDelivery.objects.filter(pk=delivery.pk).exists()
