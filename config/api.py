@@ -20,11 +20,12 @@ from django.http.response import HttpResponseBase
 from django.utils import timezone
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 from ninja.security import APIKeyHeader
 
 from config.errors import api_exception
 from config.permissions import PERMISSIONS_ANNOTATION, permissions_remember, permissions_subquery
-from config.schemas import ErrorOut
+from config.schemas import ErrorOut, RepeatedKeyError, loads_strict
 from config.throttle import (
     api_key_failed,
     api_key_failures_recorded,
@@ -125,6 +126,14 @@ class PackdeskAPI(NinjaAPI):
         return schema
 
 
+class StrictJsonParser(Parser):
+    """Request bodies as JSON, with a key repeated in one object refused (a 400 naming it)
+    instead of the last value silently winning."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        return loads_strict(request.body)
+
+
 RETRY_AFTER = {
     "description": "Seconds to wait before trying again",
     "required": True,
@@ -137,6 +146,7 @@ api = PackdeskAPI(
     description="Stores Orders v2 and eCommerce Order Fulfillments, as Packdesk implements them.",
     auth=ApiKeyAuth(),
     urls_namespace="api",
+    parser=StrictJsonParser(),
     docs_url="/docs",
     openapi_url="/openapi.json",
     # The schema and the interactive docs are for logged-in staff; endpoints use API keys.
@@ -315,6 +325,7 @@ def on_validation_error(request, exc: ValidationError):
             if is_union_member(part):
                 continue  # the input's own name, once, whichever member of the union failed
             path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
+        path += (error.get("ctx") or {}).get("at", "")  # a place inside a free-form value
         message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
         key = path or "body"
         if key in details and message not in details[key]:
@@ -331,6 +342,9 @@ def on_validation_error(request, exc: ValidationError):
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
     """ninja's own refusals: 400 only for a body that is not JSON (its parser's words)."""
+    if exc.status_code == 400 and isinstance(exc.__cause__, RepeatedKeyError):
+        path = exc.__cause__.path
+        return error_response(request, 400, f"Invalid request: {exc.__cause__}.", {"field": path})
     if exc.status_code == 400:
         reason = f" ({exc.__cause__})" if exc.__cause__ else ""
         return error_response(

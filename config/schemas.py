@@ -1,5 +1,6 @@
 """The API's shared schemas: the base of every request body (JSON objects only, no unknown
-keys, no NUL) and the one error body every failure answers with.
+keys, no NUL, no key named twice in one object) and the one error body every failure answers
+with.
 
 Kept apart from config/api.py so that schema modules (orders/schemas.py) and the services that
 take their typed values import it without importing the API itself.
@@ -7,7 +8,9 @@ take their typed values import it without importing the API itself.
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 from ninja import Field, Schema
@@ -24,22 +27,66 @@ def unstorable(text: str) -> bool:
     return UNSTORABLE.search(text) is not None
 
 
-def _has_nul(value: Any) -> bool:
-    """Whether any string in the value (keys too) is unstorable. Walks the value without
-    recursion, so a filter nested 1,000 deep reaches the query language's depth check (a 400)
-    instead of Python's recursion limit (a 500)."""
-    stack = [value]
+def walk(value: Any) -> Iterator[tuple[Any, str]]:
+    """Every part of a decoded JSON value with its path from the value (".a[0].b"; "" the
+    value itself), without recursion: a body may nest thousands deep, and a filter nested that
+    deep must reach the query language's depth check (a 400), not Python's recursion limit."""
+    stack: list[tuple[Any, str]] = [(value, "")]
     while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if unstorable(item):
-                return True
-        elif isinstance(item, list | tuple):
-            stack.extend(item)
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-    return False
+        node, path = stack.pop()
+        yield node, path
+        if isinstance(node, dict):
+            stack.extend((item, f"{path}.{key}") for key, item in node.items())
+        elif isinstance(node, list | tuple):
+            stack.extend((item, f"{path}[{index}]") for index, item in enumerate(node))
+
+
+def unstorable_at(value: Any) -> str | None:
+    """The path (see walk) of the first unstorable string in the value, a bad key naming the
+    object that holds it; None when there is none."""
+    for node, path in walk(value):
+        if isinstance(node, str) and unstorable(node):
+            return path
+        if isinstance(node, dict) and any(isinstance(k, str) and unstorable(k) for k in node):
+            return path
+    return None
+
+
+class RepeatedKeyError(ValueError):
+    """A JSON object names one key twice. Python's json would keep the last value silently,
+    another reader the first: which one the client meant is unknown, so it is refused."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"{path} is given more than once in one object; send each key once")
+        self.path = path
+
+
+def loads_strict(text: str | bytes) -> Any:
+    """json.loads, refusing an object that repeats a key (RepeatedKeyError, whose `path` names
+    it as the API names fields: `query.paging.limit`, `lineItems[0].quantity`)."""
+    repeated: list[tuple[dict[str, Any], str]] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj: dict[str, Any] = {}
+        for key, value in items:
+            if key in obj and not repeated:
+                repeated.append((obj, key))
+            obj[key] = value
+        return obj
+
+    value = json.loads(text, object_pairs_hook=pairs)
+    if repeated:
+        holder, key = repeated[0]
+        raise RepeatedKeyError(_path_of(value, holder, key))
+    return value
+
+
+def _path_of(root: Any, holder: dict[str, Any], key: str) -> str:
+    """Where `holder` sits in `root`, with `key` after it: `query.paging.limit`."""
+    for node, path in walk(root):
+        if node is holder:
+            return f"{path}.{key}".lstrip(".")
+    return key
 
 
 def whole_number(value: Any) -> Any:
@@ -89,9 +136,14 @@ class InputSchema(Schema):
     def _no_nul(cls, value):
         """No string anywhere in a body may hold the NUL character: PostgreSQL cannot store
         it, so it is a 400 naming the field rather than a failed write."""
-        if _has_nul(value):
-            raise ValueError(
-                "must not contain the NUL character (\\u0000) or a lone surrogate (\\ud800-\\udfff)"
+        at = unstorable_at(value)
+        if at is not None:
+            # `at` names the string inside a free-form value (an address, a filter).
+            raise PydanticCustomError(
+                "unstorable",
+                "must not contain the NUL character (\\u0000) or a lone surrogate "
+                "(\\ud800-\\udfff)",
+                {"at": at},
             )
         return value
 

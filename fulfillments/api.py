@@ -156,19 +156,19 @@ class IdLineIn(InputSchema):
     underscore_id: uuid.UUID | None = Field(default=None, alias="_id")
     quantity: LineQuantity | None = Field(default=None, description="Default: what remains")
 
-    def line_id(self, position: int) -> uuid.UUID:
+    def line_id(self, position: int, where: str = "fulfillment.") -> uuid.UUID:
         line_id = self.id or self.underscore_id
         if self.id and self.underscore_id and self.id != self.underscore_id:
             raise ApiError(
                 400,
                 f"lineItems[{position}] has an id and an _id that differ; send one of them.",
-                {"field": f"fulfillment.lineItems[{position}]._id"},
+                {"field": f"{where}lineItems[{position}]._id"},
             )
         if line_id is None:
             raise ApiError(
                 400,
                 f"lineItems[{position}] needs an id (or _id).",
-                {"field": f"fulfillment.lineItems[{position}].id"},
+                {"field": f"{where}lineItems[{position}].id"},
             )
         return line_id
 
@@ -304,8 +304,12 @@ class ListByIdsIn(InputSchema):
     orderIds: list[uuid.UUID] = Field(..., max_length=MAX_BULK_ORDERS)
 
 
-def id_lines(lines: Sequence[IdLineIn]) -> list[LineRequest]:
-    return [(LineId(line.line_id(position)), line.quantity) for position, line in enumerate(lines)]
+def id_lines(lines: Sequence[IdLineIn], where: str = "fulfillment.") -> list[LineRequest]:
+    """The lines by id; an error names its line after `where` (a bulk item's fulfillment)."""
+    return [
+        (LineId(line.line_id(position, where)), line.quantity)
+        for position, line in enumerate(lines)
+    ]
 
 
 # ---- Responses ----
@@ -569,12 +573,17 @@ def bulk_create_results(request: HttpRequest, payload: BulkCreateIn) -> dict[str
     items: list[tuple[Any, list[dict[str, Any]]]] = []
     refused: dict[int, OrderError] = {}
     for position, entry in enumerate(payload.ordersWithFulfillments):
+        specs: list[dict[str, Any]] = []
         try:
-            order_id = uuid.UUID(entry.orderId)
-            specs = [
-                {"lines": id_lines(f.lineItems), "tracking": tracking_given(f.trackingInfo)}
-                for f in entry.fulfillments
-            ]
+            order_id: uuid.UUID | None = uuid.UUID(entry.orderId)
+            for number, f in enumerate(entry.fulfillments):
+                where = f"fulfillments[{number}]."
+                specs.append(
+                    {
+                        "lines": id_lines(f.lineItems, where),
+                        "tracking": tracking_given(f.trackingInfo),
+                    }
+                )
         except ValueError:
             refused[position] = OrderError(
                 f"orderId is not a valid id: {entry.orderId!r}.", field="orderId"

@@ -731,19 +731,22 @@ def _bulk_build(
     (each with `fulfilled_total`); raises OrderError."""
     fulfilled = _fulfilled_totals(line_items)
     made = []
-    for spec in specs:
+    for number, spec in enumerate(specs):
         lines = spec.get("lines") or []
         if spec.get("remaining"):
             lines = _ship_remaining_lines(
                 order=order, items=line_items, fulfilled=fulfilled, confirmed=confirmed
             )
-        plan = _create_check(
-            order=order,
-            items=line_items,
-            fulfilled=fulfilled,
-            lines=lines,
-            tracking=spec.get("tracking"),
-        )
+        try:
+            plan = _create_check(
+                order=order,
+                items=line_items,
+                fulfilled=fulfilled,
+                lines=lines,
+                tracking=spec.get("tracking"),
+            )
+        except OrderError as error:
+            raise _in_fulfillment(error, number) from None
         made.append(
             _create_build(
                 order=order,
@@ -893,7 +896,6 @@ def _bulk_item_check(specs: Sequence[Mapping[str, Any]]) -> OrderError | None:
     if not specs:
         return OrderError("No fulfillments given for the order.", field="fulfillments")
     for number, spec in enumerate(specs):
-        prefix = f"fulfillments[{number}]."
         try:
             _tracking_clean(spec.get("tracking"))
             if spec.get("remaining"):
@@ -904,9 +906,16 @@ def _bulk_item_check(specs: Sequence[Mapping[str, Any]]) -> OrderError | None:
                 if quantity is not None:
                     _quantity_check(quantity, field=f"lineItems[{position}].quantity")
         except OrderError as error:
-            error.field = f"{prefix}{error.field}" if error.field else prefix.rstrip(".")
-            return error
+            return _in_fulfillment(error, number)
     return None
+
+
+def _in_fulfillment(error: OrderError, number: int) -> OrderError:
+    """A bulk item's error, its field named within the item: `fulfillments[1].lineItems[0]
+    .quantity` (an item may ask for several fulfillments)."""
+    prefix = f"fulfillments[{number}]"
+    error.field = f"{prefix}.{error.field}" if error.field else prefix
+    return error
 
 
 def fulfillment_update(

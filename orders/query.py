@@ -26,7 +26,7 @@ from django.db.models.fields.reverse_related import ForeignObjectRel
 from django.db.models.functions import Coalesce, Lower
 from django.db.models.lookups import Contains, Exact, StartsWith
 
-from config.schemas import unstorable
+from config.schemas import RepeatedKeyError, loads_strict, unstorable
 from orders.models import (
     UNSPECIFIED_PAYMENT_STATUS,
     ChannelType,
@@ -99,6 +99,9 @@ class Field:
     label: str = ""
     # A boolean field computed from the order's columns: the condition that it is true.
     condition: Q | None = None
+    # An integer field the order JSON shows as a string (numericId: "10012"): a string of
+    # digits is taken as the number.
+    digit_strings: bool = False
 
     @property
     def title(self) -> str:
@@ -206,7 +209,23 @@ FIELDS: dict[str, Field] = {
     )
 }
 
-SORTABLE = tuple(name for name, f in FIELDS.items() if f.sortable)
+# Another name of a field, not offered by the list page's filter bar: the Order object's
+# numericId, "Order's unique numeric ID. Primarily used for sorting and filtering when crawling
+# all orders" (the Stores document; Wix's Stores pagination crawls with it). It is the number.
+ALIASES: dict[str, Field] = {
+    "numericId": Field(
+        "numericId",
+        "number",
+        COMPARE_OPS,
+        INT,
+        sortable=True,
+        label="Numeric id",
+        digit_strings=True,
+    ),
+}
+ALIAS_OF = {"numericId": "number"}
+
+SORTABLE = tuple(name for name, f in (FIELDS | ALIASES).items() if f.sortable)
 DEFAULT_SORT: list[dict[str, str]] = [{"number": "desc"}]
 
 
@@ -259,6 +278,8 @@ def _scalar(field: Field, op: str, value: Any) -> Any:
         raise _type_error(field, op, value, f"a {field.type} value (not null)")
     if field.type == INT:
         value = whole(value)
+        if field.digit_strings and isinstance(value, str) and value.isascii() and value.isdigit():
+            value = int(value)
         if isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_BIGINT:
             raise _type_error(field, op, value, "an integer (at most 19 digits)")
         return value
@@ -386,10 +407,10 @@ def _condition(field: Field, op: str, raw: Any) -> Q:
 
 
 def _field_q(name: str, spec: Any) -> Q:
-    field = FIELDS.get(name)
+    field = FIELDS.get(name) or ALIASES.get(name)
     if field is None:
         raise QueryError(
-            f"Unknown field {name!r}; allowed fields: {_allowed(FIELDS)} "
+            f"Unknown field {name!r}; allowed fields: {_allowed(FIELDS | ALIASES)} "
             f"(and {_allowed(LOGICAL)}).",
             field=name or "filter",  # an empty key still names where the fault is
         )
@@ -481,7 +502,10 @@ def parse_json(value: Any, *, where: str) -> Any:
     if not value.strip():
         return None
     try:
-        return json.loads(value)
+        return loads_strict(value)
+    except RepeatedKeyError as exc:
+        inside = exc.path if exc.path.startswith("[") else f".{exc.path}"
+        raise QueryError(f"{where}: {exc}.", field=f"{where}{inside}") from None
     except json.JSONDecodeError as exc:
         raise QueryError(
             f"{where} is not valid JSON: {exc.msg} at {exc.pos}.", field=where
@@ -524,7 +548,7 @@ def sort_order(sort: Any) -> list[tuple[str, bool]]:
                 f'sort items look like {{"number": "desc"}}; got {json.dumps(item)}.', field="sort"
             )
         ((name, direction),) = item.items()
-        field = FIELDS.get(name)
+        field = FIELDS.get(name) or ALIASES.get(name)
         if field is None or not field.sortable:
             raise QueryError(
                 f"Cannot sort by {name!r}; sortable fields: {_allowed(SORTABLE)}.",
@@ -535,7 +559,13 @@ def sort_order(sort: Any) -> list[tuple[str, bool]]:
                 f"{name}: sort direction must be asc or desc, got {json.dumps(direction)}.",
                 field=name,
             )
-        order.append((name, direction.lower() == "desc"))
+        column = field.column  # numericId is number
+        if any(FIELDS[earlier].column == column for earlier, _ in order):
+            # A later key on the same field never orders anything: the first one decides.
+            raise QueryError(
+                f"{name}: sorted on more than once; name each field once in sort.", field=name
+            )
+        order.append((ALIAS_OF.get(name) or name, direction.lower() == "desc"))
     return order
 
 

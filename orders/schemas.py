@@ -325,6 +325,27 @@ class ChannelInfoIn(InputSchema):
     externalOrderId: Text200 | None = None
 
 
+class AppliedCouponIn(InputSchema):
+    couponId: uuid.UUID | None = None
+    name: Text200 | None = None
+    code: Text200 | None = None
+
+
+class DiscountIn(InputSchema):
+    """The order's discount as the spec shows it: {"value": "10.0", "appliedCoupon": {...}}."""
+
+    value: Money | None = None
+    appliedCoupon: AppliedCouponIn | None = None
+
+
+class CustomFieldIn(InputSchema):
+    """Wix's custom field a buyer filled in at checkout."""
+
+    value: Text500 | None = None
+    title: Text200 | None = None
+    translatedTitle: Text200 | None = None
+
+
 class OrderCreateData(InputSchema):
     """The `order` of a create-order request. Packdesk sets the number, id, dates, activities
     and fulfillment status."""
@@ -343,6 +364,9 @@ class OrderCreateData(InputSchema):
     channelInfo: ChannelInfoIn | None = None
     buyerLanguage: Text16 | None = None
     subscriptionInfo: dict[str, Any] | None = None
+    discount: DiscountIn | None = None
+    customField: CustomFieldIn | None = None
+    cartId: uuid.UUID | None = None
 
 
 class OrderCreateIn(InputSchema):

@@ -624,6 +624,7 @@ def order_create(*, data: OrderCreateData, actor) -> Order:
     billing_address = _address(billing.address)
     name = billing_address.pop("fullName", {})
     buyer = data.buyerInfo or BuyerInfoIn()
+    discount = data.discount
     entered_by_id, entered_by_type = entered_by(actor)
     email = buyer.email or billing_address.get("email") or ""
     now = ms_now()
@@ -640,7 +641,8 @@ def order_create(*, data: OrderCreateData, actor) -> Order:
         subtotal=subtotal,
         shipping_total=Decimal(totals.shipping or "0"),
         tax_total=Decimal(totals.tax or "0"),
-        discount_total=Decimal(totals.discount or "0"),
+        # The order's discount is its totals' unless the totals say otherwise.
+        discount_total=Decimal(totals.discount or (discount and discount.value) or "0"),
         total=total,
         total_weight=Decimal(totals.weight or "0"),
         total_quantity=sum(row.quantity for row in rows),
@@ -663,6 +665,14 @@ def order_create(*, data: OrderCreateData, actor) -> Order:
         entered_by_identity_type=entered_by_type,
         buyer_language=data.buyerLanguage or "",
         subscription_info=data.subscriptionInfo,
+        discount_value=Decimal(discount.value) if discount and discount.value else None,
+        applied_coupon=(
+            discount.appliedCoupon.model_dump(mode="json", exclude_none=True) or None
+            if discount and discount.appliedCoupon
+            else None
+        ),
+        custom_field=(data.customField and data.customField.model_dump(exclude_none=True)) or None,
+        cart_id=data.cartId,
     )
     change_time(order, start=now)
     with transaction.atomic():

@@ -269,9 +269,14 @@ def test_create_order_accepts_the_edges(owner_api):
             "put",
             "{S}/{o}/updateShippingAddress",
             {"shippingAddress": {"city": NUL}},
-            "shippingAddress",
+            "shippingAddress.city",
         ),
-        ("post", "{S}/query", {"query": {"filter": {"lineItems.name": NUL}}}, "query.filter"),
+        (
+            "post",
+            "{S}/query",
+            {"query": {"filter": {"lineItems.name": NUL}}},
+            "query.filter.lineItems.name",
+        ),
     ],
 )
 def test_write_endpoints_refuse_bad_input(packer_api, method, path, body, field):

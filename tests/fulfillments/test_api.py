@@ -8,6 +8,7 @@ import pytest
 
 from fulfillments.models import Fulfillment
 from orders.models import ActivityType, FulfillmentStatus, Order
+from tests.factories import make_order
 
 STORES = "/api/stores/v2/orders"
 ECOM = "/api/ecom/v1/fulfillments"
@@ -554,3 +555,41 @@ def test_a_malformed_tracking_link_is_a_400_naming_it(spec_orders, packer_api, l
     response = packer_api.post(f"{STORES}/{O10096}/fulfillments", body)
     assert response.status_code == 400, response.content
     assert response.json()["details"]["field"] == "fulfillment.trackingInfo.trackingLink"
+
+
+@pytest.mark.parametrize(
+    ("second", "field"),
+    [
+        (lambda line: {"id": line, "quantity": 5}, "fulfillments[1].lineItems[0].quantity"),
+        (lambda line: {"id": str(uuid.uuid4())}, "fulfillments[1].lineItems[0].id"),
+        (lambda line: {"quantity": 1}, "fulfillments[1].lineItems[0].id"),
+    ],
+)
+def test_ecom_bulk_item_errors_name_the_fulfillment_of_the_item(packer_api, second, field):
+    """An item may ask for several fulfillments: its error names which one, as a path within
+    the item (the request's own 400s name ordersWithFulfillments[i].fulfillments[j]...)."""
+    bad, good = make_order(lines=[{"quantity": 2}]), make_order(lines=1)
+    line = str(bad.line_items.get().line_id)
+    body = {
+        "ordersWithFulfillments": [
+            {
+                "orderId": str(bad.id),
+                "fulfillments": [
+                    {"lineItems": [{"id": line, "quantity": 1}]},
+                    {"lineItems": [second(line)]},
+                ],
+            },
+            {
+                "orderId": str(good.id),
+                "fulfillments": [{"lineItems": [{"id": str(good.line_items.get().line_id)}]}],
+            },
+        ]
+    }
+    response = packer_api.post(f"{ECOM}/orders/bulk/create-fulfillments", body)
+    assert response.status_code == 200, response.content
+    failed, shipped = (result["itemMetadata"] for result in response.json()["results"])
+    assert failed["success"] is False
+    assert failed["error"]["data"] == {"field": field}
+    assert shipped["success"] is True
+    assert not Fulfillment.objects.filter(order=bad).exists()
+    assert Fulfillment.objects.filter(order=good).count() == 1

@@ -223,6 +223,21 @@ def test_revoked_key_is_401(owner):
     assert ApiClient(raw).post(QUERY, {}).status_code == 401
 
 
+def test_a_deactivated_users_key_is_401_at_once(packer, order_factory):
+    """People leave by being deactivated (the admin keeps users that orders' activity names):
+    their keys stop with them, on the next request, reads and writes alike."""
+    order = order_factory(lines=1)
+    _, raw = ApiKey.generate(user=packer, name="leaving")
+    client = ApiClient(raw)
+    assert client.post(QUERY, {}).status_code == 200
+    packer.is_active = False
+    packer.save(update_fields=["is_active"])
+    assert client.post(QUERY, {}).status_code == 401
+    email = client.patch(f"/api/stores/v2/orders/{order.id}/updateEmail", {"email": "x@y.co"})
+    assert email.status_code == 401
+    assert Order.objects.get(pk=order.pk).buyer_email == order.buyer_email
+
+
 def test_without_permission_is_403(nobody, order_factory):
     order = order_factory()
     client = api_client_for(nobody)

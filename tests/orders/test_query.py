@@ -318,6 +318,9 @@ ERRORS = [
     ({"sort": "[{"}, "sort", "not valid JSON"),
     ({"sort": [{"paymentStatus": "asc"}]}, "paymentStatus", "dateCreated, lastUpdated"),
     ({"sort": [{"number": "up"}]}, "number", "asc or desc"),
+    # A second key on one field orders nothing (and a list of 1,000 was 1,000 ORDER BY terms).
+    ({"sort": [{"number": "asc"}, {"number": "desc"}]}, "number", "more than once"),
+    ({"sort": [{"lastUpdated": "asc"}, "number", "lastUpdated"]}, "lastUpdated", "once"),
     ({"sort": 5}, "sort", "sortable fields"),
     # A fieldName that is not a string was a 500 (an unhashable dict key; found by schemathesis).
     ({"sort": [{"fieldName": {}, "order": "ASC"}]}, "sort", "look like"),

@@ -428,3 +428,15 @@ def test_fields_the_document_does_not_define_are_taken_as_null_and_refused_with_
         (named,) = [v["field"] for v in violations]
         assert named.endswith(f"fulfillment.{field}"), named
     assert Fulfillment.objects.filter(order_id=ORDER_A).count() == 1
+
+
+def test_update_without_options_changes_nothing(sdk_server):
+    """The document gives updateFulfillment's `options` as optional (the identifiers alone are
+    required): called without them it resolves to the order's fulfillments, unchanged."""
+    url, key = sdk_server
+    identifiers = {"orderId": ORDER_10012, "fulfillmentId": "47451ae1-7325-4ef6-a0d8-fb91ffa88e2e"}
+    before = Fulfillment.objects.get(pk=identifiers["fulfillmentId"]).tracking_number
+    ran = run_sdk(url, key, [{"method": "updateFulfillment", "args": [identifiers]}])
+    assert "error" not in ran["output"][0], ran["output"][0]
+    assert ran["output"][0]["result"] == SINGLE_ORDER_EXAMPLE["orderWithFulfillments"]
+    assert Fulfillment.objects.get(pk=identifiers["fulfillmentId"]).tracking_number == before
