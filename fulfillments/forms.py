@@ -56,6 +56,9 @@ class TrackingForm(forms.Form):
         label="Tracking number",
         widget=BlankTextInput(attrs={"autocomplete": "off", "enterkeyhint": "send"}),
     )
+    # "Ship anyway": the person confirmed what the page asked (a label already on another
+    # order's parcel or a product's SKU, packing.label_doubt; an unpaid or archived order).
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def clean_tracking_link(self) -> str:
         link = self.cleaned_data["tracking_link"]
@@ -159,7 +162,6 @@ class ShipAllForm(TrackingForm):
     shippable unit, and the confirmation an unpaid or archived order needs."""
 
     notify = notify_field()
-    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
     expected = ShownRemainingField()
 
 
@@ -301,7 +303,6 @@ class PackShipForm(TrackingForm):
     )
     checked = forms.CharField(required=False, max_length=4000, widget=forms.HiddenInput)
     expected = ShownRemainingField()
-    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     field_order = ["carrier", "carrier_name", "link_template", "tracking_number"]
 

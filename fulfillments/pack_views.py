@@ -14,7 +14,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import push_url
@@ -26,15 +25,15 @@ from fulfillments.models import Fulfillment, PackerPreference
 from fulfillments.packing import (
     PackList,
     is_counter_sale,
-    item_with_sku,
+    label_doubt,
     order_for_code,
     pack_list,
     pack_queryset,
+    shipment_said,
     shipped_with,
 )
 from fulfillments.presence import (
     others_packing,
-    packer_name,
     presence_clear,
     presence_record,
     shipped_before,
@@ -252,7 +251,7 @@ def station(request: HtmxHttpRequest) -> HttpResponse:
         # Most often the label of the parcel just shipped, scanned once more.
         label = shipped_with(code)
         error = (
-            f"“{code[:100]}” is a tracking number: {_shipment_said(label, request.user)}. "
+            f"“{code[:100]}” is a tracking number: {shipment_said(label, request.user)}. "
             "Scan the packing slip of the next order."
             if label is not None
             else f"No order matches “{code[:100]}”. Scan the barcode on the packing slip or "
@@ -340,34 +339,12 @@ def pack_order(request: HtmxHttpRequest, number: int) -> HttpResponse:
     )
 
 
-def _shipment_said(fulfillment: Fulfillment, user) -> str:
-    """ "order #12032 shipped with it on Nov 30 at 14:05, by you": which parcel a label is."""
-    when = timezone.localtime(fulfillment.date_created)
-    by = "you" if fulfillment.created_by_id == user.pk else packer_name(fulfillment.created_by)
-    return (
-        f"order #{fulfillment.order.number} shipped with it on {date_format(when, 'M j')} at "
-        f"{date_format(when, 'H:i')}, by {by}"
-    )
-
-
 def _label_doubted(scanned: str, packing: PackList, user) -> ShipmentNeedsConfirmation | None:
-    """A code that is most likely not this parcel's label ships only after the packer
-    confirms: a label already on another order's parcel (the last parcel's label scanned
-    again, a label stuck on the wrong box; two orders in one parcel happens) or another
-    product's SKU (a barcode off the wrong item; the order's own SKUs are refused outright).
-    The confirmation covers the order's own holds (unpaid, archived) too."""
+    """A code that is most likely not this parcel's label (packing.label_doubt) ships only
+    after the packer confirms; the confirmation covers the order's own holds (unpaid,
+    archived) too. The order's own SKUs are refused before this (_not_a_tracking_number)."""
     order = packing.order
-    if (earlier := shipped_with(scanned, exclude=order)) is not None:
-        doubt = (
-            f"would ship with tracking number {earlier.tracking_number}, already used "
-            f"({_shipment_said(earlier, user)})"
-        )
-    elif (item := item_with_sku(scanned)) is not None:
-        doubt = (
-            f"would ship with tracking number {scanned}, which is the SKU of {item.name} "
-            "(a product's barcode, not a parcel label)"
-        )
-    else:
+    if not (doubt := label_doubt(scanned, number=order.number, user=user)):
         return None
     return ShipmentNeedsConfirmation(order=order, reasons=[doubt, *shipment_holds(order=order)])
 

@@ -13,8 +13,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from fulfillments.models import Fulfillment
+from fulfillments.presence import packer_name
 from fulfillments.selectors import LineRow, order_rows
 from orders.models import ChannelType, LineItem, Order
 from orders.selectors import visible_orders
@@ -70,8 +73,9 @@ def item_with_sku(code: str) -> LineItem | None:
     return LineItem.objects.filter(sku__iexact=code).only("name", "sku").first()
 
 
-def shipped_with(code: str, *, exclude: Order | None = None) -> Fulfillment | None:
-    """The latest fulfillment of a visible order (other than `exclude`) tracked under `code`
+def shipped_with(code: str, *, exclude: int | None = None) -> Fulfillment | None:
+    """The latest fulfillment of a visible order (other than order number `exclude`) tracked
+    under `code`
     (case-insensitive, exact: a parcel label scanned where it does not belong), with its
     order and creator; None when no label matches. One query on the tracking number's index."""
     code = (code or "").strip()
@@ -81,8 +85,39 @@ def shipped_with(code: str, *, exclude: Order | None = None) -> Fulfillment | No
         tracking_number__iexact=code, order__in=visible_orders()
     ).select_related("order", "created_by")
     if exclude is not None:
-        found = found.exclude(order=exclude)
+        found = found.exclude(order__number=exclude)
     return found.order_by("-date_created").first()
+
+
+def shipment_said(fulfillment: Fulfillment, user) -> str:
+    """ "order #12032 shipped with it on Nov 30 at 14:05, by you": which parcel a label is
+    (`fulfillment` from shipped_with, with its order and creator)."""
+    when = timezone.localtime(fulfillment.date_created)
+    by = "you" if fulfillment.created_by_id == user.pk else packer_name(fulfillment.created_by)
+    return (
+        f"order #{fulfillment.order.number} shipped with it on {date_format(when, 'M j')} at "
+        f"{date_format(when, 'H:i')}, by {by}"
+    )
+
+
+def label_doubt(code: str, *, number: int, user) -> str:
+    """Why `code` is most likely not the parcel label of order `number`, so shipping under it
+    asks for a confirmation first ("" when nothing says so): a label already on another
+    order's parcel (the last parcel's label scanned again, a label stuck on the wrong box;
+    two orders in one parcel happens), or a product's SKU (a barcode off an item). The same
+    order's earlier parcel under the same label is a second box of one shipment: no doubt.
+    Used by the packing station and the order page's tracking forms; at most two queries."""
+    if (earlier := shipped_with(code, exclude=number)) is not None:
+        return (
+            f"would ship with tracking number {earlier.tracking_number}, already used "
+            f"({shipment_said(earlier, user)})"
+        )
+    if (item := item_with_sku(code)) is not None:
+        return (
+            f"would ship with tracking number {code.strip()}, which is the SKU of {item.name} "
+            "(a product's barcode, not a parcel label)"
+        )
+    return ""
 
 
 @dataclass

@@ -64,6 +64,9 @@ class OrderPageState:
     ship_all_form: ShipAllForm | None = None
     ship_all_confirm: str = ""
     pickup_error: str = ""
+    # The bound line, several-lines or edit form waits for "Ship anyway" (its question): its
+    # tracking number is most likely not the parcel's label (packing.label_doubt).
+    label_confirm: str = ""
     # After a change: focus the next open tracking box.
     focus_next: bool = False
     # After archiving or unarchiving: focus the button that takes it back.
@@ -146,7 +149,7 @@ def order_page_context(
                 prefix="edit", initial=TrackingForm.initial_for(frow.fulfillment)
             )
         frow.confirming = bool(state.confirming and frow.fulfillment.id == state.confirming)
-        if frow.edit_form is not None:
+        if frow.edit_form is not None and not state.label_confirm:
             focus_field(frow.edit_form, "tracking_number")
     shipping = order.shipping
     shipping_address = order.shipment_address
@@ -158,13 +161,17 @@ def order_page_context(
         address_form = ShippingAddressForm(
             prefix="address", initial=ShippingAddressForm.initial_for(shipping_address or {})
         )
-    for form in (email_form, address_form, multi_form if state.multi_form else None):
-        if form is not None:
-            focus_field(form)
+    for form, preferred in (
+        (email_form, None),
+        (address_form, None),
+        (multi_form if state.multi_form else None, "tracking_number"),
+        (bound_form, "tracking_number"),
+    ):
+        # A question's "Ship anyway" button takes the focus instead (autofocus).
+        if form is not None and not state.label_confirm:
+            focus_field(form, preferred)
     if ship_all_form is not None and ship_all_form.errors:
         focus_field(ship_all_form)
-    if bound_form is not None:
-        focus_field(bound_form, "tracking_number")
     open_row = state.editing or state.confirming
     # Someone shipping from here while a packer has the order open at the station would make
     # two parcels: a look at the page (a GET) says who has it open (one query).
@@ -188,6 +195,7 @@ def order_page_context(
             else ""
         ),
         "pickup_error": state.pickup_error,
+        "label_confirm": state.label_confirm,
         "counter_sale": is_counter_sale(order),
         "ready_since": pickup_ready_since_from(order.activities.all()),
         "shipping_address": shipping_address or {},

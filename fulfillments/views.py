@@ -27,6 +27,7 @@ from fulfillments.forms import (
     TrackingForm,
 )
 from fulfillments.models import Fulfillment, FulfillmentLineItem
+from fulfillments.packing import label_doubt
 from fulfillments.pages import OrderPageState, order_page_done, order_page_response
 from fulfillments.selectors import line_rows_of
 from fulfillments.services import (
@@ -38,6 +39,7 @@ from fulfillments.services import (
     fulfillment_update,
     pickup_email_note,
     pickup_mark_ready,
+    shipment_holds,
 )
 from orders.models import LineItem, Order
 from orders.selectors import order_or_404, visible_orders
@@ -63,6 +65,40 @@ def _form_field(error: OrderError, line_fields: list[str | None] | None = None) 
     return None
 
 
+def _label_question(
+    form: TrackingForm, number: int, user, *, holds: bool = False, editing: uuid.UUID | None = None
+) -> str:
+    """What to ask before shipping under the form's tracking number when it is most likely
+    not the parcel's label (packing.label_doubt, as the packing station asks), with the
+    order's holds (unpaid, archived) when `holds`; "" when confirmed or nothing to ask. The
+    number the fulfillment being edited (`editing`) already has never asks. Two queries when
+    nothing is asked."""
+    code = form.cleaned_data.get("tracking_number") or ""
+    if form.cleaned_data.get("confirm") or not code:
+        return ""
+    if not (doubt := label_doubt(code, number=number, user=user)):
+        return ""
+    order = order_or_404(number, visible_orders())
+    if editing is not None:
+        current = order.fulfillments.filter(id=editing).values_list("tracking_number", flat=True)
+        if code.lower() == (current.first() or "").strip().lower():
+            return ""
+    reasons = [doubt, *(shipment_holds(order=order) if holds else [])]
+    return ShipmentNeedsConfirmation(order=order, reasons=reasons).message
+
+
+def _backed_out(request: HtmxHttpRequest, form: TrackingForm) -> bool:
+    """ "Don't ship" (or Escape) on a confirmation: the form comes back as it was typed,
+    unconfirmed, with nothing shipped."""
+    if request.POST.get(form.add_prefix("back")) is None:
+        return False
+    data = request.POST.copy()
+    data.pop(form.add_prefix("confirm"), None)
+    data.pop(form.add_prefix("back"), None)
+    form.data = data
+    return True
+
+
 @require_POST
 @permission_required("fulfillments.add_fulfillment", raise_exception=True)
 def line_fulfil(request: HtmxHttpRequest, number: int, index: int) -> HttpResponse:
@@ -70,8 +106,12 @@ def line_fulfil(request: HtmxHttpRequest, number: int, index: int) -> HttpRespon
     the line under the order's lock (nothing is read before it); an unknown order or line is
     a 404, a line that needs no shipping an error on the form."""
     form = LineFulfilForm(request.POST, prefix=f"line-{index}")
-    if not form.is_valid():
+    if not form.is_valid() or _backed_out(request, form):
         _line_or_404(number, index)
+    elif question := _label_question(form, number, request.user):
+        _line_or_404(number, index)
+        state = OrderPageState(line_form=(index, form), label_confirm=question)
+        return order_page_response(request, number, state)
     else:
         try:
             fulfillment_create(
@@ -112,7 +152,11 @@ def lines_fulfil(request: HtmxHttpRequest, number: int) -> HttpResponse:
     now, with the error."""
     posted = MultiFulfilForm(request.POST, prefix="multi", line_rows=_posted_rows(request.POST))
     refused: OrderError | None = None
-    if posted.is_valid():
+    question = ""
+    backed_out = _backed_out(request, posted)
+    if not backed_out and posted.is_valid():
+        question = _label_question(posted, number, request.user)
+    if not backed_out and not question and posted.is_valid():
         lines = posted.lines()
         try:
             fulfillment_create(
@@ -138,7 +182,7 @@ def lines_fulfil(request: HtmxHttpRequest, number: int) -> HttpResponse:
     if not line_rows:
         raise Http404("No such order")
     form = MultiFulfilForm(
-        request.POST,
+        posted.data,
         prefix="multi",
         line_rows=[row for row in line_rows if row.remaining > 0 and row.shippable],
     )
@@ -146,7 +190,8 @@ def lines_fulfil(request: HtmxHttpRequest, number: int) -> HttpResponse:
         names: list[str | None] = [f"qty_{index}" for index, _ in posted.lines()]
         name = _form_field(refused, names)
         form.add_error(name if name in form.fields else None, refused.message)
-    return order_page_response(request, number, OrderPageState(multi_form=form))
+    state = OrderPageState(multi_form=form, label_confirm=question)
+    return order_page_response(request, number, state)
 
 
 @dataclass
@@ -179,6 +224,9 @@ def ship_all(request: HtmxHttpRequest, number: int) -> HttpResponse:
     order comes back with the reason and a confirm button (the form posted again with
     `all-confirm`)."""
     form = ShipAllForm(request.POST, prefix="all")
+    if form.is_valid() and (question := _label_question(form, number, request.user, holds=True)):
+        state = OrderPageState(ship_all_form=form, ship_all_confirm=question)
+        return order_page_response(request, number, state)
     if form.is_valid():
         try:
             fulfillment_ship_remaining(
@@ -243,7 +291,14 @@ def tracking_edit(request: HtmxHttpRequest, number: int, fulfillment_id: uuid.UU
         return order_page_response(request, number, state, partial="fulfillment-row")
     order = _order(number)
     form = TrackingForm(request.POST, prefix="edit")
-    if form.is_valid():
+    if _backed_out(request, form):
+        form.is_valid()
+    elif form.is_valid() and (
+        question := _label_question(form, number, request.user, editing=fulfillment_id)
+    ):
+        state = OrderPageState(editing=fulfillment_id, edit_form=form, label_confirm=question)
+        return order_page_response(request, number, state)
+    elif form.is_valid():
         # A known carrier's link follows its number; another carrier's is the form's field.
         tracking = form.tracking()
         try:

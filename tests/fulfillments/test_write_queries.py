@@ -46,8 +46,9 @@ SIZES = [2, 40]
 # refunds and fulfillments), then the fulfillment, its lines, its activities, the order, and
 # the event with its deliveries.
 SERVICE_CAP = 6
-# The request's BEGIN and COMMIT, the session, the user with their permissions, the service.
-PAGE_CAP = 10
+# The request's BEGIN and COMMIT, the session, the user with their permissions, the label
+# check (packing.label_doubt: a label on another order's parcel, a product's SKU), the service.
+PAGE_CAP = 12
 # BEGIN, the API key with its user and permissions, the service, COMMIT: the answer is built
 # from what the service read and wrote.
 STORES_API_CAP = 9
