@@ -59,6 +59,9 @@ class TrackingForm(forms.Form):
     # "Ship anyway": the person confirmed what the page asked (a label already on another
     # order's parcel or a product's SKU, packing.label_doubt; an unpaid or archived order).
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    # The tracking number the question was about: a different number typed into the box
+    # before Enter is checked again, not shipped under that confirmation.
+    asked = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)
 
     def clean_tracking_link(self) -> str:
         link = self.cleaned_data["tracking_link"]

@@ -73,8 +73,10 @@ def _label_question(
     order's holds (unpaid, archived) when `holds`; "" when confirmed or nothing to ask. The
     number the fulfillment being edited (`editing`) already has never asks. Two queries when
     nothing is asked."""
-    code = form.cleaned_data.get("tracking_number") or ""
-    if form.cleaned_data.get("confirm") or not code:
+    data = form.cleaned_data
+    code = data.get("tracking_number") or ""
+    asked = data.get("asked") or ""
+    if not code or (data.get("confirm") and (not asked or asked.lower() == code.lower())):
         return ""
     if not (doubt := label_doubt(code, number=number, user=user)):
         return ""
@@ -93,8 +95,8 @@ def _backed_out(request: HtmxHttpRequest, form: TrackingForm) -> bool:
     if request.POST.get(form.add_prefix("back")) is None:
         return False
     data = request.POST.copy()
-    data.pop(form.add_prefix("confirm"), None)
-    data.pop(form.add_prefix("back"), None)
+    for name in ("confirm", "asked", "back"):
+        data.pop(form.add_prefix(name), None)
     form.data = data
     return True
 

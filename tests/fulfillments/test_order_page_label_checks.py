@@ -3,6 +3,8 @@ order's parcel or under a product's SKU, as the packing station does (packing.la
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from fulfillments.models import Fulfillment
@@ -170,3 +172,49 @@ def test_editing_tracking_to_the_number_it_has_does_not_ask(packer_client, shipp
     order, made = parcel
     html = _edit(packer_client, order, made, "lamp-7")
     assert "anyway" not in html and "Tracking updated." in html
+
+
+@pytest.mark.parametrize("form", ["ship-all", "line"])
+def test_another_number_typed_at_the_question_is_checked_again(packer_client, shipped, form):
+    """The confirmation is for the number it asked about: a product's SKU typed over it
+    before Enter asks again instead of shipping under the first confirmation."""
+    order = make_order(payment_status="PAID", lines=[{"name": "Mug", "quantity": 2}])
+    url, data = forms_of(order.number)[form]
+    prefix = PREFIX[form]
+    html = packer_client.post(
+        url, {**data, f"{prefix}-tracking_number": "1Z-OLD"}, headers=HTMX
+    ).content.decode()
+    assert f'name="{prefix}-asked" value="1Z-OLD"' in html
+    changed = {
+        **data,
+        f"{prefix}-tracking_number": "LAMP-7",
+        f"{prefix}-confirm": "on",
+        f"{prefix}-asked": "1Z-OLD",
+    }
+    html = packer_client.post(url, changed, headers=HTMX).content.decode()
+    assert "which is the SKU of Lamp" in html
+    assert not Fulfillment.objects.filter(order=order).exists()
+    packer_client.post(url, {**changed, f"{prefix}-asked": "LAMP-7"}, headers=HTMX)
+    assert Fulfillment.objects.get(order=order).tracking_number == "LAMP-7"
+
+
+def test_a_usps_barcode_with_its_routing_code_confirms_once(packer_client, packer):
+    """The number asked about is the cleaned one (routing code off), so "Ship anyway" ships."""
+    other = make_order(payment_status="PAID", lines=1)
+    fulfillment_create(
+        order=other,
+        lines=[(1, 1)],
+        tracking={"shippingProvider": "usps", "trackingNumber": "9101026837331000039521"},
+        actor=packer,
+    )
+    order = make_order(payment_status="PAID", lines=1)
+    url, data = forms_of(order.number)["line"]
+    data = {**data, "line-1-tracking_number": "420221539101026837331000039521"}
+    html = packer_client.post(url, data, headers=HTMX).content.decode()
+    asked = re.search(r'name="line-1-asked" value="([^"]*)"', html)
+    assert asked is not None and asked.group(1) == "9101026837331000039521"
+    packer_client.post(
+        url, {**data, "line-1-confirm": "on", "line-1-asked": asked.group(1)}, headers=HTMX
+    )
+    shipped = Fulfillment.objects.get(order=order)
+    assert shipped.tracking_number == "9101026837331000039521"
