@@ -194,3 +194,85 @@ def test_archive_and_unarchive_with_the_keyboard(live_server, logged_in: Page):
     expect(page.get_by_role("button", name=f"Archive order #{order.number}")).to_be_focused()
     expect(page.locator(".order-badges .badge.archived")).to_have_count(0)
     assert not Order.objects.get(pk=order.pk).archived
+
+
+def test_a_used_label_or_a_sku_asks_before_shipping_by_keyboard(
+    live_server, logged_in: Page, support
+):
+    """A line's tracking box and the edit form ask "Ship anyway?" / "Save anyway?" for a label
+    already on another order's parcel or a product's SKU, as the station does: the question
+    has the cursor, Escape brings back the box with the number, Enter asks again and ships.
+    At 390 px, axe clean and nothing wider than the screen."""
+    other = make_order(payment_status="PAID", lines=[{"name": "Lamp", "sku": "LAMP-7"}])
+    fulfillment_create(
+        order=other,
+        lines=[(1, 1)],
+        tracking={"shippingProvider": "ups", "trackingNumber": "1Z-OLD"},
+        actor=support,
+    )
+    order = make_order(payment_status="PAID", lines=[{"name": "Mug"}, {"name": "Cap"}])
+    page = logged_in
+    page.set_viewport_size({"width": 390, "height": 844})
+    open_order(page, live_server, order)
+    box = page.locator("#line-1").get_by_label("Tracking number")
+    box.focus()
+    expect(box).to_be_focused()
+    page.keyboard.type("1Z-OLD")
+    page.keyboard.press("Enter")
+    confirm = page.get_by_role("button", name="Ship anyway")
+    expect(confirm).to_be_focused()
+    expect(page.get_by_role("alert").filter(has_text="already used")).to_contain_text(
+        f"order #{other.number} shipped with it"
+    )
+    assert_accessible(page)
+    assert_no_horizontal_overflow(page)
+
+    page.keyboard.press("Escape")
+    expect(confirm).to_have_count(0)
+    expect(box).to_be_focused()
+    expect(box).to_have_value("1Z-OLD")
+    assert not Fulfillment.objects.filter(order=order).exists()
+
+    page.keyboard.press("Enter")
+    expect(confirm).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Line 1 fulfilled.")).to_be_visible()
+    expect(page.locator("#line-2").get_by_label("Tracking number")).to_be_focused()
+    shipped = Fulfillment.objects.get(order=order)
+    assert shipped.tracking_number == "1Z-OLD"
+
+    # Its own number kept by an edit saves without asking; a product's SKU asks.
+    expect(page.locator(".htmx-request, .htmx-swapping, .htmx-settling")).to_have_count(0)
+    page.locator(f"#edit-{shipped.id}").focus()
+    expect(page.locator(f"#edit-{shipped.id}")).to_be_focused()
+    page.keyboard.press("Enter")
+    edit_box = page.locator("form.tracking-edit").get_by_label("Tracking number")
+    expect(edit_box).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Tracking updated.")).to_be_visible()
+    expect(page.get_by_role("button", name="Save anyway")).to_have_count(0)
+
+    expect(page.locator(".htmx-request, .htmx-swapping, .htmx-settling")).to_have_count(0)
+    page.locator(f"#edit-{shipped.id}").focus()
+    page.keyboard.press("Enter")
+    expect(edit_box).to_be_focused()
+    edit_box.select_text()
+    page.keyboard.type("lamp-7")
+    page.keyboard.press("Enter")
+    save = page.get_by_role("button", name="Save anyway")
+    expect(save).to_be_focused()
+    expect(page.get_by_role("alert").filter(has_text="SKU")).to_contain_text("SKU of Lamp")
+    assert_accessible(page)
+    assert_no_horizontal_overflow(page)
+    page.keyboard.press("Escape")
+    expect(save).to_have_count(0)
+    expect(edit_box).to_be_focused()
+    expect(edit_box).to_have_value("lamp-7")
+    shipped.refresh_from_db()
+    assert shipped.tracking_number == "1Z-OLD"
+    page.keyboard.press("Enter")
+    expect(save).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Tracking updated.")).to_be_visible()
+    shipped.refresh_from_db()
+    assert shipped.tracking_number == "lamp-7"
