@@ -14,6 +14,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import push_url
@@ -413,10 +414,7 @@ def pack_ship(request: HtmxHttpRequest, number: int) -> HttpResponse:
             return _shipped(request, earlier, number, notice=notice)
         message = error.message
         if shown and not fresh.to_pack and not fresh.order.is_canceled:
-            message = (
-                f"Someone else shipped order #{number} while you were packing it: nothing "
-                "was shipped twice. Take this parcel apart, or scan the next order."
-            )
+            message = _shipped_meanwhile(fresh, request.user)
         return _render(request, packing=fresh, error=message, status=409)
     data = form.cleaned_data
     packer_preference_remember(
@@ -426,6 +424,30 @@ def pack_ship(request: HtmxHttpRequest, number: int) -> HttpResponse:
         link_template=data.get("link_template") or "",
     )
     return _shipped(request, fulfillment, number)
+
+
+def _shipped_meanwhile(packing: PackList, user) -> str:
+    """The order was shipped while this packer had it open: who shipped it (their username,
+    as the order's timeline names them) and when. Prefetched: no query."""
+    number = packing.order.number
+    fulfillments = list(packing.order.fulfillments.all())
+    latest = fulfillments[-1] if fulfillments else None
+    if latest is None:
+        who = "Someone else shipped"
+    elif latest.created_by_id == user.pk:
+        who = "You already shipped"
+    elif latest.created_by is not None:
+        who = f"{latest.created_by.get_username()} shipped"
+    else:
+        who = "Someone else shipped"
+    when = ""
+    if latest is not None:
+        at = timezone.localtime(latest.date_created)
+        when = f" on {date_format(at, 'M j')} at {date_format(at, 'H:i')}"
+    return (
+        f"{who} order #{number}{when} while you were packing it: nothing was shipped twice. "
+        "Take this parcel apart, or scan the next order."
+    )
 
 
 def _sent_before(packing: PackList, scanned: str, user) -> Fulfillment | None:

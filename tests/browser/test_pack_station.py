@@ -12,6 +12,7 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 from django.contrib.auth.models import User
 from django.contrib.sessions.models import Session
 from django.test import Client
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from fulfillments.models import Fulfillment
@@ -536,13 +537,15 @@ def test_second_packer_on_the_same_order_hears_one_clear_message(live_server, lo
     fulfillment_ship_remaining(
         order=order, tracking={"trackingNumber": "TRK-FIRST"}, actor=shipped_by()
     )
+    at = timezone.localtime(Fulfillment.objects.get(order=order).date_created)
 
     keys.scan("TRK-SECOND")
     alert = page.get_by_role("alert")
     expect(alert).to_have_count(1)
     expect(alert).to_have_text(
-        f"Someone else shipped order #{order.number} while you were packing it: nothing was "
-        "shipped twice. Take this parcel apart, or scan the next order."
+        f"other-packer shipped order #{order.number} on {at.strftime('%b')} {at.day} at "
+        f"{at.strftime('%H:%M')} while you were packing it: nothing was shipped twice. Take "
+        "this parcel apart, or scan the next order."
     )
     expect(page.locator("#scan")).to_be_focused()
     assert list(

@@ -410,17 +410,30 @@ def test_race_on_part_of_the_order_ships_nothing_and_says_so(packer_client, owne
     assert Fulfillment.objects.filter(order=order).count() == 1
 
 
-def test_race_on_the_whole_order_says_someone_else_shipped_it(packer_client, owner):
+def said_at(fulfillment: Fulfillment) -> str:
+    """ "on Nov 30 at 14:05": when a fulfillment was made, in the store's time zone."""
+    at = timezone.localtime(fulfillment.date_created)
+    return f"on {at.strftime('%b')} {at.day} at {at.strftime('%H:%M')}"
+
+
+def test_race_on_the_whole_order_says_who_shipped_it_and_when(packer_client, owner):
+    """Named by their username, as the order's timeline names them (a full name too)."""
+    owner.first_name, owner.last_name = "Olga", "Owens"
+    owner.save()
     order = paid_order()
     fulfillment_create(order=order, lines=[(1, None), (2, None)], tracking=None, actor=owner)
+    shipped = Fulfillment.objects.get(order=order)
     response = packer_client.post(
         f"/pack/{order.number}/ship/",
         {"carrier": "usps", "tracking_number": "42", "expected": "1:2,2:1"},
     )
     assert response.status_code == 409
-    assert f"Someone else shipped order #{order.number} while you were packing it" in (
-        response.content.decode()
-    )
+    assert (
+        f"{owner.get_username()} shipped order #{order.number} {said_at(shipped)} while you "
+        "were packing it: nothing was shipped twice."
+    ) in unescape(response.content.decode())
+    timeline = unescape(packer_client.get(f"/orders/{order.number}/").content.decode())
+    assert f"by {owner.get_username()}</small>" in timeline
     assert Fulfillment.objects.filter(order=order).count() == 1
 
 
@@ -718,7 +731,10 @@ def test_a_scan_sent_twice_after_a_lost_answer_ships_once_and_says_so(packer_cli
         f"/pack/{order.number}/ship/", data | {"tracking_number": "TRK-6"}, headers=HTMX
     )
     assert other.status_code == 409
-    assert "Someone else shipped" in other.content.decode()
+    assert (
+        f"You already shipped order #{order.number} {said_at(Fulfillment.objects.get(order=order))}"
+        " while you were packing it" in unescape(other.content.decode())
+    )
 
 
 def test_another_products_sku_in_the_tracking_box_asks_before_shipping(packer_client):
