@@ -26,6 +26,7 @@ from fulfillments.models import Fulfillment, PackerPreference
 from fulfillments.packing import (
     PackList,
     is_counter_sale,
+    item_refusal,
     label_doubt,
     order_for_code,
     pack_list,
@@ -356,7 +357,7 @@ def _not_a_tracking_number(scanned: str, packing: PackList) -> str:
     reached for the next order before shipping this one)."""
     number = packing.order.number
     if scanned.strip().lower() in packing.all_skus:
-        return f"“{scanned}” is an item of the order, not a tracking number: scan the parcel label."
+        return item_refusal(scanned)
     other = order_for_code(scanned)
     if other is None:
         return ""

@@ -100,6 +100,12 @@ def shipment_said(fulfillment: Fulfillment, user) -> str:
     )
 
 
+def item_refusal(code: str) -> str:
+    """Why one of the order's own SKUs is refused as its tracking number (the station's box
+    and the order page's tracking forms)."""
+    return f"“{code}” is an item of the order, not a tracking number: scan the parcel label."
+
+
 def label_doubt(code: str, *, number: int, user) -> str:
     """Why `code` is most likely not the parcel label of order `number`, so shipping under it
     asks for a confirmation first ("" when nothing says so): a label already on another

@@ -27,7 +27,7 @@ from fulfillments.forms import (
     TrackingForm,
 )
 from fulfillments.models import Fulfillment, FulfillmentLineItem
-from fulfillments.packing import label_doubt
+from fulfillments.packing import item_refusal, label_doubt
 from fulfillments.pages import OrderPageState, order_page_done, order_page_response
 from fulfillments.selectors import line_rows_of
 from fulfillments.services import (
@@ -70,9 +70,10 @@ def _label_question(
 ) -> str:
     """What to ask before shipping under the form's tracking number when it is most likely
     not the parcel's label (packing.label_doubt, as the packing station asks), with the
-    order's holds (unpaid, archived) when `holds`; "" when confirmed or nothing to ask. The
-    number the fulfillment being edited (`editing`) already has never asks. Two queries when
-    nothing is asked."""
+    order's holds (unpaid, archived) when `holds`; "" when confirmed or nothing to ask. One
+    of the order's own SKUs is refused (OrderError on the number), as the station refuses it.
+    The number the fulfillment being edited (`editing`) already has never asks. Two queries
+    when nothing is asked."""
     data = form.cleaned_data
     code = data.get("tracking_number") or ""
     asked = data.get("asked") or ""
@@ -85,6 +86,8 @@ def _label_question(
         current = order.fulfillments.filter(id=editing).values_list("tracking_number", flat=True)
         if code.lower() == (current.first() or "").strip().lower():
             return ""
+    if order.line_items.filter(sku__iexact=code).exists():
+        raise OrderError(item_refusal(code), field="trackingInfo.trackingNumber")
     reasons = [doubt, *(shipment_holds(order=order) if holds else [])]
     return ShipmentNeedsConfirmation(order=order, reasons=reasons).message
 
@@ -110,12 +113,12 @@ def line_fulfil(request: HtmxHttpRequest, number: int, index: int) -> HttpRespon
     form = LineFulfilForm(request.POST, prefix=f"line-{index}")
     if not form.is_valid() or _backed_out(request, form):
         _line_or_404(number, index)
-    elif question := _label_question(form, number, request.user):
-        _line_or_404(number, index)
-        state = OrderPageState(line_form=(index, form), label_confirm=question)
-        return order_page_response(request, number, state)
     else:
         try:
+            if question := _label_question(form, number, request.user):
+                _line_or_404(number, index)
+                state = OrderPageState(line_form=(index, form), label_confirm=question)
+                return order_page_response(request, number, state)
             fulfillment_create(
                 number=number,
                 lines=[(index, form.cleaned_data["quantity"])],
@@ -157,8 +160,11 @@ def lines_fulfil(request: HtmxHttpRequest, number: int) -> HttpResponse:
     question = ""
     backed_out = _backed_out(request, posted)
     if not backed_out and posted.is_valid():
-        question = _label_question(posted, number, request.user)
-    if not backed_out and not question and posted.is_valid():
+        try:
+            question = _label_question(posted, number, request.user)
+        except OrderError as error:
+            refused = error
+    if not backed_out and not question and not refused and posted.is_valid():
         lines = posted.lines()
         try:
             fulfillment_create(
@@ -226,11 +232,11 @@ def ship_all(request: HtmxHttpRequest, number: int) -> HttpResponse:
     order comes back with the reason and a confirm button (the form posted again with
     `all-confirm`)."""
     form = ShipAllForm(request.POST, prefix="all")
-    if form.is_valid() and (question := _label_question(form, number, request.user, holds=True)):
-        state = OrderPageState(ship_all_form=form, ship_all_confirm=question)
-        return order_page_response(request, number, state)
     if form.is_valid():
         try:
+            if question := _label_question(form, number, request.user, holds=True):
+                state = OrderPageState(ship_all_form=form, ship_all_confirm=question)
+                return order_page_response(request, number, state)
             fulfillment_ship_remaining(
                 number=number,
                 tracking=form.tracking(),
@@ -295,15 +301,15 @@ def tracking_edit(request: HtmxHttpRequest, number: int, fulfillment_id: uuid.UU
     form = TrackingForm(request.POST, prefix="edit")
     if _backed_out(request, form):
         form.is_valid()
-    elif form.is_valid() and (
-        question := _label_question(form, number, request.user, editing=fulfillment_id)
-    ):
-        state = OrderPageState(editing=fulfillment_id, edit_form=form, label_confirm=question)
-        return order_page_response(request, number, state)
     elif form.is_valid():
         # A known carrier's link follows its number; another carrier's is the form's field.
         tracking = form.tracking()
         try:
+            if question := _label_question(form, number, request.user, editing=fulfillment_id):
+                state = OrderPageState(
+                    editing=fulfillment_id, edit_form=form, label_confirm=question
+                )
+                return order_page_response(request, number, state)
             fulfillment_update(
                 order=order, fulfillment_id=fulfillment_id, tracking=tracking, actor=request.user
             )

@@ -218,3 +218,19 @@ def test_a_usps_barcode_with_its_routing_code_confirms_once(packer_client, packe
     )
     shipped = Fulfillment.objects.get(order=order)
     assert shipped.tracking_number == "9101026837331000039521"
+
+
+@pytest.mark.parametrize("form", ["ship-all", "line", "multi"])
+def test_the_orders_own_sku_is_refused_next_to_the_number(packer_client, form):
+    """An item of the order scanned into its tracking box is refused, as at the station."""
+    order = make_order(payment_status="PAID", lines=[{"name": "Mug", "sku": "MUG-1"}])
+    url, data = forms_of(order.number)[form]
+    prefix = PREFIX[form]
+    data = {**data, f"{prefix}-tracking_number": "mug-1"}
+    html = packer_client.post(url, data, headers=HTMX).content.decode()
+    error = "“mug-1” is an item of the order, not a tracking number: scan the parcel label."
+    after_box = html.split(f'name="{prefix}-tracking_number"')[1].split("</div>")[0]
+    assert error in after_box
+    assert "autofocus" in tag_of(html, f'name="{prefix}-tracking_number"')
+    assert "anyway" not in html
+    assert not Fulfillment.objects.filter(order=order).exists()
