@@ -29,6 +29,8 @@ from typing import Any
 
 from django.db import DataError, IntegrityError, OperationalError, connection, transaction
 from django.db.models import (
+    Exists,
+    OuterRef,
     Prefetch,
     prefetch_related_objects,
 )
@@ -155,12 +157,41 @@ def _fulfilled_totals(items: Iterable[LineItem]) -> dict[int, int]:
     return {pk: total for pk, total in totals.items() if total}
 
 
+class LabelSuspect(Exception):
+    """The tracking number a create was asked to check (`label_check`) is on another order's
+    parcel or is a product's SKU (fulfillments.packing.label_doubt says which): nothing was
+    written, and the caller asks the person before shipping under it."""
+
+
+def _label_suspect_annotations(code: str) -> dict[str, Any]:
+    """Whether `code` is already on another visible order's parcel, or is a line item's SKU,
+    as annotations of the order's lock statement: the order page checks a label at no
+    statement of its own (packing.label_doubt, which names the order or product, runs only
+    when one is true). The same lookups as packing.shipped_with and packing.item_with_sku."""
+    code = code.strip()
+    suspect: dict[str, Any] = {}
+    if code and len(code) <= (Fulfillment._meta.get_field("tracking_number").max_length or 0):
+        elsewhere = Fulfillment.objects.filter(
+            tracking_number__iexact=code, order__hidden=False
+        ).exclude(order=OuterRef("pk"))
+        suspect["label_elsewhere"] = Exists(elsewhere)
+    if code and len(code) <= (LineItem._meta.get_field("sku").max_length or 0):
+        suspect["label_is_sku"] = Exists(LineItem.objects.filter(sku__iexact=code))
+    return suspect
+
+
 def _lock_for_create(
-    *, order_id: Any = None, number: int | None = None, answer: Sequence[str] = ()
+    *,
+    order_id: Any = None,
+    number: int | None = None,
+    answer: Sequence[str] = (),
+    label_check: str = "",
 ) -> tuple[Order, list[LineItem], dict[int, int]]:
     """Lock the order for new fulfillments and read, in the same statement, its line items
     with what is fulfilled, the endpoints subscribed to FulfillmentCreated, the store's
-    notify-buyer default and the relations named in `answer` (answer_relation)."""
+    notify-buyer default and the relations named in `answer` (answer_relation). With a
+    `label_check`, raises LabelSuspect when that tracking number is doubtful."""
+    suspect = _label_suspect_annotations(label_check) if label_check else {}
     locked = order_lock(
         order_id=order_id,
         number=number,
@@ -168,8 +199,11 @@ def _lock_for_create(
         annotations={
             "created_endpoints": event_endpoints(EventType.FULFILLMENT_CREATED),
             "notify_default": notify_default_subquery(),
+            **suspect,
         },
     )
+    if any(getattr(locked, name) for name in suspect):
+        raise LabelSuspect
     items, fulfilled = _fulfilled_of(locked)
     return locked, items, fulfilled
 
@@ -579,6 +613,7 @@ def fulfillment_create(
     notify: bool | None = None,
     answer: Sequence[str] = (),
     shippable_only: bool = False,
+    label_check: str = "",
 ) -> Fulfillment:
     """Fulfil `lines` of the order (`order`, or its id `order_id`, or its `number`) with one
     tracking number.
@@ -588,7 +623,8 @@ def fulfillment_create(
     only when there is a tracking number; see fulfillments/notify.py). `answer` names the
     relations the caller's answer needs ("activities", "refunds", "fulfillments"): they are
     read with the lock and kept current on `fulfillment.order`, so building the answer
-    reads nothing more. `shippable_only`: see _create_check.
+    reads nothing more. `shippable_only`: see _create_check. `label_check`: a tracking number
+    to check under the lock (LabelSuspect when it is on another order's parcel or a SKU).
     Raises Order.DoesNotExist for an unknown order and OrderError for a refused change.
     """
     if order is not None:
@@ -597,6 +633,7 @@ def fulfillment_create(
         order_id=order_id,
         number=number,
         answer=answer,
+        label_check=label_check,
         check=lambda locked, items, fulfilled: _create_check(
             order=locked,
             items=items,
@@ -618,6 +655,7 @@ def _create_locked(
     check: Callable[[Order, list[LineItem], dict[int, int]], _Plan],
     actor,
     notify: bool | None,
+    label_check: str = "",
 ) -> Fulfillment:
     """Lock the order (_lock_for_create), `check` the new fulfillment against it, write it.
     No savepoint: nothing is written until every check passed, and a refusal leaves the
@@ -626,10 +664,10 @@ def _create_locked(
     with transaction.atomic(savepoint=False):
         try:
             locked, items, fulfilled = _lock_for_create(
-                order_id=order_id, number=number, answer=answer
+                order_id=order_id, number=number, answer=answer, label_check=label_check
             )
             plan = check(locked, items, fulfilled)
-        except (Order.DoesNotExist, OrderError) as error:
+        except (Order.DoesNotExist, OrderError, LabelSuspect) as error:
             refused = error
         else:
             fulfillment = _create_write(
@@ -1103,6 +1141,7 @@ def fulfillment_ship_remaining(
     confirmed: bool = False,
     notify: bool | None = None,
     expected: Mapping[int, int] | None = None,
+    label_check: str = "",
 ) -> Fulfillment:
     """Ship every remaining shippable unit of the order (`order`, or its `number`) in one
     fulfillment.
@@ -1111,9 +1150,9 @@ def fulfillment_ship_remaining(
     unpaid or archived order raises ShipmentNeedsConfirmation unless `confirmed`. `expected`
     ({line index: quantity}) is what the caller showed as remaining: when the locked order's
     remainder differs, ShipmentChanged (409) and nothing ships. `notify` as for
-    fulfillment_create (None: the store's default). Raises Order.DoesNotExist for an unknown
-    order. As fulfillment_create: no savepoint, a refusal leaves the caller's transaction
-    usable."""
+    fulfillment_create (None: the store's default), and `label_check` (checked before the
+    holds). Raises Order.DoesNotExist for an unknown order. As fulfillment_create: no
+    savepoint, a refusal leaves the caller's transaction usable."""
 
     def check(locked: Order, items: list[LineItem], fulfilled: dict[int, int]) -> _Plan:
         lines = _ship_remaining_lines(
@@ -1131,6 +1170,7 @@ def fulfillment_ship_remaining(
         check=check,
         actor=actor,
         notify=notify,
+        label_check=label_check,
     )
 
 

@@ -8,7 +8,9 @@ its field, nothing changed.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -31,6 +33,7 @@ from fulfillments.packing import item_refusal, label_doubt
 from fulfillments.pages import OrderPageState, order_page_done, order_page_response
 from fulfillments.selectors import line_rows_of
 from fulfillments.services import (
+    LabelSuspect,
     ShipmentNeedsConfirmation,
     fulfillment_bulk_create,
     fulfillment_create,
@@ -74,12 +77,8 @@ def _label_question(
     of the order's own SKUs is refused (OrderError on the number), as the station refuses it.
     The number the fulfillment being edited (`editing`) already has never asks. Two queries
     when nothing is asked."""
-    data = form.cleaned_data
-    code = data.get("tracking_number") or ""
-    asked = data.get("asked") or ""
-    if not code or (data.get("confirm") and (not asked or asked.lower() == code.lower())):
-        return ""
-    if not (doubt := label_doubt(code, number=number, user=user)):
+    code = _label_to_check(form)
+    if not code or not (doubt := label_doubt(code, number=number, user=user)):
         return ""
     order = order_or_404(number, visible_orders())
     if editing is not None:
@@ -90,6 +89,32 @@ def _label_question(
         raise OrderError(item_refusal(code), field="trackingInfo.trackingNumber")
     reasons = [doubt, *(shipment_holds(order=order) if holds else [])]
     return ShipmentNeedsConfirmation(order=order, reasons=reasons).message
+
+
+def _label_to_check(form: TrackingForm) -> str:
+    """The form's tracking number, to check before shipping under it; "" when there is none
+    or the person confirmed this very number."""
+    data = form.cleaned_data
+    code = data.get("tracking_number") or ""
+    asked = data.get("asked") or ""
+    if not code or (data.get("confirm") and (not asked or asked.lower() == code.lower())):
+        return ""
+    return code
+
+
+def _ship_unless_asked(
+    ship: Callable[..., Any], form: TrackingForm, number: int, user, *, holds: bool = False
+) -> str:
+    """Run `ship` (a create service taking `label_check`) with the form's number checked under
+    the order's lock, at no statement of its own; when the number is doubtful nothing is
+    written and the question to ask is returned (_label_question; "" when it shipped)."""
+    try:
+        ship(label_check=_label_to_check(form))
+    except LabelSuspect:
+        if question := _label_question(form, number, user, holds=holds):
+            return question
+        ship()  # the fuller check found nothing to ask after all
+    return ""
 
 
 def _backed_out(request: HtmxHttpRequest, form: TrackingForm) -> bool:
@@ -114,19 +139,20 @@ def line_fulfil(request: HtmxHttpRequest, number: int, index: int) -> HttpRespon
     if not form.is_valid() or _backed_out(request, form):
         _line_or_404(number, index)
     else:
+        ship = partial(
+            fulfillment_create,
+            number=number,
+            lines=[(index, form.cleaned_data["quantity"])],
+            tracking=form.tracking(),
+            actor=request.user,
+            notify=form.cleaned_data["notify"],
+            shippable_only=True,
+        )
         try:
-            if question := _label_question(form, number, request.user):
+            if question := _ship_unless_asked(ship, form, number, request.user):
                 _line_or_404(number, index)
                 state = OrderPageState(line_form=(index, form), label_confirm=question)
                 return order_page_response(request, number, state)
-            fulfillment_create(
-                number=number,
-                lines=[(index, form.cleaned_data["quantity"])],
-                tracking=form.tracking(),
-                actor=request.user,
-                notify=form.cleaned_data["notify"],
-                shippable_only=True,
-            )
         except Order.DoesNotExist:
             raise Http404("No such order") from None
         except OrderError as error:
@@ -160,26 +186,23 @@ def lines_fulfil(request: HtmxHttpRequest, number: int) -> HttpResponse:
     question = ""
     backed_out = _backed_out(request, posted)
     if not backed_out and posted.is_valid():
-        try:
-            question = _label_question(posted, number, request.user)
-        except OrderError as error:
-            refused = error
-    if not backed_out and not question and not refused and posted.is_valid():
         lines = posted.lines()
+        ship = partial(
+            fulfillment_create,
+            number=number,
+            lines=lines,
+            tracking=posted.tracking(),
+            actor=request.user,
+            notify=posted.cleaned_data["notify"],
+            shippable_only=True,
+        )
         try:
-            fulfillment_create(
-                number=number,
-                lines=lines,
-                tracking=posted.tracking(),
-                actor=request.user,
-                notify=posted.cleaned_data["notify"],
-                shippable_only=True,
-            )
+            question = _ship_unless_asked(ship, posted, number, request.user)
         except Order.DoesNotExist:
             raise Http404("No such order") from None
         except OrderError as error:
             refused = error
-        else:
+        if not question and not refused:
             indexes = [str(index) for index, _ in lines]
             done = " and ".join(
                 [", ".join(indexes[:-1]), indexes[-1]] if len(indexes) > 1 else indexes
@@ -233,18 +256,19 @@ def ship_all(request: HtmxHttpRequest, number: int) -> HttpResponse:
     `all-confirm`)."""
     form = ShipAllForm(request.POST, prefix="all")
     if form.is_valid():
+        ship = partial(
+            fulfillment_ship_remaining,
+            number=number,
+            tracking=form.tracking(),
+            actor=request.user,
+            confirmed=form.cleaned_data["confirm"],
+            notify=form.cleaned_data["notify"],
+            expected=form.cleaned_data["expected"],
+        )
         try:
-            if question := _label_question(form, number, request.user, holds=True):
+            if question := _ship_unless_asked(ship, form, number, request.user, holds=True):
                 state = OrderPageState(ship_all_form=form, ship_all_confirm=question)
                 return order_page_response(request, number, state)
-            fulfillment_ship_remaining(
-                number=number,
-                tracking=form.tracking(),
-                actor=request.user,
-                confirmed=form.cleaned_data["confirm"],
-                notify=form.cleaned_data["notify"],
-                expected=form.cleaned_data["expected"],
-            )
         except Order.DoesNotExist:
             raise Http404("No such order") from None
         except ShipmentNeedsConfirmation as hold:
