@@ -14,7 +14,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import push_url
@@ -28,6 +27,7 @@ from fulfillments.packing import (
     is_counter_sale,
     item_refusal,
     label_doubt,
+    moment_said,
     order_for_code,
     pack_list,
     pack_queryset,
@@ -441,10 +441,7 @@ def _shipped_meanwhile(packing: PackList, user) -> str:
         who = f"{latest.created_by.get_username()} shipped"
     else:
         who = "Someone else shipped"
-    when = ""
-    if latest is not None:
-        at = timezone.localtime(latest.date_created)
-        when = f" on {date_format(at, 'M j')} at {date_format(at, 'H:i')}"
+    when = "" if latest is None else f" on {moment_said(latest.date_created)}"
     return (
         f"{who} order #{number}{when} while you were packing it: nothing was shipped twice. "
         "Take this parcel apart, or scan the next order."

@@ -64,39 +64,61 @@ def order_for_code(code: str, queryset: QuerySet[Order] | None = None) -> Order 
     return queryset.filter(pk=order_id).first()
 
 
-def item_with_sku(code: str) -> LineItem | None:
-    """A line item of any order whose SKU is `code` (case-insensitive, exact): a product's
-    barcode scanned where a parcel label belongs. One query on the SKU's index."""
+def _lookup_code(code: str, field) -> str:
+    """`code` as the label checks look it up: stripped; "" when empty or longer than `field`
+    holds (nothing can match it)."""
     code = (code or "").strip()
-    if not code or len(code) > (LineItem._meta.get_field("sku").max_length or 0):
+    return code if len(code) <= (field.max_length or 0) else ""
+
+
+def items_with_sku(code: str) -> QuerySet[LineItem] | None:
+    """The line items of any order whose SKU is `code` (case-insensitive, exact: a product's
+    barcode scanned where a parcel label belongs), on the SKU's index; None when nothing
+    can match."""
+    code = _lookup_code(code, LineItem._meta.get_field("sku"))
+    return LineItem.objects.filter(sku__iexact=code) if code else None
+
+
+def parcels_with_label(code: str) -> QuerySet[Fulfillment] | None:
+    """The fulfillments of visible orders tracked under `code` (case-insensitive, exact: a
+    parcel label scanned where it does not belong), on the tracking number's index; None
+    when nothing can match."""
+    code = _lookup_code(code, Fulfillment._meta.get_field("tracking_number"))
+    if not code:
         return None
-    return LineItem.objects.filter(sku__iexact=code).only("name", "sku").first()
+    return Fulfillment.objects.filter(tracking_number__iexact=code, order__in=visible_orders())
+
+
+def item_with_sku(code: str) -> LineItem | None:
+    """A line item whose SKU is `code` (items_with_sku), or None. One query."""
+    found = items_with_sku(code)
+    return None if found is None else found.only("name", "sku").first()
 
 
 def shipped_with(code: str, *, exclude: int | None = None) -> Fulfillment | None:
-    """The latest fulfillment of a visible order (other than order number `exclude`) tracked
-    under `code`
-    (case-insensitive, exact: a parcel label scanned where it does not belong), with its
-    order and creator; None when no label matches. One query on the tracking number's index."""
-    code = (code or "").strip()
-    if not code or len(code) > (Fulfillment._meta.get_field("tracking_number").max_length or 0):
+    """The latest fulfillment tracked under `code` (parcels_with_label) of an order other than
+    number `exclude`, with its order and creator; None when no label matches. One query."""
+    found = parcels_with_label(code)
+    if found is None:
         return None
-    found = Fulfillment.objects.filter(
-        tracking_number__iexact=code, order__in=visible_orders()
-    ).select_related("order", "created_by")
     if exclude is not None:
         found = found.exclude(order__number=exclude)
-    return found.order_by("-date_created").first()
+    return found.select_related("order", "created_by").order_by("-date_created").first()
+
+
+def moment_said(moment) -> str:
+    """ "Nov 30 at 14:05": when a parcel shipped, as the station's answers say it."""
+    at = timezone.localtime(moment)
+    return f"{date_format(at, 'M j')} at {date_format(at, 'H:i')}"
 
 
 def shipment_said(fulfillment: Fulfillment, user) -> str:
     """ "order #12032 shipped with it on Nov 30 at 14:05, by you": which parcel a label is
     (`fulfillment` from shipped_with, with its order and creator)."""
-    when = timezone.localtime(fulfillment.date_created)
     by = "you" if fulfillment.created_by_id == user.pk else packer_name(fulfillment.created_by)
     return (
-        f"order #{fulfillment.order.number} shipped with it on {date_format(when, 'M j')} at "
-        f"{date_format(when, 'H:i')}, by {by}"
+        f"order #{fulfillment.order.number} shipped with it on "
+        f"{moment_said(fulfillment.date_created)}, by {by}"
     )
 
 

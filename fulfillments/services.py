@@ -52,6 +52,7 @@ from fulfillments.notify import (
     pickup_email_queue,
     shipment_emails_queue,
 )
+from fulfillments.packing import items_with_sku, parcels_with_label
 from fulfillments.selectors import line_items_fulfilled
 from orders.lock_reads import Related, related_keep
 from orders.models import (
@@ -167,16 +168,12 @@ def _label_suspect_annotations(code: str) -> dict[str, Any]:
     """Whether `code` is already on another visible order's parcel, or is a line item's SKU,
     as annotations of the order's lock statement: the order page checks a label at no
     statement of its own (packing.label_doubt, which names the order or product, runs only
-    when one is true). The same lookups as packing.shipped_with and packing.item_with_sku."""
-    code = code.strip()
+    when one is true). The lookups are packing's (parcels_with_label, items_with_sku)."""
     suspect: dict[str, Any] = {}
-    if code and len(code) <= (Fulfillment._meta.get_field("tracking_number").max_length or 0):
-        elsewhere = Fulfillment.objects.filter(
-            tracking_number__iexact=code, order__hidden=False
-        ).exclude(order=OuterRef("pk"))
-        suspect["label_elsewhere"] = Exists(elsewhere)
-    if code and len(code) <= (LineItem._meta.get_field("sku").max_length or 0):
-        suspect["label_is_sku"] = Exists(LineItem.objects.filter(sku__iexact=code))
+    if (parcels := parcels_with_label(code)) is not None:
+        suspect["label_elsewhere"] = Exists(parcels.exclude(order=OuterRef("pk")))
+    if (items := items_with_sku(code)) is not None:
+        suspect["label_is_sku"] = Exists(items)
     return suspect
 
 
